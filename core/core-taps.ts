@@ -1,0 +1,55 @@
+import { buildRecipe } from './recipe/build.js';
+import { computePlan } from './plan.js';
+import { validateApp } from './spec/validate-app.js';
+import { validatePod } from './spec/pod.js';
+import { STAGE } from './stages.js';
+import { BatonError } from './errors.js';
+import { schemaIssues } from './validation.js';
+import type { Runner } from './runner.js';
+
+const SECRET_NAME = /pass(word)?|secret|token|key|credential|private/i;
+
+/**
+ * Core's own stages, registered as taps of plugin "core" at STAGE.CORE so that they show in
+ * `baton hooks` and renderers like any plugin's: the recipe's schema check and Marathon
+ * normalisation, Marathon's app/pod rules, and the plan diff against the resolved target.
+ */
+export function registerCoreTaps(runner: Runner): void {
+  const { hooks } = runner;
+
+  hooks.normalize.tap({ name: 'core', stage: STAGE.CORE, title: 'Check the recipe schema and normalise (Marathon rules)' }, (ctx) => {
+    const { validate } = runner.compiledSchema();
+    const strict = ctx.raw.strict === true || ctx.options.strict === true;
+    schemaIssues(validate, ctx.raw, ctx.issues, strict);
+    ctx.recipe = buildRecipe(ctx.raw, { file: ctx.recipe.file, defaultName: ctx.recipe.name }, ctx.issues);
+    ctx.recipe.strict = strict;
+    // Values of env vars that look secret never reach any output (plan, logs, NDJSON).
+    for (const { spec } of ctx.recipe.apps) {
+      for (const [k, v] of Object.entries(spec.env)) if (typeof v === 'string' && SECRET_NAME.test(k)) ctx.reporter.addSecret(v);
+    }
+  });
+
+  hooks.validate.tap({ name: 'core', stage: STAGE.CORE, title: 'Marathon app and pod rules' }, (ctx) => {
+    for (const { spec, path, raw } of ctx.recipe.apps) validateApp(spec, ctx.issues.at(...path), raw.id);
+    for (const { spec, path, raw } of ctx.recipe.pods) validatePod(spec, ctx.issues.at(...path), raw.id);
+  });
+
+  hooks.plan.tapPromise({ name: 'core', stage: STAGE.CORE, title: 'Resolve the target and diff' }, async (ctx) => {
+    const target = await hooks.resolveTarget.promise(ctx.recipe.target, ctx);
+    if (target) {
+      ctx.target = target;
+      const state = await target.state(ctx.signal);
+      ctx.plan = computePlan(ctx.recipe, state, target.description);
+    } else if (ctx.dryRun) {
+      ctx.plan = computePlan(ctx.recipe, { apps: [], pods: [] }, ctx.recipe.target.kind);
+      ctx.plan.notes.push(`No plugin serves target '${ctx.recipe.target.kind}': its current state is unknown, so every spec is shown as created.`);
+    } else {
+      throw new BatonError('BATON_NO_TARGET', `No plugin can deploy to target '${ctx.recipe.target.kind}'`);
+    }
+  });
+
+  // After every plugin annotated the plan, publish it once.
+  hooks.plan.tap({ name: 'core', stage: STAGE.REPORT, title: 'Report the plan' }, (ctx) => {
+    if (ctx.plan) ctx.reporter.emit({ type: 'plan', plan: ctx.plan });
+  });
+}

@@ -1,0 +1,39 @@
+import { APP_SCHEMA, GROUP_SCHEMA, POD_SCHEMA } from '../spec/schema.js';
+
+export type JsonSchema = Record<string, unknown> & { properties: Record<string, unknown> };
+
+export const RECIPE_SCHEMA_ID = 'https://baton.dev/schema/recipe.json';
+
+/**
+ * The recipe schema core owns. Plugins add their sections (engine settings, strategies, ...)
+ * through the runner's `recipeSchema` hook; `baton schema` prints the result for editors.
+ */
+export function baseRecipeSchema(): JsonSchema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    $id: RECIPE_SCHEMA_ID,
+    title: 'Baton recipe',
+    description: 'Services in Marathon JSON (apps, pods, groups), where to deploy them, and which plugins to use.',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      $schema: { type: 'string' },
+      name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', description: 'Recipe name; defaults to the file or directory name.' },
+      target: {
+        description: "Where to deploy: 'embedded' (default, the engine on this machine), a Marathon URL, or an object {kind, url, ...}.",
+        type: ['string', 'object'],
+        properties: { kind: { type: 'string' }, url: { type: 'string' } },
+      },
+      plugins: {
+        description: 'Plugins by built-in name, npm name or relative path: false switches one off, true or an options object switches it on.',
+        type: 'object',
+        additionalProperties: { type: ['boolean', 'object'] },
+      },
+      strict: { type: 'boolean', description: 'Report unknown fields as errors instead of warnings.' },
+      apps: { type: 'array', items: { $ref: '#/$defs/app' } },
+      pods: { type: 'array', items: { $ref: '#/$defs/pod' } },
+      groups: { type: 'array', items: { $ref: '#/$defs/group' } },
+    },
+    $defs: { app: APP_SCHEMA, pod: POD_SCHEMA, group: GROUP_SCHEMA },
+  };
+}

@@ -1,0 +1,53 @@
+import type { BatonError } from '../errors.js';
+import type { Plan, PlanChange } from '../plan.js';
+import type { Issue } from '../validation.js';
+
+/** ANSI colour only for a TTY, and never with NO_COLOR set (https://no-color.org). */
+export function palette(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env) {
+  const on = env.NO_COLOR === undefined && (env.FORCE_COLOR !== undefined ? env.FORCE_COLOR !== '0' : stream.isTTY === true);
+  const c = (code: number) => (s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
+  return { red: c(31), green: c(32), yellow: c(33), blue: c(34), dim: c(2), bold: c(1) };
+}
+export type Palette = ReturnType<typeof palette>;
+
+export function formatIssue(i: Issue, p: Palette): string {
+  const mark = i.severity === 'error' ? p.red('✖ error  ') : p.yellow('⚠ warning');
+  const who = i.plugin && i.plugin !== 'core' ? ` (${i.plugin})` : '';
+  return `${mark} ${p.bold(i.path)}  ${i.message}  ${p.dim(`[${i.rule}]${who}`)}`;
+}
+
+const KIND_MARK: Record<PlanChange['kind'], string> = {
+  create: '+ create   ',
+  restart: '~ restart  ',
+  scale: '↕ scale    ',
+  remove: '- remove   ',
+  unchanged: '= unchanged',
+};
+
+export function formatPlan(plan: Plan, recipe: string, p: Palette): string[] {
+  const lines = [p.bold(`Plan for recipe ${recipe} → ${plan.target}`)];
+  const colour = { create: p.green, restart: p.yellow, scale: p.blue, remove: p.red, unchanged: p.dim };
+  for (const c of plan.changes) {
+    let detail = '';
+    if (c.kind === 'create') detail = `${c.to} instance${c.to === 1 ? '' : 's'}`;
+    else if (c.kind === 'scale') detail = `${c.from} → ${c.to} instances`;
+    else if (c.kind === 'restart') detail = `rolling restart: ${c.fields?.join(', ') || 'definition'} changed${c.from !== c.to ? `; ${c.from} → ${c.to} instances` : ''}`;
+    else if (c.kind === 'remove') detail = `${c.from} instance${c.from === 1 ? '' : 's'} stopped`;
+    lines.push(`  ${colour[c.kind](KIND_MARK[c.kind])} ${c.type} ${c.id}${detail ? p.dim('  ' + detail) : ''}`);
+  }
+  for (const n of plan.notes) lines.push(p.yellow(`  note: ${n}`));
+  const count = (k: PlanChange['kind']) => plan.changes.filter((c) => c.kind === k).length;
+  const summary = (['create', 'restart', 'scale', 'remove'] as const).map((k) => `${count(k)} to ${k}`).join(', ');
+  lines.push(count('create') + count('restart') + count('scale') + count('remove') === 0 ? 'No changes.' : `${summary}.`);
+  return lines;
+}
+
+export function formatError(e: BatonError, p: Palette): string[] {
+  const where = [e.plugin && `plugin ${e.plugin}`, e.hook && `hook ${e.hook}`].filter(Boolean).join(', ');
+  const lines = [`${p.red('Error')} ${p.bold(e.code)}: ${e.message}${where ? p.dim(` (${where})`) : ''}`];
+  if (e.details) lines.push(...e.details.split('\n').map((l) => '  ' + l));
+  const nested = (e.data?.errors as { code: string; message: string; plugin?: string }[] | undefined) ?? [];
+  for (const n of nested) lines.push(`  - ${n.code}${n.plugin ? ` [${n.plugin}]` : ''}: ${n.message}`);
+  if (e.pluginCode) lines.push(p.dim(`  plugin's own code: ${e.pluginCode}`));
+  return lines;
+}

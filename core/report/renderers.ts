@@ -1,0 +1,208 @@
+import type { Writable } from 'node:stream';
+import { Listr, type ListrTask } from 'listr2';
+import type { BatonError } from '../errors.js';
+import type { Plan } from '../plan.js';
+import type { Runner } from '../runner.js';
+import type { Issue } from '../validation.js';
+import type { TimedEvent } from './events.js';
+import { formatError, formatIssue, formatPlan, palette } from './format.js';
+
+export type RendererName = 'tty' | 'plain' | 'json' | 'silent';
+
+export interface RenderTarget {
+  stdout: Writable & { isTTY?: boolean };
+  stderr: Writable & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+/** A view over one run's events. `finish` prints the outcome once the run is over. */
+export interface RunView {
+  finish(result: { error?: BatonError; recipe: string }): Promise<void>;
+}
+
+/**
+ * Which renderer: `--json` → NDJSON; an explicit `--renderer`; else the listr2 TTY tree only when
+ * stdout is a TTY and no CI is detected (listr2 itself ignores CI), otherwise plain lines.
+ */
+export function chooseRenderer(opts: { json?: boolean; renderer?: string }, out: RenderTarget): RendererName {
+  if (opts.json) return 'json';
+  if (opts.renderer && opts.renderer !== 'auto') return opts.renderer as RendererName;
+  const ci = out.env.CI !== undefined && out.env.CI !== 'false' && out.env.CI !== '0';
+  return out.stdout.isTTY === true && !ci ? 'tty' : 'plain';
+}
+
+export function attachRenderer(name: RendererName, runner: Runner, out: RenderTarget, opts: { verbose?: boolean } = {}): RunView {
+  switch (name) {
+    case 'json':
+      return ndjsonView(runner, out);
+    case 'tty':
+      return listrView(runner, out, opts);
+    case 'silent':
+      return { finish: async () => {} };
+    default:
+      return plainView(runner, out, opts);
+  }
+}
+
+/** One JSON object per line on stdout, nothing else there. */
+function ndjsonView(runner: Runner, out: RenderTarget): RunView {
+  const off = runner.reporter.on((e) => out.stdout.write(JSON.stringify(e) + '\n'));
+  return { finish: async () => off() };
+}
+
+/** Collects what the summary needs: issues and the plan. */
+function collector(runner: Runner) {
+  const issues: Issue[] = [];
+  let plan: Plan | undefined;
+  let command = '';
+  const off = runner.reporter.on((e) => {
+    if (e.type === 'run:start') command = e.command;
+    if (e.type === 'issue') issues.push(e);
+    if (e.type === 'plan') plan = e.plan;
+  });
+  return { issues, get plan() { return plan; }, get command() { return command; }, off };
+}
+
+function printSummary(out: RenderTarget, c: ReturnType<typeof collector>, result: { error?: BatonError; recipe: string }): void {
+  const p = palette(out.stdout, out.env);
+  const lines: string[] = [];
+  for (const i of c.issues) lines.push(formatIssue(i, p));
+  if (c.plan) lines.push(...formatPlan(c.plan, result.recipe, p));
+  if (!result.error && c.command === 'validate') {
+    const warnings = c.issues.filter((i) => i.severity === 'warning').length;
+    lines.push(p.green(`✔ Recipe ${result.recipe} is valid`) + (warnings ? p.yellow(` (${warnings} warning${warnings === 1 ? '' : 's'})`) : ''));
+  }
+  if (lines.length) out.stdout.write(lines.join('\n') + '\n');
+  if (result.error) out.stderr.write(formatError(result.error, palette(out.stderr, out.env)).join('\n') + '\n');
+}
+
+/** Plain lines for CI logs and pipes: progress to stderr, results to stdout; heartbeats throttled. */
+function plainView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean }): RunView {
+  const p = palette(out.stderr, out.env);
+  const c = collector(runner);
+  const lastProgress = new Map<string, number>();
+  const THROTTLE_MS = 10_000;
+  const off = runner.reporter.on((e: TimedEvent) => {
+    const w = (s: string) => out.stderr.write(s + '\n');
+    switch (e.type) {
+      case 'run:start':
+        w(p.bold(`baton ${e.command}${e.file ? ` ${e.file}` : ''}`));
+        break;
+      case 'stage:end':
+        if (e.status === 'failed') w(`${p.red('✖')} [${e.phase}] ${e.title} ${p.dim(`${e.durationMs}ms`)}`);
+        else if (opts.verbose || e.plugin !== 'core') w(`${p.green('✔')} [${e.phase}] ${e.title} ${p.dim(`${e.durationMs}ms`)}`);
+        break;
+      case 'progress': {
+        const key = `${e.plugin}/${e.item ?? ''}`;
+        const now = Date.now();
+        if (now - (lastProgress.get(key) ?? 0) < THROTTLE_MS && !opts.verbose) break;
+        lastProgress.set(key, now);
+        w(`  ${e.item ? `${e.item}: ` : ''}${e.message}`);
+        break;
+      }
+      case 'log':
+        if (e.level !== 'debug' || opts.verbose) w(`${e.level === 'warn' ? p.yellow('warn') : e.level === 'error' ? p.red('error') : p.dim(e.level)} ${e.plugin ? `[${e.plugin}] ` : ''}${e.message}`);
+        break;
+    }
+  });
+  return {
+    finish: async (result) => {
+      off();
+      c.off();
+      printSummary(out, c, result);
+    },
+  };
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: Error) => void;
+  settled: boolean;
+}
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  const d: Deferred = {
+    promise,
+    resolve: () => { d.settled = true; resolve(); },
+    reject: (e) => { d.settled = true; reject(e); },
+    settled: false,
+  };
+  return d;
+}
+
+/**
+ * The listr2 tree for a TTY: one task per phase, a subtask per tap (plugin stage) in stage order.
+ * A view only: the runner runs the hooks; this follows its events.
+ */
+function listrView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean }): RunView {
+  const c = collector(runner);
+  let listrDone: Promise<unknown> = Promise.resolve();
+  const phaseDone = new Map<string, Deferred>();
+  const stageQueues = new Map<string, Deferred[]>();
+  const stageTasks = new Map<string, { output: string }[]>();
+  const current = new Map<string, number>();
+
+  const off = runner.reporter.on((e) => {
+    if (e.type === 'run:start') {
+      for (const ph of e.phases) {
+        phaseDone.set(ph, deferred());
+        stageQueues.set(ph, runner.tapsOf(ph as 'apply').map(() => deferred()));
+        stageTasks.set(ph, []);
+      }
+      const list = new Listr(
+        e.phases.map((ph): ListrTask => ({
+          title: ph,
+          task: (_ctx, task) =>
+            task.newListr(
+              runner.tapsOf(ph as 'apply').map((t, i): ListrTask => ({
+                title: t.title,
+                task: async (_c, sub) => {
+                  stageTasks.get(ph)![i] = sub;
+                  await stageQueues.get(ph)![i].promise;
+                },
+              })),
+              { concurrent: false, exitOnError: true },
+            ),
+        })),
+        {
+          concurrent: false,
+          exitOnError: true,
+          registerSignalListeners: false,
+          renderer: 'default',
+          rendererOptions: { collapseSubtasks: !opts.verbose },
+        },
+      );
+      listrDone = list.run().catch(() => undefined);
+    } else if (e.type === 'stage:start') {
+      current.set(e.phase, (current.get(e.phase) ?? -1) + 1);
+    } else if (e.type === 'stage:end') {
+      const d = stageQueues.get(e.phase)?.[current.get(e.phase) ?? 0];
+      if (e.status === 'ok') d?.resolve();
+      else d?.reject(new Error(String(e.error?.message ?? 'failed')));
+    } else if (e.type === 'progress') {
+      const ph = e.phase ?? [...current.keys()].pop();
+      const sub = ph ? stageTasks.get(ph)?.[current.get(ph) ?? 0] : undefined;
+      if (sub) sub.output = `${e.item ? `${e.item}: ` : ''}${e.message}`;
+    } else if (e.type === 'phase:end') {
+      for (const d of stageQueues.get(e.phase) ?? []) if (!d.settled) (e.status === 'ok' ? d.resolve() : d.reject(new Error(`${e.phase} failed`)));
+      phaseDone.get(e.phase)?.resolve();
+    } else if (e.type === 'run:end') {
+      for (const q of stageQueues.values()) for (const d of q) if (!d.settled) d.reject(new Error('not run'));
+    }
+  });
+  return {
+    finish: async (result) => {
+      await listrDone;
+      off();
+      c.off();
+      printSummary(out, c, result);
+    },
+  };
+}

@@ -1,0 +1,390 @@
+import type { ValidateFunction } from 'ajv';
+import { markContext, isContext, type PipelineContext, type RunOptions } from './context.js';
+import { BatonError, stampError, toBatonError } from './errors.js';
+import { EXIT } from './exit-codes.js';
+import { createRunnerHooks, type PhaseHookName, type RunnerHooks } from './hooks.js';
+import { checkPlugin, type BatonPlugin } from './plugin.js';
+import { baseRecipeSchema, type JsonSchema } from './recipe/schema.js';
+import type { RawRecipe } from './recipe/shape.js';
+import { createLogger, Reporter, type Logger } from './report/events.js';
+import { PHASES, phasesFor, stepOf, type Phase } from './steps.js';
+import { Issues, compileSchema, sortIssues } from './validation.js';
+import { CORE_VERSION } from './version.js';
+import { registerCoreTaps } from './core-taps.js';
+
+interface Registered {
+  plugin: BatonPlugin;
+  options: Record<string, unknown>;
+}
+
+export interface RunInput {
+  command: string;
+  /** Last phase to run. */
+  until: Phase;
+  dryRun: boolean;
+  raw: RawRecipe;
+  file?: string;
+  defaultName: string;
+  options?: RunOptions;
+  /** Cancels the run (e.g. Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  ok: boolean;
+  exitCode: number;
+  error?: BatonError;
+  ctx: PipelineContext;
+}
+
+/** A tap as the runner sees it: with the plugin that registered it. */
+export interface TapInfo {
+  plugin: string;
+  title: string;
+  stage: number;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyHook = { intercept(i: { register: (tap: any) => any }): void; taps: { name: string; stage?: number }[] };
+
+const SETTLE_ALL = new Set<string>(['failed', ...PHASES.filter((p) => stepOf(p).settleAll)]);
+const COLLECTED = Symbol('collected');
+
+/**
+ * Owns one frozen hooks object and the plugins that tap it; runs the phases of the step table.
+ * Build a fresh Runner per pipeline run (tapable cannot untap).
+ */
+export class Runner {
+  readonly hooks: RunnerHooks = createRunnerHooks();
+  readonly coreVersion = CORE_VERSION;
+  readonly reporter: Reporter;
+  private readonly registered = new Map<string, Registered>();
+  private readonly published = new Map<string, object>();
+  private readonly tapOwners = new WeakMap<object, string>();
+  private applying: string | undefined;
+  private applied = false;
+  private schemaCache?: { schema: JsonSchema; validate: ValidateFunction };
+
+  constructor(opts: { reporter?: Reporter } = {}) {
+    this.reporter = opts.reporter ?? new Reporter();
+    for (const [name, hook] of Object.entries(this.hooks) as [string, AnyHook][]) {
+      hook.intercept({ register: (tap) => this.wrapTap(name, tap) });
+    }
+    this.applying = 'core';
+    registerCoreTaps(this);
+    this.applying = undefined;
+  }
+
+  /** Register a plugin (checked against the contract now; applied before the first run). */
+  use(plugin: unknown, options: Record<string, unknown> = {}, source?: string): this {
+    checkPlugin(plugin, this.coreVersion, source);
+    if (this.applied) throw new BatonError('BATON_HOOKS_FROZEN', `plugin ${plugin.name} was added after the plugins were applied`, { plugin: plugin.name });
+    if (this.registered.has(plugin.name) || plugin.name === 'core') {
+      throw new BatonError('BATON_PLUGIN_DUPLICATE', `two plugins are named '${plugin.name}'`, { plugin: plugin.name });
+    }
+    this.registered.set(plugin.name, { plugin, options });
+    return this;
+  }
+
+  get plugins(): BatonPlugin[] {
+    return [...this.registered.values()].map((r) => r.plugin);
+  }
+
+  /** Apply every registered plugin, dependencies first. Idempotent. */
+  applyPlugins(): void {
+    if (this.applied) return;
+    this.applied = true;
+    for (const { plugin } of this.registered.values()) {
+      for (const dep of plugin.dependsOn ?? []) {
+        if (!this.registered.has(dep)) {
+          throw new BatonError('BATON_PLUGIN_MISSING_DEPENDENCY', `plugin ${plugin.name} depends on '${dep}', which is not loaded`, {
+            plugin: plugin.name,
+            details: `Add '${dep}' to the recipe's plugins, or switch ${plugin.name} off.`,
+          });
+        }
+      }
+    }
+    const done = new Set<string>();
+    const visiting = new Set<string>();
+    const visit = (name: string, chain: string[]) => {
+      if (done.has(name)) return;
+      if (visiting.has(name)) {
+        throw new BatonError('BATON_PLUGIN_INVALID', `plugins depend on each other in a cycle: ${[...chain, name].join(' → ')}`, { plugin: name });
+      }
+      visiting.add(name);
+      const { plugin, options } = this.registered.get(name)!;
+      for (const dep of plugin.dependsOn ?? []) visit(dep, [...chain, name]);
+      this.applying = name;
+      try {
+        plugin.apply(this, { log: this.logger(name), options, coreVersion: this.coreVersion });
+      } catch (err) {
+        throw stampError(err, name, 'apply');
+      } finally {
+        this.applying = undefined;
+      }
+      visiting.delete(name);
+      done.add(name);
+    };
+    for (const name of this.registered.keys()) visit(name, []);
+  }
+
+  /** Publish a plugin's own hooks object for plugins that depend on it (frozen). */
+  publishHooks<T extends object>(owner: string, hooks: T): Readonly<T> {
+    if (this.published.has(owner)) throw new BatonError('BATON_PLUGIN_DUPLICATE', `hooks of '${owner}' are already published`, { plugin: owner });
+    const frozen = Object.freeze(hooks);
+    this.published.set(owner, frozen);
+    for (const [name, hook] of Object.entries(frozen)) {
+      if (hook && typeof (hook as { intercept?: unknown }).intercept === 'function') {
+        (hook as AnyHook).intercept({ register: (tap) => this.wrapTap(`${owner}.${name}`, tap) });
+      }
+    }
+    return frozen;
+  }
+
+  /** The hooks another plugin published. Declare it in `dependsOn` so it is applied first. */
+  hooksOf<T extends object>(owner: string): T {
+    const h = this.published.get(owner);
+    if (!h) {
+      throw new BatonError('BATON_PLUGIN_MISSING_DEPENDENCY', `no plugin published hooks named '${owner}'`, {
+        plugin: this.applying,
+        details: `Is the '${owner}' plugin loaded, and listed in dependsOn?`,
+      });
+    }
+    return h as T;
+  }
+
+  hasHooks(owner: string): boolean {
+    return this.published.has(owner);
+  }
+
+  logger(plugin: string): Logger {
+    return createLogger(this.reporter, plugin);
+  }
+
+  /** The recipe JSON Schema with every plugin's section. */
+  recipeSchema(): JsonSchema {
+    this.applyPlugins();
+    return this.compiledSchema().schema;
+  }
+
+  /** @internal used by core's normalize tap */
+  compiledSchema(): { schema: JsonSchema; validate: ValidateFunction } {
+    if (!this.schemaCache) {
+      const schema = this.hooks.recipeSchema.call(baseRecipeSchema());
+      this.schemaCache = { schema, validate: compileSchema(schema) };
+    }
+    return this.schemaCache;
+  }
+
+  /** Taps of a hook in execution order, with their plugins (for `baton hooks` and renderers). */
+  tapsOf(hook: keyof RunnerHooks): TapInfo[] {
+    this.applyPlugins();
+    return (this.hooks[hook] as AnyHook).taps.map((t) => ({
+      plugin: this.tapOwners.get(t) ?? t.name,
+      title: (t as { title?: string }).title ?? t.name,
+      stage: t.stage ?? 0,
+    }));
+  }
+
+  /** Run the pipeline. Never throws: the result carries the error and the exit code. */
+  async run(input: RunInput): Promise<RunResult> {
+    const started = Date.now();
+    const abort = new AbortController();
+    const timer = input.options?.timeoutMs
+      ? setTimeout(() => abort.abort(new BatonError('BATON_TIMEOUT', `The run did not finish within ${Math.round(input.options!.timeoutMs! / 1000)}s`)), input.options.timeoutMs)
+      : undefined;
+    const onOuterAbort = () => abort.abort(new BatonError('BATON_INTERRUPTED', 'Interrupted'));
+    input.signal?.addEventListener('abort', onOuterAbort, { once: true });
+
+    const ctx: PipelineContext = markContext({
+      command: input.command,
+      dryRun: input.dryRun,
+      options: Object.freeze({ ...(input.options ?? {}) }),
+      raw: input.raw,
+      recipe: { name: input.defaultName, dir: process.cwd(), target: { kind: 'embedded', settings: {} }, plugins: {}, strict: false, apps: [], pods: [], groups: [], raw: input.raw, ...(input.file ? { file: input.file } : {}) },
+      issues: new Issues(),
+      reporter: this.reporter,
+      log: this.logger('core'),
+      signal: abort.signal,
+      shared: new Map<string, unknown>(),
+    });
+    const phases = phasesFor(input.until, input.dryRun);
+    let applyStarted = false;
+    try {
+      this.applyPlugins();
+      this.reporter.emit({ type: 'run:start', command: input.command, dryRun: input.dryRun, phases: phases.map((p) => p.phase), ...(input.file ? { file: input.file } : {}) });
+      for (const step of phases) {
+        if (step.phase === 'apply') {
+          applyStarted = true;
+          if (this.hooks.apply.taps.length === 0) {
+            throw new BatonError('BATON_NO_TARGET', `No plugin can deploy to target '${ctx.recipe.target.kind}'`, {
+              details: 'Is the target plugin (e.g. the embedded engine) switched on?',
+            });
+          }
+        }
+        await this.runPhase(step.phase, ctx);
+        if (step.phase === 'validate') this.failOnIssues(ctx);
+      }
+      this.reporter.emit({ type: 'run:end', status: 'ok', exitCode: EXIT.OK, durationMs: Date.now() - started });
+      return { ok: true, exitCode: EXIT.OK, ctx };
+    } catch (thrown) {
+      let error = abort.signal.aborted && abort.signal.reason instanceof BatonError ? abort.signal.reason : toBatonError(thrown);
+      ctx.error = error;
+      if (applyStarted && !input.dryRun && (ctx.options.onFailure ?? 'rollback') === 'rollback' && this.hooks.rollback.taps.length > 0) {
+        error = await this.rollback(ctx, error);
+        ctx.error = error;
+      }
+      await this.callFailed(ctx, error);
+      this.reporter.emit({ type: 'error', error: error.toJSON() });
+      this.reporter.emit({ type: 'run:end', status: 'failed', exitCode: error.exitCode, durationMs: Date.now() - started });
+      return { ok: false, exitCode: error.exitCode, error, ctx };
+    } finally {
+      if (timer) clearTimeout(timer);
+      input.signal?.removeEventListener('abort', onOuterAbort);
+    }
+  }
+
+  private async runPhase(phase: Phase, ctx: PipelineContext): Promise<void> {
+    const t0 = Date.now();
+    this.reporter.emit({ type: 'phase:start', phase });
+    const collected: BatonError[] = [];
+    (ctx as unknown as Record<symbol, unknown>)[COLLECTED] = collected;
+    try {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      if (phase === 'loadRecipe') {
+        const out = await this.hooks.loadRecipe.promise(ctx.raw, ctx);
+        if (out && typeof out === 'object') ctx.raw = out;
+      } else {
+        await this.hooks[phase as PhaseHookName].promise(ctx);
+      }
+      if (collected.length === 1) throw collected[0];
+      if (collected.length > 1) {
+        throw new BatonError(collected[0].code, `${collected.length} plugins failed in ${phase}: ${collected.map((e) => `${e.plugin}: ${e.message}`).join('; ')}`, {
+          hook: phase,
+          data: { errors: collected.map((e) => e.toJSON()) },
+        });
+      }
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      this.reporter.emit({ type: 'phase:end', phase, status: 'ok', durationMs: Date.now() - t0 });
+    } catch (err) {
+      this.reporter.emit({ type: 'phase:end', phase, status: 'failed', durationMs: Date.now() - t0 });
+      throw err;
+    }
+  }
+
+  private failOnIssues(ctx: PipelineContext): void {
+    const sorted = sortIssues(ctx.issues.list);
+    for (const i of sorted) this.reporter.emit({ type: 'issue', ...i });
+    const errors = sorted.filter((i) => i.severity === 'error');
+    if (errors.length > 0) {
+      throw new BatonError('BATON_RECIPE_INVALID', `The recipe has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was applied`, {
+        hook: 'validate',
+        data: { issues: errors },
+      });
+    }
+  }
+
+  private async rollback(ctx: PipelineContext, cause: BatonError): Promise<BatonError> {
+    try {
+      await this.hooks.rollback.promise(ctx, cause);
+      return new BatonError('BATON_ROLLED_BACK', `${cause.message} — rolled back`, { cause, hook: cause.hook, plugin: cause.plugin, data: { cause: cause.toJSON() } });
+    } catch (err) {
+      const e = toBatonError(err);
+      ctx.log.error(`rollback failed: ${e.message}`);
+      cause.data = { ...(cause.data ?? {}), rollbackError: e.toJSON() };
+      return cause;
+    }
+  }
+
+  private async callFailed(ctx: PipelineContext, error: BatonError): Promise<void> {
+    (ctx as unknown as Record<symbol, unknown>)[COLLECTED] = [];
+    try {
+      await this.hooks.failed.promise(ctx, error);
+    } catch {
+      /* settle-all: wrapTap already logged each failing tap */
+    }
+    for (const e of ((ctx as unknown as Record<symbol, unknown>)[COLLECTED] as BatonError[]) ?? []) {
+      ctx.log.warn(`a 'failed' handler of ${e.plugin} failed: ${e.message}`);
+    }
+  }
+
+  /**
+   * The register interceptor: records which plugin owns a tap, stamps errors with plugin + hook +
+   * code, emits stage events for phase hooks, and collects errors instead of throwing for
+   * settle-all hooks.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private wrapTap(hookName: string, tap: any): any {
+    const plugin = this.applying;
+    if (!plugin) {
+      throw new BatonError('BATON_HOOKS_FROZEN', `a tap named '${tap.name}' was added to '${hookName}' outside a plugin's apply()`, { hook: hookName });
+    }
+    const title: string = tap.title ?? (tap.name === plugin ? plugin : `${plugin}: ${tap.name}`);
+    const isPhase = (PHASES as readonly string[]).includes(hookName);
+    const settle = SETTLE_ALL.has(hookName);
+    const reporter = this.reporter;
+    const orig = tap.fn;
+    const start = (args: unknown[]) => {
+      if (isPhase) reporter.emit({ type: 'stage:start', phase: hookName, plugin, title });
+      return { t0: Date.now(), ctx: args.find(isContext) as PipelineContext | undefined };
+    };
+    const ok = (t0: number) => {
+      if (isPhase) reporter.emit({ type: 'stage:end', phase: hookName, plugin, title, status: 'ok', durationMs: Date.now() - t0 });
+    };
+    const fail = (err: unknown, t0: number, ctx?: PipelineContext) => {
+      const stamped = stampError(err, plugin, hookName);
+      if (isPhase) reporter.emit({ type: 'stage:end', phase: hookName, plugin, title, status: 'failed', durationMs: Date.now() - t0, error: stamped.toJSON() });
+      const sink = ctx && ((ctx as unknown as Record<symbol, unknown>)[COLLECTED] as BatonError[] | undefined);
+      if (settle && sink) {
+        sink.push(stamped);
+        return undefined;
+      }
+      throw stamped;
+    };
+    let fn;
+    if (tap.type === 'promise') {
+      fn = async (...args: unknown[]) => {
+        const s = start(args);
+        try {
+          const r = await orig(...args);
+          ok(s.t0);
+          return r;
+        } catch (err) {
+          return fail(err, s.t0, s.ctx);
+        }
+      };
+    } else if (tap.type === 'async') {
+      fn = (...args: unknown[]) => {
+        const cb = args.pop() as (e?: unknown, r?: unknown) => void;
+        const s = start(args);
+        orig(...args, (e: unknown, r: unknown) => {
+          if (e) {
+            try {
+              fail(e, s.t0, s.ctx);
+              cb();
+            } catch (stamped) {
+              cb(stamped);
+            }
+          } else {
+            ok(s.t0);
+            cb(null, r);
+          }
+        });
+      };
+    } else {
+      fn = (...args: unknown[]) => {
+        const s = start(args);
+        try {
+          const r = orig(...args);
+          ok(s.t0);
+          return r;
+        } catch (err) {
+          return fail(err, s.t0, s.ctx);
+        }
+      };
+    }
+    const wrapped = { ...tap, fn };
+    this.tapOwners.set(wrapped, plugin);
+    return wrapped;
+  }
+}
