@@ -19,6 +19,9 @@ export function registerCoreTaps(runner: Runner): void {
 
   hooks.normalize.tap({ name: 'core', stage: STAGE.CORE, title: 'Check the recipe schema and normalise (Marathon rules)' }, (ctx) => {
     const { validate } = runner.compiledSchema();
+    // Marathon reads `null` as "absent" (its GET output is full of them): same here, so exported
+    // definitions round-trip.
+    for (const k of ['apps', 'pods', 'groups']) if (Array.isArray(ctx.raw[k])) ctx.raw = { ...ctx.raw, [k]: dropNulls(ctx.raw[k]) };
     const strict = ctx.raw.strict === true || ctx.options.strict === true;
     schemaIssues(validate, ctx.raw, ctx.issues, strict);
     ctx.recipe = buildRecipe(ctx.raw, { file: ctx.recipe.file, defaultName: ctx.recipe.name }, ctx.issues);
@@ -52,4 +55,13 @@ export function registerCoreTaps(runner: Runner): void {
   hooks.plan.tap({ name: 'core', stage: STAGE.REPORT, title: 'Report the plan' }, (ctx) => {
     if (ctx.plan) ctx.reporter.emit({ type: 'plan', plan: ctx.plan });
   });
+}
+
+/** Object properties whose value is null are removed, recursively (array items are kept). */
+export function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, dropNulls(x)]));
+  }
+  return v;
 }

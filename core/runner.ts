@@ -324,14 +324,28 @@ export class Runner {
     const settle = SETTLE_ALL.has(hookName);
     const reporter = this.reporter;
     const orig = tap.fn;
+    // Findings a plugin adds are attributed to it: phases run taps one at a time, so the
+    // context's collector can be swapped for the duration of each tap.
+    let saved: Issues | undefined;
     const start = (args: unknown[]) => {
       if (isPhase) reporter.emit({ type: 'stage:start', phase: hookName, plugin, title });
-      return { t0: Date.now(), ctx: args.find(isContext) as PipelineContext | undefined };
+      const ctx = args.find(isContext) as PipelineContext | undefined;
+      if (ctx && plugin !== 'core') {
+        saved = ctx.issues;
+        ctx.issues = saved.forPlugin(plugin);
+      }
+      return { t0: Date.now(), ctx };
     };
-    const ok = (t0: number) => {
+    const restore = (ctx?: PipelineContext) => {
+      if (ctx && saved) ctx.issues = saved;
+      saved = undefined;
+    };
+    const ok = (t0: number, ctx?: PipelineContext) => {
+      restore(ctx);
       if (isPhase) reporter.emit({ type: 'stage:end', phase: hookName, plugin, title, status: 'ok', durationMs: Date.now() - t0 });
     };
     const fail = (err: unknown, t0: number, ctx?: PipelineContext) => {
+      restore(ctx);
       const stamped = stampError(err, plugin, hookName);
       if (isPhase) reporter.emit({ type: 'stage:end', phase: hookName, plugin, title, status: 'failed', durationMs: Date.now() - t0, error: stamped.toJSON() });
       const sink = ctx && ((ctx as unknown as Record<symbol, unknown>)[COLLECTED] as BatonError[] | undefined);
@@ -347,7 +361,7 @@ export class Runner {
         const s = start(args);
         try {
           const r = await orig(...args);
-          ok(s.t0);
+          ok(s.t0, s.ctx);
           return r;
         } catch (err) {
           return fail(err, s.t0, s.ctx);
@@ -366,7 +380,7 @@ export class Runner {
               cb(stamped);
             }
           } else {
-            ok(s.t0);
+            ok(s.t0, s.ctx);
             cb(null, r);
           }
         });
@@ -376,7 +390,7 @@ export class Runner {
         const s = start(args);
         try {
           const r = orig(...args);
-          ok(s.t0);
+          ok(s.t0, s.ctx);
           return r;
         } catch (err) {
           return fail(err, s.t0, s.ctx);

@@ -78,11 +78,12 @@ export class Issues {
   get list(): readonly Issue[] {
     return this.sink;
   }
+  /** Errors, grouped by definition in document order (see sortIssues). */
   get errors(): Issue[] {
-    return this.sink.filter((i) => i.severity === 'error');
+    return sortIssues(this.sink.filter((i) => i.severity === 'error'));
   }
   get warnings(): Issue[] {
-    return this.sink.filter((i) => i.severity === 'warning');
+    return sortIssues(this.sink.filter((i) => i.severity === 'warning'));
   }
 }
 

@@ -78,7 +78,9 @@ export async function loadRecipeFile(where: string | undefined, cwd = process.cw
   const { recipe, shape } = toRecipeShape(config);
   const base = path.basename(result.filepath).replace(/\.(json|ya?ml|[cm]?js|ts)$/, '');
   const fromConfigFile = SEARCH_PLACES.some((p) => result!.filepath.endsWith('/' + p));
-  const defaultName = sanitizeName(fromConfigFile ? path.basename(path.dirname(result.filepath)) : base);
+  const configDir = path.dirname(result.filepath);
+  const projectDir = path.basename(configDir) === '.config' ? path.dirname(configDir) : configDir;
+  const defaultName = sanitizeName(fromConfigFile ? path.basename(projectDir) : base);
   return { raw: recipe, file: result.filepath, shape, defaultName };
 }
 

@@ -61,8 +61,6 @@ export function normalizeApp(input: Raw, issues: Issues, parent = '/'): App {
       if (bridge && out.hostPort === undefined) out.hostPort = 0;
       return out as PortMapping;
     });
-  } else if (container) {
-    delete container.portMappings;
   }
 
   if (raw.uris !== undefined && raw.fetch !== undefined) {

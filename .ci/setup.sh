@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Prepare this machine for Baton: npm packages (only when the lock file changed), the build, and —
+# with --system — the system packages the tests need (apt-get, as root), starting daemons that are
+# not running. Idempotent: a second run does almost nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SYSTEM=0
+for a in "$@"; do [ "$a" = "--system" ] && SYSTEM=1; done
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# System packages the test suite needs. Each entry: <command that proves it is there>:<Debian package>.
+# (Docker and HAProxy join this list with the tests that use them.)
+SYSTEM_NEEDS=()
+
+if [ "$SYSTEM" = 1 ] && [ "${#SYSTEM_NEEDS[@]}" -gt 0 ]; then
+  missing=()
+  for need in "${SYSTEM_NEEDS[@]}"; do
+    cmd=${need%%:*}; pkg=${need##*:}
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then log "need root to install: ${missing[*]}"; exit 1; fi
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+# npm packages: `npm ci` when node_modules is missing or older than the lock file.
+stamp=node_modules/.baton-install-stamp
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
+  log "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  touch "$stamp"
+fi
+
+log "building (tsc)"
+npx --no-install tsc -p tsconfig.json
+chmod +x dist/bin/baton.js

@@ -1,0 +1,65 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../core/index.js';
+import { ROOT } from '../helpers/cli.js';
+import { brief, validate } from '../helpers/validate.js';
+
+const DATA = path.resolve(ROOT, '../shared/reference/marathon-data');
+const read = (f: string) => JSON.parse(readFileSync(path.join(DATA, f), 'utf8'));
+const dir = (d: string) => readdirSync(path.join(DATA, d)).filter((f) => f.endsWith('.json')).map((f) => `${d}/${f}`);
+
+// Full definitions Marathon accepts. (app_patch.json and apps_patch.json are PATCH bodies, not
+// definitions; examples/app.json sets both cmd and args and is invalid — marathon.md §12.)
+const INVALID_POD_EXAMPLES = ['examples-system-tests/pods/test-pod.json'];
+const VALID = [
+  ...dir('examples-system-tests/apps'),
+  ...dir('examples-system-tests/pods').filter((f) => !INVALID_POD_EXAMPLES.includes(f)),
+  ...dir('examples-system-tests/groups'),
+  'examples-articles/app-simple.json',
+  'examples/app-check-http-example.json',
+  'examples/apps_create.json',
+  'examples/group.json',
+];
+
+describe("Marathon's own example definitions (shared/reference/marathon-data)", () => {
+  for (const file of VALID) {
+    it(`accepts ${file}`, async () => {
+      const r = await validate(read(file));
+      expect(brief(r.errors)).toEqual([]);
+      expect(r.code).toBe(EXIT.OK);
+    });
+  }
+
+  it('rejects examples/app.json for setting both cmd and args, as Marathon does', async () => {
+    const r = await validate(read('examples/app.json'));
+    expect(brief(r.errors)).toContain('/apps/0/cmd app.cmd-args-container');
+    expect(r.code).toBe(EXIT.INVALID_INPUT);
+  });
+
+  it('rejects test-pod.json: container names must match the RAML Name pattern and image kind is DOCKER', async () => {
+    const r = await validate(read('examples-system-tests/pods/test-pod.json'));
+    expect(brief(r.errors)).toEqual(expect.arrayContaining([
+      '/pods/0/containers/0/name schema.pattern',
+      '/pods/0/containers/0/image/kind schema.enum',
+    ]));
+  });
+
+  it('rejects examples/pod.json: a pod health check timeout must be less than its interval (§3.1)', async () => {
+    const r = await validate(read('examples/pod.json'));
+    expect(brief(r.errors)).toEqual(['/pods/0/containers/0/healthCheck/timeoutSeconds pod.health.timeout']);
+  });
+
+  it('reports (does not silently drop) fields Marathon ignores, e.g. docker.requirePorts', async () => {
+    const r = await validate(read('examples-system-tests/apps/pinger-bridge-app.json'));
+    expect(brief(r.warnings)).toContain('/apps/0/container/docker/requirePorts schema.unknown-field');
+    const strict = await validate(read('examples-system-tests/apps/pinger-bridge-app.json'), { strict: true });
+    expect(brief(strict.errors)).toContain('/apps/0/container/docker/requirePorts schema.unknown-field');
+  });
+
+  it('accepts what GET /v2/apps returns (read-only fields) so exported apps round-trip', async () => {
+    const list = read('examples/app_list.json');
+    const r = await validate({ apps: list.apps });
+    expect(brief(r.errors)).toEqual([]);
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../core/index.js';
+import { brief, validate } from '../helpers/validate.js';
+
+const base = { id: '/web', cmd: 'sleep 100', cpus: 0.1, mem: 32 };
+const app = (over: Record<string, unknown>) => ({ apps: [{ ...base, ...over }] });
+const pod = (over: Record<string, unknown>) => ({
+  pods: [{ id: '/p', containers: [{ name: 'web', resources: { cpus: 0.1, mem: 32 }, exec: { command: { shell: 'sleep 100' } } }], ...over }],
+});
+const podContainer = (over: Record<string, unknown>) => pod({ containers: [{ name: 'web', resources: { cpus: 0.1, mem: 32 }, exec: { command: { shell: 'sleep 1' } }, ...over }] });
+
+/** [rule, recipe, expected "path rule"]: one invalid variant per validation rule. */
+const CASES: [string, unknown, string][] = [
+  ['id segment pattern', app({ id: '/My_App' }), '/apps/0/id app.id'],
+  ['id reserved last segment', app({ id: '/web/restart' }), '/apps/0/id app.id'],
+  ['id root', app({ id: '/' }), '/apps/0/id app.id'],
+  ['cmd and args together', app({ args: ['x'] }), '/apps/0/cmd app.cmd-args-container'],
+  ['no cmd, args or container', app({ cmd: undefined }), '/apps/0/cmd app.cmd-args-container'],
+  ['one-character cmd', app({ cmd: 'x' }), '/apps/0/cmd app.cmd-length'],
+  ['cpus minimum', app({ cpus: 0 }), '/apps/0/cpus app.resources.cpus'],
+  ['negative mem', app({ mem: -1 }), '/apps/0/mem schema.minimum'],
+  ['instances is an integer', app({ instances: 1.5 }), '/apps/0/instances schema.type'],
+  ['gpus with DOCKER', app({ gpus: 1, container: { type: 'DOCKER', docker: { image: 'x' } } }), '/apps/0/gpus app.resources.gpus-docker'],
+  ['resource limit below request', app({ resourceLimits: { mem: 8 } }), '/apps/0/resourceLimits/mem app.resources.limit'],
+  ['DOCKER without image', app({ container: { type: 'DOCKER' } }), '/apps/0/container/docker app.container.docker-image'],
+  ['parameters on MESOS', app({ container: { type: 'MESOS', docker: { image: 'x', parameters: [{ key: 'a', value: 'b' }] } } }), '/apps/0/container/docker/parameters app.container.mesos-docker-fields'],
+  ['privileged on MESOS', app({ container: { type: 'MESOS', docker: { image: 'x', privileged: true } } }), '/apps/0/container/docker/privileged app.container.mesos-docker-fields'],
+  ['deprecated credential', app({ container: { docker: { image: 'x', credential: { principal: 'a', secret: 'b' } } } }), '/apps/0/container/docker/credential app.container.credential'],
+  ['port mappings in both places', app({ networks: [{ mode: 'container/bridge' }], container: { docker: { image: 'x', portMappings: [{ containerPort: 80 }] }, portMappings: [{ containerPort: 80 }] } }), '/apps/0/container/docker/portMappings app.container.port-mappings-twice'],
+  ['volume kind', app({ container: { type: 'MESOS', volumes: [{ containerPath: 'a', mode: 'RW' }] } }), '/apps/0/container/volumes/0 app.volume.kind'],
+  ['volume mode', app({ container: { type: 'MESOS', volumes: [{ containerPath: '/a', hostPath: '/tmp' }] } }), '/apps/0/container/volumes/0/mode app.volume.mode'],
+  ['network combination', app({ networks: [{ mode: 'host' }, { mode: 'container/bridge' }] }), '/apps/0/networks app.networks.combination'],
+  ['host network with a name', app({ networks: [{ mode: 'host', name: 'x' }] }), '/apps/0/networks/0 app.networks.host-fields'],
+  ['bridge network with a name', app({ networks: [{ mode: 'container/bridge', name: 'x' }], container: { docker: { image: 'x' } } }), '/apps/0/networks/0/name app.networks.bridge-name'],
+  ['container network without a name', app({ networks: [{ mode: 'container' }], container: { docker: { image: 'x' } } }), '/apps/0/networks/0/name app.networks.container-name'],
+  ['duplicate network names', app({ networks: [{ mode: 'container', name: 'a' }, { mode: 'container', name: 'a' }], container: { type: 'MESOS' } }), '/apps/0/networks app.networks.duplicate-name'],
+  ['DOCKER on two container networks', app({ networks: [{ mode: 'container', name: 'a' }, { mode: 'container', name: 'b' }], container: { docker: { image: 'x' } } }), '/apps/0/networks app.networks.docker-one-container-network'],
+  ['networks with deprecated docker.network', app({ networks: [{ mode: 'host' }], container: { docker: { image: 'x', network: 'BRIDGE' } } }), '/apps/0/networks app.networks.deprecated-mixed'],
+  ['portMappings with host networking', app({ container: { type: 'MESOS', portMappings: [{ containerPort: 80 }] } }), '/apps/0/container/portMappings app.ports.mappings-with-host'],
+  ['duplicate port names', app({ portDefinitions: [{ port: 0, name: 'a' }, { port: 0, name: 'a' }] }), '/apps/0/portDefinitions/1/name app.ports.duplicate-name'],
+  ['duplicate fixed ports', app({ portDefinitions: [{ port: 10001 }, { port: 10001 }] }), '/apps/0/portDefinitions/1/port app.ports.duplicate-port'],
+  ['ports and portDefinitions', app({ ports: [0], portDefinitions: [{ port: 0 }] }), '/apps/0/ports app.ports.deprecated-with-port-definitions'],
+  ['port name pattern', app({ portDefinitions: [{ port: 0, name: 'HTTP' }] }), '/apps/0/portDefinitions/0/name schema.pattern'],
+  ['port out of range', app({ portDefinitions: [{ port: 70000 }] }), '/apps/0/portDefinitions/0/port schema.maximum'],
+  ['mapping needs one network name', app({ networks: [{ mode: 'container', name: 'a' }, { mode: 'container', name: 'b' }], container: { type: 'MESOS', portMappings: [{ containerPort: 80, hostPort: 0 }] } }), '/apps/0/container/portMappings/0/networkNames app.ports.network-names'],
+  ['uris and fetch', app({ uris: ['http://x/a.tgz'], fetch: [{ uri: 'http://x/b' }] }), '/apps/0/uris app.fetch.uris-with-fetch'],
+  ['health portIndex out of range', app({ healthChecks: [{ protocol: 'HTTP', portIndex: 1 }] }), '/apps/0/healthChecks/0/portIndex app.health.port-index'],
+  ['health port and portIndex', app({ healthChecks: [{ protocol: 'TCP', port: 80, portIndex: 0 }] }), '/apps/0/healthChecks/0/port app.health.port'],
+  ['COMMAND check without command', app({ healthChecks: [{ protocol: 'COMMAND' }] }), '/apps/0/healthChecks/0/command app.health.command'],
+  ['command on an HTTP check', app({ healthChecks: [{ protocol: 'HTTP', command: { value: 'true' } }] }), '/apps/0/healthChecks/0/command app.health.command'],
+  ['IPv6 on a Marathon-level check', app({ healthChecks: [{ protocol: 'HTTP', ipProtocol: 'IPv6' }] }), '/apps/0/healthChecks/0/ipProtocol app.health.ipv6'],
+  ['two Mesos-level checks', app({ healthChecks: [{ protocol: 'MESOS_HTTP' }, { protocol: 'MESOS_TCP' }] }), '/apps/0/healthChecks app.health.mesos-count'],
+  ['unknown health protocol', app({ healthChecks: [{ protocol: 'UDP' }] }), '/apps/0/healthChecks/0/protocol schema.enum'],
+  ['two readiness checks', app({ portDefinitions: [{ port: 0, name: 'http-api' }], readinessChecks: [{}, {}] }), '/apps/0/readinessChecks app.readiness.count'],
+  ['readiness portName missing', app({ readinessChecks: [{ portName: 'nope' }] }), '/apps/0/readinessChecks/0/portName app.readiness.port-name'],
+  ['readiness timeout not below interval', app({ portDefinitions: [{ port: 0, name: 'http-api' }], readinessChecks: [{ intervalSeconds: 5, timeoutSeconds: 5 }] }), '/apps/0/readinessChecks/0/timeoutSeconds app.readiness.timeout'],
+  ['upgradeStrategy bounds', app({ upgradeStrategy: { minimumHealthCapacity: 1.2 } }), '/apps/0/upgradeStrategy/minimumHealthCapacity schema.maximum'],
+  ['unreachableStrategy string', app({ unreachableStrategy: 'later' }), '/apps/0/unreachableStrategy app.unreachable-strategy'],
+  ['unreachableStrategy order', app({ unreachableStrategy: { inactiveAfterSeconds: 10, expungeAfterSeconds: 5 } }), '/apps/0/unreachableStrategy/expungeAfterSeconds app.unreachable-strategy'],
+  ['resident overcapacity', app({ container: { type: 'MESOS', volumes: [{ containerPath: 'data', mode: 'RW', persistent: { size: 10 } }] }, upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0.5 } }), '/apps/0/upgradeStrategy/maximumOverCapacity app.resident.upgrade'],
+  ['resident unreachable', app({ container: { type: 'MESOS', volumes: [{ containerPath: 'data', mode: 'RW', persistent: { size: 10 } }] }, unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 } }), '/apps/0/unreachableStrategy app.resident.unreachable'],
+  ['single-instance label instances', app({ instances: 2, labels: { MARATHON_SINGLE_INSTANCE_APP: 'true' }, upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 } }), '/apps/0/instances app.single-instance'],
+  ['single-instance label strategy', app({ labels: { MARATHON_SINGLE_INSTANCE_APP: 'true' } }), '/apps/0/upgradeStrategy app.single-instance'],
+  ['env secret reference', app({ env: { DB: { secret: 'db' } } }), '/apps/0/env/DB/secret app.env.secret-ref'],
+  ['constraint arity', app({ constraints: [['hostname']] }), '/apps/0/constraints/0 app.constraint.arity'],
+  ['accepted roles', app({ acceptedResourceRoles: ['prod'] }), '/apps/0/acceptedResourceRoles/0 app.accepted-roles'],
+  ['accepted roles empty', app({ acceptedResourceRoles: [] }), '/apps/0/acceptedResourceRoles schema.minItems'],
+  ['dependency id', app({ dependencies: ['/Bad'] }), '/apps/0/dependencies/0 app.dependency-id'],
+  ['killSelection enum', app({ killSelection: 'RANDOM' }), '/apps/0/killSelection schema.enum'],
+  ['backoffFactor minimum', app({ backoffFactor: 0.5 }), '/apps/0/backoffFactor schema.minimum'],
+  ['duplicate ids', { apps: [base, base] }, '/apps/1/id recipe.duplicate-id'],
+  ['app outside its group', { groups: [{ id: '/g', apps: [{ ...base, id: '/other/web' }] }] }, '/groups/0/apps/0/id group.child-id'],
+  ['group outside its parent', { groups: [{ id: '/g', groups: [{ id: '/h' }] }] }, '/groups/0/groups/0/id group.child-id'],
+  ['missing id', { apps: [{ cmd: 'sleep 1' }] }, '/apps/0/id schema.required'],
+  ['unknown top-level recipe key (strict)', { apps: [base], aps: [] }, '/aps schema.unknown-field'],
+  ['pod container name reserved', podContainer({ name: '_app' }), '/pods/0/containers/0/name schema.pattern'],
+  ['pod duplicate container names', pod({ containers: [{ name: 'a', resources: { cpus: 1, mem: 32 }, exec: { command: { shell: 'x y' } } }, { name: 'a', resources: { cpus: 1, mem: 32 }, exec: { command: { shell: 'x y' } } }] }), '/pods/0/containers/1/name pod.container.duplicate-name'],
+  ['pod container without exec or image', podContainer({ exec: undefined }), '/pods/0/containers/0/exec pod.container.exec-or-image'],
+  ['pod endpoint containerPort in host mode', podContainer({ endpoints: [{ name: 'http', containerPort: 80 }] }), '/pods/0/containers/0/endpoints/0/containerPort pod.endpoint.container-port'],
+  ['pod endpoint needs containerPort in container mode', { pods: [{ id: '/p', networks: [{ mode: 'container', name: 'dcos' }], containers: [{ name: 'web', resources: { cpus: 1, mem: 32 }, exec: { command: { shell: 'x y' } }, endpoints: [{ name: 'http' }] }] }] }, '/pods/0/containers/0/endpoints/0/containerPort pod.endpoint.container-port'],
+  ['pod duplicate endpoint names', podContainer({ endpoints: [{ name: 'http' }, { name: 'http' }] }), '/pods/0/containers/0/endpoints/1/name pod.endpoint.duplicate-name'],
+  ['pod health check kinds', podContainer({ healthCheck: { intervalSeconds: 10, timeoutSeconds: 5 } }), '/pods/0/containers/0/healthCheck pod.health.kind'],
+  ['pod health endpoint', podContainer({ healthCheck: { http: { endpoint: 'nope' }, intervalSeconds: 10, timeoutSeconds: 5 } }), '/pods/0/containers/0/healthCheck/http/endpoint pod.health.endpoint'],
+  ['pod volume mount unknown', podContainer({ volumeMounts: [{ name: 'v', mountPath: 'v' }] }), '/pods/0/containers/0/volumeMounts/0/name pod.volume-mount.unknown'],
+  ['pod volume unmounted', pod({ volumes: [{ name: 'v' }] }), '/pods/0/volumes/0 pod.volume.unmounted'],
+  ['pod without containers', { pods: [{ id: '/p', containers: [] }] }, '/pods/0/containers schema.minItems'],
+];
+
+describe('every validation rule has an invalid variant that names its JSON path and rule', () => {
+  for (const [what, recipe, expected] of CASES) {
+    it(what, async () => {
+      const r = await validate(recipe, { strict: true });
+      expect(brief(r.errors)).toContain(expected);
+      expect(r.code).toBe(EXIT.INVALID_INPUT);
+    });
+  }
+
+  it('reports all errors at once, across apps, pods and plugins', async () => {
+    const r = await validate({
+      apps: [{ ...base, id: '/A' }, { ...base, id: '/b', cpus: -1 }],
+      pods: [{ id: '/p', containers: [] }],
+    });
+    expect(brief(r.errors)).toEqual(['/apps/0/id app.id', '/apps/1/cpus schema.minimum', '/pods/0/containers schema.minItems']);
+  });
+
+  it('normalises as Marathon does before validating (§13)', async () => {
+    const { Runner } = await import('../../core/index.js');
+    const res = await new Runner().run({ command: 'validate', until: 'validate', dryRun: true, defaultName: 't', raw: {
+      apps: [
+        { id: 'web', cmd: 'sleep 1', healthChecks: [{ protocol: 'HTTP' }], dependencies: ['../db'] },
+        { id: '/d', container: { docker: { image: 'nginx', network: 'BRIDGE', portMappings: [{ containerPort: 80 }] } } },
+        { id: '/r', cmd: 'sleep 1', container: { type: 'MESOS', volumes: [{ containerPath: 'data', mode: 'RW', persistent: { size: 10 } }] } },
+      ],
+    } });
+    const [web, d, r] = res.ctx.recipe.apps.map((a) => a.spec);
+    expect(web).toMatchObject({ id: '/web', instances: 1, cpus: 1, mem: 128, disk: 0, networks: [{ mode: 'host' }], portDefinitions: [{ port: 0, protocol: 'tcp', name: 'default' }], requirePorts: false, backoffSeconds: 1, backoffFactor: 1.15, maxLaunchDelaySeconds: 300, killSelection: 'YOUNGEST_FIRST', upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 }, unreachableStrategy: { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 }, dependencies: ['/db'] });
+    expect(web.healthChecks[0]).toMatchObject({ portIndex: 0, gracePeriodSeconds: 300, intervalSeconds: 60, timeoutSeconds: 20, maxConsecutiveFailures: 3 });
+    expect(d.container).toMatchObject({ type: 'DOCKER', portMappings: [{ containerPort: 80, hostPort: 0, servicePort: 0, protocol: 'tcp' }] });
+    expect(d.networks).toEqual([{ mode: 'container/bridge' }]);
+    expect(d.portDefinitions).toBeUndefined();
+    expect(r).toMatchObject({ upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 }, unreachableStrategy: 'disabled', residency: { taskLostBehavior: 'WAIT_FOREVER' } });
+  });
+});

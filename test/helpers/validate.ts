@@ -1,0 +1,12 @@
+import { Runner, toRecipeShape, type Issue } from '../../core/index.js';
+
+/** Validate a recipe object (or plain Marathon JSON) through the real pipeline; return findings. */
+export async function validate(doc: unknown, opts: { strict?: boolean } = {}): Promise<{ errors: Issue[]; warnings: Issue[]; code: number }> {
+  const runner = new Runner();
+  const { recipe } = toRecipeShape(doc);
+  const res = await runner.run({ command: 'validate', until: 'validate', dryRun: true, raw: recipe, defaultName: 't', options: { strict: opts.strict } });
+  return { errors: res.ctx.issues.errors, warnings: res.ctx.issues.warnings, code: res.exitCode };
+}
+
+/** "path rule" strings, for compact assertions. */
+export const brief = (issues: Issue[]) => issues.map((i) => `${i.path} ${i.rule}`);
