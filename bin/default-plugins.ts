@@ -1,9 +1,12 @@
 import type { BatonPlugin } from '../core/index.js';
+import engine from '../plugins/engine/index.js';
+import marathon from '../plugins/marathon/index.js';
+import mesos from '../plugins/mesos/index.js';
 
 /**
  * The built-in plugins, on by default (a recipe switches one off with `plugins: { name: false }`).
  * This list is the only place that knows them all: core never imports plugins/.
  */
 export function defaultPlugins(): BatonPlugin[] {
-  return [];
+  return [marathon, engine, mesos];
 }

@@ -6,15 +6,23 @@ import type { BatonError } from './errors.js';
 import type { RawRecipe } from './recipe/shape.js';
 import type { JsonSchema } from './recipe/schema.js';
 import type { TargetSpec } from './recipe/types.js';
+import type { BatonPlugin } from './plugin.js';
+import type { RenderTarget } from './report/renderers.js';
 
 /** Extra tap options: a human title for the stage (shown by renderers; defaults to the plugin name). */
 export interface TapExtra {
   title?: string;
 }
 
-/** Where plugins add CLI commands (yargs command modules). */
+/** Where plugins add CLI commands (yargs command modules), with what their handlers need. */
 export interface CommandRegistry {
   add(command: CommandModule<object, any>): void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The built-in plugins (for handlers that run pipelines with runPipelineCommand). */
+  readonly builtins: readonly BatonPlugin[];
+  /** Where output goes. */
+  readonly io: RenderTarget;
+  /** Set the CLI's exit code. */
+  exit(code: number): void;
 }
 
 type Phase = AsyncSeriesHook<[PipelineContext], TapExtra>;

@@ -39,7 +39,8 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
     // Built-in plugins contribute commands; a throwaway runner asks them (apply does no I/O).
     const runner = new Runner();
     for (const p of env.builtins) if (p.enabledByDefault !== false) runner.use(p);
-    const registry: CommandRegistry = { add: (c) => commands.push(c) };
+    runner.applyPlugins();
+    const registry: CommandRegistry = { add: (c) => commands.push(c), builtins: env.builtins, io, exit: ctx.exit };
     runner.hooks.commands.call(registry);
   } catch (err) {
     return reportEarlyError(toBatonError(err), { io });
@@ -52,7 +53,6 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
     .option('renderer', { choices: ['auto', 'tty', 'plain', 'json', 'silent'], default: 'auto', describe: 'Output style (auto: TTY tree on a terminal, plain lines in CI or pipes)' })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Show every stage and debug logs' })
     .option('strict', { type: 'boolean', describe: 'Treat unknown recipe fields as errors' })
-    .env('BATON')
     .strict()
     .demandCommand(1, 'Name a command; see baton --help')
     .recommendCommands()

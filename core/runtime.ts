@@ -1,0 +1,74 @@
+import type { App } from './spec/types.js';
+
+/**
+ * The task-runtime port: how the embedded engine starts, watches and stops one task. Runtime
+ * plugins (mesos for command tasks, docker for images) implement it and register with the engine
+ * through the hooks the engine publishes; the engine never knows how a task is run.
+ */
+export interface AgentInfo {
+  id: string;
+  hostname: string;
+  /** The agent's own loopback address; tasks bind it. */
+  address: string;
+  /** Where this agent keeps sandboxes and volumes. */
+  workDir: string;
+}
+
+export interface TaskLaunch {
+  taskId: string;
+  instanceId: string;
+  app: App;
+  agent: AgentInfo;
+  /** The task's sandbox directory (created by the engine; stdout/stderr live here). */
+  sandbox: string;
+  /** The task's environment (marathon.md §8), computed by the engine. */
+  env: Record<string, string>;
+  /** Host ports allocated to the task, by port index. */
+  ports: number[];
+  /** SIGTERM → SIGKILL gap. */
+  killGraceSeconds: number;
+}
+
+/** What the engine persists about a launched task so that a restarted engine can adopt it. */
+export interface TaskHandle {
+  taskId: string;
+  runtime: string;
+  /** Runtime-specific data: pid and its start time, container id, ... (JSON-serialisable). */
+  data: Record<string, unknown>;
+}
+
+export type TerminalState = 'TASK_FINISHED' | 'TASK_FAILED' | 'TASK_KILLED' | 'TASK_ERROR' | 'TASK_GONE' | 'TASK_DROPPED';
+
+export interface TaskExit {
+  state: TerminalState;
+  exitCode?: number;
+  signal?: string;
+  /** Human words: "exited with code 3", "killed by SIGKILL", "out of memory". */
+  message: string;
+  /** Mesos-style reason, e.g. REASON_CONTAINER_LIMITATION_MEMORY. */
+  reason?: string;
+}
+
+export type TaskStatus = { running: true } | { running: false; exit: TaskExit };
+
+export interface TaskRuntime {
+  readonly name: string;
+  /** True when this runtime runs the app (e.g. mesos: no image; docker: an image). */
+  accepts(app: App): boolean;
+  /** How tasks are isolated, in words, for `engine status`. */
+  isolation(): string;
+  launch(t: TaskLaunch): Promise<TaskHandle>;
+  /** Cheap: called often for every live task. Must work for tasks launched by an earlier engine. */
+  inspect(h: TaskHandle): Promise<TaskStatus>;
+  /** Stop the task: SIGTERM, then SIGKILL after the grace period. Resolves once it is gone. */
+  kill(h: TaskHandle, graceSeconds: number): Promise<void>;
+  /** Paths of the task's stdout and stderr files. */
+  logFiles(h: TaskHandle, sandbox: string): { stdout: string; stderr: string };
+  /**
+   * An engine died between starting a launch and recording its handle: find the task from its
+   * sandbox (or labels) so it is adopted rather than duplicated. Undefined when nothing started.
+   */
+  recover?(taskId: string, sandbox: string): Promise<TaskHandle | undefined>;
+  /** Free what the task held (cgroups, containers) once it is terminal. */
+  cleanup?(h: TaskHandle): Promise<void>;
+}

@@ -1,0 +1,200 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { canonicalId, type App } from '../../../core/index.js';
+import type { Engine } from '../engine.js';
+import { LockedError } from '../deployment-driver.js';
+import { ACTIVE } from '../types.js';
+import { assignServicePorts, InvalidError, readApp } from './app-input.js';
+import { appInfo, liveTasks, taskJson, type Embed } from './render.js';
+
+type Q = Record<string, string | string[] | undefined>;
+const flag = (q: Q, k: string, dflt: boolean) => (q[k] === undefined ? dflt : String(q[k]) === 'true');
+
+/** `embed` values in any of Marathon's accepted prefixes (apps., app., group.apps., none). */
+export function embedsOf(q: Q): Embed {
+  const raw = [q.embed ?? []].flat();
+  return new Set(raw.map((v) => String(v).replace(/^(group\.apps\.|apps\.|app\.)/, '')) as Embed extends Set<infer T> ? T[] : never);
+}
+
+export function notFound(reply: FastifyReply, id: string) {
+  return reply.code(404).send({ message: `App '${id}' does not exist` });
+}
+
+export function locked(reply: FastifyReply, err: LockedError) {
+  return reply.code(409).send({ message: err.message, deployments: err.deploymentIds.map((id) => ({ id })) });
+}
+
+/** Run an engine change; map the engine's errors to Marathon's status codes. */
+export function guarded(reply: FastifyReply, fn: () => unknown) {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof LockedError) return locked(reply, err);
+    if (err instanceof InvalidError) return reply.code(422).send(err.body);
+    throw err;
+  }
+}
+
+/** Merge a partial update over the current definition (PUT with partialUpdate, PATCH). */
+function merged(current: App | undefined, body: Record<string, unknown>): Record<string, unknown> {
+  return { ...(current ?? {}), ...body };
+}
+
+/** Validate and prepare definitions, with service ports assigned. */
+function prepare(e: Engine, bodies: Record<string, unknown>[], bulk: boolean): App[] {
+  return bodies.map((b, i) => {
+    const app = readApp(b, bulk ? [i] : []);
+    return assignServicePorts(app, e.apps.get(app.id)?.app, e.apps.values());
+  });
+}
+
+export function appsRoutes(server: FastifyInstance, e: Engine): void {
+  server.get('/v2/apps', async (req) => {
+    const q = req.query as Q;
+    const embed = embedsOf(q);
+    let apps = [...e.apps.values()];
+    if (q.id) apps = apps.filter((s) => s.app.id.includes(String(q.id)));
+    if (q.cmd) apps = apps.filter((s) => s.app.cmd?.includes(String(q.cmd)));
+    if (q.label) apps = apps.filter((s) => matchesLabels(s.app.labels, String(q.label)));
+    return { apps: apps.map((s) => appInfo(e, s, embed)) };
+  });
+
+  server.post('/v2/apps', async (req, reply) =>
+    guarded(reply, () => {
+      const [app] = prepare(e, [req.body as Record<string, unknown>], false);
+      if (e.apps.has(app.id)) return reply.code(409).send({ message: `An app with id [${app.id}] already exists.` });
+      const d = e.driver.deploy({ target: new Map([[app.id, app]]), force: flag(req.query as Q, 'force', false) });
+      const stored = e.apps.get(app.id)!;
+      return reply.code(201).header('Location', `/v2/apps${app.id}`).header('Marathon-Deployment-Id', d.id)
+        .send({ ...appInfo(e, stored, new Set()), deployments: [{ id: d.id }] });
+    }));
+
+  // Bulk create-or-update: one deployment for all (partial updates by default).
+  for (const method of ['PUT', 'PATCH'] as const) {
+    server.route({
+      method, url: '/v2/apps',
+      handler: async (req, reply) =>
+        guarded(reply, () => {
+          const q = req.query as Q;
+          if (!Array.isArray(req.body)) return reply.code(400).send({ message: 'Expected a JSON array of apps' });
+          const partial = method === 'PATCH' || flag(q, 'partialUpdate', true);
+          const bodies = (req.body as Record<string, unknown>[]).map((b) => {
+            const id = typeof b.id === 'string' ? canonicalId(b.id) : '';
+            return partial ? merged(e.apps.get(id)?.app, b) : b;
+          });
+          const apps = prepare(e, bodies, true);
+          const d = e.driver.deploy({ target: new Map(apps.map((a) => [a.id, a])), force: flag(q, 'force', false) });
+          return reply.header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
+        }),
+    });
+  }
+
+  server.route({
+    method: ['GET', 'PUT', 'PATCH', 'DELETE', 'POST'],
+    url: '/v2/apps/*',
+    handler: async (req, reply) => {
+      const rest = '/' + (req.params as { '*': string })['*'].replace(/\/+$/, '');
+      const q = req.query as Q;
+      const m = /^(.*?)\/(restart|tasks|versions)(?:\/([^/]+))?$/.exec(rest);
+      const id = canonicalId(m ? m[1] : rest);
+      const sub = m?.[2];
+      const arg = m?.[3] ? decodeURIComponent(m[3]) : undefined;
+      const stored = e.apps.get(id);
+
+      if (!sub && req.method === 'GET') {
+        if (id.endsWith('/*')) {
+          const group = id.slice(0, -2);
+          return { '*': [...e.apps.values()].filter((s) => s.app.id.startsWith(group + '/')).map((s) => appInfo(e, s, new Set(['tasks', 'lastTaskFailure']))) };
+        }
+        return stored ? { app: appInfo(e, stored, new Set(['tasks', 'counts', 'deployments', 'lastTaskFailure'])) } : notFound(reply, id);
+      }
+      if (!sub && (req.method === 'PUT' || req.method === 'PATCH')) {
+        return guarded(reply, () => {
+          const body = (req.body ?? {}) as Record<string, unknown>;
+          if (req.method === 'PATCH' && !stored) return notFound(reply, id);
+          if (body.version !== undefined) return rollback(e, reply, id, body, flag(q, 'force', false));
+          const partial = req.method === 'PATCH' || flag(q, 'partialUpdate', true);
+          const full = partial ? merged(stored?.app, { ...body, id }) : { ...body, id };
+          const [app] = prepare(e, [full], false);
+          const d = e.driver.deploy({ target: new Map([[id, app]]), force: flag(q, 'force', false) });
+          return reply.code(stored ? 200 : 201).header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
+        });
+      }
+      if (!sub && req.method === 'DELETE') {
+        if (!stored) return notFound(reply, id);
+        return guarded(reply, () => {
+          const d = e.driver.deploy({ target: new Map([[id, null]]), force: flag(q, 'force', true) });
+          return reply.header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
+        });
+      }
+      if (!stored) return notFound(reply, id);
+      if (sub === 'restart' && req.method === 'POST') {
+        return guarded(reply, () => {
+          const d = e.driver.deploy({ target: new Map([[id, stored.app]]), restarts: new Set([id]), force: flag(q, 'force', false) });
+          return reply.header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
+        });
+      }
+      if (sub === 'versions' && req.method === 'GET') {
+        if (!arg) return { versions: e.store.versions(id) };
+        const v = e.store.appVersion(id, arg);
+        return v ? { ...v.app, version: v.version, versionInfo: v.versionInfo } : reply.code(404).send({ message: `App '${id}' does not exist in version ${arg}` });
+      }
+      if (sub === 'tasks' && req.method === 'GET') return { tasks: liveTasks(e, id).map((i) => taskJson(e, i)) };
+      if (sub === 'tasks' && req.method === 'DELETE') {
+        const wanted = liveTasks(e, id).filter((i) => (arg ? i.taskId === arg : q.host === undefined || e.agent(i.agentId)?.hostname === q.host));
+        if (arg && wanted.length === 0) return reply.code(404).send({ message: `Task '${arg}' does not exist` });
+        return guarded(reply, () => killTasks(e, reply, wanted.map((i) => i.taskId!), flag(q, 'scale', false), flag(q, 'wipe', false), flag(q, 'force', false), arg !== undefined));
+      }
+      return reply.code(405).send({ message: 'Method not allowed' });
+    },
+  });
+}
+
+/** `PUT {"version": v}`: roll the app back to a stored version (§1.1, §4.6). */
+function rollback(e: Engine, reply: FastifyReply, id: string, body: Record<string, unknown>, force: boolean) {
+  if (Object.keys(body).some((k) => k !== 'id' && k !== 'version')) {
+    return reply.code(422).send({ message: 'Object is not valid', details: [{ path: '/version', errors: ["The 'version' field may only be combined with the 'id' field."] }] });
+  }
+  const v = e.store.appVersion(id, String(body.version));
+  if (!v) return reply.code(404).send({ message: `App '${id}' does not exist in version ${body.version}` });
+  const d = e.driver.deploy({ target: new Map([[id, v.app]]), force });
+  return reply.header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
+}
+
+/**
+ * Kill tasks (§10.1). Without scale the instance relaunches; with scale the app's instances drop by
+ * the number killed (a deployment); with wipe the instance is expunged (a fresh one is scheduled).
+ */
+export function killTasks(e: Engine, reply: FastifyReply, taskIds: string[], scale: boolean, wipe: boolean, force: boolean, single: boolean) {
+  const insts = [...e.instances.values()].filter((i) => i.taskId && taskIds.includes(i.taskId) && ACTIVE.has(i.condition));
+  if (scale) {
+    const byApp = new Map<string, number>();
+    for (const i of insts) byApp.set(i.appId, (byApp.get(i.appId) ?? 0) + 1);
+    const target = new Map([...byApp].map(([appId, n]) => {
+      const app = e.apps.get(appId)!.app;
+      return [appId, { ...app, instances: Math.max(0, app.instances - n) }] as [string, App];
+    }));
+    for (const i of insts) e.decommission(i);
+    const d = e.driver.deploy({ target, force });
+    return reply.header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
+  }
+  for (const i of insts) {
+    if (wipe) e.decommission(i);
+    else void e.kill(i);
+  }
+  const tasks = insts.map((i) => taskJson(e, i));
+  return single ? { task: tasks[0] } : { tasks };
+}
+
+/** Marathon's label selector: `k`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`; comma = AND. */
+function matchesLabels(labels: Record<string, string>, selector: string): boolean {
+  const parts = selector.match(/[^,(]+(\([^)]*\))?/g) ?? [];
+  return parts.every((raw) => {
+    const p = raw.trim();
+    let m;
+    if ((m = /^(\S+)\s*==\s*(.*)$/.exec(p))) return labels[m[1]] === m[2];
+    if ((m = /^(\S+)\s*!=\s*(.*)$/.exec(p))) return labels[m[1]] !== m[2];
+    if ((m = /^(\S+)\s+in\s*\((.*)\)$/.exec(p))) return m[2].split(',').map((s) => s.trim()).includes(labels[m[1]]);
+    if ((m = /^(\S+)\s+notin\s*\((.*)\)$/.exec(p))) return !m[2].split(',').map((s) => s.trim()).includes(labels[m[1]]);
+    return p in labels;
+  });
+}

@@ -1,0 +1,141 @@
+import { createReadStream, existsSync, statSync, watch } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { CORE_VERSION, canonicalId } from '../../../core/index.js';
+import type { Engine } from '../engine.js';
+import { ACTIVE, TERMINAL } from '../types.js';
+import { guarded, killTasks } from './apps-routes.js';
+import { deploymentJson, liveTasks, queueJson, taskJson } from './render.js';
+
+type Q = Record<string, string | string[] | undefined>;
+
+export function otherRoutes(server: FastifyInstance, e: Engine, url: () => string): void {
+  server.get('/ping', async (req, reply) =>
+    String(req.headers.accept ?? '').includes('application/json') ? reply.type('application/json').send('"pong"') : reply.type('text/plain').send('pong'));
+
+  server.get('/v2/info', async () => ({
+    name: 'baton-engine',
+    version: '1.10.26',
+    buildref: `baton-${CORE_VERSION}`,
+    elected: true,
+    leader: new URL(url()).host,
+    frameworkId: `baton-${e.id}`,
+    marathon_config: {
+      local_port_min: 10000, local_port_max: 20000, mesos_role: 'slave_public', features: [],
+      task_launch_timeout: 300000, task_reservation_timeout: 20000, reconciliation_interval: 600000, scale_apps_interval: 300000,
+    },
+    zookeeper_config: {},
+    http_config: { http_port: new URL(url()).port },
+  }));
+  server.get('/v2/leader', async () => ({ leader: new URL(url()).host }));
+
+  server.get('/v2/tasks', async (req) => {
+    const statuses = [(req.query as Q).status ?? [], (req.query as Q)['status[]'] ?? []].flat().map(String);
+    const want = (c: string) => statuses.length === 0 || statuses.some((s) => (s === 'running' ? c === 'Running' : s === 'staging' ? c === 'Staging' || c === 'Starting' : true));
+    return { tasks: liveTasks(e).filter((i) => want(i.condition)).map((i) => taskJson(e, i)) };
+  });
+  server.post('/v2/tasks/delete', async (req, reply) => {
+    const q = req.query as Q;
+    const ids = ((req.body ?? {}) as { ids?: unknown }).ids;
+    if (!Array.isArray(ids)) return reply.code(400).send({ message: 'Expected {"ids": [...]}' });
+    const known = new Set([...e.instances.values()].map((i) => i.taskId));
+    const unknown = ids.filter((id) => !known.has(String(id)));
+    if (unknown.length) return reply.code(400).send({ message: `Unknown task ids: ${unknown.join(', ')}` });
+    return guarded(reply, () => killTasks(e, reply, ids.map(String), String(q.scale) === 'true', String(q.wipe) === 'true', String(q.force) === 'true', false));
+  });
+
+  server.get('/v2/deployments', async () => [...e.deployments.values()].map((d) => deploymentJson(e, d)));
+  server.delete('/v2/deployments/:id', async (req, reply) => {
+    const d = e.deployments.get((req.params as { id: string }).id);
+    if (!d) return reply.code(404).send({ message: `DeploymentPlan ${(req.params as { id: string }).id} does not exist` });
+    if (String((req.query as Q).force) === 'true') {
+      e.driver.cancel(d, 'Canceled');
+      return reply.code(202).send();
+    }
+    const r = e.driver.revert(d);
+    return reply.header('Marathon-Deployment-Id', r.id).send({ deploymentId: r.id, version: r.version });
+  });
+
+  server.get('/v2/queue', async () => queueJson(e));
+  server.delete('/v2/queue/*', async (req, reply) => {
+    const m = /^(.*)\/delay$/.exec('/' + (req.params as { '*': string })['*']);
+    if (!m) return reply.code(404).send({ message: 'Not found' });
+    const id = canonicalId(m[1]);
+    if (!e.apps.has(id)) return reply.code(404).send({ message: `App '${id}' does not exist` });
+    e.backoff.reset(id);
+    e.poke();
+    return reply.code(204).send();
+  });
+
+  // Pods are not run by this engine yet: say so the way Marathon does when pods are unsupported.
+  server.route({ method: ['GET', 'HEAD'], url: '/v2/pods', handler: async (_req, reply) => reply.code(404).send({ message: 'Pods are not supported by this engine' }) });
+
+  // Baton's own endpoints.
+  server.get('/baton/v1/status', async () => engineStatus(e, url()));
+  server.get('/baton/v1/tasks/:taskId/logs', async (req, reply) => {
+    const { taskId } = req.params as { taskId: string };
+    const q = req.query as Q;
+    const inst = [...e.instances.values()].find((i) => i.taskId === taskId || i.instanceId === taskId);
+    if (!inst?.sandbox || !inst.handle) return reply.code(404).send({ message: `Task '${taskId}' does not exist` });
+    const rt = e.runtimes.find((r) => r.name === inst.handle!.runtime);
+    const files = rt?.logFiles(inst.handle, inst.sandbox);
+    const file = q.stream === 'stderr' ? files?.stderr : files?.stdout;
+    if (!file || !existsSync(file)) return reply.type('text/plain').send('');
+    if (String(q.follow) !== 'true') return reply.type('text/plain').send(createReadStream(file));
+    // Follow: stream what is there, then what is appended, until the client goes or the task ends.
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'text/plain' });
+    let pos = 0;
+    const pump = () => {
+      const size = statSync(file).size;
+      if (size > pos) {
+        createReadStream(file, { start: pos, end: size - 1 }).pipe(reply.raw, { end: false });
+        pos = size;
+      }
+    };
+    pump();
+    const watcher = watch(file, pump);
+    const timer = setInterval(() => {
+      pump();
+      if (!e.instances.has(inst.instanceId) || TERMINAL.has(inst.condition)) close();
+    }, 500);
+    const close = () => {
+      watcher.close();
+      clearInterval(timer);
+      reply.raw.end();
+    };
+    req.raw.on('close', close);
+  });
+}
+
+/** Agents with resources used/free, task counts, isolation: `baton engine status`. */
+export function engineStatus(e: Engine, url: string) {
+  const live = [...e.instances.values()].filter((i) => ACTIVE.has(i.condition));
+  return {
+    url,
+    engineId: e.id,
+    pid: process.pid,
+    startedAt: e.startedAt,
+    stateDir: e.settings.stateDir,
+    isolation: Object.fromEntries(e.runtimes.map((r) => [r.name, r.isolation()])),
+    apps: e.apps.size,
+    deployments: e.deployments.size,
+    tasks: { running: live.filter((i) => i.condition === 'Running').length, staging: live.filter((i) => i.condition === 'Staging').length, waiting: [...e.queue.values()].reduce((a, q) => a + q.count, 0) },
+    agents: e.settings.agents.map((a) => {
+      const mine = live.filter((i) => i.agentId === a.id);
+      const used = { cpus: 0, mem: 0, disk: 0, ports: 0 };
+      for (const i of mine) {
+        const app = e.apps.get(i.appId)?.app;
+        used.cpus += app?.cpus ?? 0;
+        used.mem += app?.mem ?? 0;
+        used.disk += app?.disk ?? 0;
+        used.ports += i.ports.length;
+      }
+      return {
+        id: a.id, hostname: a.hostname, address: a.address, role: a.role, attributes: a.attributes, tasks: mine.length,
+        resources: { cpus: a.cpus, mem: a.mem, disk: a.disk, ports: `${a.ports[0]}-${a.ports[1]}` },
+        used: { ...used, cpus: Math.round(used.cpus * 1000) / 1000 },
+      };
+    }),
+    queue: [...e.queue.values()],
+  };
+}

@@ -1,0 +1,97 @@
+import type { App } from '../../../core/index.js';
+import { taskState, type Engine } from '../engine.js';
+import { ACTIVE, type Deployment, type Instance, type StoredApp } from '../types.js';
+
+/** Task JSON as Marathon returns it (marathon.md §10.1). */
+export function taskJson(e: Engine, i: Instance) {
+  const agent = e.agent(i.agentId);
+  const stored = e.apps.get(i.appId);
+  return {
+    id: i.taskId,
+    appId: i.appId,
+    host: agent?.hostname ?? '',
+    slaveId: agent?.id ?? '',
+    state: taskState(i.condition),
+    stagedAt: i.stagedAt ?? null,
+    startedAt: i.startedAt ?? null,
+    version: i.runSpecVersion,
+    ports: i.ports,
+    servicePorts: servicePorts(stored?.app),
+    ipAddresses: agent ? [{ ipAddress: agent.address, protocol: 'IPv4' }] : [],
+    healthCheckResults: [],
+    localVolumes: [],
+    role: agent?.role ?? '*',
+  };
+}
+
+function servicePorts(app?: App): number[] {
+  if (!app) return [];
+  const m = app.container?.portMappings ?? [];
+  return m.length > 0 ? m.map((p) => p.servicePort) : (app.portDefinitions ?? []).map((d) => d.port);
+}
+
+/** Tasks Marathon would list for an app: instances with a task that is not yet terminal. */
+export function liveTasks(e: Engine, appId?: string): Instance[] {
+  return [...e.instances.values()].filter((i) => (appId === undefined || i.appId === appId) && i.taskId && ACTIVE.has(i.condition));
+}
+
+export type Embed = Set<'tasks' | 'counts' | 'deployments' | 'lastTaskFailure' | 'readiness' | 'taskStats'>;
+
+/** AppInfo: the definition plus version info, counts and deployments (§10.1). */
+export function appInfo(e: Engine, s: StoredApp, embed: Embed) {
+  const tasks = liveTasks(e, s.app.id);
+  const running = tasks.filter((t) => t.condition === 'Running');
+  const out: Record<string, unknown> = {
+    ...s.app,
+    version: s.version,
+    versionInfo: s.versionInfo,
+    tasksStaged: tasks.filter((t) => t.condition === 'Staging' || t.condition === 'Starting').length,
+    tasksRunning: running.length,
+    tasksHealthy: s.app.healthChecks.length > 0 ? running.filter((t) => e.isHealthy(t)).length : 0,
+    tasksUnhealthy: 0,
+    deployments: e.driver.locks(s.app.id).map((d) => ({ id: d.id })),
+  };
+  if (embed.has('tasks')) out.tasks = tasks.map((t) => taskJson(e, t));
+  if (embed.has('lastTaskFailure')) {
+    const f = e.lastFailure.get(s.app.id);
+    if (f) out.lastTaskFailure = f;
+  }
+  return out;
+}
+
+/** /v2/deployments entry (§4.6). */
+export function deploymentJson(e: Engine, d: Deployment) {
+  const step = d.steps[d.currentStep] ?? [];
+  return {
+    id: d.id,
+    version: d.version,
+    affectedApps: d.affectedApps,
+    affectedPods: [],
+    steps: d.steps.map((s) => ({ actions: s.map((a) => ({ action: a.action, app: a.app })) })),
+    currentActions: step.map((a) => ({ action: a.action, app: a.app, readinessCheckResults: [] })),
+    currentStep: d.currentStep + 1,
+    totalSteps: d.steps.length,
+  };
+}
+
+/** /v2/queue (§10.2): what waits, and why. */
+export function queueJson(e: Engine) {
+  return {
+    queue: [...e.queue.values()].map((q) => {
+      const stored = e.apps.get(q.appId);
+      const reasons = Object.entries(q.declined).map(([reason, declined]) => ({ reason, declined, processed: e.settings.agents.length }));
+      return {
+        app: stored ? { ...stored.app, version: stored.version } : { id: q.appId },
+        count: q.count,
+        role: '*',
+        delay: { timeLeftSeconds: Math.ceil(q.delayMs / 1000), overdue: q.delayMs === 0 },
+        since: q.since,
+        processedOffersSummary: {
+          processedOffersCount: e.settings.agents.length,
+          unusedOffersCount: Object.values(q.declined).reduce((a, b) => a + (b ?? 0), 0),
+          rejectSummaryLastOffers: reasons,
+        },
+      };
+    }),
+  };
+}

@@ -1,0 +1,51 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Engine } from '../engine.js';
+import { appsRoutes } from './apps-routes.js';
+import { eventsRoute } from './events-route.js';
+import { otherRoutes } from './other-routes.js';
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/**
+ * The engine's Marathon-compatible HTTP API (fastify: routing, body limits and error handling we
+ * would otherwise write by hand). Binds loopback by default; binding anywhere else needs a token,
+ * sent as `Authorization: token=<t>` (DC/OS style) or `Bearer <t>`.
+ */
+export async function startServer(e: Engine, host: string, port: number, token?: string): Promise<{ server: FastifyInstance; url: string }> {
+  if (!LOOPBACK.test(host) && !token) {
+    throw new Error(`refusing to serve the engine API on ${host} without a token (set BATON_ENGINE_TOKEN)`);
+  }
+  const server = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024, forceCloseConnections: true });
+  let url = '';
+  server.removeContentTypeParser('application/json');
+  server.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err) {
+      done(Object.assign(new Error('Invalid JSON'), { statusCode: 400, details: (err as Error).message }), undefined);
+    }
+  });
+  server.setErrorHandler((error, _req, reply) => {
+    const err = error as Error & { statusCode?: number; details?: string };
+    const status = err.statusCode ?? 500;
+    reply.code(status).send({ message: status === 400 ? 'Invalid JSON' : err.message, ...(status === 400 ? { details: err.details ?? err.message } : {}) });
+  });
+  server.setNotFoundHandler((req, reply) => reply.code(404).send({ message: `Not found: ${req.method} ${req.url}` }));
+  if (token) {
+    server.addHook('onRequest', async (req, reply) => {
+      const h = String(req.headers.authorization ?? '');
+      if (h !== `token=${token}` && h !== `Bearer ${token}`) return reply.code(401).send({ message: 'Not authenticated' });
+    });
+  }
+  server.addHook('onSend', async (_req, reply) => {
+    reply.header('X-Marathon-Leader', url);
+  });
+  appsRoutes(server, e);
+  otherRoutes(server, e, () => url);
+  eventsRoute(server, e);
+  await server.listen({ host, port });
+  const addr = server.server.address();
+  url = `http://${host}:${typeof addr === 'object' && addr ? addr.port : port}`;
+  return { server, url };
+}

@@ -1,0 +1,154 @@
+import type { CommandModule } from 'yargs';
+import { EXIT, reportEarlyError, runPipelineCommand, toBatonError, loadRecipeFile, type CommandRegistry, type TaskRuntime } from '../../core/index.js';
+import { ensureEngine, runningEngine, stopEngine } from './daemon.js';
+import type { AgentFilter } from './engine.js';
+import { serveEngine, settingsFor } from './serve.js';
+import { resolveSettings, type EngineSettings } from './settings.js';
+
+export interface EngineCommandDeps {
+  runtimes: (engineId: string) => TaskRuntime[];
+  filters: () => AgentFilter[];
+}
+
+const stateDirOpt = { type: 'string', describe: 'Engine state directory (default: $BATON_STATE_DIR or ~/.local/state/baton/engine)' } as const;
+
+async function settingsFromArgs(a: Record<string, unknown>): Promise<EngineSettings> {
+  const section = a.recipe ? (((await loadRecipeFile(String(a.recipe))).raw.engine as Record<string, unknown> | undefined) ?? {}) : {};
+  return resolveSettings({ ...section, ...(a['state-dir'] ? { stateDir: a['state-dir'] } : {}), ...(a.port ? { port: a.port } : {}) });
+}
+
+/** `baton engine start|stop|status|serve`, `baton up`, `baton logs`. */
+export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommandDeps): void {
+  const fail = (err: unknown, json?: boolean) => reg.exit(reportEarlyError(toBatonError(err), { io: reg.io, json }));
+  const out = (s: string): void => void reg.io.stdout.write(s + '\n');
+
+  const engine: CommandModule<object, any> = { // eslint-disable-line @typescript-eslint/no-explicit-any
+    command: 'engine <action>',
+    describe: 'Manage the embedded engine daemon: start | stop | status',
+    builder: (y) => y
+      .positional('action', { choices: ['start', 'stop', 'status', 'serve'], describe: 'start (idempotent), stop (tasks keep running), status' })
+      .option('state-dir', stateDirOpt)
+      .option('port', { type: 'number', describe: 'API port on 127.0.0.1 (default 8480)' })
+      .option('recipe', { type: 'string', describe: "Take agents and port from this recipe's engine section" }),
+    handler: async (a) => {
+      try {
+        const settings = await settingsFromArgs(a);
+        if (a.action === 'serve') {
+          // The daemon itself (what `start` runs detached); also usable under a process supervisor.
+          const s = settingsFor(settings.stateDir, a.port ? { port: a.port } : {});
+          const running = await serveEngine(s, deps.runtimes, deps.filters());
+          process.stderr.write(`baton engine ${running.engine.id} serving ${running.url} (state ${s.stateDir})\n`);
+          await new Promise<void>((resolve) => {
+            const stop = () => void running.close().then(resolve);
+            process.once('SIGTERM', stop);
+            process.once('SIGINT', stop);
+          });
+          return;
+        }
+        if (a.action === 'start') {
+          const { url, started } = await ensureEngine(settings);
+          out(started ? `engine started: ${url}` : `engine already running: ${url}`);
+          return;
+        }
+        if (a.action === 'stop') {
+          const info = await stopEngine(settings.stateDir);
+          out(info ? `engine stopped (pid ${info.pid}); its tasks keep running and are adopted by the next engine` : 'engine is not running');
+          return;
+        }
+        const info = await runningEngine(settings.stateDir, settings.token);
+        if (!info) {
+          out(`engine is not running (state dir ${settings.stateDir})`);
+          return reg.exit(EXIT.TARGET_UNAVAILABLE);
+        }
+        const st = (await (await fetch(`${info.url}/baton/v1/status`)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        if (a.json) return out(JSON.stringify({ type: 'engine-status', ...st }));
+        const lines = [`engine ${st.engineId} at ${st.url} (pid ${st.pid}, since ${st.startedAt})`, `state: ${st.stateDir}`];
+        for (const [rt, iso] of Object.entries(st.isolation)) lines.push(`isolation (${rt}): ${iso}`);
+        lines.push(`apps: ${st.apps}, deployments: ${st.deployments}, tasks: ${st.tasks.running} running, ${st.tasks.staging} staging, ${st.tasks.waiting} waiting`);
+        lines.push('agents:');
+        for (const ag of st.agents) {
+          lines.push(`  ${ag.id.padEnd(18)} ${ag.address.padEnd(11)} role ${ag.role.padEnd(12)} tasks ${String(ag.tasks).padStart(3)}  cpus ${ag.used.cpus}/${ag.resources.cpus}  mem ${ag.used.mem}/${ag.resources.mem}  disk ${ag.used.disk}/${ag.resources.disk}  ports ${ag.resources.ports} (${ag.used.ports} used)`);
+        }
+        for (const q of st.queue) lines.push(`waiting: ${q.appId} ×${q.count}: ${Object.entries(q.declined).map(([r, n]) => `${r} on ${n} agent(s)`).join(', ') || (q.delayMs ? `backoff ${Math.ceil(q.delayMs / 1000)}s` : 'being placed')}`);
+        out(lines.join('\n'));
+      } catch (err) {
+        fail(err, a.json);
+      }
+    },
+  };
+
+  const logs: CommandModule<object, any> = { // eslint-disable-line @typescript-eslint/no-explicit-any
+    command: 'logs <id>',
+    describe: "A task's stdout (or stderr); for an app id, every task's, prefixed",
+    builder: (y) => y
+      .positional('id', { type: 'string', describe: 'App id (/hello) or task id' })
+      .option('follow', { alias: 'f', type: 'boolean', describe: 'Keep streaming' })
+      .option('stderr', { type: 'boolean', describe: 'stderr instead of stdout' })
+      .option('state-dir', stateDirOpt),
+    handler: async (a) => {
+      try {
+        const settings = await settingsFromArgs(a);
+        const info = await runningEngine(settings.stateDir, settings.token);
+        if (!info) throw toBatonError(Object.assign(new Error('the embedded engine is not running'), {}));
+        const isApp = String(a.id).startsWith('/');
+        const taskIds: string[] = isApp
+          ? ((await (await fetch(`${info.url}/v2/apps${a.id}/tasks`)).json()) as { tasks?: { id: string }[] }).tasks?.map((t) => t.id) ?? []
+          : [String(a.id)];
+        if (taskIds.length === 0) {
+          reg.io.stderr.write(`no tasks for ${a.id}\n`);
+          return reg.exit(EXIT.INVALID_INPUT);
+        }
+        await Promise.all(taskIds.map(async (t) => {
+          const r = await fetch(`${info.url}/baton/v1/tasks/${encodeURIComponent(t)}/logs?stream=${a.stderr ? 'stderr' : 'stdout'}&follow=${a.follow ? 'true' : 'false'}`);
+          if (!r.ok || !r.body) throw new Error(`no logs for task ${t} (HTTP ${r.status})`);
+          const prefix = taskIds.length > 1 ? `${t.split('.instance-')[1]?.slice(0, 8) ?? t} | ` : '';
+          let rest = '';
+          for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
+            const lines = (rest + Buffer.from(chunk).toString()).split('\n');
+            rest = lines.pop() ?? '';
+            for (const l of lines) reg.io.stdout.write(prefix + l + '\n');
+          }
+          if (rest) reg.io.stdout.write(prefix + rest + '\n');
+        }));
+      } catch (err) {
+        fail(err);
+      }
+    },
+  };
+
+  const up: CommandModule<object, any> = { // eslint-disable-line @typescript-eslint/no-explicit-any
+    command: 'up [recipe]',
+    describe: 'Run the engine in the foreground, deploy the recipe, stream events; Ctrl-C removes what it deployed',
+    builder: (y) => y.positional('recipe', { type: 'string' }).option('state-dir', stateDirOpt).option('port', { type: 'number' }),
+    handler: async (a) => {
+      try {
+        const settings = await settingsFromArgs(a);
+        const running = await serveEngine(settings, deps.runtimes, deps.filters());
+        reg.io.stderr.write(`engine serving ${running.url} in the foreground (Ctrl-C to remove the recipe's apps and stop)\n`);
+        const offEvents = running.engine.events.on((ev) => {
+          if (ev.eventType === 'status_update_event') out(`${ev.timestamp} ${String(ev.taskStatus).padEnd(13)} ${ev.appId} ${ev.host}:${(ev.ports as number[]).join(',')} ${ev.taskId}${ev.message ? ` (${ev.message})` : ''}`);
+          else if (ev.eventType.startsWith('deployment_')) out(`${ev.timestamp} ${ev.eventType} ${(ev as { id?: string }).id ?? ''}`);
+        });
+        const code = await runPipelineCommand({ ...a, command: 'deploy', until: 'finalize', dryRun: false, builtins: reg.builtins, io: reg.io, options: { timeoutMs: 600_000 } });
+        if (code !== EXIT.OK) {
+          offEvents();
+          await running.close();
+          return reg.exit(code);
+        }
+        const deployed = [...running.engine.apps.values()].filter((s) => s.app.labels['baton.recipe']).map((s) => s.app.id);
+        await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+        reg.io.stderr.write(`\nremoving ${deployed.join(', ')} ...\n`);
+        for (const id of deployed) running.engine.driver.deploy({ target: new Map([[id, null]]), force: true });
+        for (let i = 0; i < 600 && deployed.some((id) => running.engine.apps.has(id)); i++) await new Promise((r) => setTimeout(r, 100));
+        offEvents();
+        await running.close();
+      } catch (err) {
+        fail(err);
+      }
+    },
+  };
+
+  reg.add(engine);
+  reg.add(logs);
+  reg.add(up);
+}

@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BatonError, PACKAGE_ROOT, type Logger } from '../../core/index.js';
+import type { EngineSettings } from './settings.js';
+
+/** What a running engine writes into its state directory (and removes when it stops). */
+export interface EngineFile {
+  pid: number;
+  url: string;
+  startedAt: string;
+}
+
+export const engineFile = (stateDir: string) => path.join(stateDir, 'engine.json');
+export const settingsFile = (stateDir: string) => path.join(stateDir, 'settings.json');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function answers(url: string, token?: string): Promise<boolean> {
+  try {
+    const r = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000), headers: token ? { authorization: `token=${token}` } : {} });
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** The engine running on this state directory, if any. */
+export async function runningEngine(stateDir: string, token?: string): Promise<EngineFile | undefined> {
+  const f = engineFile(stateDir);
+  if (!existsSync(f)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(f, 'utf8')) as EngineFile;
+    if (alive(info.pid) && (await answers(info.url, token))) return info;
+  } catch {
+    /* unreadable: treat as not running */
+  }
+  return undefined;
+}
+
+/**
+ * Start the engine daemon unless one runs (idempotent): `baton engine serve` detached from this
+ * process, logging to engine.log in the state directory. Returns its URL.
+ */
+export async function ensureEngine(settings: EngineSettings, log?: Logger): Promise<{ url: string; started: boolean }> {
+  const running = await runningEngine(settings.stateDir, settings.token);
+  if (running) return { url: running.url, started: false };
+  mkdirSync(settings.stateDir, { recursive: true });
+  writeFileSync(settingsFile(settings.stateDir), JSON.stringify({ host: settings.host, port: settings.port, agents: settings.agents }, null, 2));
+  const out = openSync(path.join(settings.stateDir, 'engine.log'), 'a');
+  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist/bin/baton.js'), 'engine', 'serve', '--state-dir', settings.stateDir], {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: process.env,
+  });
+  child.unref();
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const info = await runningEngine(settings.stateDir, settings.token);
+    if (info) {
+      log?.info(`started the embedded engine at ${info.url} (pid ${info.pid}, state in ${settings.stateDir})`);
+      return { url: info.url, started: true };
+    }
+    if (child.exitCode !== null) break;
+    await sleep(50);
+  }
+  const tail = existsSync(path.join(settings.stateDir, 'engine.log')) ? readFileSync(path.join(settings.stateDir, 'engine.log'), 'utf8').split('\n').slice(-8).join('\n') : '';
+  throw new BatonError('BATON_TARGET_UNAVAILABLE', `The embedded engine did not start (state dir ${settings.stateDir})`, { details: tail });
+}
+
+/** Stop the engine daemon (SIGTERM; tasks keep running and are adopted by the next engine). */
+export async function stopEngine(stateDir: string): Promise<EngineFile | undefined> {
+  const f = engineFile(stateDir);
+  if (!existsSync(f)) return undefined;
+  const info = JSON.parse(readFileSync(f, 'utf8')) as EngineFile;
+  if (!alive(info.pid)) {
+    rmSync(f, { force: true });
+    return undefined;
+  }
+  process.kill(info.pid, 'SIGTERM');
+  for (let i = 0; i < 200 && alive(info.pid); i++) await sleep(50);
+  if (alive(info.pid)) process.kill(info.pid, 'SIGKILL');
+  rmSync(f, { force: true });
+  return info;
+}

@@ -1,0 +1,286 @@
+import { randomUUID } from 'node:crypto';
+import { classifyAppChange, isResident, type App } from '../../core/index.js';
+import { planSteps } from './deploy-plan.js';
+import type { Engine } from './engine.js';
+import { killOrder } from './kill-order.js';
+import { replaceStart, toLaunch } from './replace.js';
+import { ACTIVE, TERMINAL, type ActionState, type Deployment, type DeploymentAction, type Instance, type StoredApp } from './types.js';
+
+/** A plan touches apps another deployment holds (HTTP 409 unless forced). */
+export class LockedError extends Error {
+  constructor(readonly deploymentIds: string[]) {
+    super(`App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/${deploymentIds[0]}'.`);
+  }
+}
+
+export interface ChangeRequest {
+  /** New definitions by id (null = remove). Only what changes needs to be here. */
+  target: Map<string, App | null>;
+  force?: boolean;
+  /** Apps to restart even though their definition is unchanged (POST /restart). */
+  restarts?: Set<string>;
+  /** Use these stored versions as they are (rollback to a version, revert). */
+  exact?: Map<string, StoredApp | null>;
+}
+
+/**
+ * Deployments as Marathon runs them (marathon.md §4): the new definitions are stored at once, then
+ * the plan's steps run in order, the actions of a step together. Each action is re-evaluated on
+ * every engine tick from the instances plus a little persisted state, so a restarted engine simply
+ * carries on.
+ */
+export class DeploymentDriver {
+  constructor(private readonly engine: Engine) {}
+
+  locks(appId: string): Deployment[] {
+    return [...this.engine.deployments.values()].filter((d) => d.affectedApps.includes(appId));
+  }
+
+  /** Store the new definitions and start a deployment. Throws LockedError on a conflict. */
+  deploy(req: ChangeRequest): Deployment {
+    const e = this.engine;
+    const version = e.newVersion();
+    const current = new Map([...e.apps].map(([id, s]) => [id, s.app]));
+    const nextStored = new Map<string, StoredApp | null>();
+    for (const [id, app] of req.target) {
+      const cur = e.apps.get(id);
+      const exact = req.exact?.get(id);
+      if (app === null) {
+        if (cur) nextStored.set(id, null);
+        continue;
+      }
+      const kind = req.restarts?.has(id) ? 'restart' : classifyAppChange(cur?.app, app);
+      if (kind === 'unchanged' && !exact) continue;
+      const config = kind === 'create' || (kind === 'restart' && !req.restarts?.has(id));
+      nextStored.set(id, exact ?? {
+        app,
+        version,
+        versionInfo: {
+          lastConfigChangeAt: config || !cur ? version : cur.versionInfo.lastConfigChangeAt,
+          lastScalingAt: version,
+        },
+      });
+    }
+    const affected = [...nextStored.keys()];
+    const conflicts = [...new Set(affected.flatMap((id) => this.locks(id)))];
+    if (conflicts.length > 0 && !req.force) throw new LockedError(conflicts.map((d) => d.id));
+
+    const targetApps = new Map([...nextStored].map(([id, s]) => [id, s ? s.app : null]));
+    const steps = planSteps(current, targetApps, req.restarts);
+    const dep: Deployment = {
+      id: randomUUID(), version, steps, currentStep: 0, affectedApps: affected,
+      original: Object.fromEntries(affected.map((id) => [id, e.apps.get(id) ?? null])),
+      target: Object.fromEntries(nextStored), state: {}, startedAt: new Date().toISOString(),
+    };
+    e.store.tx(() => {
+      for (const c of conflicts) this.cancel(c, 'Canceled by a forced deployment');
+      for (const [id, s] of nextStored) {
+        if (s) {
+          e.apps.set(id, s);
+          e.store.putApp(s, true);
+        }
+      }
+      if (steps.length > 0) {
+        e.deployments.set(dep.id, dep);
+        e.store.putDeployment(dep);
+      }
+    });
+    for (const id of affected) e.backoff.reset(id);
+    e.events.emit('group_change_success', { groupId: '/', version });
+    if (steps.length > 0) this.info(dep);
+    else e.events.emit('deployment_success', { id: dep.id, plan: this.planJson(dep) });
+    e.poke();
+    return dep;
+  }
+
+  /** Stop a deployment where it is (instance goals already set stay set). */
+  cancel(dep: Deployment, reason: string): void {
+    this.engine.deployments.delete(dep.id);
+    this.engine.store.deleteDeployment(dep.id);
+    this.engine.events.emit('deployment_failed', { id: dep.id, plan: this.planJson(dep), reason });
+  }
+
+  /** DELETE /v2/deployments/{id} without force: cancel and deploy the original definitions. */
+  revert(dep: Deployment): Deployment {
+    this.cancel(dep, 'Reverted');
+    const target = new Map<string, App | null>();
+    const exact = new Map<string, StoredApp | null>();
+    for (const [id, s] of Object.entries(dep.original)) {
+      target.set(id, s ? s.app : null);
+      if (s) exact.set(id, { ...s, version: this.engine.newVersion() });
+    }
+    return this.deploy({ target, exact, force: true });
+  }
+
+  planJson(d: Deployment) {
+    return {
+      id: d.id, version: d.version, original: {}, target: {},
+      steps: d.steps.map((s) => ({ actions: s.map((a) => ({ action: a.action, app: a.app })) })),
+    };
+  }
+
+  private info(d: Deployment): void {
+    this.engine.events.emit('deployment_info', { plan: this.planJson(d), currentStep: { actions: d.steps[d.currentStep].map((a) => ({ action: a.action, app: a.app })) } });
+  }
+
+  /** One pass over every running deployment, oldest first. */
+  progressAll(): void {
+    const deps = [...this.engine.deployments.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    for (const d of deps) this.progress(d);
+  }
+
+  private progress(d: Deployment): void {
+    const e = this.engine;
+    const step = d.steps[d.currentStep];
+    let allDone = true;
+    for (const a of step) {
+      const key = `${d.currentStep}:${a.app}`;
+      const st = (d.state[key] ??= {});
+      if (!st.done) st.done = this.act(a, st, d);
+      allDone &&= st.done;
+    }
+    if (!allDone) {
+      e.store.putDeployment(d);
+      return;
+    }
+    e.events.emit('deployment_step_success', { plan: this.planJson(d), currentStep: { actions: step } });
+    d.currentStep++;
+    if (d.currentStep >= d.steps.length) {
+      e.deployments.delete(d.id);
+      e.store.deleteDeployment(d.id);
+      e.events.emit('deployment_success', { id: d.id, plan: this.planJson(d) });
+    } else {
+      e.store.putDeployment(d);
+      this.info(d);
+      this.progress(d);
+    }
+  }
+
+  /** Advance one action; true when it is done. */
+  private act(a: DeploymentAction, st: ActionState, d: Deployment): boolean {
+    switch (a.action) {
+      case 'StartApplication':
+        return true;
+      case 'StopApplication':
+        return this.stop(a.app);
+      case 'ScaleApplication':
+        return this.scale(a.app);
+      case 'RestartApplication':
+        return this.restart(a.app, st, d);
+    }
+  }
+
+  private stop(appId: string): boolean {
+    const e = this.engine;
+    const insts = e.instancesOf(appId);
+    for (const i of insts) e.decommission(i);
+    if (insts.length > 0) return false;
+    if (e.apps.has(appId)) {
+      e.apps.delete(appId);
+      e.store.deleteApp(appId);
+      e.backoff.reset(appId);
+      e.events.emit('app_terminated_event', { appId });
+    }
+    return true;
+  }
+
+  /** ScaleApplication (§4.4): kill extras in kill order, launch the missing, wait for them. */
+  private scale(appId: string): boolean {
+    const e = this.engine;
+    const stored = e.apps.get(appId);
+    if (!stored) return true;
+    this.scaleTo(stored);
+    const insts = e.instancesOf(appId);
+    const healthy = insts.filter((i) => i.goal === 'Running' && e.isHealthy(i)).length;
+    const dying = insts.some((i) => i.goal !== 'Running' && ACTIVE.has(i.condition));
+    return healthy >= stored.app.instances && !dying;
+  }
+
+  /** Make the number of goal-Running instances equal `instances` (no waiting). */
+  scaleTo(stored: StoredApp): void {
+    const e = this.engine;
+    const active = e.instancesOf(stored.app.id).filter((i) => i.goal === 'Running');
+    const n = stored.app.instances;
+    if (active.length > n) {
+      for (const i of killOrder(active, stored.app.killSelection).slice(0, active.length - n)) this.retire(i, stored.app);
+    }
+    for (let k = active.length; k < n; k++) e.scheduleInstance(stored);
+  }
+
+  /** Kill for good: ephemeral instances are decommissioned, resident ones stopped (volume kept). */
+  private retire(i: Instance, app: App): void {
+    if (isResident(app)) {
+      i.goal = 'Stopped';
+      this.engine.saveInstance(i);
+      this.engine.poke();
+    } else {
+      this.engine.decommission(i);
+    }
+  }
+
+  /** RestartApplication: Marathon's TaskReplaceActor arithmetic (§4.5), one evaluation per tick. */
+  private restart(appId: string, st: ActionState, d: Deployment): boolean {
+    const e = this.engine;
+    const stored = e.apps.get(appId);
+    if (!stored) return true;
+    const { app } = stored;
+    const n = app.instances;
+    const insts = e.instancesOf(appId);
+    const isOld = (i: Instance) => i.runSpecVersion !== stored.version;
+    const oldRunning = () => insts.filter((i) => isOld(i) && i.goal === 'Running');
+    const order = (list: Instance[]) => [...list].sort((x, y) => Number(e.isHealthy(x)) - Number(e.isHealthy(y)));
+    if (!st.initialized) {
+      // With no health checks every goal-Running instance counts as healthy, even if staging.
+      const healthyOld = oldRunning().filter((i) => app.healthChecks.length === 0 || e.isHealthy(i)).length;
+      const s = replaceStart(n, app.upgradeStrategy.minimumHealthCapacity, app.upgradeStrategy.maximumOverCapacity, healthyOld, insts.length, isResident(app));
+      st.initialized = true;
+      st.killNow = s.killNow;
+      st.maxCapacity = s.maxCapacity;
+      st.oldKilled = 0;
+      st.healthySeen = [];
+      for (const i of order(oldRunning()).slice(0, s.killNow)) {
+        this.retire(i, app);
+        st.oldKilled++;
+      }
+      e.store.putDeployment(d);
+    }
+    // An old instance that dies on its own counts as a completed kill.
+    for (const i of oldRunning()) {
+      if (TERMINAL.has(i.condition)) {
+        this.retire(i, app);
+        st.oldKilled!++;
+      }
+    }
+    const fresh = insts.filter((i) => !isOld(i) && i.goal === 'Running');
+    for (const i of fresh) if (e.isHealthy(i) && !st.healthySeen!.includes(i.instanceId)) st.healthySeen!.push(i.instanceId);
+    // Each new instance that turned healthy (and ready) lets one more old instance go.
+    const wantKilled = st.killNow! + st.healthySeen!.length;
+    for (const i of order(oldRunning())) {
+      if (st.oldKilled! >= wantKilled) break;
+      this.retire(i, app);
+      st.oldKilled!++;
+    }
+    // Capacity is freed only once an old task is actually terminal.
+    const oldActive = insts.filter((i) => isOld(i) && !TERMINAL.has(i.condition) && i.condition !== 'Scheduled').length
+      + insts.filter((i) => isOld(i) && i.condition === 'Scheduled' && i.goal === 'Running').length;
+    const launch = toLaunch(n, st.maxCapacity!, oldActive, fresh.length);
+    for (let k = 0; k < launch; k++) e.scheduleInstance(stored);
+    const freshHealthy = fresh.filter((i) => e.isHealthy(i)).length;
+    const done = freshHealthy >= n && oldActive === 0 && fresh.length === n;
+    if (done) {
+      // Old instances retired while this deployment ran are gone; stop any extra new ones.
+      for (const i of killOrder(fresh, app.killSelection).slice(n)) this.retire(i, app);
+    }
+    return done;
+  }
+
+  /**
+   * Outside deployments, keep every unlocked app at its instance count (Marathon's periodic scale
+   * check; crashed instances relaunch on their own since their goal stays Running).
+   */
+  reconcileUnlocked(): void {
+    for (const stored of this.engine.apps.values()) {
+      if (this.locks(stored.app.id).length === 0) this.scaleTo(stored);
+    }
+  }
+}

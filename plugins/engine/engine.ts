@@ -1,0 +1,342 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { idToTaskPrefix, type App, type TaskExit, type TaskRuntime } from '../../core/index.js';
+import { Backoff } from './backoff.js';
+import { EngineEvents } from './events.js';
+import { place, usage, type DeclineReason } from './placement.js';
+import { agentInfo, type AgentSpec, type EngineSettings } from './settings.js';
+import { Store } from './store.js';
+import { taskEnv } from './task-env.js';
+import { ACTIVE, BACKOFF_COUNTED, TERMINAL, type Condition, type Deployment, type Instance, type StoredApp, type TaskFailure } from './types.js';
+import { DeploymentDriver } from './deployment-driver.js';
+
+const TICK_MS = 200;
+const DEFAULT_KILL_GRACE_S = 3; // the Mesos command executor's default shutdown grace
+
+const TASK_STATE: Record<Condition, string> = {
+  Scheduled: 'TASK_STAGING', Staging: 'TASK_STAGING', Starting: 'TASK_STARTING', Running: 'TASK_RUNNING', Killing: 'TASK_KILLING',
+  Killed: 'TASK_KILLED', Finished: 'TASK_FINISHED', Failed: 'TASK_FAILED', Error: 'TASK_ERROR', Gone: 'TASK_GONE',
+};
+export const taskState = (c: Condition) => TASK_STATE[c];
+
+const EXIT_CONDITION: Record<TaskExit['state'], Condition> = {
+  TASK_FINISHED: 'Finished', TASK_FAILED: 'Failed', TASK_KILLED: 'Killed', TASK_ERROR: 'Error', TASK_GONE: 'Gone', TASK_DROPPED: 'Gone',
+};
+
+/** Why an app's instances wait (for /v2/queue and `baton status`). */
+export interface QueueEntry {
+  appId: string;
+  count: number;
+  since: string;
+  delayMs: number;
+  declined: Partial<Record<DeclineReason, number>>;
+}
+
+/** Extra agent filters from placement plugins (constraints): true = the agent may take the task. */
+export type AgentFilter = (app: App, agent: AgentSpec, instances: Instance[]) => boolean;
+
+/**
+ * The embedded engine: Marathon's scheduler for one machine. Holds apps, instances and
+ * deployments (persisted in SQLite before acting), converges tasks to instance goals through task
+ * runtimes, relaunches with backoff, and drives deployments (DeploymentDriver).
+ */
+export class Engine {
+  readonly events = new EngineEvents();
+  readonly id: string;
+  readonly store: Store;
+  readonly apps = new Map<string, StoredApp>();
+  readonly instances = new Map<string, Instance>();
+  readonly deployments = new Map<string, Deployment>();
+  readonly backoff = new Backoff();
+  readonly lastFailure = new Map<string, TaskFailure>();
+  readonly queue = new Map<string, QueueEntry>();
+  readonly driver: DeploymentDriver;
+  private readonly busy = new Set<string>(); // instances with a launch or kill in flight
+  private running = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private lastVersion = 0;
+  readonly startedAt = new Date().toISOString();
+
+  readonly runtimes: TaskRuntime[];
+
+  constructor(
+    readonly settings: EngineSettings,
+    runtimes: (engineId: string) => TaskRuntime[],
+    readonly agentFilters: AgentFilter[] = [],
+  ) {
+    this.store = new Store(settings.stateDir);
+    this.id = this.store.meta('engineId') ?? randomUUID().slice(0, 8);
+    this.store.setMeta('engineId', this.id);
+    this.runtimes = runtimes(this.id);
+    for (const a of this.store.loadApps()) this.apps.set(a.app.id, a);
+    for (const i of this.store.loadInstances()) this.instances.set(i.instanceId, i);
+    for (const d of this.store.loadDeployments()) this.deployments.set(d.id, d);
+    this.driver = new DeploymentDriver(this);
+  }
+
+  agent(id: string | undefined): AgentSpec | undefined {
+    return this.settings.agents.find((a) => a.id === id);
+  }
+
+  runtimeFor(app: App): TaskRuntime | undefined {
+    return this.runtimes.find((r) => r.accepts(app));
+  }
+
+  /** A new version timestamp, strictly increasing (two changes in one millisecond stay ordered). */
+  newVersion(): string {
+    const now = Math.max(Date.now(), this.lastVersion + 1);
+    this.lastVersion = now;
+    return new Date(now).toISOString();
+  }
+
+  instancesOf(appId: string): Instance[] {
+    return [...this.instances.values()].filter((i) => i.appId === appId);
+  }
+
+  saveInstance(i: Instance): void {
+    this.store.putInstance(i);
+  }
+
+  setCondition(i: Instance, condition: Condition): void {
+    i.condition = condition;
+    i.since = new Date().toISOString();
+    this.saveInstance(i);
+    this.events.emit('instance_changed_event', {
+      instanceId: i.instanceId, condition, runSpecId: i.appId, agentId: i.agentId ?? '', host: this.agent(i.agentId)?.hostname ?? '',
+      runSpecVersion: i.runSpecVersion,
+    });
+    if (i.taskId && condition !== 'Scheduled') {
+      this.events.emit('status_update_event', {
+        slaveId: i.agentId ?? '', taskId: i.taskId, taskStatus: TASK_STATE[condition], message: i.lastExit?.message ?? '', appId: i.appId,
+        host: this.agent(i.agentId)?.hostname ?? '', ipAddresses: [{ ipAddress: this.agent(i.agentId)?.address ?? '', protocol: 'IPv4' }],
+        ports: i.ports, version: i.runSpecVersion,
+      });
+    }
+  }
+
+  /** A new instance of the app, scheduled for launch. */
+  scheduleInstance(app: StoredApp): Instance {
+    const now = new Date().toISOString();
+    const i: Instance = {
+      instanceId: `${idToTaskPrefix(app.app.id)}.instance-${randomUUID()}`, appId: app.app.id, runSpecVersion: app.version,
+      goal: 'Running', condition: 'Scheduled', since: now, incarnation: 0, ports: [], createdAt: now,
+    };
+    this.instances.set(i.instanceId, i);
+    this.saveInstance(i);
+    return i;
+  }
+
+  /** Take an instance out of service (ephemeral: removed once terminal). */
+  decommission(i: Instance): void {
+    if (i.goal === 'Decommissioned') return;
+    i.goal = 'Decommissioned';
+    this.saveInstance(i);
+    this.poke();
+  }
+
+  /** Ask the loop to run now (after an API change or a task event). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  /** Adopt what an earlier engine left running, then start the loop. */
+  async start(): Promise<void> {
+    await this.adopt();
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        try {
+          await this.tick();
+        } catch (err) {
+          process.stderr.write(`engine tick failed: ${(err as Error).stack}\n`);
+        }
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, TICK_MS);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    })();
+  }
+
+  /** Stop the loop and close the store. Tasks keep running: the next engine adopts them. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.poke();
+    await this.loop;
+    for (let i = 0; this.busy.size > 0 && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
+    this.store.close();
+  }
+
+  /**
+   * After a restart: instances caught mid-launch get their task back from the runtime (or are
+   * relaunched if nothing started); the rest are inspected by the first tick, which learns of the
+   * exits that happened while no engine was running.
+   */
+  private async adopt(): Promise<void> {
+    for (const i of this.instances.values()) {
+      if (i.condition === 'Staging' && !i.handle && i.taskId && i.sandbox) {
+        const app = this.apps.get(i.appId)?.app;
+        const rt = app && this.runtimeFor(app);
+        const h = rt?.recover ? await rt.recover(i.taskId, i.sandbox) : undefined;
+        if (h) {
+          i.handle = h;
+          this.setCondition(i, 'Running');
+        } else {
+          i.lastExit = { state: 'TASK_GONE', message: 'the engine stopped before the task started' };
+          this.setCondition(i, 'Gone');
+        }
+      }
+    }
+  }
+
+  private async tick(): Promise<void> {
+    await this.observe();
+    this.driver.progressAll();
+    this.driver.reconcileUnlocked();
+    this.converge();
+  }
+
+  /** Learn the state of every live task from its runtime. */
+  private async observe(): Promise<void> {
+    const live = [...this.instances.values()].filter((i) => i.handle && ACTIVE.has(i.condition) && !this.busy.has(i.instanceId));
+    await Promise.all(live.map(async (i) => {
+      const rt = this.runtimes.find((r) => r.name === i.handle!.runtime);
+      if (!rt) return;
+      const s = await rt.inspect(i.handle!);
+      if (!s.running && !this.busy.has(i.instanceId) && ACTIVE.has(i.condition)) this.onExit(i, s.exit, rt);
+    }));
+  }
+
+  private onExit(i: Instance, exit: TaskExit, rt: TaskRuntime): void {
+    const killedByUs = i.killing || i.goal !== 'Running';
+    const condition: Condition = killedByUs && exit.reason === undefined ? 'Killed' : EXIT_CONDITION[exit.state];
+    i.lastExit = killedByUs && exit.reason === undefined ? { ...exit, state: 'TASK_KILLED', message: `killed (${exit.message})` } : exit;
+    i.killing = false;
+    this.setCondition(i, condition);
+    const stored = this.apps.get(i.appId);
+    if (stored && BACKOFF_COUNTED.has(condition)) {
+      const agent = this.agent(i.agentId);
+      this.lastFailure.set(i.appId, {
+        appId: i.appId, host: agent?.hostname ?? '', message: exit.message, state: TASK_STATE[condition], taskId: i.taskId ?? '',
+        timestamp: new Date().toISOString(), version: i.runSpecVersion, slaveId: agent?.id ?? '',
+      });
+      if (i.goal === 'Running') this.backoff.failed(i.appId, stored.versionInfo.lastConfigChangeAt, stored.app);
+    }
+    if (i.handle) void rt.cleanup?.(i.handle);
+    this.poke();
+  }
+
+  /** Launch what should run, kill what should not, forget what is done. */
+  private converge(): void {
+    const appsById = new Map([...this.apps].map(([id, s]) => [id, s.app]));
+    const use = usage(this.settings.agents, this.instances.values(), appsById);
+    const waiting = new Map<string, QueueEntry>();
+    for (const i of this.instances.values()) {
+      if (this.busy.has(i.instanceId)) continue;
+      if (i.goal !== 'Running' && (i.condition === 'Staging' || i.condition === 'Starting' || i.condition === 'Running')) {
+        void this.kill(i);
+        continue;
+      }
+      if (i.goal !== 'Running' && (TERMINAL.has(i.condition) || i.condition === 'Scheduled')) {
+        if (i.goal === 'Decommissioned') this.expunge(i);
+        continue;
+      }
+      if (i.goal !== 'Running' || !(i.condition === 'Scheduled' || TERMINAL.has(i.condition))) continue;
+      const stored = this.apps.get(i.appId);
+      if (!stored) continue;
+      // Relaunches keep the instance's version; new instances of a deployment carry the new one.
+      const spec = stored.version === i.runSpecVersion ? stored : (this.store.appVersion(i.appId, i.runSpecVersion) ?? stored);
+      const entry = waiting.get(i.appId) ?? { appId: i.appId, count: 0, since: this.queue.get(i.appId)?.since ?? new Date().toISOString(), delayMs: 0, declined: {} };
+      waiting.set(i.appId, entry);
+      entry.count++;
+      const delay = this.backoff.waitMs(i.appId, stored.versionInfo.lastConfigChangeAt, stored.app);
+      if (delay > 0) {
+        entry.delayMs = delay;
+        continue;
+      }
+      const others = this.instancesOf(i.appId);
+      const placed = place(spec.app, use, (agent) => this.agentFilters.every((f) => f(spec.app, agent, others)));
+      if (!placed.agent) {
+        for (const [k, v] of Object.entries(placed.declined)) entry.declined[k as DeclineReason] = (entry.declined[k as DeclineReason] ?? 0) + v;
+        continue;
+      }
+      entry.count--;
+      void this.launch(i, spec, placed.agent, placed.ports!);
+    }
+    this.queue.clear();
+    for (const [id, e] of waiting) if (e.count > 0) this.queue.set(id, e);
+  }
+
+  private async launch(i: Instance, spec: StoredApp, agent: AgentSpec, ports: number[]): Promise<void> {
+    const rt = this.runtimeFor(spec.app);
+    this.busy.add(i.instanceId);
+    try {
+      i.incarnation += 1;
+      i.runSpecVersion = spec.version;
+      i.taskId = `${i.instanceId}._app.${i.incarnation}`;
+      const info = agentInfo(agent, this.settings.stateDir);
+      i.sandbox = path.join(info.workDir, 'sandboxes', i.taskId);
+      i.agentId = agent.id;
+      i.ports = ports;
+      i.stagedAt = new Date().toISOString();
+      i.startedAt = undefined;
+      i.handle = undefined;
+      i.lastExit = undefined;
+      this.setCondition(i, 'Staging'); // persisted before anything starts: a crash here is recoverable
+      if (!rt) throw new Error(`no task runtime accepts this app (is the ${spec.app.container ? 'docker' : 'mesos'} plugin on?)`);
+      mkdirSync(i.sandbox, { recursive: true });
+      const env = taskEnv(spec.app, info, i.taskId, spec.version, ports, i.sandbox);
+      i.handle = await rt.launch({
+        taskId: i.taskId, instanceId: i.instanceId, app: spec.app, agent: info, sandbox: i.sandbox, env, ports,
+        killGraceSeconds: spec.app.taskKillGracePeriodSeconds ?? DEFAULT_KILL_GRACE_S,
+      });
+      i.startedAt = new Date().toISOString();
+      i.activeSince ??= i.startedAt;
+      this.backoff.started(i.appId);
+      this.setCondition(i, 'Running');
+    } catch (err) {
+      i.lastExit = { state: 'TASK_FAILED', message: `launch failed: ${(err as Error).message}` };
+      this.setCondition(i, 'Failed');
+      const stored = this.apps.get(i.appId);
+      if (stored) this.backoff.failed(i.appId, stored.versionInfo.lastConfigChangeAt, stored.app);
+    } finally {
+      this.busy.delete(i.instanceId);
+      this.poke();
+    }
+  }
+
+  /** Kill an instance's task (SIGTERM, then SIGKILL after the app's grace period). */
+  async kill(i: Instance): Promise<void> {
+    if (this.busy.has(i.instanceId) || !i.handle || !ACTIVE.has(i.condition)) return;
+    const rt = this.runtimes.find((r) => r.name === i.handle!.runtime);
+    if (!rt) return;
+    this.busy.add(i.instanceId);
+    try {
+      i.killing = true;
+      this.setCondition(i, 'Killing');
+      const app = this.apps.get(i.appId)?.app;
+      await rt.kill(i.handle, app?.taskKillGracePeriodSeconds ?? DEFAULT_KILL_GRACE_S);
+      const s = await rt.inspect(i.handle);
+      this.onExit(i, s.running ? { state: 'TASK_KILLED', message: 'killed' } : s.exit, rt);
+    } finally {
+      this.busy.delete(i.instanceId);
+      this.poke();
+    }
+  }
+
+  private expunge(i: Instance): void {
+    this.instances.delete(i.instanceId);
+    this.store.deleteInstance(i.instanceId);
+  }
+
+  /** Health as deployments see it. Until health checks land, a running task counts as healthy. */
+  isHealthy(i: Instance): boolean {
+    return i.condition === 'Running';
+  }
+}

@@ -1,0 +1,79 @@
+import { SyncHook } from 'tapable';
+import { STAGE, definePlugin, type PipelineContext, type TargetSpec, type TaskRuntime } from '../../core/index.js';
+import { registerEngineCommands } from './commands.js';
+import { ensureEngine } from './daemon.js';
+import type { AgentFilter } from './engine.js';
+import { ENGINE_SECTION_SCHEMA, resolveSettings } from './settings.js';
+
+export const PLUGIN = 'engine';
+
+/** What runtime plugins get: the engine's id, and where to add their runtime. */
+export interface RuntimeRegistry {
+  engineId: string;
+  add(runtime: TaskRuntime): void;
+}
+
+/** Hooks the engine publishes (`runner.hooksOf<EngineHooks>('engine')`). */
+export interface EngineHooks {
+  /** Task runtimes (mesos, docker) register here when an engine starts. */
+  runtimes: SyncHook<[RuntimeRegistry]>;
+  /** Placement plugins (constraints) add agent filters here. */
+  agentFilters: SyncHook<[AgentFilter[]]>;
+}
+
+/** Shape of the marathon plugin's published hooks this plugin taps (declared, not imported). */
+interface MarathonEndpointHooks {
+  endpoint: { tapPromise(name: string, fn: (t: TargetSpec, ctx?: PipelineContext) => Promise<{ url: string; token?: string } | undefined>): void };
+}
+
+/**
+ * The embedded engine: a Marathon-compatible daemon on this machine (simulated loopback agents,
+ * real tasks). Serves the "embedded" target through the marathon plugin's client.
+ */
+export default definePlugin({
+  name: PLUGIN,
+  version: '0.1.0',
+  dependsOn: ['marathon'],
+  apply(runner) {
+    const hooks = runner.publishHooks<EngineHooks>(PLUGIN, {
+      runtimes: new SyncHook<[RuntimeRegistry]>(['registry'], 'engine.runtimes'),
+      agentFilters: new SyncHook<[AgentFilter[]]>(['filters'], 'engine.agentFilters'),
+    });
+    const runtimes = (engineId: string) => {
+      const list: TaskRuntime[] = [];
+      hooks.runtimes.call({ engineId, add: (rt) => list.push(rt) });
+      return list;
+    };
+    const filters = () => {
+      const list: AgentFilter[] = [];
+      hooks.agentFilters.call(list);
+      return list;
+    };
+
+    runner.hooks.recipeSchema.tap(PLUGIN, (s) => ({ ...s, properties: { ...s.properties, engine: ENGINE_SECTION_SCHEMA } }));
+
+    runner.hooksOf<MarathonEndpointHooks>('marathon').endpoint.tapPromise(PLUGIN, async (spec, ctx) => {
+      if (spec.kind !== 'embedded') return undefined;
+      const settings = resolveSettings((ctx?.recipe.raw.engine as Record<string, unknown> | undefined) ?? {});
+      const { url } = await ensureEngine(settings, ctx ? runner.logger(PLUGIN) : undefined);
+      return { url, ...(settings.token ? { token: settings.token } : {}) };
+    });
+
+    // Recipe checks only this target can make: something must be able to run each app.
+    runner.hooks.validate.tap({ name: PLUGIN, stage: STAGE.NORMAL, title: 'Embedded engine can run every app' }, (ctx) => {
+      if (ctx.recipe.target.kind !== 'embedded') return;
+      const probe = runtimes('validate');
+      for (const { spec, path } of ctx.recipe.apps) {
+        if (!probe.some((r) => r.accepts(spec))) {
+          ctx.issues.at(...path).error(['container'], 'engine.no-runtime', `no plugin runs ${spec.container ? `${spec.container.type} containers${spec.container.docker ? ' with an image' : ''}` : 'command tasks'} on the embedded engine (is the ${spec.container?.docker ? 'docker' : 'mesos'} plugin on?)`);
+        }
+        if (spec.constraints.length > 0 && !hooks.agentFilters.isUsed()) {
+          ctx.issues.at(...path).error(['constraints'], 'engine.constraints-unsupported', 'constraints are set but no plugin evaluates them on the embedded engine (is the constraints plugin on?)');
+        }
+      }
+      if (ctx.recipe.pods.length > 0) ctx.issues.error(['pods'], 'engine.pods-unsupported', 'pods are not supported by the embedded engine yet');
+    });
+
+    runner.hooks.commands.tap(PLUGIN, (reg) => registerEngineCommands(reg, { runtimes, filters }));
+  },
+});

@@ -1,0 +1,130 @@
+import type { App } from '../../core/index.js';
+import type { AgentSpec } from './settings.js';
+import { ACTIVE, type Instance } from './types.js';
+
+/** Resources an agent has left, given the instances placed on it. */
+export interface AgentUsage {
+  agent: AgentSpec;
+  cpus: number;
+  mem: number;
+  disk: number;
+  usedPorts: Set<number>;
+  /** Instances of each app on the agent (for spreading). */
+  perApp: Map<string, number>;
+}
+
+/** Why an offer (agent) was declined, in /v2/queue's funnel order (marathon.md §10.2). */
+export type DeclineReason = 'UnfulfilledRole' | 'UnfulfilledConstraint' | 'InsufficientCpus' | 'InsufficientMemory' | 'InsufficientDisk' | 'InsufficientPorts';
+
+export interface PlacementResult {
+  agent?: AgentSpec;
+  ports?: number[];
+  /** Per reason, how many agents declined. */
+  declined: Partial<Record<DeclineReason, number>>;
+}
+
+export function usage(agents: AgentSpec[], instances: Iterable<Instance>, appsById: Map<string, App>): Map<string, AgentUsage> {
+  const out = new Map<string, AgentUsage>();
+  for (const a of agents) out.set(a.id, { agent: a, cpus: a.cpus, mem: a.mem, disk: a.disk, usedPorts: new Set(), perApp: new Map() });
+  for (const i of instances) {
+    if (!i.agentId || !ACTIVE.has(i.condition)) continue;
+    const u = out.get(i.agentId);
+    const app = appsById.get(i.appId);
+    if (!u) continue;
+    if (app) {
+      u.cpus -= app.cpus;
+      u.mem -= app.mem;
+      u.disk -= app.disk;
+    }
+    for (const p of i.ports) u.usedPorts.add(p);
+    u.perApp.set(i.appId, (u.perApp.get(i.appId) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** Roles an app accepts: `acceptedResourceRoles`, else only unreserved ("*") resources. */
+export function acceptsRole(app: App, role: string): boolean {
+  return (app.acceptedResourceRoles ?? ['*']).includes(role);
+}
+
+/** Host ports the app needs: fixed ones (requirePorts) and how many dynamic. */
+function requestedPorts(app: App): (number | 0)[] {
+  const mappings = app.container?.portMappings ?? [];
+  if (mappings.length > 0) return mappings.filter((m) => m.hostPort !== undefined).map((m) => m.hostPort ?? 0);
+  return (app.portDefinitions ?? []).map((d) => (app.requirePorts ? d.port : 0));
+}
+
+function allocatePorts(u: AgentUsage, wanted: (number | 0)[], random: () => number): number[] | undefined {
+  const [lo, hi] = u.agent.ports;
+  const taken = new Set(u.usedPorts);
+  const out: number[] = [];
+  for (const w of wanted) {
+    if (w !== 0) {
+      if (taken.has(w) || w < lo || w > hi) return undefined;
+      taken.add(w);
+      out.push(w);
+    }
+  }
+  // Dynamic ports: a random start in the range, then sequential (as Mesos offers are used, §9).
+  const size = hi - lo + 1;
+  let cursor = Math.floor(random() * size);
+  const result: number[] = [];
+  let fixedIdx = 0;
+  for (const w of wanted) {
+    if (w !== 0) {
+      result.push(out[fixedIdx++]);
+      continue;
+    }
+    let found: number | undefined;
+    for (let k = 0; k < size; k++) {
+      const p = lo + ((cursor + k) % size);
+      if (!taken.has(p)) {
+        found = p;
+        cursor = (cursor + k + 1) % size;
+        break;
+      }
+    }
+    if (found === undefined) return undefined;
+    taken.add(found);
+    result.push(found);
+  }
+  return result;
+}
+
+/**
+ * Pick an agent for one new task of `app`: role, extra filters (constraints plugins), resources,
+ * ports; among those that fit, the one with the fewest instances of the app, then the most free
+ * memory. Returns the reasons others declined, for /v2/queue and `baton status`.
+ */
+export function place(
+  app: App,
+  usageByAgent: Map<string, AgentUsage>,
+  filter: (agent: AgentSpec) => boolean = () => true,
+  random: () => number = Math.random,
+): PlacementResult {
+  const declined: PlacementResult['declined'] = {};
+  const bump = (r: DeclineReason) => (declined[r] = (declined[r] ?? 0) + 1);
+  const wanted = requestedPorts(app);
+  let best: { u: AgentUsage; ports: number[] } | undefined;
+  for (const u of usageByAgent.values()) {
+    if (!acceptsRole(app, u.agent.role)) { bump('UnfulfilledRole'); continue; }
+    if (!filter(u.agent)) { bump('UnfulfilledConstraint'); continue; }
+    if (u.cpus + 1e-9 < app.cpus) { bump('InsufficientCpus'); continue; }
+    if (u.mem + 1e-9 < app.mem) { bump('InsufficientMemory'); continue; }
+    if (u.disk + 1e-9 < app.disk) { bump('InsufficientDisk'); continue; }
+    const ports = allocatePorts(u, wanted, random);
+    if (!ports) { bump('InsufficientPorts'); continue; }
+    if (!best) { best = { u, ports }; continue; }
+    const a = u.perApp.get(app.id) ?? 0;
+    const b = best.u.perApp.get(app.id) ?? 0;
+    if (a < b || (a === b && u.mem > best.u.mem)) best = { u, ports };
+  }
+  if (!best) return { declined };
+  // Account for it now so that several launches in one pass spread out.
+  best.u.cpus -= app.cpus;
+  best.u.mem -= app.mem;
+  best.u.disk -= app.disk;
+  for (const p of best.ports) best.u.usedPorts.add(p);
+  best.u.perApp.set(app.id, (best.u.perApp.get(app.id) ?? 0) + 1);
+  return { agent: best.u.agent, ports: best.ports, declined };
+}

@@ -1,0 +1,52 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { TaskRuntime } from '../../core/index.js';
+import { startServer } from './api/server.js';
+import { engineFile, runningEngine, settingsFile } from './daemon.js';
+import { Engine, type AgentFilter } from './engine.js';
+import { resolveSettings, type EngineSettings } from './settings.js';
+
+export interface RunningEngine {
+  engine: Engine;
+  server: FastifyInstance;
+  url: string;
+  /** Stop serving and stop the engine loop. Tasks keep running (a later engine adopts them). */
+  close(): Promise<void>;
+}
+
+/** Settings for `engine serve`: the settings file a starter wrote, then flags/env. */
+export function settingsFor(stateDir: string, overrides: Partial<EngineSettings> = {}): EngineSettings {
+  const f = settingsFile(stateDir);
+  const fromFile = existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Record<string, unknown>) : {};
+  return { ...resolveSettings({ ...fromFile, stateDir }), ...overrides };
+}
+
+/** Run an engine in this process: open its state, adopt tasks, serve the API, write engine.json. */
+export async function serveEngine(settings: EngineSettings, runtimes: (engineId: string) => TaskRuntime[], filters: AgentFilter[] = []): Promise<RunningEngine> {
+  const other = await runningEngine(settings.stateDir, settings.token);
+  if (other && other.pid !== process.pid) throw new Error(`an engine (pid ${other.pid}) already serves ${settings.stateDir} at ${other.url}`);
+  const engine = new Engine(settings, runtimes, filters);
+  await engine.start();
+  let server: FastifyInstance;
+  let url: string;
+  try {
+    ({ server, url } = await startServer(engine, settings.host, settings.port, settings.token));
+  } catch (err) {
+    await engine.stop();
+    throw err;
+  }
+  writeFileSync(engineFile(settings.stateDir), JSON.stringify({ pid: process.pid, url, startedAt: engine.startedAt }));
+  let closed = false;
+  return {
+    engine,
+    server,
+    url,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      await engine.stop();
+      rmSync(engineFile(settings.stateDir), { force: true });
+    },
+  };
+}

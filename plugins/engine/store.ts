@@ -1,0 +1,108 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Deployment, Instance, StoredApp } from './types.js';
+
+const MAX_VERSIONS = 50; // Marathon's --zk_max_versions default
+
+/**
+ * The engine's state in SQLite (better-sqlite3: synchronous, transactional, WAL). Every change is
+ * committed before the engine acts on it, so a SIGKILL at any point leaves a state the next engine
+ * can adopt. WAL with synchronous=NORMAL survives a process crash (not a power cut), which is what
+ * an engine restart needs; `BATON_ENGINE_FSYNC=full` buys power-cut durability.
+ */
+export class Store {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(stateDir: string) {
+    mkdirSync(stateDir, { recursive: true });
+    this.db = new Database(path.join(stateDir, 'engine.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${process.env.BATON_ENGINE_FSYNC === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS apps (id TEXT PRIMARY KEY, json TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS app_versions (id TEXT NOT NULL, version TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (id, version));
+      CREATE TABLE IF NOT EXISTS instances (instance_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, json TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS deployments (id TEXT PRIMARY KEY, json TEXT NOT NULL);
+    `);
+    this.stmts = {
+      getMeta: this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      apps: this.db.prepare<[], { json: string }>('SELECT json FROM apps'),
+      putApp: this.db.prepare('INSERT INTO apps (id, json) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json'),
+      delApp: this.db.prepare('DELETE FROM apps WHERE id = ?'),
+      putVersion: this.db.prepare('INSERT OR REPLACE INTO app_versions (id, version, json) VALUES (?, ?, ?)'),
+      versions: this.db.prepare<[string], { version: string }>('SELECT version FROM app_versions WHERE id = ? ORDER BY version DESC'),
+      version: this.db.prepare<[string, string], { json: string }>('SELECT json FROM app_versions WHERE id = ? AND version = ?'),
+      trimVersions: this.db.prepare(`DELETE FROM app_versions WHERE id = ? AND version NOT IN (SELECT version FROM app_versions WHERE id = ? ORDER BY version DESC LIMIT ${MAX_VERSIONS})`),
+      delVersions: this.db.prepare('DELETE FROM app_versions WHERE id = ?'),
+      instances: this.db.prepare<[], { json: string }>('SELECT json FROM instances'),
+      putInstance: this.db.prepare('INSERT INTO instances (instance_id, app_id, json) VALUES (?, ?, ?) ON CONFLICT(instance_id) DO UPDATE SET json = excluded.json'),
+      delInstance: this.db.prepare('DELETE FROM instances WHERE instance_id = ?'),
+      deployments: this.db.prepare<[], { json: string }>('SELECT json FROM deployments'),
+      putDeployment: this.db.prepare('INSERT INTO deployments (id, json) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json'),
+      delDeployment: this.db.prepare('DELETE FROM deployments WHERE id = ?'),
+    };
+  }
+
+  /** Run several writes atomically. */
+  tx<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  meta(key: string): string | undefined {
+    return this.stmts.getMeta.get(key)?.value;
+  }
+  setMeta(key: string, value: string): void {
+    this.stmts.setMeta.run(key, value);
+  }
+
+  loadApps(): StoredApp[] {
+    return this.stmts.apps.all().map((r) => JSON.parse(r.json) as StoredApp);
+  }
+  putApp(a: StoredApp, newVersion: boolean): void {
+    const json = JSON.stringify(a);
+    this.stmts.putApp.run(a.app.id, json);
+    if (newVersion) {
+      this.stmts.putVersion.run(a.app.id, a.version, json);
+      this.stmts.trimVersions.run(a.app.id, a.app.id);
+    }
+  }
+  deleteApp(id: string): void {
+    this.stmts.delApp.run(id);
+    this.stmts.delVersions.run(id);
+  }
+  versions(id: string): string[] {
+    return this.stmts.versions.all(id).map((r) => r.version);
+  }
+  appVersion(id: string, version: string): StoredApp | undefined {
+    const r = this.stmts.version.get(id, version);
+    return r ? (JSON.parse(r.json) as StoredApp) : undefined;
+  }
+
+  loadInstances(): Instance[] {
+    return this.stmts.instances.all().map((r) => JSON.parse(r.json) as Instance);
+  }
+  putInstance(i: Instance): void {
+    this.stmts.putInstance.run(i.instanceId, i.appId, JSON.stringify(i));
+  }
+  deleteInstance(id: string): void {
+    this.stmts.delInstance.run(id);
+  }
+
+  loadDeployments(): Deployment[] {
+    return this.stmts.deployments.all().map((r) => JSON.parse(r.json) as Deployment);
+  }
+  putDeployment(d: Deployment): void {
+    this.stmts.putDeployment.run(d.id, JSON.stringify(d));
+  }
+  deleteDeployment(id: string): void {
+    this.stmts.delDeployment.run(id);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

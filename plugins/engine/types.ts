@@ -1,0 +1,82 @@
+import type { App, TaskExit, TaskHandle } from '../../core/index.js';
+
+/** Marathon instance goals and conditions (marathon.md §0). */
+export type Goal = 'Running' | 'Stopped' | 'Decommissioned';
+export type Condition = 'Scheduled' | 'Staging' | 'Starting' | 'Running' | 'Killing' | 'Killed' | 'Finished' | 'Failed' | 'Error' | 'Gone';
+
+export const TERMINAL: ReadonlySet<Condition> = new Set(['Killed', 'Finished', 'Failed', 'Error', 'Gone']);
+export const ACTIVE: ReadonlySet<Condition> = new Set(['Staging', 'Starting', 'Running', 'Killing']);
+/** Conditions whose failures count toward backoff (Killed does not, §1.10). */
+export const BACKOFF_COUNTED: ReadonlySet<Condition> = new Set(['Failed', 'Finished', 'Error', 'Gone']);
+
+/** One app instance = one task incarnation at a time (its task id changes on relaunch). */
+export interface Instance {
+  instanceId: string;
+  appId: string;
+  runSpecVersion: string;
+  goal: Goal;
+  condition: Condition;
+  since: string;
+  incarnation: number;
+  taskId?: string;
+  agentId?: string;
+  ports: number[];
+  stagedAt?: string;
+  startedAt?: string;
+  /** When the instance first reached Running in any incarnation (for killSelection). */
+  activeSince?: string;
+  handle?: TaskHandle;
+  sandbox?: string;
+  lastExit?: TaskExit;
+  /** Set while the engine is killing the task, so its exit reads as TASK_KILLED. */
+  killing?: boolean;
+  createdAt: string;
+}
+
+export interface StoredApp {
+  app: App;
+  version: string;
+  versionInfo: { lastConfigChangeAt: string; lastScalingAt: string };
+}
+
+export type ActionKind = 'StartApplication' | 'ScaleApplication' | 'RestartApplication' | 'StopApplication';
+
+export interface DeploymentAction {
+  action: ActionKind;
+  app: string;
+}
+
+/** Per-action progress that cannot be derived from the instances (persisted with the deployment). */
+export interface ActionState {
+  initialized?: boolean;
+  killNow?: number;
+  maxCapacity?: number;
+  oldKilled?: number;
+  healthySeen?: string[];
+  done?: boolean;
+}
+
+export interface Deployment {
+  id: string;
+  version: string;
+  steps: DeploymentAction[][];
+  /** 0-based index of the step being worked on. */
+  currentStep: number;
+  affectedApps: string[];
+  /** Definitions before and after, for revert (null = absent). */
+  original: Record<string, StoredApp | null>;
+  target: Record<string, StoredApp | null>;
+  state: Record<string, ActionState>;
+  startedAt: string;
+}
+
+export interface TaskFailure {
+  appId: string;
+  host: string;
+  message: string;
+  state: string;
+  taskId: string;
+  timestamp: string;
+  version: string;
+  slaveId: string;
+}

@@ -1,0 +1,98 @@
+import { BatonError, normalizeApp, Issues, type App, type ClusterPort, type ClusterState, type Pod } from '../../core/index.js';
+import { MarathonClient, MarathonHttpError, type Endpoint, type MarathonDeploymentRef } from './client.js';
+
+const READ_ONLY = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'taskStats', 'readinessCheckResults'];
+
+export interface AppStatus {
+  id: string;
+  instances: number;
+  tasksRunning: number;
+  tasksStaged: number;
+  tasksHealthy: number;
+  deployments: { id: string }[];
+  version: string;
+  tasks?: { id: string; host: string; ports: number[]; state: string; slaveId: string; startedAt?: string | null }[];
+  lastTaskFailure?: { message: string; taskId: string; timestamp: string };
+}
+
+/** The cluster port over Marathon's REST API. */
+export class MarathonCluster implements ClusterPort {
+  readonly client: MarathonClient;
+  constructor(readonly endpoint: Endpoint, readonly kind: string, readonly description: string) {
+    this.client = new MarathonClient(endpoint);
+  }
+
+  async state(signal?: AbortSignal): Promise<ClusterState> {
+    const { apps } = await this.client.get<{ apps: Record<string, unknown>[] }>('/v2/apps', signal);
+    let pods: Pod[] = [];
+    try {
+      pods = await this.client.get<Pod[]>('/v2/pods', signal);
+    } catch (err) {
+      if (!(err instanceof MarathonHttpError && err.status === 404)) throw err;
+    }
+    // Re-normalise what the target returns, so that comparisons with the recipe are like for like.
+    return { apps: apps.map((a) => normalizeApp(stripReadOnly(a), new Issues())), pods };
+  }
+
+  async apps(embedTasks = false, signal?: AbortSignal): Promise<AppStatus[]> {
+    const q = embedTasks ? '?embed=apps.tasks&embed=apps.lastTaskFailure' : '';
+    return (await this.client.get<{ apps: AppStatus[] }>(`/v2/apps${q}`, signal)).apps;
+  }
+
+  /** Create or replace apps in one deployment (PUT /v2/apps, full definitions). */
+  async putApps(apps: App[], force: boolean, signal?: AbortSignal): Promise<MarathonDeploymentRef> {
+    return this.locked(() => this.client.request<MarathonDeploymentRef>('PUT', `/v2/apps?partialUpdate=false&force=${force}`, apps, signal));
+  }
+
+  async deleteApp(id: string, force: boolean, signal?: AbortSignal): Promise<MarathonDeploymentRef> {
+    return this.locked(() => this.client.request<MarathonDeploymentRef>('DELETE', `/v2/apps${id}?force=${force}`, undefined, signal));
+  }
+
+  async restartApp(id: string, force: boolean): Promise<MarathonDeploymentRef> {
+    return this.locked(() => this.client.request<MarathonDeploymentRef>('POST', `/v2/apps${id}/restart?force=${force}`));
+  }
+
+  async scaleApp(id: string, instances: number, force: boolean): Promise<MarathonDeploymentRef> {
+    return this.locked(() => this.client.request<MarathonDeploymentRef>('PUT', `/v2/apps${id}?force=${force}`, { instances }));
+  }
+
+  async deployments(signal?: AbortSignal): Promise<{ id: string; affectedApps: string[]; currentStep: number; totalSteps: number }[]> {
+    return this.client.get('/v2/deployments', signal);
+  }
+
+  /** Revert a deployment (DELETE /v2/deployments/{id}): Marathon deploys the previous definitions. */
+  async revert(id: string): Promise<MarathonDeploymentRef | undefined> {
+    try {
+      return await this.client.request<MarathonDeploymentRef>('DELETE', `/v2/deployments/${id}`);
+    } catch (err) {
+      if (err instanceof MarathonHttpError && err.status === 404) return undefined; // already finished
+      throw err;
+    }
+  }
+
+  /** 409 and 422 become Baton's own errors (lock naming the deployment; validation with paths). */
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof MarathonHttpError && err.status === 409) {
+        const ids = ((err.body.deployments as { id: string }[] | undefined) ?? []).map((d) => d.id);
+        throw new BatonError('BATON_DEPLOY_LOCKED', ids.length ? `The app is locked by deployment ${ids.join(', ')}; use --force to override it` : String(err.body.message), {
+          data: { deployments: ids },
+          details: ids.length ? `See ${this.endpoint.url}/v2/deployments` : undefined,
+        });
+      }
+      if (err instanceof MarathonHttpError && err.status === 422) {
+        const details = (err.body.details as { path: string; errors: string[] }[] | undefined) ?? [];
+        throw new BatonError('BATON_RECIPE_INVALID', `${this.kind} rejected the definition: ${details.map((d) => `${d.path}: ${d.errors.join('; ')}`).join(', ')}`, { data: { details } });
+      }
+      throw err;
+    }
+  }
+}
+
+function stripReadOnly(a: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const k of READ_ONLY) delete out[k];
+  return out;
+}

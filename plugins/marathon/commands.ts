@@ -1,0 +1,97 @@
+import type { CommandModule } from 'yargs';
+import { EXIT, reportEarlyError, runPipelineCommand, toBatonError, type CommandRegistry } from '../../core/index.js';
+import type { MarathonCluster } from './cluster.js';
+
+type Args = { recipe?: string; json?: boolean; renderer?: string; verbose?: boolean; strict?: boolean; timeout?: number; force?: boolean; detach?: boolean; 'on-failure'?: string };
+
+export interface CommandDeps {
+  /** A cluster for a recipe's target (resolving the embedded engine as `deploy` would). */
+  cluster: (recipe: string | undefined) => Promise<MarathonCluster>;
+}
+
+/** deploy, status, scale, restart, destroy: the same on the embedded engine and a real Marathon. */
+export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps): void {
+  const deps = { builtins: reg.builtins, io: reg.io, exit: (c: number) => reg.exit(c), cluster };
+  const deploy: CommandModule<object, Args> = {
+    command: 'deploy [recipe]',
+    describe: 'Deploy a recipe and block until the deployment ends (or its deadline passes)',
+    builder: (y) => y
+      .positional('recipe', { type: 'string', describe: 'Recipe file or directory' })
+      .option('timeout', { type: 'number', default: 600, describe: 'Deadline in seconds for the whole deploy' })
+      .option('force', { type: 'boolean', default: false, describe: 'Override deployment locks (cancels the blocking deployment)' })
+      .option('detach', { type: 'boolean', default: false, describe: 'Start the deployment and return without waiting' })
+      .option('on-failure', { choices: ['rollback', 'leave'], default: 'rollback', describe: 'What to do when the deploy fails after it started' })
+      .example('$0 deploy recipes/hello', 'deploy to the embedded engine (started if not running)')
+      .example('$0 deploy --timeout 120 --json app.json', 'a CI step: blocking, with a deadline and NDJSON output'),
+    handler: async (a) => {
+      deps.exit(await runPipelineCommand({
+        ...a, command: 'deploy', until: a.detach ? 'apply' : 'finalize', dryRun: false, builtins: deps.builtins, io: deps.io,
+        options: { timeoutMs: (a.timeout ?? 600) * 1000, force: a.force, detach: a.detach, onFailure: (a['on-failure'] ?? 'rollback') as 'rollback' },
+      }));
+    },
+  };
+
+  const status: CommandModule<object, { id?: string; recipe?: string; json?: boolean; probe?: boolean }> = {
+    command: 'status [id]',
+    describe: 'Apps and their instances: agent, host:ports, state',
+    builder: (y) => y.positional('id', { type: 'string', describe: 'An app id (default: all)' })
+      .option('recipe', { type: 'string', describe: 'Use this recipe\'s target' })
+      .option('probe', { type: 'boolean', describe: 'HTTP GET each instance\'s first port and show the first line of the answer' }),
+    handler: async (a) => {
+      try {
+        const c = await deps.cluster(a.recipe);
+        const apps = (await c.apps(true)).filter((x) => !a.id || x.id === a.id || x.id.startsWith(a.id.replace(/\/?$/, '/')));
+        if (a.id && apps.length === 0) {
+          deps.io.stderr.write(`No app ${a.id} on ${c.description}\n`);
+          return deps.exit(EXIT.INVALID_INPUT);
+        }
+        const probes = new Map<string, string>();
+        if (a.probe) {
+          await Promise.all(apps.flatMap((app) => (app.tasks ?? []).map(async (t) => {
+            try {
+              const r = await fetch(`http://${t.host}:${t.ports[0]}/`, { signal: AbortSignal.timeout(2000) });
+              probes.set(t.id, `HTTP ${r.status} ${(await r.text()).split('\n')[0].slice(0, 60)}`);
+            } catch (err) {
+              probes.set(t.id, `no answer (${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message})`);
+            }
+          })));
+        }
+        if (a.json) {
+          deps.io.stdout.write(JSON.stringify({ type: 'status', target: c.description, apps: apps.map((x) => ({ ...x, tasks: x.tasks?.map((t) => ({ ...t, ...(probes.has(t.id) ? { probe: probes.get(t.id) } : {}) })) })) }) + '\n');
+          return;
+        }
+        const lines = [`${c.description}`];
+        for (const app of apps) {
+          lines.push(`${app.id}  ${app.tasksRunning}/${app.instances} running${app.deployments.length ? `  (deploying: ${app.deployments.map((d) => d.id).join(', ')})` : ''}`);
+          for (const t of app.tasks ?? []) lines.push(`  ${t.state.replace('TASK_', '').padEnd(9)} ${`${t.host}:${t.ports.join(',')}`.padEnd(24)} ${t.slaveId.padEnd(18)} ${t.id}${probes.has(t.id) ? `  → ${probes.get(t.id)}` : ''}`);
+          if (app.lastTaskFailure) lines.push(`  last failure: ${app.lastTaskFailure.message} (${app.lastTaskFailure.taskId}, ${app.lastTaskFailure.timestamp})`);
+        }
+        deps.io.stdout.write(lines.join('\n') + '\n');
+      } catch (err) {
+        deps.exit(reportEarlyError(toBatonError(err), { io: deps.io, json: a.json }));
+      }
+    },
+  };
+
+  const simple = (command: string, describe: string, run: (c: MarathonCluster, a: Record<string, any>) => Promise<{ deploymentId: string }>): CommandModule<object, any> => ({ // eslint-disable-line @typescript-eslint/no-explicit-any
+    command,
+    describe,
+    builder: (y) => y.option('recipe', { type: 'string', describe: 'Use this recipe\'s target' }).option('force', { type: 'boolean', default: false, describe: 'Override deployment locks' }),
+    handler: async (a) => {
+      try {
+        const c = await deps.cluster(a.recipe);
+        const ref = await run(c, a);
+        if (a.json) deps.io.stdout.write(JSON.stringify({ type: 'deployment', ...ref }) + '\n');
+        else deps.io.stdout.write(`deployment ${ref.deploymentId} started\n`);
+      } catch (err) {
+        deps.exit(reportEarlyError(toBatonError(err), { io: deps.io, json: a.json }));
+      }
+    },
+  });
+
+  reg.add(deploy);
+  reg.add(status);
+  reg.add(simple('scale <id> <instances>', 'Scale an app (a deployment; does not wait)', (c, a) => c.scaleApp(a.id, Number(a.instances), a.force)));
+  reg.add(simple('restart <id>', 'Rolling restart of an app (a deployment; does not wait)', (c, a) => c.restartApp(a.id, a.force)));
+  reg.add(simple('destroy <id>', 'Remove an app and its instances', (c, a) => c.deleteApp(a.id, true)));
+}

@@ -1,0 +1,102 @@
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Mesos-style isolation with cgroups (v1 memory and cpu controllers, or v2): a task's `mem` is its
+ * memory limit and `cpus` its CPU shares. Only as root with writable cgroups; otherwise tasks run
+ * unconfined and `isolation()` says so.
+ */
+export interface CgroupPaths {
+  mem: string;
+  cpu: string;
+}
+
+const V1_MEM = '/sys/fs/cgroup/memory';
+const V1_CPU = '/sys/fs/cgroup/cpu';
+const V2 = '/sys/fs/cgroup';
+
+export type CgroupMode = 'v1' | 'v2' | 'none';
+
+let detected: CgroupMode | undefined;
+export function cgroupMode(): CgroupMode {
+  if (detected) return detected;
+  detected = 'none';
+  if (process.getuid?.() !== 0 || process.env.BATON_NO_CGROUPS) return detected;
+  const probe = (dir: string) => {
+    const p = path.join(dir, `baton-probe-${process.pid}`);
+    try {
+      mkdirSync(p);
+      rmdirSync(p);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (existsSync(path.join(V2, 'cgroup.controllers')) && probe(V2)) detected = 'v2';
+  else if (existsSync(path.join(V1_MEM, 'memory.limit_in_bytes')) && existsSync(V1_CPU) && probe(V1_MEM) && probe(V1_CPU)) detected = 'v1';
+  return detected;
+}
+
+/** Create the task's cgroups with its limits; undefined when cgroups are not in use. */
+export function createCgroups(engineId: string, taskId: string, memMiB: number, cpus: number): CgroupPaths | undefined {
+  const mode = cgroupMode();
+  if (mode === 'none') return undefined;
+  const leaf = path.join(`baton-${engineId}`, taskId);
+  const bytes = String(Math.max(4, Math.round(memMiB)) * 1024 * 1024);
+  if (mode === 'v1') {
+    const mem = path.join(V1_MEM, leaf);
+    const cpu = path.join(V1_CPU, leaf);
+    mkdirSync(mem, { recursive: true });
+    mkdirSync(cpu, { recursive: true });
+    writeFileSync(path.join(mem, 'memory.limit_in_bytes'), bytes);
+    try {
+      writeFileSync(path.join(mem, 'memory.memsw.limit_in_bytes'), bytes); // no swapping around the limit
+    } catch {
+      /* swap accounting off */
+    }
+    writeFileSync(path.join(cpu, 'cpu.shares'), String(Math.max(2, Math.round(cpus * 1024))));
+    return { mem, cpu };
+  }
+  const dir = path.join(V2, leaf);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'memory.max'), bytes);
+  try {
+    writeFileSync(path.join(dir, 'cpu.weight'), String(Math.min(10000, Math.max(1, Math.round(cpus * 100)))));
+  } catch {
+    /* cpu controller not delegated */
+  }
+  return { mem: dir, cpu: dir };
+}
+
+/** True when the kernel OOM-killed something in the task's memory cgroup. */
+export function oomKilled(cg: CgroupPaths | undefined): boolean {
+  if (!cg) return false;
+  try {
+    const file = existsSync(path.join(cg.mem, 'memory.oom_control')) ? 'memory.oom_control' : 'memory.events';
+    const m = /oom_kill (\d+)/.exec(readFileSync(path.join(cg.mem, file), 'utf8'));
+    return m !== null && Number(m[1]) > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Pids still in the task's cgroup (processes that escaped the task's process group). */
+export function cgroupPids(cg: CgroupPaths | undefined): number[] {
+  if (!cg) return [];
+  try {
+    return readFileSync(path.join(cg.mem, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export function removeCgroups(cg: CgroupPaths | undefined): void {
+  if (!cg) return;
+  for (const dir of new Set([cg.mem, cg.cpu])) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* still busy or gone; a later cleanup retries */
+    }
+  }
+}

@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PACKAGE_ROOT, type App, type TaskExit, type TaskHandle, type TaskLaunch, type TaskRuntime, type TaskStatus } from '../../core/index.js';
+import { cgroupMode, cgroupPids, createCgroups, oomKilled, removeCgroups, type CgroupPaths } from './cgroups.js';
+import { isSameProcess, processStartTime, signalGroup, signalName } from './proc.js';
+
+const SUPERVISOR = path.join(PACKAGE_ROOT, 'plugins/mesos/supervisor.sh');
+
+interface ProcessTaskData {
+  pid: number;
+  pidStart?: string;
+  supervisorPid: number;
+  supervisorStart?: string;
+  sandbox: string;
+  cgroups?: CgroupPaths;
+  memMiB: number;
+}
+
+const data = (h: TaskHandle) => h.data as unknown as ProcessTaskData;
+
+/** The command a task runs: `cmd` through /bin/sh -c, `args` without a shell (marathon.md §1.2). */
+export function taskArgv(app: App): string[] {
+  if (app.cmd !== undefined) return ['/bin/sh', '-c', app.cmd];
+  if (app.args && app.args.length > 0) return app.args;
+  throw new Error(`app ${app.id} has neither cmd nor args`);
+}
+
+/**
+ * Mesos command tasks as real processes: each under a detached shell supervisor that records its
+ * exit, in its own process group, optionally confined by cgroups.
+ */
+export function createMesosRuntime(engineId: string): TaskRuntime {
+  return {
+    name: 'mesos',
+    accepts: (app) => !app.container || (app.container.type === 'MESOS' && !app.container.docker),
+    isolation: () => {
+      const mode = cgroupMode();
+      return mode === 'none'
+        ? 'none: tasks run unconfined (needs root and writable cgroups for memory/cpu limits)'
+        : `cgroups ${mode}: memory limit = mem, cpu shares = cpus; OOM kills reported`;
+    },
+
+    async launch(t: TaskLaunch): Promise<TaskHandle> {
+      mkdirSync(path.join(t.sandbox, '.baton'), { recursive: true });
+      const cgroups = createCgroups(engineId, t.taskId, t.app.mem, t.app.cpus);
+      const child = spawn('/bin/sh', [SUPERVISOR, t.sandbox, cgroups?.mem ?? '-', cgroups?.cpu ?? '-', '--', ...taskArgv(t.app)], {
+        cwd: t.sandbox,
+        env: t.env,
+        detached: true, // own session: survives the engine, and Ctrl-C in the engine's terminal
+        stdio: 'ignore',
+      });
+      child.unref();
+      const supervisorPid = child.pid;
+      if (!supervisorPid) throw new Error('could not start the task supervisor');
+      const pidFile = path.join(t.sandbox, '.baton', 'task.pid');
+      for (let i = 0; !existsSync(pidFile); i++) {
+        if (i > 1000) throw new Error('the task supervisor did not start the task within 10s');
+        await sleep(i < 50 ? 1 : 10);
+      }
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      const d: ProcessTaskData = {
+        pid, pidStart: processStartTime(pid), supervisorPid, supervisorStart: processStartTime(supervisorPid),
+        sandbox: t.sandbox, memMiB: t.app.mem, ...(cgroups ? { cgroups } : {}),
+      };
+      return { taskId: t.taskId, runtime: 'mesos', data: d as unknown as Record<string, unknown> };
+    },
+
+    async inspect(h: TaskHandle): Promise<TaskStatus> {
+      const d = data(h);
+      const exitFile = path.join(d.sandbox, '.baton', 'exit');
+      if (existsSync(exitFile)) return { running: false, exit: exitOf(Number(readFileSync(exitFile, 'utf8').trim()), d) };
+      if (isSameProcess(d.pid, d.pidStart)) return { running: true };
+      // The task is gone; its supervisor may be about to write the exit file.
+      if (isSameProcess(d.supervisorPid, d.supervisorStart)) return { running: true };
+      if (existsSync(exitFile)) return { running: false, exit: exitOf(Number(readFileSync(exitFile, 'utf8').trim()), d) };
+      return { running: false, exit: { state: 'TASK_GONE', message: 'the task and its supervisor disappeared without recording an exit (machine restart or killed from outside)' } };
+    },
+
+    async kill(h: TaskHandle, graceSeconds: number): Promise<void> {
+      const d = data(h);
+      const alive = () => isSameProcess(d.pid, d.pidStart);
+      if (alive()) signalGroup(d.pid, 'SIGTERM');
+      const deadline = Date.now() + graceSeconds * 1000;
+      while (alive() && Date.now() < deadline) await sleep(20);
+      if (alive()) signalGroup(d.pid, 'SIGKILL');
+      // Children that left the task's process group are still in its cgroup: no orphans.
+      for (const pid of cgroupPids(d.cgroups)) {
+        if (pid !== d.supervisorPid) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* already gone */
+          }
+        }
+      }
+      for (let i = 0; alive() && i < 500; i++) await sleep(10);
+    },
+
+    async recover(taskId: string, sandbox: string): Promise<TaskHandle | undefined> {
+      const pidFile = path.join(sandbox, '.baton', 'task.pid');
+      if (!existsSync(pidFile)) return undefined;
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      const d: ProcessTaskData = { pid, pidStart: processStartTime(pid), supervisorPid: 0, sandbox, memMiB: 0 };
+      return { taskId, runtime: 'mesos', data: d as unknown as Record<string, unknown> };
+    },
+
+    logFiles: (_h, sandbox) => ({ stdout: path.join(sandbox, 'stdout'), stderr: path.join(sandbox, 'stderr') }),
+
+    async cleanup(h: TaskHandle): Promise<void> {
+      const d = data(h);
+      for (let i = 0; i < 50 && isSameProcess(d.supervisorPid, d.supervisorStart); i++) await sleep(10);
+      removeCgroups(d.cgroups);
+    },
+  };
+}
+
+function exitOf(status: number, d: ProcessTaskData): TaskExit {
+  if (status === 0) return { state: 'TASK_FINISHED', exitCode: 0, message: 'exited with code 0' };
+  if (status > 128) {
+    const signal = signalName(status - 128);
+    if (status - 128 === 9 && oomKilled(d.cgroups)) {
+      return { state: 'TASK_FAILED', signal, message: `out of memory: killed at its ${d.memMiB} MiB limit`, reason: 'REASON_CONTAINER_LIMITATION_MEMORY' };
+    }
+    return { state: 'TASK_FAILED', signal, message: `killed by ${signal}` };
+  }
+  return { state: 'TASK_FAILED', exitCode: status, message: `exited with code ${status}` };
+}

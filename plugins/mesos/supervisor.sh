@@ -1,0 +1,24 @@
+#!/bin/sh
+# Task supervisor: one per process task, detached from the engine (own session), so tasks outlive
+# an engine restart. It starts the task in a session of its own (so the engine can signal the whole
+# process group), waits for it, and records the exit status for whichever engine is running then.
+#   supervisor.sh <sandbox> <memory-cgroup|-> <cpu-cgroup|-> -- <argv...>
+# Files in <sandbox>/.baton/: task.pid (pid = pgid of the task), exit (status; >128 = signal).
+set -u
+sandbox=$1; cg_mem=$2; cg_cpu=$3; shift 4
+cd "$sandbox" || exit 111
+# Signals meant for the task must not kill its supervisor; a caught (not ignored) signal is reset
+# to its default in the task, so the task still gets the default behaviour.
+trap ':' HUP INT TERM
+[ "$cg_mem" != "-" ] && echo $$ > "$cg_mem/cgroup.procs"
+[ "$cg_cpu" != "-" ] && echo $$ > "$cg_cpu/cgroup.procs"
+# This shell is a group leader, but the forked child is not: setsid then works in-process and the
+# task keeps the child's pid, which is also its process group id.
+setsid "$@" > stdout 2> stderr < /dev/null &
+pid=$!
+echo "$pid" > .baton/task.pid.tmp && mv .baton/task.pid.tmp .baton/task.pid
+while :; do
+  wait "$pid"; status=$?
+  kill -0 "$pid" 2>/dev/null || break   # wait returns early when a trapped signal arrives
+done
+echo "$status" > .baton/exit.tmp && mv .baton/exit.tmp .baton/exit
