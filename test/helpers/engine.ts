@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createMesosRuntime } from '../../plugins/mesos/runtime.js';
+import { serveEngine, type RunningEngine } from '../../plugins/engine/serve.js';
+import { resolveSettings, type AgentSpec } from '../../plugins/engine/settings.js';
+import type { MarathonEvent } from '../../plugins/engine/events.js';
+import { ROOT } from './cli.js';
+
+export const SERVER = path.join(ROOT, 'test/fixtures/server.mjs');
+/** `cmd` that runs the fixture HTTP server. */
+export const serverCmd = (env = '') => `${env ? env + ' ' : ''}exec ${process.execPath} ${SERVER}`;
+
+export interface TestEngine extends RunningEngine {
+  stateDir: string;
+  events: MarathonEvent[];
+  api<T = any>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T; headers: Headers }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Wait until no deployment runs (or throw after `ms`). */
+  settle(ms?: number): Promise<void>;
+  /** Remove every app, wait for its tasks to end, stop the engine, delete its state. */
+  destroy(): Promise<void>;
+}
+
+/** A real engine in this process on a free loopback port and a temp state dir, with real process tasks. */
+export async function startTestEngine(opts: { agents?: Partial<AgentSpec>[]; stateDir?: string } = {}): Promise<TestEngine> {
+  const stateDir = opts.stateDir ?? (await mkdtemp(path.join(os.tmpdir(), 'baton-engine-test-')));
+  const settings = { ...resolveSettings({ stateDir, ...(opts.agents ? { agents: opts.agents } : {}) }), port: 0 };
+  const running = await serveEngine(settings, (id) => [createMesosRuntime(id)]);
+  const events: MarathonEvent[] = [];
+  running.engine.events.on((e) => events.push(e));
+  const api = async (method: string, p: string, body?: unknown) => {
+    const r = await fetch(running.url + p, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : undefined, headers: r.headers };
+  };
+  const settle = async (ms = 30_000) => {
+    const end = Date.now() + ms;
+    while (running.engine.deployments.size > 0) {
+      if (Date.now() > end) throw new Error(`deployments still running after ${ms}ms: ${[...running.engine.deployments.keys()].join(', ')}`);
+      await sleep(50);
+    }
+  };
+  return {
+    ...running,
+    stateDir,
+    events,
+    api,
+    settle,
+    async destroy() {
+      for (const id of [...running.engine.apps.keys()]) running.engine.driver.deploy({ target: new Map([[id, null]]), force: true });
+      const end = Date.now() + 20_000;
+      while (running.engine.instances.size > 0 && Date.now() < end) await sleep(50);
+      await running.close();
+      if (!opts.stateDir) await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Poll until `fn` returns a truthy value (bounded). */
+export async function until<T>(fn: () => T | Promise<T>, ms = 20_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms}ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** GET a task's address and return the body (throws when it does not answer). */
+export async function hit(host: string, port: number, p = '/'): Promise<string> {
+  const r = await fetch(`http://${host}:${port}${p}`, { signal: AbortSignal.timeout(3000) });
+  return r.text();
+}
