@@ -34,6 +34,16 @@ export class MarathonCluster implements ClusterPort {
     return { apps: apps.map((a) => normalizeApp(stripReadOnly(a), new Issues())), pods };
   }
 
+  /** Current definitions of the given apps (null where absent), to restore on rollback. */
+  async definitions(ids: string[], signal?: AbortSignal): Promise<Map<string, App | null>> {
+    const { apps } = await this.client.get<{ apps: Record<string, unknown>[] }>('/v2/apps', signal);
+    const byId = new Map(apps.map((a) => [String(a.id), a]));
+    return new Map(ids.map((id) => {
+      const a = byId.get(id);
+      return [id, a ? (stripReadOnly(a) as unknown as App) : null];
+    }));
+  }
+
   async apps(embedTasks = false, signal?: AbortSignal): Promise<AppStatus[]> {
     const q = embedTasks ? '?embed=apps.tasks&embed=apps.lastTaskFailure' : '';
     return (await this.client.get<{ apps: AppStatus[] }>(`/v2/apps${q}`, signal)).apps;

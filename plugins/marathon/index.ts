@@ -1,5 +1,5 @@
 import { AsyncSeriesBailHook } from 'tapable';
-import { BatonError, STAGE, definePlugin, loadRecipeFile, ownedApp, parseTarget, type PipelineContext, type TargetSpec } from '../../core/index.js';
+import { BatonError, STAGE, definePlugin, loadRecipeFile, ownedApp, parseTarget, type App, type PipelineContext, type TargetSpec } from '../../core/index.js';
 import { MarathonCluster } from './cluster.js';
 import type { Endpoint } from './client.js';
 import { registerCommands } from './commands.js';
@@ -16,6 +16,8 @@ export interface MarathonHooks {
 interface RunState {
   deployments: string[];
   apps: string[];
+  /** Definitions before this deploy (null: the app did not exist), for rollback. */
+  previous: Map<string, App | null>;
 }
 
 /**
@@ -49,7 +51,8 @@ export default definePlugin({
       if (ctx.plan.changes.some((c) => c.type === 'pod' && c.kind !== 'unchanged')) {
         throw new BatonError('BATON_DEPLOY_FAILED', 'Pods are not supported by this target yet');
       }
-      const state: RunState = { deployments: [], apps: [...put, ...removed].map((c) => c.id) };
+      const ids = [...put, ...removed].map((c) => c.id);
+      const state: RunState = { deployments: [], apps: ids, previous: ids.length ? await target.definitions(ids, ctx.signal) : new Map() };
       ctx.shared.set(PLUGIN, state);
       const force = ctx.options.force === true;
       if (put.length > 0) {
@@ -73,11 +76,15 @@ export default definePlugin({
       for (const a of apps) log.info(`${a.id}: ${a.tasksRunning}/${a.instances} running`);
     });
 
-    // Rollback: Marathon's own revert of the deployments we started (DELETE /v2/deployments/{id}).
-    runner.hooks.rollback.tapPromise({ name: PLUGIN, stage: STAGE.NORMAL, title: 'Revert the deployment' }, async (ctx) => {
+    // Rollback: while our deployments run, Marathon's own revert (DELETE /v2/deployments/{id});
+    // once they ended, deploy the definitions they replaced (and remove apps they created).
+    runner.hooks.rollback.tapPromise({ name: PLUGIN, stage: STAGE.NORMAL, title: 'Roll back' }, async (ctx) => {
       const target = ctx.target;
       const state = ctx.shared.get(PLUGIN) as RunState | undefined;
-      if (!(target instanceof MarathonCluster) || !state) return;
+      if (!(target instanceof MarathonCluster) || !state || state.apps.length === 0) {
+        throw new BatonError('BATON_DEPLOY_FAILED', 'nothing to roll back: no change was applied');
+      }
+      const signal = AbortSignal.timeout(120_000);
       const reverts: string[] = [];
       for (const id of state.deployments) {
         const ref = await target.revert(id);
@@ -86,8 +93,23 @@ export default definePlugin({
           log.warn(`reverting deployment ${id} (revert deployment ${ref.deploymentId})`);
         }
       }
-      if (reverts.length === 0) throw new BatonError('BATON_DEPLOY_FAILED', 'nothing to roll back: the deployment had already ended');
-      await waitForDeployments(target, reverts, state.apps, log, AbortSignal.timeout(120_000));
+      if (reverts.length === 0) {
+        const restore = [...state.previous.values()].filter((a): a is App => a !== null);
+        if (restore.length) {
+          const ref = await target.putApps(restore, true, signal);
+          reverts.push(ref.deploymentId);
+          log.warn(`restoring the previous definitions of ${restore.map((a) => a.id).join(', ')} (deployment ${ref.deploymentId})`);
+        }
+        for (const [id, prev] of state.previous) {
+          if (prev === null) {
+            const ref = await target.deleteApp(id, true, signal);
+            reverts.push(ref.deploymentId);
+            log.warn(`removing ${id}, which this deploy created (deployment ${ref.deploymentId})`);
+          }
+        }
+      }
+      const restored = [...state.previous].filter(([, a]) => a !== null).map(([id]) => id);
+      await waitForDeployments(target, reverts, restored, log, signal);
     });
 
     runner.hooks.commands.tap(PLUGIN, (reg) => {

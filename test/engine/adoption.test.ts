@@ -1,0 +1,105 @@
+import { execSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureEngine, runningEngine, stopEngine } from '../../plugins/engine/daemon.js';
+import { resolveSettings } from '../../plugins/engine/settings.js';
+import { hit, serverCmd, until } from '../helpers/engine.js';
+
+/** The fixture server itself, not its supervisor or a shell still running `sleep 1; exec ...`. */
+const isServer = (cmdline: string) => cmdline.split('\0')[1]?.endsWith('server.mjs') === true;
+
+/** Live (non-zombie) processes whose environment says they are tasks of `appId` on this engine. */
+function taskProcesses(appId: string, stateDir: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (env.includes(`MARATHON_APP_ID=${appId}`) && env.some((v) => v.startsWith('MESOS_SANDBOX=' + stateDir)) && isServer(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) out.push(Number(pid));
+    } catch {
+      /* gone or not ours */
+    }
+  }
+  return out;
+}
+
+describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
+  let stateDir: string;
+  let settings: ReturnType<typeof resolveSettings>;
+  let url: string;
+  const api = async (method: string, p: string, body?: unknown) => {
+    const r = await fetch(url + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+    return { status: r.status, body: await r.json().catch(() => undefined) };
+  };
+  beforeAll(async () => {
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'baton-adopt-'));
+    settings = { ...resolveSettings({ stateDir }), port: 0 };
+    url = (await ensureEngine(settings)).url; // the real daemon, as `baton engine start` runs it
+  });
+  afterAll(async () => {
+    const info = await runningEngine(stateDir);
+    if (info) {
+      await fetch(`${info.url}/v2/apps/adopt`, { method: 'DELETE' }).catch(() => undefined);
+      await until(async () => ((await (await fetch(`${info.url}/v2/apps`)).json()) as { apps: unknown[] }).apps.length === 0, 20_000, 'apps removed').catch(() => undefined);
+    }
+    await stopEngine(stateDir);
+    for (const pid of taskProcesses('/adopt', stateDir)) process.kill(pid, 'SIGKILL');
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('loses nothing and duplicates nothing; the deployment completes after the restart', async () => {
+    expect((await api('POST', '/v2/apps', { id: '/adopt', cmd: serverCmd(), instances: 3, cpus: 0.05, mem: 32, upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0 } })).status).toBe(201);
+    await until(async () => (await api('GET', '/v2/deployments')).body.length === 0, 20_000, 'the first deployment');
+    const v1Tasks = (await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { id: string }[];
+    expect(v1Tasks).toHaveLength(3);
+
+    // A one-by-one rolling upgrade whose new tasks take a second to start serving.
+    const upgrade = await api('PUT', '/v2/apps/adopt', { cmd: `sleep 1; ${serverCmd()}`, labels: { v: '2' } });
+    expect(upgrade.status).toBe(200);
+    await until(async () => ((await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { version: string }[]).some((t) => t.version === upgrade.body.version), 10_000, 'the first new task');
+    const before = await runningEngine(stateDir);
+    process.kill(before!.pid, 'SIGKILL'); // mid-deployment
+    await until(() => !isAlive(before!.pid), 5000, 'the engine to die');
+
+    // Tasks outlived the engine.
+    expect(taskProcesses('/adopt', stateDir).length).toBeGreaterThanOrEqual(3);
+    url = (await ensureEngine(settings)).url;
+    expect((await api('GET', '/v2/deployments')).body.map((d: { id: string }) => d.id)).toEqual([upgrade.body.deploymentId]);
+    await until(async () => (await api('GET', '/v2/deployments')).body.length === 0, 30_000, 'the resumed deployment to finish');
+
+    const tasks = (await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { id: string; host: string; ports: number[]; version: string }[];
+    expect(tasks).toHaveLength(3);
+    expect(tasks.every((t) => t.version === upgrade.body.version)).toBe(true);
+    for (const t of tasks) expect(await until(() => hit(t.host, t.ports[0]).catch(() => ''), 5000, 'an answer')).toContain(t.id);
+    // Exactly three server processes: no duplicate launched, no old task left behind.
+    await until(() => taskProcesses('/adopt', stateDir).length === 3, 10_000, 'exactly three task processes');
+  }, 60_000);
+
+  it('learns of exits that happened while no engine ran, and relaunches', async () => {
+    const tasks = (await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { id: string }[];
+    const info = await runningEngine(stateDir);
+    await stopEngine(stateDir);
+    expect(isAlive(info!.pid)).toBe(false);
+    const victim = taskProcesses('/adopt', stateDir)[0];
+    process.kill(victim, 'SIGKILL');
+    url = (await ensureEngine(settings)).url;
+    await until(async () => {
+      const now = (await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { id: string; state: string }[];
+      return now.length === 3 && now.every((t) => t.state === 'TASK_RUNNING') && now.some((t) => !tasks.map((x) => x.id).includes(t.id));
+    }, 15_000, 'a replacement task');
+    await until(() => taskProcesses('/adopt', stateDir).length === 3, 10_000, 'three task processes');
+  }, 40_000);
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !execSync(`ps -o stat= -p ${pid}`).toString().trim().startsWith('Z');
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,92 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../core/index.js';
+import { baton, events } from '../helpers/cli.js';
+import { SERVER } from '../helpers/engine.js';
+
+describe('baton deploy / status / plan / scale / logs / destroy on the embedded engine (CLI, real daemon)', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  const run = (args: string[]) => baton(args, { env });
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'baton-cli-engine-'));
+    env = { BATON_STATE_DIR: path.join(dir, 'state'), BATON_ENGINE_PORT: '0' };
+  });
+  afterAll(async () => {
+    run(['destroy', '/hello']);
+    run(['destroy', '/echo']);
+    await new Promise((r) => setTimeout(r, 1500));
+    run(['engine', 'stop']);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('an invalid recipe is rejected before anything is touched: no engine is even started', () => {
+    const r = run(['deploy', 'test/fixtures/ten-mistakes']);
+    expect(r.code).toBe(EXIT.INVALID_INPUT);
+    expect(existsSync(path.join(env.BATON_STATE_DIR, 'engine.json'))).toBe(false);
+  });
+
+  it('deploys recipes/hello (starting the engine, and saying so); every instance answers', () => {
+    const r = run(['deploy', 'recipes/hello']);
+    expect(r.code).toBe(EXIT.OK);
+    expect(r.stderr).toMatch(/started the embedded engine at http:\/\/127\.0\.0\.1:\d+/);
+    const s = run(['status', '/hello', '--probe', '--json']);
+    const st = JSON.parse(s.stdout);
+    expect(st.apps[0]).toMatchObject({ id: '/hello', instances: 3, tasksRunning: 3 });
+    for (const t of st.apps[0].tasks) expect(t.probe).toBe(`HTTP 200 hello from ${t.host}:${t.ports[0]}`);
+  });
+
+  it('plan now diffs against the engine: nothing to do after a deploy (exit 0); a change shows as a restart', async () => {
+    const same = run(['plan', 'recipes/hello']);
+    expect(same.code).toBe(EXIT.OK);
+    expect(same.stdout).toMatch(/= unchanged\s+app \/hello/);
+    const changed = path.join(dir, 'hello-4.json');
+    const recipe = JSON.parse((await import('node:fs')).readFileSync('recipes/hello/baton.config.json', 'utf8'));
+    recipe.apps[0].instances = 4;
+    recipe.apps[0].labels.course = 'changed';
+    delete recipe.$schema;
+    await writeFile(changed, JSON.stringify(recipe));
+    const p = run(['plan', '--json', changed]);
+    expect(p.code).toBe(EXIT.PLAN_HAS_CHANGES);
+    expect(events(p.stdout).find((e) => e.type === 'plan')?.plan.changes).toEqual([{ kind: 'restart', type: 'app', id: '/hello', from: 3, to: 4, fields: ['labels'] }]);
+  });
+
+  it('a deploy that cannot finish hits its deadline, rolls back, and exits 4 (never 0)', async () => {
+    const stuck = path.join(dir, 'stuck.json');
+    // More memory than any agent has: the instance waits to be placed, forever in Marathon.
+    await writeFile(stuck, JSON.stringify({ name: 'stuck', apps: [{ id: '/stuck', cmd: 'sleep 100', instances: 1, cpus: 0.05, mem: 100000 }] }));
+    const r = run(['deploy', '--timeout', '3', '--json', stuck]);
+    expect(r.code).toBe(EXIT.ROLLED_BACK);
+    const err = events(r.stdout).find((e) => e.type === 'error');
+    expect(err?.error).toMatchObject({ code: 'BATON_ROLLED_BACK', data: { cause: { code: 'BATON_TIMEOUT' } } });
+    expect(JSON.parse(run(['status', '--json']).stdout).apps.map((a: { id: string }) => a.id)).not.toContain('/stuck');
+  }, 30_000);
+
+  it('scale, logs and engine status', async () => {
+    expect(run(['scale', '/hello', '1']).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(JSON.parse(run(['status', '/hello', '--json']).stdout).apps[0]).toMatchObject({ instances: 1, tasksRunning: 1 });
+
+    const echo = path.join(dir, 'echo.json');
+    await writeFile(echo, JSON.stringify({ id: '/echo', cmd: `exec ${process.execPath} ${SERVER}`, instances: 1, cpus: 0.05, mem: 32 }));
+    expect(run(['deploy', echo]).code).toBe(0);
+    const logs = run(['logs', '/echo']);
+    expect(logs.stdout).toMatch(/^listening on 127\.0\.1\.\d:\d+$/m);
+
+    const es = run(['engine', 'status']);
+    expect(es.code).toBe(0);
+    expect(es.stdout).toMatch(/agent-private-1\s+127\.0\.1\.1\s+role \*/);
+    expect(es.stdout).toMatch(/agent-public-1\s+127\.0\.2\.1\s+role slave_public/);
+    expect(es.stdout).toMatch(/isolation \(mesos\): /);
+    expect(run(['engine', 'start']).stdout).toMatch(/^engine already running: http:\/\/127\.0\.0\.1:\d+$/m);
+  });
+
+  it('destroy removes an app and its tasks', async () => {
+    expect(run(['destroy', '/echo']).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(JSON.parse(run(['status', '--json']).stdout).apps.map((a: { id: string }) => a.id)).not.toContain('/echo');
+  });
+});
