@@ -6,7 +6,7 @@ import { serveEngine, settingsFor } from './serve.js';
 import { resolveSettings, type EngineSettings } from './settings.js';
 
 export interface EngineCommandDeps {
-  runtimes: (engineId: string) => TaskRuntime[];
+  runtimes: (engineId: string, settings: EngineSettings) => TaskRuntime[];
   filters: () => AgentFilter[];
 }
 

@@ -63,13 +63,13 @@ export class Engine {
 
   constructor(
     readonly settings: EngineSettings,
-    runtimes: (engineId: string) => TaskRuntime[],
+    runtimes: (engineId: string, settings: EngineSettings) => TaskRuntime[],
     readonly agentFilters: AgentFilter[] = [],
   ) {
     this.store = new Store(settings.stateDir);
     this.id = this.store.meta('engineId') ?? randomUUID().slice(0, 8);
     this.store.setMeta('engineId', this.id);
-    this.runtimes = runtimes(this.id);
+    this.runtimes = runtimes(this.id, settings);
     for (const a of this.store.loadApps()) this.apps.set(a.app.id, a);
     for (const i of this.store.loadInstances()) this.instances.set(i.instanceId, i);
     for (const d of this.store.loadDeployments()) this.deployments.set(d.id, d);
@@ -226,10 +226,18 @@ export class Engine {
         appId: i.appId, host: agent?.hostname ?? '', message: exit.message, state: TASK_STATE[condition], taskId: i.taskId ?? '',
         timestamp: new Date().toISOString(), version: i.runSpecVersion, slaveId: agent?.id ?? '',
       });
-      if (i.goal === 'Running') this.backoff.failed(i.appId, stored.versionInfo.lastConfigChangeAt, stored.app);
+      // Backoff is keyed by the config version the task ran (§1.10): an old task crashing during
+      // an upgrade must not delay the new version's launches.
+      const ran = this.specOf(i, stored);
+      if (i.goal === 'Running') this.backoff.failed(i.appId, ran.versionInfo.lastConfigChangeAt, ran.app);
     }
     if (i.handle) void rt.cleanup?.(i.handle);
     this.poke();
+  }
+
+  /** The app version an instance runs (relaunches keep it; deployments move instances on). */
+  specOf(i: Instance, current: StoredApp): StoredApp {
+    return current.version === i.runSpecVersion ? current : (this.store.appVersion(i.appId, i.runSpecVersion) ?? current);
   }
 
   /** Launch what should run, kill what should not, forget what is done. */
@@ -251,11 +259,11 @@ export class Engine {
       const stored = this.apps.get(i.appId);
       if (!stored) continue;
       // Relaunches keep the instance's version; new instances of a deployment carry the new one.
-      const spec = stored.version === i.runSpecVersion ? stored : (this.store.appVersion(i.appId, i.runSpecVersion) ?? stored);
+      const spec = this.specOf(i, stored);
       const entry = waiting.get(i.appId) ?? { appId: i.appId, count: 0, since: this.queue.get(i.appId)?.since ?? new Date().toISOString(), delayMs: 0, declined: {} };
       waiting.set(i.appId, entry);
       entry.count++;
-      const delay = this.backoff.waitMs(i.appId, stored.versionInfo.lastConfigChangeAt, stored.app);
+      const delay = this.backoff.waitMs(i.appId, spec.versionInfo.lastConfigChangeAt, spec.app);
       if (delay > 0) {
         entry.delayMs = delay;
         continue;
@@ -303,8 +311,7 @@ export class Engine {
     } catch (err) {
       i.lastExit = { state: 'TASK_FAILED', message: `launch failed: ${(err as Error).message}` };
       this.setCondition(i, 'Failed');
-      const stored = this.apps.get(i.appId);
-      if (stored) this.backoff.failed(i.appId, stored.versionInfo.lastConfigChangeAt, stored.app);
+      this.backoff.failed(i.appId, spec.versionInfo.lastConfigChangeAt, spec.app);
     } finally {
       this.busy.delete(i.instanceId);
       this.poke();

@@ -3,13 +3,15 @@ import { STAGE, definePlugin, type PipelineContext, type TargetSpec, type TaskRu
 import { registerEngineCommands } from './commands.js';
 import { ensureEngine } from './daemon.js';
 import type { AgentFilter } from './engine.js';
-import { ENGINE_SECTION_SCHEMA, resolveSettings } from './settings.js';
+import { ENGINE_SECTION_SCHEMA, resolveSettings, type EngineSettings } from './settings.js';
 
 export const PLUGIN = 'engine';
 
 /** What runtime plugins get: the engine's id, and where to add their runtime. */
 export interface RuntimeRegistry {
   engineId: string;
+  /** CPUs all agents offer together (runtimes size their parent cgroup by it). */
+  offeredCpus: number;
   add(runtime: TaskRuntime): void;
 }
 
@@ -39,9 +41,10 @@ export default definePlugin({
       runtimes: new SyncHook<[RuntimeRegistry]>(['registry'], 'engine.runtimes'),
       agentFilters: new SyncHook<[AgentFilter[]]>(['filters'], 'engine.agentFilters'),
     });
-    const runtimes = (engineId: string) => {
+    const runtimes = (engineId: string, settings?: EngineSettings) => {
       const list: TaskRuntime[] = [];
-      hooks.runtimes.call({ engineId, add: (rt) => list.push(rt) });
+      const offeredCpus = (settings?.agents ?? []).reduce((n, a) => n + a.cpus, 0) || 1;
+      hooks.runtimes.call({ engineId, offeredCpus, add: (rt) => list.push(rt) });
       return list;
     };
     const filters = () => {

@@ -37,10 +37,28 @@ export function cgroupMode(): CgroupMode {
   return detected;
 }
 
+/**
+ * Every task sits below one engine cgroup (as Mesos puts containers below `mesos/`). That parent's
+ * CPU weight is what the agents offer (1024 per offered cpu): left at the default it would weigh
+ * like one ordinary process, and all tasks together would get half a CPU under contention.
+ */
+function ensureEngineGroup(mode: CgroupMode, engineId: string, offeredCpus: number): void {
+  const dir = mode === 'v1' ? path.join(V1_CPU, `baton-${engineId}`) : path.join(V2, `baton-${engineId}`);
+  if (existsSync(dir)) return;
+  mkdirSync(dir, { recursive: true });
+  try {
+    if (mode === 'v1') writeFileSync(path.join(dir, 'cpu.shares'), String(Math.min(262144, Math.max(2, Math.round(offeredCpus * 1024)))));
+    else writeFileSync(path.join(dir, 'cpu.weight'), String(Math.min(10000, Math.max(1, Math.round(offeredCpus * 100)))));
+  } catch {
+    /* cpu controller not delegated */
+  }
+}
+
 /** Create the task's cgroups with its limits; undefined when cgroups are not in use. */
-export function createCgroups(engineId: string, taskId: string, memMiB: number, cpus: number): CgroupPaths | undefined {
+export function createCgroups(engineId: string, taskId: string, memMiB: number, cpus: number, offeredCpus = 1): CgroupPaths | undefined {
   const mode = cgroupMode();
   if (mode === 'none') return undefined;
+  ensureEngineGroup(mode, engineId, offeredCpus);
   const leaf = path.join(`baton-${engineId}`, taskId);
   const bytes = String(Math.max(4, Math.round(memMiB)) * 1024 * 1024);
   if (mode === 'v1') {
@@ -93,10 +111,12 @@ export function cgroupPids(cg: CgroupPaths | undefined): number[] {
 export function removeCgroups(cg: CgroupPaths | undefined): void {
   if (!cg) return;
   for (const dir of new Set([cg.mem, cg.cpu])) {
-    try {
-      rmdirSync(dir);
-    } catch {
-      /* still busy or gone; a later cleanup retries */
+    for (const d of [dir, path.dirname(dir)]) {
+      try {
+        rmdirSync(d); // the engine's parent goes too once its last task is gone
+      } catch {
+        break; // still busy, or gone
+      }
     }
   }
 }

@@ -2,7 +2,7 @@ import { definePlugin, type TaskRuntime } from '../../core/index.js';
 import { createMesosRuntime } from './runtime.js';
 
 interface EngineRuntimeHooks {
-  runtimes: { tap(name: string, fn: (reg: { engineId: string; add(rt: TaskRuntime): void }) => void): void };
+  runtimes: { tap(name: string, fn: (reg: { engineId: string; offeredCpus: number; add(rt: TaskRuntime): void }) => void): void };
 }
 
 /** Mesos command tasks (`cmd`/`args`, no image) as real processes on the embedded engine. */
@@ -11,6 +11,6 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['engine'],
   apply(runner) {
-    runner.hooksOf<EngineRuntimeHooks>('engine').runtimes.tap('mesos', (reg) => reg.add(createMesosRuntime(reg.engineId)));
+    runner.hooksOf<EngineRuntimeHooks>('engine').runtimes.tap('mesos', (reg) => reg.add(createMesosRuntime(reg.engineId, reg.offeredCpus)));
   },
 });

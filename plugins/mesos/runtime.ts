@@ -9,7 +9,8 @@ import { isSameProcess, processStartTime, signalGroup, signalName } from './proc
 const SUPERVISOR = path.join(PACKAGE_ROOT, 'plugins/mesos/supervisor.sh');
 
 interface ProcessTaskData {
-  pid: number;
+  /** The task's pid (= its process group); read from the supervisor's pid file once written. */
+  pid?: number;
   pidStart?: string;
   supervisorPid: number;
   supervisorStart?: string;
@@ -31,7 +32,7 @@ export function taskArgv(app: App): string[] {
  * Mesos command tasks as real processes: each under a detached shell supervisor that records its
  * exit, in its own process group, optionally confined by cgroups.
  */
-export function createMesosRuntime(engineId: string): TaskRuntime {
+export function createMesosRuntime(engineId: string, offeredCpus = 1): TaskRuntime {
   return {
     name: 'mesos',
     accepts: (app) => !app.container || (app.container.type === 'MESOS' && !app.container.docker),
@@ -44,7 +45,7 @@ export function createMesosRuntime(engineId: string): TaskRuntime {
 
     async launch(t: TaskLaunch): Promise<TaskHandle> {
       mkdirSync(path.join(t.sandbox, '.baton'), { recursive: true });
-      const cgroups = createCgroups(engineId, t.taskId, t.app.mem, t.app.cpus);
+      const cgroups = createCgroups(engineId, t.taskId, t.app.mem, t.app.cpus, offeredCpus);
       const child = spawn('/bin/sh', [SUPERVISOR, t.sandbox, cgroups?.mem ?? '-', cgroups?.cpu ?? '-', '--', ...taskArgv(t.app)], {
         cwd: t.sandbox,
         env: t.env,
@@ -54,21 +55,18 @@ export function createMesosRuntime(engineId: string): TaskRuntime {
       child.unref();
       const supervisorPid = child.pid;
       if (!supervisorPid) throw new Error('could not start the task supervisor');
-      const pidFile = path.join(t.sandbox, '.baton', 'task.pid');
-      for (let i = 0; !existsSync(pidFile); i++) {
-        if (i > 1000) throw new Error('the task supervisor did not start the task within 10s');
-        await sleep(i < 50 ? 1 : 10);
-      }
-      const pid = Number(readFileSync(pidFile, 'utf8'));
+      // Like Mesos' command executor, the task counts as running once its supervisor runs; the
+      // task's own pid is read from the supervisor's pid file when first needed (no polling here:
+      // busy-waiting would steal CPU from the tasks starting up).
       const d: ProcessTaskData = {
-        pid, pidStart: processStartTime(pid), supervisorPid, supervisorStart: processStartTime(supervisorPid),
-        sandbox: t.sandbox, memMiB: t.app.mem, ...(cgroups ? { cgroups } : {}),
+        supervisorPid, supervisorStart: processStartTime(supervisorPid), sandbox: t.sandbox, memMiB: t.app.mem, ...(cgroups ? { cgroups } : {}),
       };
       return { taskId: t.taskId, runtime: 'mesos', data: d as unknown as Record<string, unknown> };
     },
 
     async inspect(h: TaskHandle): Promise<TaskStatus> {
       const d = data(h);
+      resolvePid(d);
       const exitFile = path.join(d.sandbox, '.baton', 'exit');
       if (existsSync(exitFile)) return { running: false, exit: exitOf(Number(readFileSync(exitFile, 'utf8').trim()), d) };
       if (isSameProcess(d.pid, d.pidStart)) return { running: true };
@@ -80,11 +78,13 @@ export function createMesosRuntime(engineId: string): TaskRuntime {
 
     async kill(h: TaskHandle, graceSeconds: number): Promise<void> {
       const d = data(h);
+      // A task killed right after launch: give its supervisor a moment to start it.
+      for (let i = 0; !resolvePid(d) && isSameProcess(d.supervisorPid, d.supervisorStart) && i < 200; i++) await sleep(5);
       const alive = () => isSameProcess(d.pid, d.pidStart);
-      if (alive()) signalGroup(d.pid, 'SIGTERM');
+      if (alive()) signalGroup(d.pid!, 'SIGTERM');
       const deadline = Date.now() + graceSeconds * 1000;
       while (alive() && Date.now() < deadline) await sleep(20);
-      if (alive()) signalGroup(d.pid, 'SIGKILL');
+      if (alive()) signalGroup(d.pid!, 'SIGKILL');
       // Children that left the task's process group are still in its cgroup: no orphans.
       for (const pid of cgroupPids(d.cgroups)) {
         if (pid !== d.supervisorPid) {
@@ -114,6 +114,16 @@ export function createMesosRuntime(engineId: string): TaskRuntime {
       removeCgroups(d.cgroups);
     },
   };
+}
+
+/** Fill in the task pid from the supervisor's pid file (once it exists); true when known. */
+function resolvePid(d: ProcessTaskData): boolean {
+  if (d.pid) return true;
+  const f = path.join(d.sandbox, '.baton', 'task.pid');
+  if (!existsSync(f)) return false;
+  d.pid = Number(readFileSync(f, 'utf8'));
+  d.pidStart = processStartTime(d.pid);
+  return true;
 }
 
 function exitOf(status: number, d: ProcessTaskData): TaskExit {

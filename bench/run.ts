@@ -1,0 +1,39 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CORE_VERSION, PACKAGE_ROOT } from '../core/index.js';
+import { engineLaunch, rawLaunch } from './launch.js';
+import { median, round } from './stats.js';
+
+/**
+ * `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run on
+ * the same machine. Prints a table and writes bench/results/latest.json.
+ */
+const RUNS = Number(process.env.BATON_BENCH_RUNS ?? 7);
+const N = 10;
+
+const raw: number[] = [];
+for (let i = 0; i < RUNS; i++) raw.push(await rawLaunch(N));
+const baton = (await engineLaunch(N, RUNS)).samples;
+// Baseline again after, so drift (warm caches) does not favour either side.
+for (let i = 0; i < RUNS; i++) raw.push(await rawLaunch(N));
+
+const results = [
+  {
+    name: `launch ${N} process instances until all answer`,
+    baseline: 'spawn the same 10 servers directly and poll until each answers',
+    baselineMs: round(median(raw)),
+    batonMs: round(median(baton)),
+    ratio: round(median(baton) / median(raw), 2),
+    goal: '≤ 1.2',
+    samples: { raw: raw.map((x) => round(x)), baton: baton.map((x) => round(x)) },
+  },
+];
+
+const machine = { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model, platform: `${os.platform()} ${os.release()}` };
+console.log(`Baton ${CORE_VERSION} benchmarks (median of ${RUNS} runs; ${machine.cpus} CPUs, Node ${machine.node})`);
+console.log('benchmark'.padEnd(48) + 'baseline ms'.padStart(12) + 'baton ms'.padStart(10) + 'ratio'.padStart(8) + '  goal');
+for (const r of results) console.log(r.name.padEnd(48) + String(r.baselineMs).padStart(12) + String(r.batonMs).padStart(10) + String(r.ratio).padStart(8) + '  ' + r.goal);
+const dir = path.join(PACKAGE_ROOT, 'bench/results');
+mkdirSync(dir, { recursive: true });
+writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), version: CORE_VERSION, machine, results }, null, 2));
