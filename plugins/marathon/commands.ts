@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { EXIT, reportEarlyError, runPipelineCommand, toBatonError, type CommandRegistry } from '../../core/index.js';
+import { existsSync } from 'node:fs';
+import { EXIT, RECIPE_LABEL, loadRecipeFile, reportEarlyError, runPipelineCommand, toBatonError, type CommandRegistry } from '../../core/index.js';
 import type { MarathonCluster } from './cluster.js';
 
 type Args = { recipe?: string; json?: boolean; renderer?: string; verbose?: boolean; strict?: boolean; timeout?: number; force?: boolean; detach?: boolean; 'on-failure'?: string };
@@ -93,5 +94,28 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
   reg.add(status);
   reg.add(simple('scale <id> <instances>', 'Scale an app (a deployment; does not wait)', (c, a) => c.scaleApp(a.id, Number(a.instances), a.force)));
   reg.add(simple('restart <id>', 'Rolling restart of an app (a deployment; does not wait)', (c, a) => c.restartApp(a.id, a.force)));
-  reg.add(simple('destroy <id>', 'Remove an app and its instances', (c, a) => c.deleteApp(a.id, true)));
+  const destroy: CommandModule<object, { target: string; json?: boolean }> = {
+    command: 'destroy <target>',
+    describe: "Remove an app (by id), or every app a recipe deployed (by recipe path), with its instances",
+    builder: (y) => y.positional('target', { type: 'string', describe: 'An app id (/hello) or a recipe file or directory', demandOption: true }),
+    handler: async (a) => {
+      try {
+        const byId = a.target.startsWith('/') && !existsSync(a.target);
+        const c = await deps.cluster(byId ? undefined : a.target);
+        let ids = [a.target];
+        if (!byId) {
+          const loaded = await loadRecipeFile(a.target);
+          const name = typeof loaded.raw.name === 'string' ? loaded.raw.name : loaded.defaultName;
+          ids = (await c.state()).apps.filter((x) => x.labels[RECIPE_LABEL] === name).map((x) => x.id);
+        }
+        const refs = [];
+        for (const id of ids) refs.push({ app: id, ...(await c.deleteApp(id, true)) });
+        if (a.json) deps.io.stdout.write(JSON.stringify({ type: 'destroy', deployments: refs }) + '\n');
+        else deps.io.stdout.write(refs.length ? refs.map((r) => `removing ${r.app} (deployment ${r.deploymentId})`).join('\n') + '\n' : 'nothing to remove\n');
+      } catch (err) {
+        deps.exit(reportEarlyError(toBatonError(err), { io: deps.io, json: a.json }));
+      }
+    },
+  };
+  reg.add(destroy);
 }

@@ -84,9 +84,14 @@ describe('baton deploy / status / plan / scale / logs / destroy on the embedded 
     expect(run(['engine', 'start']).stdout).toMatch(/^engine already running: http:\/\/127\.0\.0\.1:\d+$/m);
   });
 
-  it('destroy removes an app and its tasks', async () => {
+  it('destroy removes an app by id, or everything a recipe deployed', async () => {
     expect(run(['destroy', '/echo']).code).toBe(0);
     await new Promise((r) => setTimeout(r, 1000));
     expect(JSON.parse(run(['status', '--json']).stdout).apps.map((a: { id: string }) => a.id)).not.toContain('/echo');
+    const r = run(['destroy', 'recipes/hello']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^removing \/hello \(deployment /);
+    await new Promise((res) => setTimeout(res, 1000));
+    expect(JSON.parse(run(['status', '--json']).stdout).apps).toEqual([]);
   });
 });
