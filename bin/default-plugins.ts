@@ -1,5 +1,6 @@
 import type { BatonPlugin } from '../core/index.js';
 import engine from '../plugins/engine/index.js';
+import health from '../plugins/health/index.js';
 import marathon from '../plugins/marathon/index.js';
 import mesos from '../plugins/mesos/index.js';
 
@@ -8,5 +9,5 @@ import mesos from '../plugins/mesos/index.js';
  * This list is the only place that knows them all: core never imports plugins/.
  */
 export function defaultPlugins(): BatonPlugin[] {
-  return [marathon, engine, mesos];
+  return [marathon, engine, mesos, health];
 }

@@ -62,6 +62,11 @@ export interface TaskRuntime {
   inspect(h: TaskHandle): Promise<TaskStatus>;
   /** Stop the task: SIGTERM, then SIGKILL after the grace period. Resolves once it is gone. */
   kill(h: TaskHandle, graceSeconds: number): Promise<void>;
+  /**
+   * Run a command inside the task's context (its sandbox, environment, network): COMMAND health
+   * checks. Resolves with the exit code (null when it timed out or could not run).
+   */
+  exec?(h: TaskHandle, command: string, timeoutMs: number): Promise<{ exitCode: number | null; output: string }>;
   /** Paths of the task's stdout and stderr files. */
   logFiles(h: TaskHandle, sandbox: string): { stdout: string; stderr: string };
   /**

@@ -1,13 +1,14 @@
 import type { CommandModule } from 'yargs';
 import { EXIT, reportEarlyError, runPipelineCommand, toBatonError, loadRecipeFile, type CommandRegistry, type TaskRuntime } from '../../core/index.js';
 import { ensureEngine, runningEngine, stopEngine } from './daemon.js';
-import type { AgentFilter } from './engine.js';
+import type { AgentFilter, Engine } from './engine.js';
 import { serveEngine, settingsFor } from './serve.js';
 import { resolveSettings, type EngineSettings } from './settings.js';
 
 export interface EngineCommandDeps {
   runtimes: (engineId: string, settings: EngineSettings) => TaskRuntime[];
   filters: () => AgentFilter[];
+  attach: (engine: Engine) => void;
 }
 
 const stateDirOpt = { type: 'string', describe: 'Engine state directory (default: $BATON_STATE_DIR or ~/.local/state/baton/engine)' } as const;
@@ -36,7 +37,7 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
         if (a.action === 'serve') {
           // The daemon itself (what `start` runs detached); also usable under a process supervisor.
           const s = settingsFor(settings.stateDir, a.port ? { port: a.port } : {});
-          const running = await serveEngine(s, deps.runtimes, deps.filters());
+          const running = await serveEngine(s, deps.runtimes, deps.filters(), deps.attach);
           process.stderr.write(`baton engine ${running.engine.id} serving ${running.url} (state ${s.stateDir})\n`);
           await new Promise<void>((resolve) => {
             const stop = () => void running.close().then(resolve);
@@ -123,7 +124,7 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
     handler: async (a) => {
       try {
         const settings = await settingsFromArgs(a);
-        const running = await serveEngine(settings, deps.runtimes, deps.filters());
+        const running = await serveEngine(settings, deps.runtimes, deps.filters(), deps.attach);
         reg.io.stderr.write(`engine serving ${running.url} in the foreground (Ctrl-C to remove the recipe's apps and stop)\n`);
         const offEvents = running.engine.events.on((ev) => {
           if (ev.eventType === 'status_update_event') out(`${ev.timestamp} ${String(ev.taskStatus).padEnd(13)} ${ev.appId} ${ev.host}:${(ev.ports as number[]).join(',')} ${ev.taskId}${ev.message ? ` (${ev.message})` : ''}`);

@@ -191,7 +191,7 @@ export class DeploymentDriver {
     if (!stored) return true;
     this.scaleTo(stored);
     const insts = e.instancesOf(appId);
-    const healthy = insts.filter((i) => i.goal === 'Running' && e.isHealthy(i)).length;
+    const healthy = insts.filter((i) => i.goal === 'Running' && e.isHealthy(i) && e.isReady(i)).length;
     const dying = insts.some((i) => i.goal !== 'Running' && ACTIVE.has(i.condition));
     return healthy >= stored.app.instances && !dying;
   }
@@ -252,7 +252,7 @@ export class DeploymentDriver {
       }
     }
     const fresh = insts.filter((i) => !isOld(i) && i.goal === 'Running');
-    for (const i of fresh) if (e.isHealthy(i) && !st.healthySeen!.includes(i.instanceId)) st.healthySeen!.push(i.instanceId);
+    for (const i of fresh) if (e.isHealthy(i) && e.isReady(i) && !st.healthySeen!.includes(i.instanceId)) st.healthySeen!.push(i.instanceId);
     // Each new instance that turned healthy (and ready) lets one more old instance go.
     const wantKilled = st.killNow! + st.healthySeen!.length;
     for (const i of order(oldRunning())) {
@@ -265,7 +265,7 @@ export class DeploymentDriver {
       + insts.filter((i) => isOld(i) && i.condition === 'Scheduled' && i.goal === 'Running').length;
     const launch = toLaunch(n, st.maxCapacity!, oldActive, fresh.length);
     for (let k = 0; k < launch; k++) e.scheduleInstance(stored);
-    const freshHealthy = fresh.filter((i) => e.isHealthy(i)).length;
+    const freshHealthy = fresh.filter((i) => e.isHealthy(i) && e.isReady(i)).length;
     const done = freshHealthy >= n && oldActive === 0 && fresh.length === n;
     if (done) {
       // Old instances retired while this deployment ran are gone; stop any extra new ones.

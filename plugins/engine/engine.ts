@@ -71,7 +71,11 @@ export class Engine {
     this.store.setMeta('engineId', this.id);
     this.runtimes = runtimes(this.id, settings);
     for (const a of this.store.loadApps()) this.apps.set(a.app.id, a);
-    for (const i of this.store.loadInstances()) this.instances.set(i.instanceId, i);
+    for (const i of this.store.loadInstances()) {
+      // Health and readiness live in memory (as in Marathon): a new engine probes afresh.
+      delete i.health;
+      this.instances.set(i.instanceId, i);
+    }
     for (const d of this.store.loadDeployments()) this.deployments.set(d.id, d);
     this.driver = new DeploymentDriver(this);
   }
@@ -166,6 +170,7 @@ export class Engine {
 
   /** Stop the loop and close the store. Tasks keep running: the next engine adopts them. */
   async stop(): Promise<void> {
+    for (const fn of this.stopHandlers) await fn();
     this.running = false;
     this.poke();
     await this.loop;
@@ -216,8 +221,13 @@ export class Engine {
   private onExit(i: Instance, exit: TaskExit, rt: TaskRuntime): void {
     const killedByUs = i.killing || i.goal !== 'Running';
     const condition: Condition = killedByUs && exit.reason === undefined ? 'Killed' : EXIT_CONDITION[exit.state];
-    i.lastExit = killedByUs && exit.reason === undefined ? { ...exit, state: 'TASK_KILLED', message: `killed (${exit.message})` } : exit;
+    i.lastExit = killedByUs && exit.reason === undefined
+      ? { ...exit, state: 'TASK_KILLED', message: i.killReason ? `killed: ${i.killReason}` : `killed (${exit.message})` }
+      : exit;
     i.killing = false;
+    i.killReason = undefined;
+    i.health = undefined;
+    i.ready = undefined;
     this.setCondition(i, condition);
     const stored = this.apps.get(i.appId);
     if (stored && BACKOFF_COUNTED.has(condition)) {
@@ -296,6 +306,9 @@ export class Engine {
       i.startedAt = undefined;
       i.handle = undefined;
       i.lastExit = undefined;
+      i.health = undefined;
+      i.ready = undefined;
+      i.readiness = undefined;
       this.setCondition(i, 'Staging'); // persisted before anything starts: a crash here is recoverable
       if (!rt) throw new Error(`no task runtime accepts this app (is the ${spec.app.container ? 'docker' : 'mesos'} plugin on?)`);
       mkdirSync(i.sandbox, { recursive: true });
@@ -319,13 +332,14 @@ export class Engine {
   }
 
   /** Kill an instance's task (SIGTERM, then SIGKILL after the app's grace period). */
-  async kill(i: Instance): Promise<void> {
+  async kill(i: Instance, reason?: string): Promise<void> {
     if (this.busy.has(i.instanceId) || !i.handle || !ACTIVE.has(i.condition)) return;
     const rt = this.runtimes.find((r) => r.name === i.handle!.runtime);
     if (!rt) return;
     this.busy.add(i.instanceId);
     try {
       i.killing = true;
+      i.killReason = reason;
       this.setCondition(i, 'Killing');
       const app = this.apps.get(i.appId)?.app;
       await rt.kill(i.handle, app?.taskKillGracePeriodSeconds ?? DEFAULT_KILL_GRACE_S);
@@ -342,8 +356,26 @@ export class Engine {
     this.store.deleteInstance(i.instanceId);
   }
 
-  /** Health as deployments see it. Until health checks land, a running task counts as healthy. */
+  /**
+   * Health as deployments see it (§3.5): without health checks a running task is healthy; with
+   * them, every check of the instance's app version must be alive (a health plugin probes them).
+   */
   isHealthy(i: Instance): boolean {
-    return i.condition === 'Running';
+    if (i.condition !== 'Running') return false;
+    const stored = this.apps.get(i.appId);
+    const checks = stored ? this.specOf(i, stored).app.healthChecks.length : 0;
+    return checks === 0 || (i.health?.length === checks && i.health.every((h) => h.alive));
+  }
+
+  /** Ready (§3.4): no readiness check, or one response had a ready status during a deployment. */
+  isReady(i: Instance): boolean {
+    const stored = this.apps.get(i.appId);
+    return !stored || this.specOf(i, stored).app.readinessChecks.length === 0 || i.ready === true;
+  }
+
+  /** Extensions (health probing) stop with the engine. */
+  private readonly stopHandlers: (() => void | Promise<void>)[] = [];
+  onStop(fn: () => void | Promise<void>): void {
+    this.stopHandlers.push(fn);
   }
 }

@@ -2,7 +2,7 @@ import { SyncHook } from 'tapable';
 import { STAGE, definePlugin, type PipelineContext, type TargetSpec, type TaskRuntime } from '../../core/index.js';
 import { registerEngineCommands } from './commands.js';
 import { ensureEngine } from './daemon.js';
-import type { AgentFilter } from './engine.js';
+import type { AgentFilter, Engine } from './engine.js';
 import { ENGINE_SECTION_SCHEMA, resolveSettings, type EngineSettings } from './settings.js';
 
 export const PLUGIN = 'engine';
@@ -21,6 +21,8 @@ export interface EngineHooks {
   runtimes: SyncHook<[RuntimeRegistry]>;
   /** Placement plugins (constraints) add agent filters here. */
   agentFilters: SyncHook<[AgentFilter[]]>;
+  /** A started engine, for extensions that work beside it (health probing); stop with engine.onStop. */
+  started: SyncHook<[Engine]>;
 }
 
 /** Shape of the marathon plugin's published hooks this plugin taps (declared, not imported). */
@@ -40,6 +42,7 @@ export default definePlugin({
     const hooks = runner.publishHooks<EngineHooks>(PLUGIN, {
       runtimes: new SyncHook<[RuntimeRegistry]>(['registry'], 'engine.runtimes'),
       agentFilters: new SyncHook<[AgentFilter[]]>(['filters'], 'engine.agentFilters'),
+      started: new SyncHook<[Engine]>(['engine'], 'engine.started'),
     });
     const runtimes = (engineId: string, settings?: EngineSettings) => {
       const list: TaskRuntime[] = [];
@@ -70,6 +73,9 @@ export default definePlugin({
         if (!probe.some((r) => r.accepts(spec))) {
           ctx.issues.at(...path).error(['container'], 'engine.no-runtime', `no plugin runs ${spec.container ? `${spec.container.type} containers${spec.container.docker ? ' with an image' : ''}` : 'command tasks'} on the embedded engine (is the ${spec.container?.docker ? 'docker' : 'mesos'} plugin on?)`);
         }
+        if ((spec.healthChecks.length > 0 || spec.readinessChecks.length > 0) && !hooks.started.isUsed()) {
+          ctx.issues.at(...path).error([spec.healthChecks.length > 0 ? 'healthChecks' : 'readinessChecks'], 'engine.health-unsupported', 'health or readiness checks are set but no plugin probes them on the embedded engine (is the health plugin on?)');
+        }
         if (spec.constraints.length > 0 && !hooks.agentFilters.isUsed()) {
           ctx.issues.at(...path).error(['constraints'], 'engine.constraints-unsupported', 'constraints are set but no plugin evaluates them on the embedded engine (is the constraints plugin on?)');
         }
@@ -77,6 +83,6 @@ export default definePlugin({
       if (ctx.recipe.pods.length > 0) ctx.issues.error(['pods'], 'engine.pods-unsupported', 'pods are not supported by the embedded engine yet');
     });
 
-    runner.hooks.commands.tap(PLUGIN, (reg) => registerEngineCommands(reg, { runtimes, filters }));
+    runner.hooks.commands.tap(PLUGIN, (reg) => registerEngineCommands(reg, { runtimes, filters, attach: (engine) => hooks.started.call(engine) }));
   },
 });

@@ -22,11 +22,18 @@ export function settingsFor(stateDir: string, overrides: Partial<EngineSettings>
 }
 
 /** Run an engine in this process: open its state, adopt tasks, serve the API, write engine.json. */
-export async function serveEngine(settings: EngineSettings, runtimes: (engineId: string, settings: EngineSettings) => TaskRuntime[], filters: AgentFilter[] = []): Promise<RunningEngine> {
+export async function serveEngine(
+  settings: EngineSettings,
+  runtimes: (engineId: string, settings: EngineSettings) => TaskRuntime[],
+  filters: AgentFilter[] = [],
+  /** Extensions that attach to the started engine (health probing); they register onStop. */
+  attach: (engine: Engine) => void = () => {},
+): Promise<RunningEngine> {
   const other = await runningEngine(settings.stateDir, settings.token);
   if (other && other.pid !== process.pid) throw new Error(`an engine (pid ${other.pid}) already serves ${settings.stateDir} at ${other.url}`);
   const engine = new Engine(settings, runtimes, filters);
   await engine.start();
+  attach(engine);
   let server: FastifyInstance;
   let url: string;
   try {

@@ -30,7 +30,32 @@ export interface Instance {
   lastExit?: TaskExit;
   /** Set while the engine is killing the task, so its exit reads as TASK_KILLED. */
   killing?: boolean;
+  /** Why the engine killed it (e.g. failed health checks), for the task's exit message. */
+  killReason?: string;
+  /** Per health check of its app version, Marathon's Health record (not persisted, as in Marathon). */
+  health?: HealthResult[];
+  /** Readiness during a deployment: true once a response had a ready status. */
+  ready?: boolean;
+  readiness?: ReadinessResult;
   createdAt: string;
+}
+
+/** Marathon's per-instance health record (marathon.md §3.2; healthCheckResults in task JSON). */
+export interface HealthResult {
+  alive: boolean;
+  consecutiveFailures: number;
+  firstSuccess?: string;
+  lastSuccess?: string;
+  lastFailure?: string;
+  lastFailureCause?: string;
+  instanceId: string;
+}
+
+export interface ReadinessResult {
+  name: string;
+  taskId: string;
+  ready: boolean;
+  lastResponse?: { status: number; contentType: string; body: string };
 }
 
 export interface StoredApp {

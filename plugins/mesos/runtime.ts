@@ -106,6 +106,23 @@ export function createMesosRuntime(engineId: string, offeredCpus = 1): TaskRunti
       return { taskId, runtime: 'mesos', data: d as unknown as Record<string, unknown> };
     },
 
+    async exec(h: TaskHandle, command: string, timeoutMs: number) {
+      const d = data(h);
+      // Right after launch the supervisor may not have started the task yet: its environment is needed.
+      for (let i = 0; !resolvePid(d) && i < 200; i++) await sleep(5);
+      return new Promise<{ exitCode: number | null; output: string }>((resolve) => {
+        const child = spawn('/bin/sh', ['-c', command], { cwd: d.sandbox, env: taskEnviron(d.pid), timeout: timeoutMs, killSignal: 'SIGKILL' });
+        let output = '';
+        const keep = (b: Buffer) => {
+          if (output.length < 2048) output += b.toString();
+        };
+        child.stdout.on('data', keep);
+        child.stderr.on('data', keep);
+        child.on('error', (err) => resolve({ exitCode: null, output: err.message }));
+        child.on('close', (code, signal) => resolve({ exitCode: signal ? null : code, output }));
+      });
+    },
+
     logFiles: (_h, sandbox) => ({ stdout: path.join(sandbox, 'stdout'), stderr: path.join(sandbox, 'stderr') }),
 
     async cleanup(h: TaskHandle): Promise<void> {
@@ -114,6 +131,15 @@ export function createMesosRuntime(engineId: string, offeredCpus = 1): TaskRunti
       removeCgroups(d.cgroups);
     },
   };
+}
+
+/** The task's own environment (as a COMMAND check inside the task would see it). */
+function taskEnviron(pid: number | undefined): NodeJS.ProcessEnv {
+  try {
+    return Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  } catch {
+    return { PATH: process.env.PATH };
+  }
 }
 
 /** Fill in the task pid from the supervisor's pid file (once it exists); true when known. */

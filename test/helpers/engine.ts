@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { attachProber } from '../../plugins/health/prober.js';
 import { createMesosRuntime } from '../../plugins/mesos/runtime.js';
 import { serveEngine, type RunningEngine } from '../../plugins/engine/serve.js';
 import { resolveSettings, type AgentSpec } from '../../plugins/engine/settings.js';
@@ -26,7 +27,7 @@ export interface TestEngine extends RunningEngine {
 export async function startTestEngine(opts: { agents?: Partial<AgentSpec>[]; stateDir?: string } = {}): Promise<TestEngine> {
   const stateDir = opts.stateDir ?? (await mkdtemp(path.join(os.tmpdir(), 'baton-engine-test-')));
   const settings = { ...resolveSettings({ stateDir, ...(opts.agents ? { agents: opts.agents } : {}) }), port: 0 };
-  const running = await serveEngine(settings, (id, s) => [createMesosRuntime(id, s.agents.reduce((n, a) => n + a.cpus, 0))]);
+  const running = await serveEngine(settings, (id, s) => [createMesosRuntime(id, s.agents.reduce((n, a) => n + a.cpus, 0))], [], (engine) => attachProber(engine as never));
   const events: MarathonEvent[] = [];
   running.engine.events.on((e) => events.push(e));
   const api = async (method: string, p: string, body?: unknown) => {

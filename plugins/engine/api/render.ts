@@ -18,7 +18,7 @@ export function taskJson(e: Engine, i: Instance) {
     ports: i.ports,
     servicePorts: servicePorts(stored?.app),
     ipAddresses: agent ? [{ ipAddress: agent.address, protocol: 'IPv4' }] : [],
-    healthCheckResults: [],
+    healthCheckResults: i.health ?? [],
     localVolumes: [],
     role: agent?.role ?? '*',
   };
@@ -48,7 +48,7 @@ export function appInfo(e: Engine, s: StoredApp, embed: Embed) {
     tasksStaged: tasks.filter((t) => t.condition === 'Staging' || t.condition === 'Starting').length,
     tasksRunning: running.length,
     tasksHealthy: s.app.healthChecks.length > 0 ? running.filter((t) => e.isHealthy(t)).length : 0,
-    tasksUnhealthy: 0,
+    tasksUnhealthy: s.app.healthChecks.length > 0 ? running.filter((t) => t.health?.some((h) => !h.alive)).length : 0,
     deployments: e.driver.locks(s.app.id).map((d) => ({ id: d.id })),
   };
   if (embed.has('tasks')) out.tasks = tasks.map((t) => taskJson(e, t));
@@ -68,7 +68,10 @@ export function deploymentJson(e: Engine, d: Deployment) {
     affectedApps: d.affectedApps,
     affectedPods: [],
     steps: d.steps.map((s) => ({ actions: s.map((a) => ({ action: a.action, app: a.app })) })),
-    currentActions: step.map((a) => ({ action: a.action, app: a.app, readinessCheckResults: [] })),
+    currentActions: step.map((a) => ({
+      action: a.action, app: a.app,
+      readinessCheckResults: [...e.instances.values()].filter((i) => i.appId === a.app && i.readiness && i.runSpecVersion === e.apps.get(a.app)?.version).map((i) => i.readiness),
+    })),
     currentStep: d.currentStep + 1,
     totalSteps: d.steps.length,
   };
