@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CORE_VERSION, PACKAGE_ROOT } from '../core/index.js';
+import { healthDetection } from './health.js';
 import { engineLaunch, rawLaunch } from './launch.js';
 import { median, round } from './stats.js';
 
@@ -18,6 +19,8 @@ const baton = (await engineLaunch(N, RUNS)).samples;
 // Baseline again after, so drift (warm caches) does not favour either side.
 for (let i = 0; i < RUNS; i++) raw.push(await rawLaunch(N));
 
+const health = await healthDetection(Math.min(RUNS, 5));
+
 const results = [
   {
     name: `launch ${N} process instances until all answer`,
@@ -27,6 +30,15 @@ const results = [
     ratio: round(median(baton) / median(raw), 2),
     goal: '≤ 1.2',
     samples: { raw: raw.map((x) => round(x)), baton: baton.map((x) => round(x)) },
+  },
+  {
+    name: 'health: unhealthy → kill (interval 1s, max 2)',
+    baseline: 'Marathon\'s bound: interval × (maxConsecutiveFailures + 1) + timeout',
+    baselineMs: health.boundMs,
+    batonMs: round(median(health.samples)),
+    ratio: round(median(health.samples) / health.boundMs, 2),
+    goal: '≤ 1.0',
+    samples: { baton: health.samples.map((x) => round(x)) },
   },
 ];
 

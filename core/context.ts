@@ -12,8 +12,12 @@ export interface RunOptions {
   force?: boolean;
   /** Overall deadline for the run, in milliseconds. */
   timeoutMs?: number;
-  /** What to do when a deploy fails after changes began. */
+  /** What to do when a deploy fails after changes began (see deploySettings). */
   onFailure?: 'rollback' | 'pause' | 'leave';
+  /** Fail when a deployment makes no progress for this long. */
+  progressDeadlineSeconds?: number;
+  /** Fail when a new instance is not healthy this long after it was scheduled. */
+  healthyDeadlineSeconds?: number;
   [key: string]: unknown;
 }
 

@@ -24,6 +24,7 @@ export const ERROR_CODES = Object.freeze({
   BATON_DEPLOY_FAILED: { exit: EXIT.DEPLOY_FAILED, message: 'The deployment failed' },
   BATON_DEPLOY_LOCKED: { exit: EXIT.DEPLOY_FAILED, message: 'The app is locked by another deployment' },
   BATON_ROLLED_BACK: { exit: EXIT.ROLLED_BACK, message: 'The deployment failed and was rolled back' },
+  BATON_NOTHING_TO_ROLL_BACK: { exit: EXIT.DEPLOY_FAILED, message: 'The deploy changed nothing, so there is nothing to roll back' },
   BATON_TIMEOUT: { exit: EXIT.TIMEOUT, message: 'A deadline passed' },
   BATON_INTERRUPTED: { exit: EXIT.INTERRUPTED, message: 'Interrupted' },
   BATON_INTERNAL: { exit: EXIT.INTERNAL, message: 'Internal error' },

@@ -89,3 +89,10 @@ export function toBatonError(err: unknown): BatonError {
   wrapped.stack = e.stack;
   return wrapped;
 }
+
+/** An AbortSignal that aborts after `ms` with a BATON_TIMEOUT error (exit code 5) as its reason. */
+export function deadlineSignal(ms: number, message: string): AbortSignal {
+  const c = new AbortController();
+  setTimeout(() => c.abort(new BatonError('BATON_TIMEOUT', message)), ms).unref();
+  return c.signal;
+}

@@ -8,7 +8,7 @@ export { PHASES, STEPS, phasesFor, stepOf, type Phase, type StepRow } from './st
 export { definePlugin, checkPlugin, type BatonPlugin, type PluginTools } from './plugin.js';
 export { usePlugins, loadPlugin } from './plugin-loader.js';
 export { isContext, type PipelineContext, type RunOptions } from './context.js';
-export { BatonError, isBatonError, stampError, toBatonError, type BatonErrorOptions } from './errors.js';
+export { BatonError, deadlineSignal, isBatonError, stampError, toBatonError, type BatonErrorOptions } from './errors.js';
 export { ERROR_CODES, type ErrorCode } from './error-codes.js';
 export { EXIT, type ExitCode } from './exit-codes.js';
 export { Issues, pointer, marathonPath, parsePointer, sortIssues, schemaIssues, compileSchema, suggest, type Issue, type JsonPath, type Severity } from './validation.js';
@@ -22,6 +22,7 @@ export { baseRecipeSchema, RECIPE_SCHEMA_ID, type JsonSchema } from './recipe/sc
 export type { Recipe, Located, RecipeGroup, TargetSpec, PluginSetting } from './recipe/types.js';
 export { computePlan, hasChanges, ownedApp, type Plan, type PlanChange } from './plan.js';
 export { RECIPE_LABEL, type ClusterPort, type ClusterState } from './cluster.js';
+export { DEPLOY_DEFAULTS, DEPLOY_SECTION_SCHEMA, deploySettings, type DeploySettings, type OnFailure } from './deploy-settings.js';
 export * from './spec/types.js';
 export { canonicalId, parentId, isChildOf, idProblems, idToTaskPrefix } from './spec/ids.js';
 export { normalizeApp, HEALTH_DEFAULTS } from './spec/normalize-app.js';

@@ -11,6 +11,7 @@ import { PHASES, phasesFor, stepOf, type Phase } from './steps.js';
 import { Issues, compileSchema, sortIssues } from './validation.js';
 import { CORE_VERSION } from './version.js';
 import { registerCoreTaps } from './core-taps.js';
+import { deploySettings } from './deploy-settings.js';
 
 interface Registered {
   plugin: BatonPlugin;
@@ -190,9 +191,11 @@ export class Runner {
   async run(input: RunInput): Promise<RunResult> {
     const started = Date.now();
     const abort = new AbortController();
-    const timer = input.options?.timeoutMs
-      ? setTimeout(() => abort.abort(new BatonError('BATON_TIMEOUT', `The run did not finish within ${Math.round(input.options!.timeoutMs! / 1000)}s`)), input.options.timeoutMs)
-      : undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (ms: number) => {
+      timer = setTimeout(() => abort.abort(new BatonError('BATON_TIMEOUT', `The deploy did not finish within its ${Math.round(ms / 1000)}s deadline`)), ms);
+    };
+    if (input.options?.timeoutMs) arm(input.options.timeoutMs);
     const onOuterAbort = () => abort.abort(new BatonError('BATON_INTERRUPTED', 'Interrupted'));
     input.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
@@ -224,13 +227,15 @@ export class Runner {
         }
         await this.runPhase(step.phase, ctx);
         if (step.phase === 'validate') this.failOnIssues(ctx);
+        // The recipe's own deadline is known once it is valid (flags armed theirs at the start).
+        if (step.phase === 'validate' && !timer && !input.dryRun) arm(deploySettings(ctx).timeoutSeconds * 1000);
       }
       this.reporter.emit({ type: 'run:end', status: 'ok', exitCode: EXIT.OK, durationMs: Date.now() - started });
       return { ok: true, exitCode: EXIT.OK, ctx };
     } catch (thrown) {
       let error = abort.signal.aborted && abort.signal.reason instanceof BatonError ? abort.signal.reason : toBatonError(thrown);
       ctx.error = error;
-      if (applyStarted && !input.dryRun && (ctx.options.onFailure ?? 'rollback') === 'rollback' && this.hooks.rollback.taps.length > 0) {
+      if (applyStarted && !input.dryRun && deploySettings(ctx).onFailure === 'rollback' && this.hooks.rollback.taps.length > 0) {
         error = await this.rollback(ctx, error);
         ctx.error = error;
       }
@@ -287,9 +292,13 @@ export class Runner {
   private async rollback(ctx: PipelineContext, cause: BatonError): Promise<BatonError> {
     try {
       await this.hooks.rollback.promise(ctx, cause);
-      return new BatonError('BATON_ROLLED_BACK', `${cause.message} — rolled back`, { cause, hook: cause.hook, plugin: cause.plugin, data: { cause: cause.toJSON() } });
+      return new BatonError('BATON_ROLLED_BACK', `${cause.message} — rolled back`, { cause, hook: cause.hook, plugin: cause.plugin, details: cause.details, data: { cause: cause.toJSON() } });
     } catch (err) {
       const e = toBatonError(err);
+      if (e.code === 'BATON_NOTHING_TO_ROLL_BACK') {
+        ctx.log.info(e.message);
+        return cause;
+      }
       ctx.log.error(`rollback failed: ${e.message}`);
       cause.data = { ...(cause.data ?? {}), rollbackError: e.toJSON() };
       return cause;

@@ -1,4 +1,5 @@
 import { APP_SCHEMA, GROUP_SCHEMA, POD_SCHEMA } from '../spec/schema.js';
+import { DEPLOY_SECTION_SCHEMA } from '../deploy-settings.js';
 
 export type JsonSchema = Record<string, unknown> & { properties: Record<string, unknown> };
 
@@ -30,6 +31,7 @@ export function baseRecipeSchema(): JsonSchema {
         additionalProperties: { type: ['boolean', 'object'] },
       },
       strict: { type: 'boolean', description: 'Report unknown fields as errors instead of warnings.' },
+      deploy: DEPLOY_SECTION_SCHEMA,
       apps: { type: 'array', items: { $ref: '#/$defs/app' } },
       pods: { type: 'array', items: { $ref: '#/$defs/pod' } },
       groups: { type: 'array', items: { $ref: '#/$defs/group' } },

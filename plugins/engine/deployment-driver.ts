@@ -88,7 +88,10 @@ export class DeploymentDriver {
     for (const id of affected) e.backoff.reset(id);
     e.events.emit('group_change_success', { groupId: '/', version });
     if (steps.length > 0) this.info(dep);
-    else e.events.emit('deployment_success', { id: dep.id, plan: this.planJson(dep) });
+    else {
+      this.record(dep, 'succeeded');
+      e.events.emit('deployment_success', { id: dep.id, plan: this.planJson(dep) });
+    }
     e.poke();
     return dep;
   }
@@ -97,6 +100,7 @@ export class DeploymentDriver {
   cancel(dep: Deployment, reason: string): void {
     this.engine.deployments.delete(dep.id);
     this.engine.store.deleteDeployment(dep.id);
+    this.record(dep, 'failed');
     this.engine.events.emit('deployment_failed', { id: dep.id, plan: this.planJson(dep), reason });
   }
 
@@ -110,6 +114,11 @@ export class DeploymentDriver {
       if (s) exact.set(id, { ...s, version: this.engine.newVersion() });
     }
     return this.deploy({ target, exact, force: true });
+  }
+
+  /** Remember how the versions this deployment brought ended (`baton history`, rollback targets). */
+  private record(d: Deployment, outcome: 'succeeded' | 'failed'): void {
+    for (const [id, s] of Object.entries(d.target)) if (s) this.engine.store.recordOutcome(id, s.version, d.id, outcome);
   }
 
   planJson(d: Deployment) {
@@ -148,6 +157,7 @@ export class DeploymentDriver {
     if (d.currentStep >= d.steps.length) {
       e.deployments.delete(d.id);
       e.store.deleteDeployment(d.id);
+      this.record(d, 'succeeded');
       e.events.emit('deployment_success', { id: d.id, plan: this.planJson(d) });
     } else {
       e.store.putDeployment(d);
@@ -226,7 +236,9 @@ export class DeploymentDriver {
     const { app } = stored;
     const n = app.instances;
     const insts = e.instancesOf(appId);
-    const isOld = (i: Instance) => i.runSpecVersion !== stored.version;
+    // Old = launched from a different definition. Instances of another version with the same
+    // definition (a rollback to what they run) are kept, not replaced: they never stop serving.
+    const isOld = (i: Instance) => i.runSpecVersion !== stored.version && classifyAppChange(e.specOf(i, stored).app, app) === 'restart';
     const oldRunning = () => insts.filter((i) => isOld(i) && i.goal === 'Running');
     const order = (list: Instance[]) => [...list].sort((x, y) => Number(e.isHealthy(x)) - Number(e.isHealthy(y)));
     if (!st.initialized) {

@@ -3,7 +3,14 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Deployment, Instance, StoredApp } from './types.js';
 
-const MAX_VERSIONS = 50; // Marathon's --zk_max_versions default
+const MAX_VERSIONS = 50;
+
+export interface Outcome {
+  version: string;
+  deploymentId: string;
+  outcome: 'succeeded' | 'failed';
+  at: string;
+} // Marathon's --zk_max_versions default
 
 /**
  * The engine's state in SQLite (better-sqlite3: synchronous, transactional, WAL). Every change is
@@ -26,6 +33,7 @@ export class Store {
       CREATE TABLE IF NOT EXISTS app_versions (id TEXT NOT NULL, version TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (id, version));
       CREATE TABLE IF NOT EXISTS instances (instance_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, json TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS deployments (id TEXT PRIMARY KEY, json TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS outcomes (app_id TEXT NOT NULL, version TEXT NOT NULL, deployment_id TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (app_id, version, deployment_id));
     `);
     this.stmts = {
       getMeta: this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
@@ -44,6 +52,8 @@ export class Store {
       deployments: this.db.prepare<[], { json: string }>('SELECT json FROM deployments'),
       putDeployment: this.db.prepare('INSERT INTO deployments (id, json) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json'),
       delDeployment: this.db.prepare('DELETE FROM deployments WHERE id = ?'),
+      putOutcome: this.db.prepare('INSERT OR REPLACE INTO outcomes (app_id, version, deployment_id, outcome, at) VALUES (?, ?, ?, ?, ?)'),
+      outcomes: this.db.prepare<[string], Outcome>('SELECT version, deployment_id AS deploymentId, outcome, at FROM outcomes WHERE app_id = ? ORDER BY at'),
     };
   }
 
@@ -100,6 +110,14 @@ export class Store {
   }
   deleteDeployment(id: string): void {
     this.stmts.delDeployment.run(id);
+  }
+
+  /** How a deployment of an app version ended: succeeded, failed (cancelled, reverted). */
+  recordOutcome(appId: string, version: string, deploymentId: string, outcome: Outcome['outcome']): void {
+    this.stmts.putOutcome.run(appId, version, deploymentId, outcome, new Date().toISOString());
+  }
+  outcomes(appId: string): Outcome[] {
+    return this.stmts.outcomes.all(appId);
   }
 
   close(): void {

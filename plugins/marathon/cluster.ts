@@ -3,15 +3,28 @@ import { MarathonClient, MarathonHttpError, type Endpoint, type MarathonDeployme
 
 const READ_ONLY = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'taskStats', 'readinessCheckResults'];
 
+export interface TaskStatus {
+  id: string;
+  host: string;
+  ports: number[];
+  state: string;
+  slaveId: string;
+  version: string;
+  startedAt?: string | null;
+  healthCheckResults?: { alive: boolean; consecutiveFailures: number; lastFailureCause?: string }[];
+}
+
 export interface AppStatus {
   id: string;
   instances: number;
+  healthChecks?: unknown[];
+  readinessChecks?: unknown[];
   tasksRunning: number;
   tasksStaged: number;
   tasksHealthy: number;
   deployments: { id: string }[];
   version: string;
-  tasks?: { id: string; host: string; ports: number[]; state: string; slaveId: string; startedAt?: string | null }[];
+  tasks?: TaskStatus[];
   lastTaskFailure?: { message: string; taskId: string; timestamp: string };
 }
 
@@ -66,16 +79,61 @@ export class MarathonCluster implements ClusterPort {
     return this.locked(() => this.client.request<MarathonDeploymentRef>('PUT', `/v2/apps${id}?force=${force}`, { instances }));
   }
 
+  /**
+   * The newest version of an app whose deployment succeeded, other than `not` (the embedded engine
+   * records outcomes; a plain Marathon does not, and this returns undefined).
+   */
+  async lastGoodVersion(id: string, not?: string): Promise<string | undefined> {
+    try {
+      const h = await this.client.get<{ versions: { version: string; outcomes: { outcome: string }[] }[] }>(`/baton/v1/apps${id}/history`);
+      return h.versions.filter((v) => v.version !== not && v.outcomes.some((o) => o.outcome === 'succeeded')).map((v) => v.version).sort().pop();
+    } catch {
+      return undefined;
+    }
+  }
+
+  async history(id: string): Promise<{ current: string | null; versions: { version: string; outcomes: { outcome: string; deploymentId: string; at: string }[] }[] }> {
+    try {
+      return await this.client.get(`/baton/v1/apps${id}/history`);
+    } catch (err) {
+      if (!(err instanceof MarathonHttpError && err.status === 404)) throw err;
+      // A plain Marathon: versions without outcomes.
+      const { versions } = await this.client.get<{ versions: string[] }>(`/v2/apps${id}/versions`);
+      const app = await this.client.get<{ app: { version: string } }>(`/v2/apps${id}`);
+      return { current: app.app.version, versions: versions.map((version) => ({ version, outcomes: [] })) };
+    }
+  }
+
+  /** PUT {"version": v}: Marathon's rollback to a stored version. */
+  async rollbackTo(id: string, version: string, force: boolean): Promise<MarathonDeploymentRef> {
+    return this.locked(() => this.client.request<MarathonDeploymentRef>('PUT', `/v2/apps${id}?force=${force}`, { version }));
+  }
+
+  /** The last lines of a task's stderr (the embedded engine serves them; Marathon does not). */
+  async stderrTail(taskId: string, lines: number): Promise<string | undefined> {
+    try {
+      const r = await fetch(`${this.endpoint.url}/baton/v1/tasks/${encodeURIComponent(taskId)}/logs?stream=stderr&tail=${lines}`, { signal: AbortSignal.timeout(2000) });
+      return r.ok ? await r.text() : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async queue(signal?: AbortSignal): Promise<{ app: { id: string }; count: number; delay: { timeLeftSeconds: number }; processedOffersSummary?: { rejectSummaryLastOffers?: { reason: string; declined: number }[] } }[]> {
+    return (await this.client.get<{ queue: never[] }>('/v2/queue', signal)).queue;
+  }
+
   async deployments(signal?: AbortSignal): Promise<{ id: string; affectedApps: string[]; currentStep: number; totalSteps: number }[]> {
     return this.client.get('/v2/deployments', signal);
   }
 
-  /** Revert a deployment (DELETE /v2/deployments/{id}): Marathon deploys the previous definitions. */
-  async revert(id: string): Promise<MarathonDeploymentRef | undefined> {
+  /** Cancel a deployment without reverting (force=true); false when it already ended. */
+  async cancel(id: string): Promise<boolean> {
     try {
-      return await this.client.request<MarathonDeploymentRef>('DELETE', `/v2/deployments/${id}`);
+      await this.client.request('DELETE', `/v2/deployments/${id}?force=true`);
+      return true;
     } catch (err) {
-      if (err instanceof MarathonHttpError && err.status === 404) return undefined; // already finished
+      if (err instanceof MarathonHttpError && err.status === 404) return false;
       throw err;
     }
   }

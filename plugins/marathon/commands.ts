@@ -1,9 +1,25 @@
 import type { CommandModule } from 'yargs';
 import { existsSync } from 'node:fs';
-import { EXIT, RECIPE_LABEL, loadRecipeFile, reportEarlyError, runPipelineCommand, toBatonError, type CommandRegistry } from '../../core/index.js';
+import { DEPLOY_DEFAULTS, EXIT, deadlineSignal, RECIPE_LABEL, createLogger, loadRecipeFile, Reporter, reportEarlyError, runPipelineCommand, toBatonError, type CommandRegistry } from '../../core/index.js';
+import { waitForDeployments } from './wait.js';
 import type { MarathonCluster } from './cluster.js';
 
-type Args = { recipe?: string; json?: boolean; renderer?: string; verbose?: boolean; strict?: boolean; timeout?: number; force?: boolean; detach?: boolean; 'on-failure'?: string };
+type Args = {
+  recipe?: string; json?: boolean; renderer?: string; verbose?: boolean; strict?: boolean; timeout?: number; force?: boolean; detach?: boolean;
+  'on-failure'?: 'rollback' | 'pause' | 'leave'; 'progress-deadline'?: number; 'healthy-deadline'?: number;
+};
+
+/** Deploy flags become run options only when given, so the recipe's `deploy` section and the defaults apply otherwise. */
+function deployOptions(a: Args) {
+  return {
+    ...(a.timeout !== undefined ? { timeoutMs: a.timeout * 1000 } : {}),
+    ...(a['progress-deadline'] !== undefined ? { progressDeadlineSeconds: a['progress-deadline'] } : {}),
+    ...(a['healthy-deadline'] !== undefined ? { healthyDeadlineSeconds: a['healthy-deadline'] } : {}),
+    ...(a['on-failure'] !== undefined ? { onFailure: a['on-failure'] } : {}),
+    force: a.force === true,
+    detach: a.detach === true,
+  };
+}
 
 export interface CommandDeps {
   /** A cluster for a recipe's target (resolving the embedded engine as `deploy` would). */
@@ -18,16 +34,18 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
     describe: 'Deploy a recipe and block until the deployment ends (or its deadline passes)',
     builder: (y) => y
       .positional('recipe', { type: 'string', describe: 'Recipe file or directory' })
-      .option('timeout', { type: 'number', default: 600, describe: 'Deadline in seconds for the whole deploy' })
+      .option('timeout', { type: 'number', describe: `Deadline in seconds for the whole deploy (default ${DEPLOY_DEFAULTS.timeoutSeconds})` })
+      .option('progress-deadline', { type: 'number', describe: `Fail after this many seconds without progress (default ${DEPLOY_DEFAULTS.progressDeadlineSeconds})` })
+      .option('healthy-deadline', { type: 'number', describe: `Fail when a new instance is not healthy this many seconds after it was scheduled (default ${DEPLOY_DEFAULTS.healthyDeadlineSeconds})` })
       .option('force', { type: 'boolean', default: false, describe: 'Override deployment locks (cancels the blocking deployment)' })
       .option('detach', { type: 'boolean', default: false, describe: 'Start the deployment and return without waiting' })
-      .option('on-failure', { choices: ['rollback', 'leave'], default: 'rollback', describe: 'What to do when the deploy fails after it started' })
+      .option('on-failure', { choices: ['rollback', 'pause', 'leave'] as const, describe: 'On failure after changes began: roll back to the last good version (default), pause the deployment where it is, or leave it running' })
       .example('$0 deploy recipes/hello', 'deploy to the embedded engine (started if not running)')
       .example('$0 deploy --timeout 120 --json app.json', 'a CI step: blocking, with a deadline and NDJSON output'),
     handler: async (a) => {
       deps.exit(await runPipelineCommand({
         ...a, command: 'deploy', until: a.detach ? 'apply' : 'finalize', dryRun: false, builtins: deps.builtins, io: deps.io,
-        options: { timeoutMs: (a.timeout ?? 600) * 1000, force: a.force, detach: a.detach, onFailure: (a['on-failure'] ?? 'rollback') as 'rollback' },
+        options: deployOptions(a),
       }));
     },
   };
@@ -90,7 +108,60 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
     },
   });
 
+  const history: CommandModule<object, { id: string; recipe?: string; json?: boolean }> = {
+    command: 'history <id>',
+    describe: "An app's versions, newest first, and how each one's deployments ended",
+    builder: (y) => y.positional('id', { type: 'string', demandOption: true }).option('recipe', { type: 'string', describe: "Use this recipe's target" }),
+    handler: async (a) => {
+      try {
+        const h = await (await deps.cluster(a.recipe)).history(a.id);
+        if (a.json) return void deps.io.stdout.write(JSON.stringify({ type: 'history', id: a.id, ...h }) + '\n');
+        const lines = [`${a.id}`];
+        for (const v of h.versions) {
+          lines.push(`  ${v.version === h.current ? '*' : ' '} ${v.version}  ${v.outcomes.map((x) => x.outcome).join(', ')}`.trimEnd());
+        }
+        deps.io.stdout.write(lines.join('\n') + '\n');
+      } catch (err) {
+        deps.exit(reportEarlyError(toBatonError(err), { io: deps.io, json: a.json }));
+      }
+    },
+  };
+
+  const rollback: CommandModule<object, { id: string; to?: string; recipe?: string; json?: boolean; force?: boolean; timeout?: number }> = {
+    command: 'rollback <id>',
+    describe: 'Deploy an earlier version of an app and wait for it: --to <version>, else its last successful version',
+    builder: (y) => y.positional('id', { type: 'string', demandOption: true })
+      .option('to', { type: 'string', describe: 'The version (see baton history)' })
+      .option('force', { type: 'boolean', default: false, describe: 'Override a deployment lock' })
+      .option('timeout', { type: 'number', default: DEPLOY_DEFAULTS.timeoutSeconds, describe: 'Deadline in seconds' })
+      .option('recipe', { type: 'string', describe: "Use this recipe's target" }),
+    handler: async (a) => {
+      try {
+        const c = await deps.cluster(a.recipe);
+        const h = await c.history(a.id);
+        const to = a.to ?? (await c.lastGoodVersion(a.id, h.current ?? undefined)) ?? h.versions.map((v) => v.version).filter((v) => v !== h.current).sort().pop();
+        if (!to) {
+          deps.io.stderr.write(`${a.id} has no earlier version to roll back to\n`);
+          return deps.exit(EXIT.INVALID_INPUT);
+        }
+        const ref = await c.rollbackTo(a.id, to, a.force === true);
+        deps.io.stderr.write(`rolling ${a.id} back to ${to} (deployment ${ref.deploymentId})\n`);
+        const reporter = new Reporter();
+        reporter.on((ev) => {
+          if (ev.type === 'progress') deps.io.stderr.write(`  ${ev.item}: ${ev.message}\n`);
+        });
+        await waitForDeployments(c, [ref.deploymentId], [a.id], { log: createLogger(reporter, 'marathon'), signal: deadlineSignal((a.timeout ?? DEPLOY_DEFAULTS.timeoutSeconds) * 1000, `the rollback did not finish within ${a.timeout}s`) });
+        if (a.json) deps.io.stdout.write(JSON.stringify({ type: 'rollback', id: a.id, version: to, deploymentId: ref.deploymentId }) + '\n');
+        else deps.io.stdout.write(`${a.id} is back at version ${to}\n`);
+      } catch (err) {
+        deps.exit(reportEarlyError(toBatonError(err), { io: deps.io, json: a.json }));
+      }
+    },
+  };
+
   reg.add(deploy);
+  reg.add(history);
+  reg.add(rollback);
   reg.add(status);
   reg.add(simple('scale <id> <instances>', 'Scale an app (a deployment; does not wait)', (c, a) => c.scaleApp(a.id, Number(a.instances), a.force)));
   reg.add(simple('restart <id>', 'Rolling restart of an app (a deployment; does not wait)', (c, a) => c.restartApp(a.id, a.force)));

@@ -1,5 +1,5 @@
 import { AsyncSeriesBailHook } from 'tapable';
-import { BatonError, STAGE, definePlugin, loadRecipeFile, ownedApp, parseTarget, type App, type PipelineContext, type TargetSpec } from '../../core/index.js';
+import { BatonError, STAGE, deadlineSignal, definePlugin, deploySettings, loadRecipeFile, ownedApp, parseTarget, type App, type PipelineContext, type TargetSpec } from '../../core/index.js';
 import { MarathonCluster } from './cluster.js';
 import type { Endpoint } from './client.js';
 import { registerCommands } from './commands.js';
@@ -15,6 +15,7 @@ export interface MarathonHooks {
 
 interface RunState {
   deployments: string[];
+  /** Apps whose change the target accepted (what a rollback may touch). */
   apps: string[];
   /** Definitions before this deploy (null: the app did not exist), for rollback. */
   previous: Map<string, App | null>;
@@ -52,17 +53,19 @@ export default definePlugin({
         throw new BatonError('BATON_DEPLOY_FAILED', 'Pods are not supported by this target yet');
       }
       const ids = [...put, ...removed].map((c) => c.id);
-      const state: RunState = { deployments: [], apps: ids, previous: ids.length ? await target.definitions(ids, ctx.signal) : new Map() };
+      const state: RunState = { deployments: [], apps: [], previous: ids.length ? await target.definitions(ids, ctx.signal) : new Map() };
       ctx.shared.set(PLUGIN, state);
       const force = ctx.options.force === true;
       if (put.length > 0) {
         const ref = await target.putApps(put.map((c) => ownedApp(byId.get(c.id)!, ctx.recipe)), force, ctx.signal);
         state.deployments.push(ref.deploymentId);
+        state.apps.push(...put.map((c) => c.id));
         log.info(`deployment ${ref.deploymentId} started: ${put.map((c) => `${c.kind} ${c.id}`).join(', ')}`);
       }
       for (const c of removed) {
         const ref = await target.deleteApp(c.id, true, ctx.signal);
         state.deployments.push(ref.deploymentId);
+        state.apps.push(c.id);
         log.info(`deployment ${ref.deploymentId} started: remove ${c.id}`);
       }
       if (state.deployments.length === 0) log.info('nothing to change');
@@ -72,44 +75,54 @@ export default definePlugin({
       const target = ctx.target;
       const state = ctx.shared.get(PLUGIN) as RunState | undefined;
       if (!(target instanceof MarathonCluster) || !state || state.deployments.length === 0) return;
-      const apps = await waitForDeployments(target, state.deployments, state.apps, log, ctx.signal);
-      for (const a of apps) log.info(`${a.id}: ${a.tasksRunning}/${a.instances} running`);
+      const s = deploySettings(ctx);
+      const apps = await waitForDeployments(target, state.deployments, state.apps, {
+        log, signal: ctx.signal, progressDeadlineMs: s.progressDeadlineSeconds * 1000, healthyDeadlineMs: s.healthyDeadlineSeconds * 1000,
+      });
+      for (const a of apps) log.info(`${a.id}: ${a.tasksRunning}/${a.instances} running${(a.healthChecks?.length ?? 0) > 0 ? `, ${a.tasksHealthy} healthy` : ''}`);
     });
 
-    // Rollback: while our deployments run, Marathon's own revert (DELETE /v2/deployments/{id});
-    // once they ended, deploy the definitions they replaced (and remove apps they created).
+    // Rollback: each app goes back to the newest version whose deployment succeeded (the engine
+    // records outcomes), else to the definition this deploy replaced; apps it created are removed.
+    // Forced, so the failed deployment is cancelled. Old instances keep serving throughout: the
+    // failed version never became healthy, so the rolling upgrade never took them down.
     runner.hooks.rollback.tapPromise({ name: PLUGIN, stage: STAGE.NORMAL, title: 'Roll back' }, async (ctx) => {
       const target = ctx.target;
       const state = ctx.shared.get(PLUGIN) as RunState | undefined;
       if (!(target instanceof MarathonCluster) || !state || state.apps.length === 0) {
-        throw new BatonError('BATON_DEPLOY_FAILED', 'nothing to roll back: no change was applied');
+        throw new BatonError('BATON_NOTHING_TO_ROLL_BACK', 'nothing to roll back: the target accepted no change');
       }
-      const signal = AbortSignal.timeout(120_000);
-      const reverts: string[] = [];
+      const signal = deadlineSignal(300_000, 'the rollback did not finish within 300s');
+      const refs: string[] = [];
+      const restored: string[] = [];
+      const current = new Map((await target.apps(false, signal)).map((a) => [a.id, a.version]));
+      for (const id of state.apps) {
+        const prev = state.previous.get(id) ?? null;
+        const good = await target.lastGoodVersion(id, current.get(id));
+        if (good) {
+          refs.push((await target.rollbackTo(id, good, true)).deploymentId);
+          restored.push(id);
+          log.warn(`rolling ${id} back to version ${good}, its last successful deployment`);
+        } else if (prev) {
+          refs.push((await target.putApps([prev], true, signal)).deploymentId);
+          restored.push(id);
+          log.warn(`rolling ${id} back to the definition this deploy replaced`);
+        } else if (current.has(id)) {
+          refs.push((await target.deleteApp(id, true, signal)).deploymentId);
+          log.warn(`removing ${id}, which this deploy created`);
+        }
+      }
+      await waitForDeployments(target, refs, restored, { log, signal });
+    });
+
+    // --on-failure pause: stop our deployments where they are (Marathon's cancel without revert).
+    runner.hooks.failed.tapPromise({ name: PLUGIN, title: 'Pause the deployment' }, async (ctx) => {
+      const target = ctx.target;
+      const state = ctx.shared.get(PLUGIN) as RunState | undefined;
+      if (!(target instanceof MarathonCluster) || !state || deploySettings(ctx).onFailure !== 'pause') return;
       for (const id of state.deployments) {
-        const ref = await target.revert(id);
-        if (ref) {
-          reverts.push(ref.deploymentId);
-          log.warn(`reverting deployment ${id} (revert deployment ${ref.deploymentId})`);
-        }
+        if (await target.cancel(id)) log.warn(`paused: deployment ${id} was stopped where it was`);
       }
-      if (reverts.length === 0) {
-        const restore = [...state.previous.values()].filter((a): a is App => a !== null);
-        if (restore.length) {
-          const ref = await target.putApps(restore, true, signal);
-          reverts.push(ref.deploymentId);
-          log.warn(`restoring the previous definitions of ${restore.map((a) => a.id).join(', ')} (deployment ${ref.deploymentId})`);
-        }
-        for (const [id, prev] of state.previous) {
-          if (prev === null) {
-            const ref = await target.deleteApp(id, true, signal);
-            reverts.push(ref.deploymentId);
-            log.warn(`removing ${id}, which this deploy created (deployment ${ref.deploymentId})`);
-          }
-        }
-      }
-      const restored = [...state.previous].filter(([, a]) => a !== null).map(([id]) => id);
-      await waitForDeployments(target, reverts, restored, log, signal);
     });
 
     runner.hooks.commands.tap(PLUGIN, (reg) => {

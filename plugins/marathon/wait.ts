@@ -1,32 +1,76 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatonError, type Logger } from '../../core/index.js';
 import type { AppStatus, MarathonCluster } from './cluster.js';
+import { explain, isHealthy } from './explain.js';
+
+export interface WaitOptions {
+  log: Logger;
+  signal: AbortSignal;
+  /** Fail when no new instance turns healthy (and the deployment does not advance) for this long. */
+  progressDeadlineMs?: number;
+  /** Fail when a new instance is not healthy this long after it first appeared. */
+  healthyDeadlineMs?: number;
+  pollMs?: number;
+}
 
 /**
- * Wait until the given deployments are gone from /v2/deployments, reporting progress per app, and
- * check that each app reached its goal (a cancelled deployment also disappears).
+ * Wait until the given deployments are gone from /v2/deployments — Marathon's own end of a
+ * deployment — reporting progress per app, within Baton's deadlines (Marathon has none, §4.5).
+ * Then check each app reached its goal (a cancelled deployment also disappears).
  */
-export async function waitForDeployments(cluster: MarathonCluster, ids: string[], appIds: string[], log: Logger, signal: AbortSignal, pollMs = 250): Promise<AppStatus[]> {
+export async function waitForDeployments(cluster: MarathonCluster, ids: string[], appIds: string[], o: WaitOptions): Promise<AppStatus[]> {
   const pending = new Set(ids);
+  const firstSeen = new Map<string, number>();
   let last = '';
+  let best = -1;
+  let lastProgress = Date.now();
   while (pending.size > 0) {
-    if (signal.aborted) throw signal.reason;
-    const running = new Set((await cluster.deployments(signal)).map((d) => d.id));
+    if (o.signal.aborted) throw await withExplanation(o.signal.reason, cluster, appIds);
+    const deployments = await cluster.deployments(o.signal);
+    const running = new Set(deployments.map((d) => d.id));
     for (const id of pending) if (!running.has(id)) pending.delete(id);
-    const apps = (await cluster.apps(false, signal)).filter((a) => appIds.includes(a.id));
-    const line = apps.map((a) => `${a.id} ${a.tasksRunning}/${a.instances} running`).join(', ');
+    const apps = (await cluster.apps(true, o.signal)).filter((a) => appIds.includes(a.id));
+    const now = Date.now();
+    let progress = deployments.filter((d) => pending.has(d.id)).reduce((n, d) => n + d.currentStep, 0);
+    for (const a of apps) {
+      const fresh = (a.tasks ?? []).filter((t) => t.version === a.version);
+      const healthy = fresh.filter((t) => isHealthy(a, t));
+      progress += healthy.length;
+      for (const t of fresh) {
+        const instance = t.id.replace(/\._app\.\d+$/, '');
+        if (!firstSeen.has(instance)) firstSeen.set(instance, now);
+        if (!isHealthy(a, t) && o.healthyDeadlineMs !== undefined && now - firstSeen.get(instance)! > o.healthyDeadlineMs) {
+          throw await withExplanation(new BatonError('BATON_TIMEOUT', `${a.id}: instance ${instance} did not become healthy within ${o.healthyDeadlineMs / 1000}s (healthy deadline)`), cluster, appIds);
+        }
+      }
+    }
+    if (progress > best) {
+      best = progress;
+      lastProgress = now;
+    } else if (o.progressDeadlineMs !== undefined && now - lastProgress > o.progressDeadlineMs) {
+      throw await withExplanation(new BatonError('BATON_TIMEOUT', `the deployment made no progress for ${o.progressDeadlineMs / 1000}s (progress deadline)`), cluster, appIds);
+    }
+    const line = apps.map((a) => `${a.id} ${a.tasksRunning}/${a.tasksHealthy}/${a.instances}`).join(', ');
     if (line !== last) {
-      for (const a of apps) log.progress(`${a.tasksRunning}/${a.instances} running${a.tasksStaged ? `, ${a.tasksStaged} staging` : ''}`, a.id, { running: a.tasksRunning, instances: a.instances });
+      for (const a of apps) {
+        const checks = (a.healthChecks?.length ?? 0) > 0;
+        o.log.progress(`${a.tasksRunning}/${a.instances} running${checks ? `, ${a.tasksHealthy} healthy` : ''}${a.tasksStaged ? `, ${a.tasksStaged} staging` : ''}`, a.id, { running: a.tasksRunning, healthy: a.tasksHealthy, instances: a.instances });
+      }
       last = line;
     }
-    if (pending.size > 0) await sleep(pollMs, undefined, { signal }).catch(() => undefined);
+    if (pending.size > 0) await sleep(o.pollMs ?? 250, undefined, { signal: o.signal }).catch(() => undefined);
   }
-  const apps = (await cluster.apps(true, signal)).filter((a) => appIds.includes(a.id));
+  const apps = (await cluster.apps(true, o.signal)).filter((a) => appIds.includes(a.id));
   const short = apps.filter((a) => a.deployments.length === 0 && a.tasksRunning < a.instances);
   if (short.length > 0) {
-    throw new BatonError('BATON_DEPLOY_FAILED', `The deployment ended but ${short.map((a) => `${a.id} has ${a.tasksRunning}/${a.instances} running`).join(', ')}`, {
-      details: short.map((a) => (a.lastTaskFailure ? `${a.id}: last failure: ${a.lastTaskFailure.message}` : `${a.id}: was the deployment cancelled?`)).join('\n'),
-    });
+    throw await withExplanation(new BatonError('BATON_DEPLOY_FAILED', `The deployment ended but ${short.map((a) => `${a.id} has ${a.tasksRunning}/${a.instances} running`).join(', ')}`), cluster, appIds);
   }
   return apps;
+}
+
+/** Attach the per-instance explanation to a deploy failure (details are shown under the error). */
+async function withExplanation(reason: unknown, cluster: MarathonCluster, appIds: string[]): Promise<unknown> {
+  if (!(reason instanceof BatonError) || reason.details) return reason;
+  reason.details = await explain(cluster, appIds).catch(() => undefined);
+  return reason;
 }

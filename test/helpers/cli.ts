@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,4 +22,18 @@ export function baton(args: string[], opts: { cwd?: string; env?: Record<string,
 /** Parse NDJSON output into events. */
 export function events(stdout: string): Array<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
   return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+/** The CLI as a child process that runs while the test does other things (e.g. a load loop). */
+export function batonAsync(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...opts.env };
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+    const child = spawn(process.execPath, [BATON, ...args], { cwd: opts.cwd ?? ROOT, env: env as NodeJS.ProcessEnv });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }

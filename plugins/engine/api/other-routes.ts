@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, statSync, watch } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readSync, statSync, watch } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { CORE_VERSION, canonicalId } from '../../../core/index.js';
 import type { Engine } from '../engine.js';
@@ -70,6 +70,19 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
   server.route({ method: ['GET', 'HEAD'], url: '/v2/pods', handler: async (_req, reply) => reply.code(404).send({ message: 'Pods are not supported by this engine' }) });
 
   // Baton's own endpoints.
+  server.get('/baton/v1/apps/*', async (req, reply) => {
+    const m = /^(.*)\/history$/.exec('/' + (req.params as { '*': string })['*']);
+    if (!m) return reply.code(404).send({ message: 'Not found' });
+    const id = canonicalId(m[1]);
+    const versions = e.store.versions(id);
+    if (versions.length === 0 && !e.apps.has(id)) return reply.code(404).send({ message: `App '${id}' does not exist` });
+    const outcomes = e.store.outcomes(id);
+    return {
+      id,
+      current: e.apps.get(id)?.version ?? null,
+      versions: versions.map((v) => ({ version: v, outcomes: outcomes.filter((o) => o.version === v) })),
+    };
+  });
   server.get('/baton/v1/status', async () => engineStatus(e, url()));
   server.get('/baton/v1/tasks/:taskId/logs', async (req, reply) => {
     const { taskId } = req.params as { taskId: string };
@@ -80,6 +93,11 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     const files = rt?.logFiles(inst.handle, inst.sandbox);
     const file = q.stream === 'stderr' ? files?.stderr : files?.stdout;
     if (!file || !existsSync(file)) return reply.type('text/plain').send('');
+    if (q.tail !== undefined) {
+      // The last N lines (bounded read of the file's end), e.g. to explain a failed deploy.
+      const text = tailOf(file, 64 * 1024);
+      return reply.type('text/plain').send(text.split('\n').filter((l, i, a) => i < a.length - 1 || l !== '').slice(-Number(q.tail)).join('\n'));
+    }
     if (String(q.follow) !== 'true') return reply.type('text/plain').send(createReadStream(file));
     // Follow: stream what is there, then what is appended, until the client goes or the task ends.
     reply.hijack();
@@ -138,4 +156,19 @@ export function engineStatus(e: Engine, url: string) {
     }),
     queue: [...e.queue.values()],
   };
+}
+
+/** The last `bytes` of a file, read from its end (logs can be large). */
+function tailOf(file: string, bytes: number): string {
+  const size = statSync(file).size;
+  const len = Math.min(size, bytes);
+  if (len === 0) return '';
+  const buf = Buffer.alloc(len);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buf, 0, len, size - len);
+  } finally {
+    closeSync(fd);
+  }
+  return buf.toString('utf8');
 }
