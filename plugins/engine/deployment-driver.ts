@@ -71,6 +71,7 @@ export class DeploymentDriver {
       id: randomUUID(), version, steps, currentStep: 0, affectedApps: affected,
       original: Object.fromEntries(affected.map((id) => [id, e.apps.get(id) ?? null])),
       target: Object.fromEntries(nextStored), state: {}, startedAt: new Date().toISOString(),
+      ...(req.restarts?.size ? { restarts: [...req.restarts] } : {}),
     };
     e.store.tx(() => {
       for (const c of conflicts) this.cancel(c, 'Canceled by a forced deployment');
@@ -238,7 +239,8 @@ export class DeploymentDriver {
     const insts = e.instancesOf(appId);
     // Old = launched from a different definition. Instances of another version with the same
     // definition (a rollback to what they run) are kept, not replaced: they never stop serving.
-    const isOld = (i: Instance) => i.runSpecVersion !== stored.version && classifyAppChange(e.specOf(i, stored).app, app) === 'restart';
+    const requested = d.restarts?.includes(appId) === true;
+    const isOld = (i: Instance) => i.runSpecVersion !== stored.version && (requested || classifyAppChange(e.specOf(i, stored).app, app) === 'restart');
     const oldRunning = () => insts.filter((i) => isOld(i) && i.goal === 'Running');
     const order = (list: Instance[]) => [...list].sort((x, y) => Number(e.isHealthy(x)) - Number(e.isHealthy(y)));
     if (!st.initialized) {

@@ -92,6 +92,8 @@ export interface Deployment {
   original: Record<string, StoredApp | null>;
   target: Record<string, StoredApp | null>;
   state: Record<string, ActionState>;
+  /** Apps whose restart was requested (POST /restart): every instance is replaced, same definition or not. */
+  restarts?: string[];
   startedAt: string;
 }
 

@@ -128,9 +128,13 @@ describe('readiness and health-gated deployments (§3.4, §3.5, §4.5)', () => {
     const hc = [{ protocol: 'HTTP', path: '/health', gracePeriodSeconds: 10, intervalSeconds: 1, timeoutSeconds: 1 }];
     await e.api('POST', '/v2/apps', { id: '/gated', cmd: `sleep 1; ${serverCmd()}`, instances: 3, cpus: 0.05, mem: 64, healthChecks: hc, upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0 } });
     await e.settle();
+    const before = ((await e.api('GET', '/v2/apps/gated/tasks')).body.tasks as Task[]).map((t) => t.id);
     const from = e.events.length;
     await e.api('POST', '/v2/apps/gated/restart');
     await e.settle(60_000);
+    const after = ((await e.api('GET', '/v2/apps/gated/tasks')).body.tasks as Task[]).map((t) => t.id);
+    expect(after).toHaveLength(3);
+    for (const id of after) expect(before).not.toContain(id); // every instance was really replaced
     const healthy = new Set<string>();
     // Replay: start with the 3 healthy old instances, follow health changes and kills.
     const old = e.events.slice(0, from).filter((ev) => ev.eventType === 'instance_health_changed_event' && ev.runSpecId === '/gated' && ev.healthy).map((ev) => String(ev.instanceId));

@@ -120,6 +120,7 @@ describe('rolling restart arithmetic (TaskReplaceActor, §4.5 worked examples)',
       expect(curve).toEqual({ ...want, end: n });
       const app = (await e.api('GET', `/v2/apps${id}`)).body.app;
       expect(app.tasks.every((t: { version: string }) => t.version === app.version)).toBe(true);
+      expect(e.events.slice(from).filter((ev) => ev.eventType === 'status_update_event' && ev.appId === id && ev.taskStatus === 'TASK_KILLED')).toHaveLength(n);
     });
   }
 
