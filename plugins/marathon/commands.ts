@@ -81,8 +81,13 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
         }
         const lines = [`${c.description}`];
         for (const app of apps) {
-          lines.push(`${app.id}  ${app.tasksRunning}/${app.instances} running${app.deployments.length ? `  (deploying: ${app.deployments.map((d) => d.id).join(', ')})` : ''}`);
-          for (const t of app.tasks ?? []) lines.push(`  ${t.state.replace('TASK_', '').padEnd(9)} ${`${t.host}:${t.ports.join(',')}`.padEnd(24)} ${t.slaveId.padEnd(18)} ${t.id}${probes.has(t.id) ? `  → ${probes.get(t.id)}` : ''}`);
+          lines.push(`${app.id}  ${app.tasksRunning}/${app.instances} running${(app.healthChecks?.length ?? 0) > 0 ? `, ${app.tasksHealthy} healthy` : ''}${app.deployments.length ? `  (deploying: ${app.deployments.map((d) => d.id).join(', ')})` : ''}`);
+          const checked = (app.healthChecks?.length ?? 0) > 0;
+          for (const t of app.tasks ?? []) {
+            const hc = t.healthCheckResults ?? [];
+            const health = !checked ? '' : hc.length > 0 && hc.every((h) => h.alive) ? 'healthy' : hc.some((h) => h.lastFailureCause) ? `unhealthy (${hc.find((h) => h.lastFailureCause)!.lastFailureCause})` : 'health unknown';
+            lines.push(`  ${t.state.replace('TASK_', '').padEnd(9)} ${`${t.host}:${t.ports.join(',')}`.padEnd(24)} ${t.slaveId.padEnd(18)} ${health ? `${health}  ` : ''}${t.id}${probes.has(t.id) ? `  → ${probes.get(t.id)}` : ''}`);
+          }
           if (app.lastTaskFailure) lines.push(`  last failure: ${app.lastTaskFailure.message} (${app.lastTaskFailure.taskId}, ${app.lastTaskFailure.timestamp})`);
         }
         deps.io.stdout.write(lines.join('\n') + '\n');
