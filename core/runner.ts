@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { markContext, isContext, type PipelineContext, type RunOptions } from './context.js';
+import { markContext, type PipelineContext, type RunOptions } from './context.js';
 import { BatonError, stampError, toBatonError } from './errors.js';
 import { EXIT } from './exit-codes.js';
 import { createRunnerHooks, type PhaseHookName, type RunnerHooks } from './hooks.js';
@@ -11,6 +11,7 @@ import { PHASES, phasesFor, stepOf, type Phase } from './steps.js';
 import { Issues, compileSchema, sortIssues } from './validation.js';
 import { CORE_VERSION } from './version.js';
 import { registerCoreTaps } from './core-taps.js';
+import { COLLECTED, wrapTap } from './tap-wrapper.js';
 import { deploySettings } from './deploy-settings.js';
 
 interface Registered {
@@ -49,7 +50,6 @@ export interface TapInfo {
 type AnyHook = { intercept(i: { register: (tap: any) => any }): void; taps: { name: string; stage?: number }[] };
 
 const SETTLE_ALL = new Set<string>(['failed', ...PHASES.filter((p) => stepOf(p).settleAll)]);
-const COLLECTED = Symbol('collected');
 
 /**
  * Owns one frozen hooks object and the plugins that tap it; runs the phases of the step table.
@@ -317,96 +317,14 @@ export class Runner {
     }
   }
 
-  /**
-   * The register interceptor: records which plugin owns a tap, stamps errors with plugin + hook +
-   * code, emits stage events for phase hooks, and collects errors instead of throwing for
-   * settle-all hooks.
-   */
+  /** The register interceptor of every hook (see tap-wrapper.ts); taps are only accepted inside apply(). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   private wrapTap(hookName: string, tap: any): any {
     const plugin = this.applying;
     if (!plugin) {
       throw new BatonError('BATON_HOOKS_FROZEN', `a tap named '${tap.name}' was added to '${hookName}' outside a plugin's apply()`, { hook: hookName });
     }
-    const title: string = tap.title ?? (tap.name === plugin ? plugin : `${plugin}: ${tap.name}`);
-    const isPhase = (PHASES as readonly string[]).includes(hookName);
-    const settle = SETTLE_ALL.has(hookName);
-    const reporter = this.reporter;
-    const orig = tap.fn;
-    // Findings a plugin adds are attributed to it: phases run taps one at a time, so the
-    // context's collector can be swapped for the duration of each tap.
-    let saved: Issues | undefined;
-    const start = (args: unknown[]) => {
-      if (isPhase) reporter.emit({ type: 'stage:start', phase: hookName, plugin, title });
-      const ctx = args.find(isContext) as PipelineContext | undefined;
-      if (ctx && plugin !== 'core') {
-        saved = ctx.issues;
-        ctx.issues = saved.forPlugin(plugin);
-      }
-      return { t0: Date.now(), ctx };
-    };
-    const restore = (ctx?: PipelineContext) => {
-      if (ctx && saved) ctx.issues = saved;
-      saved = undefined;
-    };
-    const ok = (t0: number, ctx?: PipelineContext) => {
-      restore(ctx);
-      if (isPhase) reporter.emit({ type: 'stage:end', phase: hookName, plugin, title, status: 'ok', durationMs: Date.now() - t0 });
-    };
-    const fail = (err: unknown, t0: number, ctx?: PipelineContext) => {
-      restore(ctx);
-      const stamped = stampError(err, plugin, hookName);
-      if (isPhase) reporter.emit({ type: 'stage:end', phase: hookName, plugin, title, status: 'failed', durationMs: Date.now() - t0, error: stamped.toJSON() });
-      const sink = ctx && ((ctx as unknown as Record<symbol, unknown>)[COLLECTED] as BatonError[] | undefined);
-      if (settle && sink) {
-        sink.push(stamped);
-        return undefined;
-      }
-      throw stamped;
-    };
-    let fn;
-    if (tap.type === 'promise') {
-      fn = async (...args: unknown[]) => {
-        const s = start(args);
-        try {
-          const r = await orig(...args);
-          ok(s.t0, s.ctx);
-          return r;
-        } catch (err) {
-          return fail(err, s.t0, s.ctx);
-        }
-      };
-    } else if (tap.type === 'async') {
-      fn = (...args: unknown[]) => {
-        const cb = args.pop() as (e?: unknown, r?: unknown) => void;
-        const s = start(args);
-        orig(...args, (e: unknown, r: unknown) => {
-          if (e) {
-            try {
-              fail(e, s.t0, s.ctx);
-              cb();
-            } catch (stamped) {
-              cb(stamped);
-            }
-          } else {
-            ok(s.t0, s.ctx);
-            cb(null, r);
-          }
-        });
-      };
-    } else {
-      fn = (...args: unknown[]) => {
-        const s = start(args);
-        try {
-          const r = orig(...args);
-          ok(s.t0, s.ctx);
-          return r;
-        } catch (err) {
-          return fail(err, s.t0, s.ctx);
-        }
-      };
-    }
-    const wrapped = { ...tap, fn };
+    const wrapped = wrapTap(hookName, tap, plugin, this.reporter, SETTLE_ALL.has(hookName));
     this.tapOwners.set(wrapped, plugin);
     return wrapped;
   }

@@ -54,41 +54,35 @@ function requestedPorts(app: App): (number | 0)[] {
   return (app.portDefinitions ?? []).map((d) => (app.requirePorts ? d.port : 0));
 }
 
+/**
+ * Host ports for one task on one agent: fixed ports must be free and in the agent's range; dynamic
+ * ones are taken from a random start in the range, then sequentially (as offers are used, §9).
+ */
 function allocatePorts(u: AgentUsage, wanted: (number | 0)[], random: () => number): number[] | undefined {
   const [lo, hi] = u.agent.ports;
   const taken = new Set(u.usedPorts);
+  for (const w of wanted) {
+    if (w === 0) continue;
+    if (taken.has(w) || w < lo || w > hi) return undefined;
+    taken.add(w);
+  }
+  const size = hi - lo + 1;
+  let cursor = Math.floor(random() * size);
   const out: number[] = [];
   for (const w of wanted) {
     if (w !== 0) {
-      if (taken.has(w) || w < lo || w > hi) return undefined;
-      taken.add(w);
       out.push(w);
-    }
-  }
-  // Dynamic ports: a random start in the range, then sequential (as Mesos offers are used, §9).
-  const size = hi - lo + 1;
-  let cursor = Math.floor(random() * size);
-  const result: number[] = [];
-  let fixedIdx = 0;
-  for (const w of wanted) {
-    if (w !== 0) {
-      result.push(out[fixedIdx++]);
       continue;
     }
-    let found: number | undefined;
-    for (let k = 0; k < size; k++) {
-      const p = lo + ((cursor + k) % size);
-      if (!taken.has(p)) {
-        found = p;
-        cursor = (cursor + k + 1) % size;
-        break;
-      }
-    }
-    if (found === undefined) return undefined;
-    taken.add(found);
-    result.push(found);
+    let k = 0;
+    while (k < size && taken.has(lo + ((cursor + k) % size))) k++;
+    if (k === size) return undefined;
+    const p = lo + ((cursor + k) % size);
+    taken.add(p);
+    cursor = (cursor + k + 1) % size;
+    out.push(p);
   }
-  return result;
+  return out;
 }
 
 /**
