@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { EXIT, reportEarlyError, runPipelineCommand, toBatonError, loadRecipeFile, type CommandRegistry, type TaskRuntime } from '../../core/index.js';
+import { EXIT, RECIPE_LABEL, reportEarlyError, runPipelineCommand, toBatonError, loadRecipeFile, type CommandRegistry, type TaskRuntime } from '../../core/index.js';
 import { ensureEngine, runningEngine, stopEngine } from './daemon.js';
 import type { AgentFilter, Engine } from './engine.js';
 import { serveEngine, settingsFor } from './serve.js';
@@ -123,6 +123,11 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
     builder: (y) => y.positional('recipe', { type: 'string' }).option('state-dir', stateDirOpt).option('port', { type: 'number' }),
     handler: async (a) => {
       try {
+        // Ctrl-C is ours from the start: during the deploy it aborts it, later it ends the session;
+        // either way what the recipe deployed is removed before the engine stops.
+        const interrupt = new AbortController();
+        const onSigint = () => interrupt.abort();
+        process.once('SIGINT', onSigint);
         const settings = await settingsFromArgs(a);
         const running = await serveEngine(settings, deps.runtimes, deps.filters(), deps.attach);
         reg.io.stderr.write(`engine serving ${running.url} in the foreground (Ctrl-C to remove the recipe's apps and stop)\n`);
@@ -130,19 +135,16 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
           if (ev.eventType === 'status_update_event') out(`${ev.timestamp} ${String(ev.taskStatus).padEnd(13)} ${ev.appId} ${ev.host}:${(ev.ports as number[]).join(',')} ${ev.taskId}${ev.message ? ` (${ev.message})` : ''}`);
           else if (ev.eventType.startsWith('deployment_')) out(`${ev.timestamp} ${ev.eventType} ${(ev as { id?: string }).id ?? ''}`);
         });
-        const code = await runPipelineCommand({ ...a, command: 'deploy', until: 'finalize', dryRun: false, builtins: reg.builtins, io: reg.io, options: { timeoutMs: 600_000 } });
-        if (code !== EXIT.OK) {
-          offEvents();
-          await running.close();
-          return reg.exit(code);
-        }
-        const deployed = [...running.engine.apps.values()].filter((s) => s.app.labels['baton.recipe']).map((s) => s.app.id);
-        await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-        reg.io.stderr.write(`\nremoving ${deployed.join(', ')} ...\n`);
+        const code = await runPipelineCommand({ ...a, command: 'deploy', until: 'finalize', dryRun: false, builtins: reg.builtins, io: reg.io, signal: interrupt.signal, options: { onFailure: 'leave' } });
+        if (code === EXIT.OK && !interrupt.signal.aborted) await new Promise((resolve) => interrupt.signal.addEventListener('abort', resolve, { once: true }));
+        const deployed = [...running.engine.apps.values()].filter((s) => s.app.labels[RECIPE_LABEL]).map((s) => s.app.id);
+        reg.io.stderr.write(`\nremoving ${deployed.join(', ') || 'nothing'} ...\n`);
         for (const id of deployed) running.engine.driver.deploy({ target: new Map([[id, null]]), force: true });
         for (let i = 0; i < 600 && deployed.some((id) => running.engine.apps.has(id)); i++) await new Promise((r) => setTimeout(r, 100));
         offEvents();
         await running.close();
+        process.off('SIGINT', onSigint);
+        if (code !== EXIT.OK && code !== EXIT.INTERRUPTED) reg.exit(code);
       } catch (err) {
         fail(err);
       }
