@@ -11,8 +11,7 @@ for a in "$@"; do [ "$a" = "--system" ] && SYSTEM=1; done
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 # System packages the test suite needs. Each entry: <command that proves it is there>:<Debian package>.
-# (Docker and HAProxy join this list with the tests that use them.)
-SYSTEM_NEEDS=()
+SYSTEM_NEEDS=(dockerd:docker.io busybox:busybox-static openssl:openssl)
 
 if [ "$SYSTEM" = 1 ] && [ "${#SYSTEM_NEEDS[@]}" -gt 0 ]; then
   missing=()
@@ -27,6 +26,18 @@ if [ "$SYSTEM" = 1 ] && [ "${#SYSTEM_NEEDS[@]}" -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
+fi
+
+# dockerd: started when it does not answer (this machine kind boots without it), then the offline
+# test images are built (FROM scratch around the static busybox).
+if [ "$SYSTEM" = 1 ]; then
+  if ! docker info >/dev/null 2>&1; then
+    log "starting dockerd (log: /tmp/baton-dockerd.log)"
+    nohup dockerd > /tmp/baton-dockerd.log 2>&1 &
+    for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+    docker info >/dev/null 2>&1 || { log "dockerd did not start:"; tail -20 /tmp/baton-dockerd.log >&2; exit 1; }
+  fi
+  bash test/fixtures/images/build.sh
 fi
 
 # npm packages: `npm ci` when node_modules is missing or older than the lock file.

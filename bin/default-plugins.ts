@@ -1,4 +1,5 @@
 import type { BatonPlugin } from '../core/index.js';
+import docker from '../plugins/docker/index.js';
 import engine from '../plugins/engine/index.js';
 import health from '../plugins/health/index.js';
 import marathon from '../plugins/marathon/index.js';
@@ -9,5 +10,5 @@ import mesos from '../plugins/mesos/index.js';
  * This list is the only place that knows them all: core never imports plugins/.
  */
 export function defaultPlugins(): BatonPlugin[] {
-  return [marathon, engine, mesos, health];
+  return [marathon, engine, mesos, docker, health];
 }

@@ -74,6 +74,11 @@ export interface TaskRuntime {
    * sandbox (or labels) so it is adopted rather than duplicated. Undefined when nothing started.
    */
   recover?(taskId: string, sandbox: string): Promise<TaskHandle | undefined>;
+  /**
+   * Remove what this runtime started for the engine but no task of the engine knows (stray
+   * containers after a crash). Returns what it removed.
+   */
+  reconcile?(knownTaskIds: Set<string>): Promise<string[]>;
   /** Free what the task held (cgroups, containers) once it is terminal. */
   cleanup?(h: TaskHandle): Promise<void>;
 }

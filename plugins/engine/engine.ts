@@ -200,11 +200,30 @@ export class Engine {
     }
   }
 
+  private lastReconcile = 0;
+
   private async tick(): Promise<void> {
+    if (Date.now() - this.lastReconcile > 10_000) {
+      this.lastReconcile = Date.now();
+      await this.removeStrays();
+    }
     await this.observe();
     this.driver.progressAll();
     this.driver.reconcileUnlocked();
     this.converge();
+  }
+
+  /** Let runtimes remove what they started for this engine that no instance knows (after a crash). */
+  private async removeStrays(): Promise<void> {
+    const known = new Set([...this.instances.values()].map((i) => i.taskId).filter((t): t is string => t !== undefined));
+    for (const rt of this.runtimes) {
+      if (!rt.reconcile) continue;
+      try {
+        for (const name of await rt.reconcile(known)) this.events.emit('unknown_instance_terminated_event', { instanceId: name, runSpecId: '', condition: 'Killed' });
+      } catch {
+        /* the runtime is unreachable now; next time */
+      }
+    }
   }
 
   /** Learn the state of every live task from its runtime. */
@@ -213,7 +232,7 @@ export class Engine {
     await Promise.all(live.map(async (i) => {
       const rt = this.runtimes.find((r) => r.name === i.handle!.runtime);
       if (!rt) return;
-      const s = await rt.inspect(i.handle!);
+      const s = await rt.inspect(i.handle!).catch(() => ({ running: true as const })); // unreachable: unknown, keep
       if (!s.running && !this.busy.has(i.instanceId) && ACTIVE.has(i.condition)) this.onExit(i, s.exit, rt);
     }));
   }

@@ -3,7 +3,7 @@ import { STAGE, definePlugin, type PipelineContext, type TargetSpec, type TaskRu
 import { registerEngineCommands } from './commands.js';
 import { ensureEngine } from './daemon.js';
 import type { AgentFilter, Engine } from './engine.js';
-import { ENGINE_SECTION_SCHEMA, resolveSettings, type EngineSettings } from './settings.js';
+import { ENGINE_SECTION_SCHEMA, resolveSettings, type AgentSpec, type EngineSettings } from './settings.js';
 
 export const PLUGIN = 'engine';
 
@@ -12,6 +12,8 @@ export interface RuntimeRegistry {
   engineId: string;
   /** CPUs all agents offer together (runtimes size their parent cgroup by it). */
   offeredCpus: number;
+  /** The agents (runtimes that talk to per-agent daemons read `docker`). */
+  agents: AgentSpec[];
   add(runtime: TaskRuntime): void;
 }
 
@@ -47,7 +49,7 @@ export default definePlugin({
     const runtimes = (engineId: string, settings?: EngineSettings) => {
       const list: TaskRuntime[] = [];
       const offeredCpus = (settings?.agents ?? []).reduce((n, a) => n + a.cpus, 0) || 1;
-      hooks.runtimes.call({ engineId, offeredCpus, add: (rt) => list.push(rt) });
+      hooks.runtimes.call({ engineId, offeredCpus, agents: settings?.agents ?? [], add: (rt) => list.push(rt) });
       return list;
     };
     const filters = () => {

@@ -15,6 +15,8 @@ export interface AgentSpec {
   disk: number;
   /** Host ports offered, inclusive. */
   ports: [number, number];
+  /** The Docker daemon of this agent ("unix:///var/run/docker.sock", "tcp://host:2375"); default: local. */
+  docker?: string;
 }
 
 export interface EngineSettings {
@@ -81,6 +83,7 @@ export function resolveSettings(raw: Record<string, unknown> = {}, env = process
           mem: a.mem ?? 4096,
           disk: a.disk ?? 10240,
           ports: a.ports ?? [PORT_BASE + i * PORTS_PER_AGENT, PORT_BASE + (i + 1) * PORTS_PER_AGENT - 1],
+          ...(a.docker ? { docker: a.docker } : {}),
         } as AgentSpec;
       })
     : defaults;
@@ -105,6 +108,7 @@ const agentSchema = {
     role: { type: 'string', enum: ['*', 'slave_public'] }, attributes: { type: 'object', additionalProperties: { type: ['string', 'number'] } },
     cpus: { type: 'number', minimum: 0 }, mem: { type: 'number', minimum: 0 }, disk: { type: 'number', minimum: 0 },
     ports: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, minItems: 2, maxItems: 2 },
+    docker: { type: 'string', pattern: '^(unix|tcp)://', description: 'Docker daemon of this agent (default: the local socket)' },
   },
 };
 

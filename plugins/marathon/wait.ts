@@ -33,6 +33,12 @@ export async function waitForDeployments(cluster: MarathonCluster, ids: string[]
     const now = Date.now();
     let progress = deployments.filter((d) => pending.has(d.id)).reduce((n, d) => n + d.currentStep, 0);
     for (const a of apps) {
+      // A task of this version that could not even be launched (missing image, bad command) will
+      // not launch on the next try either: fail now instead of at a deadline.
+      const f = a.lastTaskFailure as (AppStatus['lastTaskFailure'] & { version?: string }) | undefined;
+      if (f && f.version === a.version && f.message.startsWith('launch failed')) {
+        throw await withExplanation(new BatonError('BATON_DEPLOY_FAILED', `${a.id}: ${f.message}`), cluster, appIds);
+      }
       const fresh = (a.tasks ?? []).filter((t) => t.version === a.version);
       const healthy = fresh.filter((t) => isHealthy(a, t));
       progress += healthy.length;

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { attachProber } from '../../plugins/health/prober.js';
 import { createMesosRuntime } from '../../plugins/mesos/runtime.js';
+import { dockerClient } from '../../plugins/docker/index.js';
+import { createDockerRuntime } from '../../plugins/docker/runtime.js';
 import { serveEngine, type RunningEngine } from '../../plugins/engine/serve.js';
 import { resolveSettings, type AgentSpec } from '../../plugins/engine/settings.js';
 import type { MarathonEvent } from '../../plugins/engine/events.js';
@@ -27,7 +29,12 @@ export interface TestEngine extends RunningEngine {
 export async function startTestEngine(opts: { agents?: Partial<AgentSpec>[]; stateDir?: string } = {}): Promise<TestEngine> {
   const stateDir = opts.stateDir ?? (await mkdtemp(path.join(os.tmpdir(), 'baton-engine-test-')));
   const settings = { ...resolveSettings({ stateDir, ...(opts.agents ? { agents: opts.agents } : {}) }), port: 0 };
-  const running = await serveEngine(settings, (id, s) => [createMesosRuntime(id, s.agents.reduce((n, a) => n + a.cpus, 0))], [], (engine) => attachProber(engine as never));
+  const runtimes = (id: string, s: typeof settings) => [
+    createMesosRuntime(id, s.agents.reduce((n, a) => n + a.cpus, 0)),
+    // The real Docker runtime, against the local daemon (CI installs and starts it).
+    createDockerRuntime({ engineId: id, dockerFor: () => dockerClient(), allDockers: () => [dockerClient()] }),
+  ];
+  const running = await serveEngine(settings, runtimes, [], (engine) => attachProber(engine as never));
   const events: MarathonEvent[] = [];
   running.engine.events.on((e) => events.push(e));
   const api = async (method: string, p: string, body?: unknown) => {
