@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CORE_VERSION, PACKAGE_ROOT } from '../core/index.js';
+import { engineContainers, rawContainers } from './docker.js';
 import { healthDetection } from './health.js';
 import { engineLaunch, rawLaunch } from './launch.js';
 import { median, round } from './stats.js';
@@ -21,6 +22,11 @@ for (let i = 0; i < RUNS; i++) raw.push(await rawLaunch(N));
 
 const health = await healthDetection(Math.min(RUNS, 5));
 
+const rawC: number[] = [];
+for (let i = 0; i < RUNS; i++) rawC.push(await rawContainers(N));
+const batonC = await engineContainers(N, RUNS);
+for (let i = 0; i < RUNS; i++) rawC.push(await rawContainers(N));
+
 const results = [
   {
     name: `launch ${N} process instances until all answer`,
@@ -30,6 +36,15 @@ const results = [
     ratio: round(median(baton) / median(raw), 2),
     goal: '≤ 1.2',
     samples: { raw: raw.map((x) => round(x)), baton: baton.map((x) => round(x)) },
+  },
+  {
+    name: `launch ${N} Docker containers until all answer`,
+    baseline: 'dockerode create + start of the same 10 containers, poll until each answers',
+    baselineMs: round(median(rawC)),
+    batonMs: round(median(batonC)),
+    ratio: round(median(batonC) / median(rawC), 2),
+    goal: '≤ 1.2',
+    samples: { raw: rawC.map((x) => round(x)), baton: batonC.map((x) => round(x)) },
   },
   {
     name: 'health: unhealthy → kill (interval 1s, max 2)',

@@ -45,7 +45,8 @@ export const imageOf = (app: App) => app.container?.docker?.image;
 export function createOptions(t: TaskLaunch, engineId: string): Docker.ContainerCreateOptions {
   const app = t.app;
   const docker = app.container!.docker!;
-  const bridge = app.networks[0]?.mode === 'container/bridge';
+  const mode = app.networks[0]?.mode ?? 'host';
+  const bridge = mode === 'container/bridge';
   const env = Object.entries({ ...t.env, MESOS_SANDBOX: CONTAINER_SANDBOX }).filter(([k]) => !HOST_ONLY_ENV.includes(k)).map(([k, v]) => `${k}=${v}`);
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
@@ -75,7 +76,8 @@ export function createOptions(t: TaskLaunch, engineId: string): Docker.Container
     ExposedPorts: exposed,
     StopTimeout: t.killGraceSeconds,
     HostConfig: {
-      NetworkMode: bridge ? 'bridge' : 'host',
+      // container/bridge → Docker's bridge; container → the named Docker network; host → host.
+      NetworkMode: bridge ? 'bridge' : mode === 'container' ? app.networks[0].name! : 'host',
       PortBindings: bindings,
       Binds: binds,
       Memory: Math.round(app.mem * 1024 * 1024),
