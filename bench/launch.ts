@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, timeDeploys, waitAll } from './net.js';
 import { PACKAGE_ROOT } from '../core/index.js';
 import { serveEngine } from '../plugins/engine/serve.js';
 import { resolveSettings } from '../plugins/engine/settings.js';
@@ -11,33 +11,6 @@ import { createMesosRuntime } from '../plugins/mesos/runtime.js';
 
 const SERVER = path.join(PACKAGE_ROOT, 'test/fixtures/server.mjs');
 
-async function answers(host: string, port: number): Promise<boolean> {
-  try {
-    const r = await fetch(`http://${host}:${port}/`, { signal: AbortSignal.timeout(500) });
-    await r.text();
-    return r.ok;
-  } catch {
-    return false;
-  }
-}
-
-async function waitAll(targets: { host: string; port: number }[]): Promise<void> {
-  await Promise.all(targets.map(async (t) => {
-    for (let i = 0; !(await answers(t.host, t.port)); i++) {
-      if (i > 4000) throw new Error(`${t.host}:${t.port} never answered`);
-      await sleep(5);
-    }
-  }));
-}
-
-async function freePort(host: string): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, host, () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** Baseline: spawn N servers directly and wait until each answers. */
 export async function rawLaunch(n: number): Promise<number> {
@@ -64,23 +37,7 @@ export async function engineLaunch(n: number, runs: number): Promise<{ samples: 
   const running = await serveEngine({ ...resolveSettings({ stateDir }), port: 0 }, (id, s) => [createMesosRuntime(id, s.agents.reduce((n, a) => n + a.cpus, 0))]);
   const samples: number[] = [];
   try {
-    for (let r = 0; r < runs; r++) {
-      const id = `/bench-${r}`;
-      const t0 = performance.now();
-      await fetch(`${running.url}/v2/apps`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ id, cmd: `exec ${process.execPath} ${SERVER}`, instances: n, cpus: 0.1, mem: 128 }),
-      });
-      let tasks: { host: string; ports: number[] }[] = [];
-      while (tasks.length < n) {
-        tasks = ((await (await fetch(`${running.url}/v2/apps${id}/tasks`)).json()) as { tasks: typeof tasks }).tasks.filter((t) => t.ports.length > 0);
-        if (tasks.length < n) await sleep(5);
-      }
-      await waitAll(tasks.map((t) => ({ host: t.host, port: t.ports[0] })));
-      samples.push(performance.now() - t0);
-      await fetch(`${running.url}/v2/apps${id}`, { method: 'DELETE' });
-      while (running.engine.instances.size > 0) await sleep(20);
-    }
+    samples.push(...(await timeDeploys(running, runs, n, () => ({ cmd: `exec ${process.execPath} ${SERVER}`, cpus: 0.1, mem: 128 }))));
   } finally {
     await running.close();
     await rm(stateDir, { recursive: true, force: true });

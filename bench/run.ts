@@ -14,38 +14,35 @@ import { median, round } from './stats.js';
 const RUNS = Number(process.env.BATON_BENCH_RUNS ?? 7);
 const N = 10;
 
-const raw: number[] = [];
-for (let i = 0; i < RUNS; i++) raw.push(await rawLaunch(N));
-const baton = (await engineLaunch(N, RUNS)).samples;
-// Baseline again after, so drift (warm caches) does not favour either side.
-for (let i = 0; i < RUNS; i++) raw.push(await rawLaunch(N));
+/** Baseline runs before and after the measured side, so drift (warm caches) favours neither. */
+async function around<T>(baseline: () => Promise<number>, measured: () => Promise<T>): Promise<{ raw: number[]; result: T }> {
+  const raw: number[] = [];
+  for (let i = 0; i < RUNS; i++) raw.push(await baseline());
+  const result = await measured();
+  for (let i = 0; i < RUNS; i++) raw.push(await baseline());
+  return { raw, result };
+}
+
+const { raw, result: baton } = await around(() => rawLaunch(N), async () => (await engineLaunch(N, RUNS)).samples);
 
 const health = await healthDetection(Math.min(RUNS, 5));
 
-const rawC: number[] = [];
-for (let i = 0; i < RUNS; i++) rawC.push(await rawContainers(N));
-const batonC = await engineContainers(N, RUNS);
-for (let i = 0; i < RUNS; i++) rawC.push(await rawContainers(N));
+const { raw: rawC, result: batonC } = await around(() => rawContainers(N), () => engineContainers(N, RUNS));
+
+/** A result row: medians of both sides and their ratio. */
+const ratioRow = (name: string, baseline: string, rawMs: number[], batonMs: number[], goal: string) => ({
+  name,
+  baseline,
+  baselineMs: round(median(rawMs)),
+  batonMs: round(median(batonMs)),
+  ratio: round(median(batonMs) / median(rawMs), 2),
+  goal,
+  samples: { raw: rawMs.map((x) => round(x)), baton: batonMs.map((x) => round(x)) },
+});
 
 const results = [
-  {
-    name: `launch ${N} process instances until all answer`,
-    baseline: 'spawn the same 10 servers directly and poll until each answers',
-    baselineMs: round(median(raw)),
-    batonMs: round(median(baton)),
-    ratio: round(median(baton) / median(raw), 2),
-    goal: '≤ 1.2',
-    samples: { raw: raw.map((x) => round(x)), baton: baton.map((x) => round(x)) },
-  },
-  {
-    name: `launch ${N} Docker containers until all answer`,
-    baseline: 'dockerode create + start of the same 10 containers, poll until each answers',
-    baselineMs: round(median(rawC)),
-    batonMs: round(median(batonC)),
-    ratio: round(median(batonC) / median(rawC), 2),
-    goal: '≤ 1.2',
-    samples: { raw: rawC.map((x) => round(x)), baton: batonC.map((x) => round(x)) },
-  },
+  ratioRow(`launch ${N} process instances until all answer`, 'spawn the same 10 servers directly and poll until each answers', raw, baton, '≤ 1.2'),
+  ratioRow(`launch ${N} Docker containers until all answer`, 'dockerode create + start of the same 10 containers, poll until each answers', rawC, batonC, '≤ 1.2'),
   {
     name: 'health: unhealthy → kill (interval 1s, max 2)',
     baseline: 'Marathon\'s bound: interval × (maxConsecutiveFailures + 1) + timeout',

@@ -86,6 +86,17 @@ export interface UpgradeStrategy {
 export type UnreachableStrategy = 'disabled' | { inactiveAfterSeconds: number; expungeAfterSeconds: number };
 export type KillSelection = 'YOUNGEST_FIRST' | 'OLDEST_FIRST';
 
+/** Marathon's per-instance, per-check health record (`healthCheckResults` in task JSON, §3.2). */
+export interface HealthCheckResult {
+  alive: boolean;
+  consecutiveFailures: number;
+  firstSuccess?: string;
+  lastSuccess?: string;
+  lastFailure?: string;
+  lastFailureCause?: string;
+  instanceId: string;
+}
+
 /** A normalised app: every defaulted field present. */
 export interface App {
   id: string;

@@ -1,4 +1,4 @@
-import type { App, TaskExit, TaskHandle } from '../../core/index.js';
+import type { App, HealthCheckResult, TaskExit, TaskHandle } from '../../core/index.js';
 
 /** Marathon instance goals and conditions (marathon.md §0). */
 export type Goal = 'Running' | 'Stopped' | 'Decommissioned';
@@ -41,15 +41,7 @@ export interface Instance {
 }
 
 /** Marathon's per-instance health record (marathon.md §3.2; healthCheckResults in task JSON). */
-export interface HealthResult {
-  alive: boolean;
-  consecutiveFailures: number;
-  firstSuccess?: string;
-  lastSuccess?: string;
-  lastFailure?: string;
-  lastFailureCause?: string;
-  instanceId: string;
-}
+export type HealthResult = HealthCheckResult;
 
 export interface ReadinessResult {
   name: string;

@@ -1,15 +1,7 @@
-import type { HealthCheck } from '../../core/index.js';
+import type { HealthCheck, HealthCheckResult } from '../../core/index.js';
 
 /** Marathon's per-instance, per-check Health record (marathon.md §3.2). */
-export interface Health {
-  alive: boolean;
-  consecutiveFailures: number;
-  firstSuccess?: string;
-  lastSuccess?: string;
-  lastFailure?: string;
-  lastFailureCause?: string;
-  instanceId: string;
-}
+export type Health = HealthCheckResult;
 
 export const MESOS_LEVEL = new Set(['COMMAND', 'MESOS_HTTP', 'MESOS_HTTPS', 'MESOS_TCP']);
 
