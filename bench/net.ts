@@ -1,10 +1,11 @@
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** True when GET http://host:port/ answers 2xx within 500 ms. */
+/** True when GET http://host:port/ answers 2xx within 100 ms. */
 export async function answers(host: string, port: number): Promise<boolean> {
   try {
-    const r = await fetch(`http://${host}:${port}/`, { signal: AbortSignal.timeout(500) });
+    // Short: a connect made before a port is published can hang until this timeout.
+    const r = await fetch(`http://${host}:${port}/`, { signal: AbortSignal.timeout(100) });
     await r.text();
     return r.ok;
   } catch {

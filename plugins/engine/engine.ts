@@ -201,13 +201,19 @@ export class Engine {
   }
 
   private lastReconcile = 0;
+  private lastObserve = 0;
 
   private async tick(): Promise<void> {
     if (Date.now() - this.lastReconcile > 10_000) {
       this.lastReconcile = Date.now();
       await this.removeStrays();
     }
-    await this.observe();
+    // Inspecting every task is paced by the clock, not by pokes: ten launches finishing would
+    // otherwise mean ten rounds of inspecting every container while they are starting up.
+    if (Date.now() - this.lastObserve >= TICK_MS) {
+      this.lastObserve = Date.now();
+      await this.observe();
+    }
     this.driver.progressAll();
     this.driver.reconcileUnlocked();
     this.converge();
