@@ -53,7 +53,7 @@ export default definePlugin({
     });
 
     // The daemon must answer before anything changes; process tasks are not affected either way.
-    runner.hooks.preflight.tapPromise({ name: 'docker', stage: STAGE.NORMAL, title: 'Docker daemon reachable' }, async (ctx) => {
+    runner.hooks.preflight.tapPromise({ name: 'docker', stage: STAGE.NORMAL, title: 'Docker daemon and images (apps with an image)' }, async (ctx) => {
       if (ctx.recipe.target.kind !== 'embedded' || !ctx.recipe.apps.some((a) => imageOf(a.spec))) return;
       const agents = ((ctx.recipe.raw.engine as { agents?: { docker?: string }[] } | undefined)?.agents ?? []).map((a) => a.docker);
       for (const endpoint of new Set(agents.length ? agents : [undefined])) {
