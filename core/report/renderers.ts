@@ -144,7 +144,6 @@ function deferred(): Deferred {
 function listrView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean }): RunView {
   const c = collector(runner);
   let listrDone: Promise<unknown> = Promise.resolve();
-  const phaseDone = new Map<string, Deferred>();
   const stageQueues = new Map<string, Deferred[]>();
   const stageTasks = new Map<string, { output: string }[]>();
   const current = new Map<string, number>();
@@ -152,7 +151,6 @@ function listrView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean 
   const off = runner.reporter.on((e) => {
     if (e.type === 'run:start') {
       for (const ph of e.phases) {
-        phaseDone.set(ph, deferred());
         stageQueues.set(ph, runner.tapsOf(ph as 'apply').map(() => deferred()));
         stageTasks.set(ph, []);
       }
@@ -192,7 +190,6 @@ function listrView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean 
       if (sub) sub.output = `${e.item ? `${e.item}: ` : ''}${e.message}`;
     } else if (e.type === 'phase:end') {
       for (const d of stageQueues.get(e.phase) ?? []) if (!d.settled) (e.status === 'ok' ? d.resolve() : d.reject(new Error(`${e.phase} failed`)));
-      phaseDone.get(e.phase)?.resolve();
     } else if (e.type === 'run:end') {
       for (const q of stageQueues.values()) for (const d of q) if (!d.settled) d.reject(new Error('not run'));
     }

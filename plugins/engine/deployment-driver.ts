@@ -142,6 +142,7 @@ export class DeploymentDriver {
   private progress(d: Deployment): void {
     const e = this.engine;
     const step = d.steps[d.currentStep];
+    const before = JSON.stringify(d.state);
     let allDone = true;
     for (const a of step) {
       const key = `${d.currentStep}:${a.app}`;
@@ -150,7 +151,7 @@ export class DeploymentDriver {
       allDone &&= st.done;
     }
     if (!allDone) {
-      e.store.putDeployment(d);
+      if (JSON.stringify(d.state) !== before) e.store.putDeployment(d); // write only what changed
       return;
     }
     e.events.emit('deployment_step_success', { plan: this.planJson(d), currentStep: { actions: step } });
@@ -240,7 +241,15 @@ export class DeploymentDriver {
     // Old = launched from a different definition. Instances of another version with the same
     // definition (a rollback to what they run) are kept, not replaced: they never stop serving.
     const requested = d.restarts?.includes(appId) === true;
-    const isOld = (i: Instance) => i.runSpecVersion !== stored.version && (requested || classifyAppChange(e.specOf(i, stored).app, app) === 'restart');
+    // Classified once per version (not per instance and call): this runs on every engine tick.
+    const oldVersions = new Map<string, boolean>();
+    const isOld = (i: Instance) => {
+      if (i.runSpecVersion === stored.version) return false;
+      if (!oldVersions.has(i.runSpecVersion)) {
+        oldVersions.set(i.runSpecVersion, requested || classifyAppChange(e.specOf(i, stored).app, app) === 'restart');
+      }
+      return oldVersions.get(i.runSpecVersion)!;
+    };
     const oldRunning = () => insts.filter((i) => isOld(i) && i.goal === 'Running');
     const order = (list: Instance[]) => [...list].sort((x, y) => Number(e.isHealthy(x)) - Number(e.isHealthy(y)));
     if (!st.initialized) {
@@ -256,7 +265,6 @@ export class DeploymentDriver {
         this.retire(i, app);
         st.oldKilled++;
       }
-      e.store.putDeployment(d);
     }
     // An old instance that dies on its own counts as a completed kill.
     for (const i of oldRunning()) {
@@ -275,17 +283,11 @@ export class DeploymentDriver {
       st.oldKilled!++;
     }
     // Capacity is freed only once an old task is actually terminal.
-    const oldActive = insts.filter((i) => isOld(i) && !TERMINAL.has(i.condition) && i.condition !== 'Scheduled').length
-      + insts.filter((i) => isOld(i) && i.condition === 'Scheduled' && i.goal === 'Running').length;
+    const oldActive = insts.filter((i) => isOld(i) && (i.condition === 'Scheduled' ? i.goal === 'Running' : !TERMINAL.has(i.condition))).length;
     const launch = toLaunch(n, st.maxCapacity!, oldActive, fresh.length);
     for (let k = 0; k < launch; k++) e.scheduleInstance(stored);
     const freshHealthy = fresh.filter((i) => e.isHealthy(i) && e.isReady(i)).length;
-    const done = freshHealthy >= n && oldActive === 0 && fresh.length === n;
-    if (done) {
-      // Old instances retired while this deployment ran are gone; stop any extra new ones.
-      for (const i of killOrder(fresh, app.killSelection).slice(n)) this.retire(i, app);
-    }
-    return done;
+    return freshHealthy >= n && oldActive === 0 && fresh.length === n;
   }
 
   /**

@@ -280,6 +280,13 @@ export class Engine {
     const appsById = new Map([...this.apps].map(([id, s]) => [id, s.app]));
     const use = usage(this.settings.agents, this.instances.values(), appsById);
     const waiting = new Map<string, QueueEntry>();
+    // Instances by app, once per pass (placement filters look at an app's instances).
+    const byApp = new Map<string, Instance[]>();
+    for (const i of this.instances.values()) {
+      const list = byApp.get(i.appId);
+      if (list) list.push(i);
+      else byApp.set(i.appId, [i]);
+    }
     for (const i of this.instances.values()) {
       if (this.busy.has(i.instanceId)) continue;
       if (i.goal !== 'Running' && (i.condition === 'Staging' || i.condition === 'Starting' || i.condition === 'Running')) {
@@ -303,7 +310,7 @@ export class Engine {
         entry.delayMs = delay;
         continue;
       }
-      const others = this.instancesOf(i.appId);
+      const others = byApp.get(i.appId) ?? [];
       const placed = place(spec.app, use, (agent) => this.agentFilters.every((f) => f(spec.app, agent, others)));
       if (!placed.agent) {
         for (const [k, v] of Object.entries(placed.declined)) entry.declined[k as DeclineReason] = (entry.declined[k as DeclineReason] ?? 0) + v;

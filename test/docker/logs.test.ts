@@ -28,7 +28,8 @@ describe('baton logs for containers', () => {
     const follow = spawn(process.execPath, [BATON, 'logs', '/ticker', '-f'], { cwd: ROOT, env: { ...process.env, ...env } });
     let out = '';
     follow.stdout.on('data', (d) => (out += d));
-    const start = await until(() => Number(/tick (\d+)\s*$/.exec(out)?.[1] ?? NaN) >= 0 ? Number(/tick (\d+)\s*$/.exec(out)![1]) : undefined, 10_000, 'followed output');
+    const lastTick = () => /tick (\d+)\s*$/.exec(out)?.[1];
+    const start = Number(await until(lastTick, 10_000, 'followed output'));
     await until(() => new RegExp(`tick ${start + 3}`).test(out), 10_000, 'new lines while following');
     follow.kill('SIGTERM');
   }, 40_000);

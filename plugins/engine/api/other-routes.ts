@@ -102,13 +102,15 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     // Follow: stream what is there, then what is appended, until the client goes or the task ends.
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/plain' });
+    // Appended bytes are read synchronously, so output stays in order whichever trigger fires.
     let pos = 0;
+    let closed = false;
     const pump = () => {
+      if (closed) return;
       const size = statSync(file).size;
-      if (size > pos) {
-        createReadStream(file, { start: pos, end: size - 1 }).pipe(reply.raw, { end: false });
-        pos = size;
-      }
+      if (size <= pos) return;
+      reply.raw.write(readRange(file, pos, size));
+      pos = size;
     };
     pump();
     const watcher = watch(file, pump);
@@ -117,6 +119,8 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
       if (!e.instances.has(inst.instanceId) || TERMINAL.has(inst.condition)) close();
     }, 500);
     const close = () => {
+      if (closed) return;
+      closed = true;
       watcher.close();
       clearInterval(timer);
       reply.raw.end();
@@ -158,17 +162,20 @@ export function engineStatus(e: Engine, url: string) {
   };
 }
 
-/** The last `bytes` of a file, read from its end (logs can be large). */
-function tailOf(file: string, bytes: number): string {
-  const size = statSync(file).size;
-  const len = Math.min(size, bytes);
-  if (len === 0) return '';
-  const buf = Buffer.alloc(len);
+/** Bytes [start, end) of a file. */
+function readRange(file: string, start: number, end: number): Buffer {
+  const buf = Buffer.alloc(end - start);
   const fd = openSync(file, 'r');
   try {
-    readSync(fd, buf, 0, len, size - len);
+    readSync(fd, buf, 0, buf.length, start);
   } finally {
     closeSync(fd);
   }
-  return buf.toString('utf8');
+  return buf;
+}
+
+/** The last `bytes` of a file, read from its end (logs can be large). */
+function tailOf(file: string, bytes: number): string {
+  const size = statSync(file).size;
+  return readRange(file, Math.max(0, size - bytes), size).toString('utf8');
 }
