@@ -3,6 +3,7 @@ import docker from '../plugins/docker/index.js';
 import engine from '../plugins/engine/index.js';
 import health from '../plugins/health/index.js';
 import marathon from '../plugins/marathon/index.js';
+import constraints from '../plugins/constraints/index.js';
 import mesos from '../plugins/mesos/index.js';
 
 /**
@@ -10,5 +11,5 @@ import mesos from '../plugins/mesos/index.js';
  * This list is the only place that knows them all: core never imports plugins/.
  */
 export function defaultPlugins(): BatonPlugin[] {
-  return [marathon, engine, mesos, docker, health];
+  return [marathon, engine, mesos, docker, health, constraints];
 }

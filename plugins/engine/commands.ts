@@ -1,13 +1,14 @@
 import type { CommandModule } from 'yargs';
 import { EXIT, RECIPE_LABEL, reportEarlyError, runPipelineCommand, toBatonError, loadRecipeFile, type CommandRegistry, type TaskRuntime } from '../../core/index.js';
 import { ensureEngine, runningEngine, stopEngine } from './daemon.js';
-import type { AgentFilter, Engine } from './engine.js';
+import type { Engine } from './engine.js';
+import type { PlacementPolicy } from './placement-policy.js';
 import { serveEngine, settingsFor } from './serve.js';
 import { resolveSettings, type EngineSettings } from './settings.js';
 
 export interface EngineCommandDeps {
   runtimes: (engineId: string, settings: EngineSettings) => TaskRuntime[];
-  filters: () => AgentFilter[];
+  policies: (settings: EngineSettings) => PlacementPolicy[];
   attach: (engine: Engine) => void;
 }
 
@@ -37,7 +38,7 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
         if (a.action === 'serve') {
           // The daemon itself (what `start` runs detached); also usable under a process supervisor.
           const s = settingsFor(settings.stateDir, a.port ? { port: a.port } : {});
-          const running = await serveEngine(s, deps.runtimes, deps.filters(), deps.attach);
+          const running = await serveEngine(s, deps.runtimes, deps.policies(s), deps.attach);
           process.stderr.write(`baton engine ${running.engine.id} serving ${running.url} (state ${s.stateDir})\n`);
           await new Promise<void>((resolve) => {
             const stop = () => void running.close().then(resolve);
@@ -70,7 +71,7 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
         for (const ag of st.agents) {
           lines.push(`  ${ag.id.padEnd(18)} ${ag.address.padEnd(11)} role ${ag.role.padEnd(12)} tasks ${String(ag.tasks).padStart(3)}  cpus ${ag.used.cpus}/${ag.resources.cpus}  mem ${ag.used.mem}/${ag.resources.mem}  disk ${ag.used.disk}/${ag.resources.disk}  ports ${ag.resources.ports} (${ag.used.ports} used)`);
         }
-        for (const q of st.queue) lines.push(`waiting: ${q.appId} ×${q.count}: ${Object.entries(q.declined).map(([r, n]) => `${r} on ${n} agent(s)`).join(', ') || (q.delayMs ? `backoff ${Math.ceil(q.delayMs / 1000)}s` : 'being placed')}`);
+        for (const q of st.queue) lines.push(`waiting: ${q.appId} ×${q.count}: ${q.why}`);
         out(lines.join('\n'));
       } catch (err) {
         fail(err, a.json);
@@ -129,7 +130,7 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
         const onSigint = () => interrupt.abort();
         process.once('SIGINT', onSigint);
         const settings = await settingsFromArgs(a);
-        const running = await serveEngine(settings, deps.runtimes, deps.filters(), deps.attach);
+        const running = await serveEngine(settings, deps.runtimes, deps.policies(settings), deps.attach);
         reg.io.stderr.write(`engine serving ${running.url} in the foreground (Ctrl-C to remove the recipe's apps and stop)\n`);
         const offEvents = running.engine.events.on((ev) => {
           if (ev.eventType === 'status_update_event') out(`${ev.timestamp} ${String(ev.taskStatus).padEnd(13)} ${ev.appId} ${ev.host}:${(ev.ports as number[]).join(',')} ${ev.taskId}${ev.message ? ` (${ev.message})` : ''}`);

@@ -214,9 +214,33 @@ export class DeploymentDriver {
     const active = e.instancesOf(stored.app.id).filter((i) => i.goal === 'Running');
     const n = stored.app.instances;
     if (active.length > n) {
-      for (const i of killOrder(active, stored.app.killSelection).slice(0, active.length - n)) this.retire(i, stored.app);
+      for (const i of this.toKill(stored.app, active, active.length - n)) this.retire(i, stored.app);
     }
     for (let k = active.length; k < n; k++) e.scheduleInstance(stored);
+  }
+
+  /**
+   * Which `count` instances a scale-down kills (§4.4): placement policies pick first (GROUP_BY
+   * rebalancing), then the kill order (condition weight, then killSelection).
+   */
+  private toKill(app: App, active: Instance[], count: number): Instance[] {
+    const ordered = killOrder(active, app.killSelection);
+    const byId = new Map(ordered.map((i) => [i.instanceId, i]));
+    const candidates = ordered.flatMap((i) => {
+      const agent = this.engine.agent(i.agentId);
+      return agent ? [{ instanceId: i.instanceId, agent }] : [];
+    });
+    const picked: Instance[] = [];
+    for (const p of this.engine.policies) {
+      if (picked.length >= count || !p.killFirst) continue;
+      const left = candidates.filter((c) => !picked.some((x) => x.instanceId === c.instanceId));
+      for (const id of p.killFirst(app, left, count - picked.length)) {
+        const i = byId.get(id);
+        if (i && !picked.includes(i)) picked.push(i);
+      }
+    }
+    for (const i of ordered) if (picked.length < count && !picked.includes(i)) picked.push(i);
+    return picked;
   }
 
   /** Kill for good: ephemeral instances are decommissioned, resident ones stopped (volume kept). */

@@ -5,6 +5,7 @@ import { idToTaskPrefix, type App, type TaskExit, type TaskRuntime } from '../..
 import { Backoff } from './backoff.js';
 import { EngineEvents } from './events.js';
 import { place, usage, type DeclineReason } from './placement.js';
+import type { PlacedTask, PlacementPolicy, PolicyFinding } from './placement-policy.js';
 import { agentInfo, type AgentSpec, type EngineSettings } from './settings.js';
 import { Store } from './store.js';
 import { taskEnv } from './task-env.js';
@@ -30,11 +31,13 @@ export interface QueueEntry {
   count: number;
   since: string;
   delayMs: number;
+  /** Last placement attempt: per reason, how many agents declined. */
   declined: Partial<Record<DeclineReason, number>>;
+  /** Last placement attempt: per unfulfilled constraint, how many agents it ruled out. */
+  constraints: Record<string, number>;
+  /** Of the app's wanted instances, how many are placed (launched) now. */
+  placed: number;
 }
-
-/** Extra agent filters from placement plugins (constraints): true = the agent may take the task. */
-export type AgentFilter = (app: App, agent: AgentSpec, instances: Instance[]) => boolean;
 
 /**
  * The embedded engine: Marathon's scheduler for one machine. Holds apps, instances and
@@ -64,7 +67,7 @@ export class Engine {
   constructor(
     readonly settings: EngineSettings,
     runtimes: (engineId: string, settings: EngineSettings) => TaskRuntime[],
-    readonly agentFilters: AgentFilter[] = [],
+    readonly policies: PlacementPolicy[] = [],
   ) {
     this.store = new Store(settings.stateDir);
     this.id = this.store.meta('engineId') ?? randomUUID().slice(0, 8);
@@ -302,7 +305,8 @@ export class Engine {
       if (!stored) continue;
       // Relaunches keep the instance's version; new instances of a deployment carry the new one.
       const spec = this.specOf(i, stored);
-      const entry = waiting.get(i.appId) ?? { appId: i.appId, count: 0, since: this.queue.get(i.appId)?.since ?? new Date().toISOString(), delayMs: 0, declined: {} };
+      const others = byApp.get(i.appId) ?? [];
+      const entry = waiting.get(i.appId) ?? { appId: i.appId, count: 0, since: this.queue.get(i.appId)?.since ?? new Date().toISOString(), delayMs: 0, declined: {}, constraints: {}, placed: 0 };
       waiting.set(i.appId, entry);
       entry.count++;
       const delay = this.backoff.waitMs(i.appId, spec.versionInfo.lastConfigChangeAt, spec.app);
@@ -310,17 +314,51 @@ export class Engine {
         entry.delayMs = delay;
         continue;
       }
-      const others = byApp.get(i.appId) ?? [];
-      const placed = place(spec.app, use, (agent) => this.agentFilters.every((f) => f(spec.app, agent, others)));
+      const counted = this.constraining(others, spec);
+      const placed = place(spec.app, use, (agent) => this.rejection(spec.app, agent, counted));
       if (!placed.agent) {
-        for (const [k, v] of Object.entries(placed.declined)) entry.declined[k as DeclineReason] = (entry.declined[k as DeclineReason] ?? 0) + v;
+        entry.declined = placed.declined;
+        entry.constraints = placed.constraints;
         continue;
       }
       entry.count--;
       void this.launch(i, spec, placed.agent, placed.ports!);
     }
     this.queue.clear();
-    for (const [id, e] of waiting) if (e.count > 0) this.queue.set(id, e);
+    for (const [id, e] of waiting) {
+      if (e.count === 0) continue;
+      e.placed = (byApp.get(id) ?? []).filter((o) => o.agentId && ACTIVE.has(o.condition) && o.goal === 'Running').length;
+      this.queue.set(id, e);
+    }
+  }
+
+  /**
+   * The app's tasks that constrain a new launch (marathon.md §2.3): launched and not terminal, of a
+   * version at least as new as the last config change (old-version tasks are invisible during a
+   * config-change upgrade; a restart keeps lastConfigChangeAt, so they count then).
+   */
+  constraining(instances: readonly Instance[], spec: StoredApp): PlacedTask[] {
+    const out: PlacedTask[] = [];
+    for (const o of instances) {
+      if (!o.agentId || !ACTIVE.has(o.condition) || o.runSpecVersion < spec.versionInfo.lastConfigChangeAt) continue;
+      const agent = this.agent(o.agentId);
+      if (agent) out.push({ instanceId: o.instanceId, agent });
+    }
+    return out;
+  }
+
+  /** The first rule of a placement policy that `agent` breaks for one more task of `app`. */
+  rejection(app: App, agent: AgentSpec, placed: readonly PlacedTask[]): string | undefined {
+    for (const p of this.policies) {
+      const r = p.reject?.(app, agent, placed);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+
+  /** Placement policies' static checks of an app (the API's 422). */
+  checkPlacement(app: App): PolicyFinding[] {
+    return this.policies.flatMap((p) => p.check?.(app) ?? []);
   }
 
   private async launch(i: Instance, spec: StoredApp, agent: AgentSpec, ports: number[]): Promise<void> {

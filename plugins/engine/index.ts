@@ -2,7 +2,8 @@ import { SyncHook } from 'tapable';
 import { STAGE, definePlugin, type PipelineContext, type TargetSpec, type TaskRuntime } from '../../core/index.js';
 import { registerEngineCommands } from './commands.js';
 import { ensureEngine } from './daemon.js';
-import type { AgentFilter, Engine } from './engine.js';
+import type { Engine } from './engine.js';
+import type { PlacementPolicy, PlacementRegistry } from './placement-policy.js';
 import { ENGINE_SECTION_SCHEMA, resolveSettings, type AgentSpec, type EngineSettings } from './settings.js';
 
 export const PLUGIN = 'engine';
@@ -21,8 +22,8 @@ export interface RuntimeRegistry {
 export interface EngineHooks {
   /** Task runtimes (mesos, docker) register here when an engine starts. */
   runtimes: SyncHook<[RuntimeRegistry]>;
-  /** Placement plugins (constraints) add agent filters here. */
-  agentFilters: SyncHook<[AgentFilter[]]>;
+  /** Placement plugins (constraints) add their policy here when an engine starts (and for plan-time predictions). */
+  placement: SyncHook<[PlacementRegistry]>;
   /** A started engine, for extensions that work beside it (health probing); stop with engine.onStop. */
   started: SyncHook<[Engine]>;
 }
@@ -43,7 +44,7 @@ export default definePlugin({
   apply(runner) {
     const hooks = runner.publishHooks<EngineHooks>(PLUGIN, {
       runtimes: new SyncHook<[RuntimeRegistry]>(['registry'], 'engine.runtimes'),
-      agentFilters: new SyncHook<[AgentFilter[]]>(['filters'], 'engine.agentFilters'),
+      placement: new SyncHook<[PlacementRegistry]>(['registry'], 'engine.placement'),
       started: new SyncHook<[Engine]>(['engine'], 'engine.started'),
     });
     const runtimes = (engineId: string, settings?: EngineSettings) => {
@@ -52,9 +53,9 @@ export default definePlugin({
       hooks.runtimes.call({ engineId, offeredCpus, agents: settings?.agents ?? [], add: (rt) => list.push(rt) });
       return list;
     };
-    const filters = () => {
-      const list: AgentFilter[] = [];
-      hooks.agentFilters.call(list);
+    const policies = (settings: EngineSettings) => {
+      const list: PlacementPolicy[] = [];
+      hooks.placement.call({ agents: settings.agents, add: (p) => list.push(p) });
       return list;
     };
 
@@ -78,13 +79,13 @@ export default definePlugin({
         if ((spec.healthChecks.length > 0 || spec.readinessChecks.length > 0) && !hooks.started.isUsed()) {
           ctx.issues.at(...path).error([spec.healthChecks.length > 0 ? 'healthChecks' : 'readinessChecks'], 'engine.health-unsupported', 'health or readiness checks are set but no plugin probes them on the embedded engine (is the health plugin on?)');
         }
-        if (spec.constraints.length > 0 && !hooks.agentFilters.isUsed()) {
+        if (spec.constraints.length > 0 && !hooks.placement.isUsed()) {
           ctx.issues.at(...path).error(['constraints'], 'engine.constraints-unsupported', 'constraints are set but no plugin evaluates them on the embedded engine (is the constraints plugin on?)');
         }
       }
       if (ctx.recipe.pods.length > 0) ctx.issues.error(['pods'], 'engine.pods-unsupported', 'pods are not supported by the embedded engine yet');
     });
 
-    runner.hooks.commands.tap(PLUGIN, (reg) => registerEngineCommands(reg, { runtimes, filters, attach: (engine) => hooks.started.call(engine) }));
+    runner.hooks.commands.tap(PLUGIN, (reg) => registerEngineCommands(reg, { runtimes, policies, attach: (engine) => hooks.started.call(engine) }));
   },
 });

@@ -21,7 +21,12 @@ export interface PlacementResult {
   ports?: number[];
   /** Per reason, how many agents declined. */
   declined: Partial<Record<DeclineReason, number>>;
+  /** Per unfulfilled constraint ("hostname:UNIQUE"), how many agents it ruled out. */
+  constraints: Record<string, number>;
 }
+
+/** A placement plugin's verdict on an agent: undefined = may take the task, else the rule it breaks. */
+export type AgentCheck = (agent: AgentSpec) => string | undefined;
 
 export function usage(agents: AgentSpec[], instances: Iterable<Instance>, appsById: Map<string, App>): Map<string, AgentUsage> {
   const out = new Map<string, AgentUsage>();
@@ -86,23 +91,29 @@ function allocatePorts(u: AgentUsage, wanted: (number | 0)[], random: () => numb
 }
 
 /**
- * Pick an agent for one new task of `app`: role, extra filters (constraints plugins), resources,
+ * Pick an agent for one new task of `app`: role, placement policies (constraints), resources,
  * ports; among those that fit, the one with the fewest instances of the app, then the most free
  * memory. Returns the reasons others declined, for /v2/queue and `baton status`.
  */
 export function place(
   app: App,
   usageByAgent: Map<string, AgentUsage>,
-  filter: (agent: AgentSpec) => boolean = () => true,
+  check: AgentCheck = () => undefined,
   random: () => number = Math.random,
 ): PlacementResult {
   const declined: PlacementResult['declined'] = {};
+  const constraints: Record<string, number> = {};
   const bump = (r: DeclineReason) => (declined[r] = (declined[r] ?? 0) + 1);
   const wanted = requestedPorts(app);
   let best: { u: AgentUsage; ports: number[] } | undefined;
   for (const u of usageByAgent.values()) {
     if (!acceptsRole(app, u.agent.role)) { bump('UnfulfilledRole'); continue; }
-    if (!filter(u.agent)) { bump('UnfulfilledConstraint'); continue; }
+    const broken = check(u.agent);
+    if (broken !== undefined) {
+      bump('UnfulfilledConstraint');
+      constraints[broken] = (constraints[broken] ?? 0) + 1;
+      continue;
+    }
     if (u.cpus + 1e-9 < app.cpus) { bump('InsufficientCpus'); continue; }
     if (u.mem + 1e-9 < app.mem) { bump('InsufficientMemory'); continue; }
     if (u.disk + 1e-9 < app.disk) { bump('InsufficientDisk'); continue; }
@@ -113,12 +124,12 @@ export function place(
     const b = best.u.perApp.get(app.id) ?? 0;
     if (a < b || (a === b && u.mem > best.u.mem)) best = { u, ports };
   }
-  if (!best) return { declined };
+  if (!best) return { declined, constraints };
   // Account for it now so that several launches in one pass spread out.
   best.u.cpus -= app.cpus;
   best.u.mem -= app.mem;
   best.u.disk -= app.disk;
   for (const p of best.ports) best.u.usedPorts.add(p);
   best.u.perApp.set(app.id, (best.u.perApp.get(app.id) ?? 0) + 1);
-  return { agent: best.u.agent, ports: best.ports, declined };
+  return { agent: best.u.agent, ports: best.ports, declined, constraints };
 }

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TaskRuntime } from '../../core/index.js';
 import { startServer } from './api/server.js';
 import { engineFile, runningEngine, settingsFile } from './daemon.js';
-import { Engine, type AgentFilter } from './engine.js';
+import { Engine } from './engine.js';
+import type { PlacementPolicy } from './placement-policy.js';
 import { resolveSettings, type EngineSettings } from './settings.js';
 
 export interface RunningEngine {
@@ -25,13 +26,13 @@ export function settingsFor(stateDir: string, overrides: Partial<EngineSettings>
 export async function serveEngine(
   settings: EngineSettings,
   runtimes: (engineId: string, settings: EngineSettings) => TaskRuntime[],
-  filters: AgentFilter[] = [],
+  policies: PlacementPolicy[] = [],
   /** Extensions that attach to the started engine (health probing); they register onStop. */
   attach: (engine: Engine) => void = () => {},
 ): Promise<RunningEngine> {
   const other = await runningEngine(settings.stateDir, settings.token);
   if (other && other.pid !== process.pid) throw new Error(`an engine (pid ${other.pid}) already serves ${settings.stateDir} at ${other.url}`);
-  const engine = new Engine(settings, runtimes, filters);
+  const engine = new Engine(settings, runtimes, policies);
   await engine.start();
   attach(engine);
   let server: FastifyInstance;

@@ -15,6 +15,9 @@ export interface AgentSpec {
   disk: number;
   /** Host ports offered, inclusive. */
   ports: [number, number];
+  /** Mesos fault domain (@region, @zone in constraints). */
+  region?: string;
+  zone?: string;
   /** The Docker daemon of this agent ("unix:///var/run/docker.sock", "tcp://host:2375"); default: local. */
   docker?: string;
 }
@@ -41,6 +44,8 @@ export function defaultStateDir(env = process.env): string {
 
 /**
  * Default agents: 3 private (127.0.1.1-3, role "*") and 1 public (127.0.2.1, role "slave_public"),
+ * with a `rack` attribute (rack-1, rack-2, rack-1 / rack-1) and fault domain region "local", zones
+ * zone-1..3 (public: zone-1), so constraints have something to spread over,
  * each with 250 host ports of its own out of Mesos' default 31000-32000, so a task that binds
  * 0.0.0.0:$PORT0 cannot collide with one on another agent.
  */
@@ -55,6 +60,8 @@ export function defaultAgents(privateCount = 3, publicCount = 1): AgentSpec[] {
       address,
       role: kind === 'private' ? '*' : 'slave_public',
       attributes: { type: kind, rack: `rack-${(i % 2) + 1}` },
+      region: 'local',
+      zone: `zone-${kind === 'private' ? i + 1 : 1}`,
       cpus: 4,
       mem: 4096,
       disk: 10240,
@@ -83,6 +90,8 @@ export function resolveSettings(raw: Record<string, unknown> = {}, env = process
           mem: a.mem ?? 4096,
           disk: a.disk ?? 10240,
           ports: a.ports ?? [PORT_BASE + i * PORTS_PER_AGENT, PORT_BASE + (i + 1) * PORTS_PER_AGENT - 1],
+          ...(a.region ? { region: a.region } : {}),
+          ...(a.zone ? { zone: a.zone } : {}),
           ...(a.docker ? { docker: a.docker } : {}),
         } as AgentSpec;
       })
@@ -108,6 +117,7 @@ const agentSchema = {
     role: { type: 'string', enum: ['*', 'slave_public'] }, attributes: { type: 'object', additionalProperties: { type: ['string', 'number'] } },
     cpus: { type: 'number', minimum: 0 }, mem: { type: 'number', minimum: 0 }, disk: { type: 'number', minimum: 0 },
     ports: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, minItems: 2, maxItems: 2 },
+    region: { type: 'string', description: 'Fault-domain region (@region)' }, zone: { type: 'string', description: 'Fault-domain zone (@zone)' },
     docker: { type: 'string', pattern: '^(unix|tcp)://', description: 'Docker daemon of this agent (default: the local socket)' },
   },
 };

@@ -29,6 +29,15 @@ export interface AppStatus {
 }
 
 /** The cluster port over Marathon's REST API. */
+/** A /v2/queue entry (the parts Baton reads; `baton` is the embedded engine's extension). */
+export interface QueueItem {
+  app: { id: string };
+  count: number;
+  delay: { timeLeftSeconds: number };
+  processedOffersSummary?: { rejectSummaryLastOffers?: { reason: string; declined: number }[] };
+  baton?: { placed: number; wanted: number; why: string };
+}
+
 export class MarathonCluster implements ClusterPort {
   readonly client: MarathonClient;
   constructor(readonly endpoint: Endpoint, readonly kind: string, readonly description: string) {
@@ -119,7 +128,7 @@ export class MarathonCluster implements ClusterPort {
     }
   }
 
-  async queue(signal?: AbortSignal): Promise<{ app: { id: string }; count: number; delay: { timeLeftSeconds: number }; processedOffersSummary?: { rejectSummaryLastOffers?: { reason: string; declined: number }[] } }[]> {
+  async queue(signal?: AbortSignal): Promise<QueueItem[]> {
     return (await this.client.get<{ queue: never[] }>('/v2/queue', signal)).queue;
   }
 

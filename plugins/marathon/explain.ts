@@ -1,4 +1,4 @@
-import type { AppStatus, MarathonCluster, TaskStatus } from './cluster.js';
+import type { AppStatus, MarathonCluster, QueueItem, TaskStatus } from './cluster.js';
 
 export const isHealthy = (app: AppStatus, t: TaskStatus): boolean =>
   t.state === 'TASK_RUNNING' && ((app.healthChecks?.length ?? 0) === 0 || ((t.healthCheckResults?.length ?? 0) > 0 && t.healthCheckResults!.every((h) => h.alive)));
@@ -30,9 +30,15 @@ export async function explain(cluster: MarathonCluster, appIds: string[]): Promi
     if (app.lastTaskFailure) lines.push(`  last task failure: ${app.lastTaskFailure.message} (${app.lastTaskFailure.taskId} at ${app.lastTaskFailure.timestamp})`);
     const q = queue.find((x) => x.app.id === app.id);
     if (q) {
-      const reasons = (q.processedOffersSummary?.rejectSummaryLastOffers ?? []).filter((r) => r.declined > 0).map((r) => `${r.reason} on ${r.declined} agent(s)`);
-      lines.push(`  ${q.count} waiting to launch: ${reasons.length ? reasons.join(', ') : q.delay.timeLeftSeconds > 0 ? `backoff, ${q.delay.timeLeftSeconds}s left` : 'being placed'}`);
+      lines.push(`  ${q.count} waiting to launch: ${waitingReason(q)}`);
     }
   }
   return lines.join('\n');
+}
+
+/** Why a queue entry waits: the embedded engine says it in words; a real Marathon gives the offer funnel. */
+export function waitingReason(q: QueueItem): string {
+  if (q.baton?.why) return q.baton.why;
+  const reasons = (q.processedOffersSummary?.rejectSummaryLastOffers ?? []).filter((r) => r.declined > 0).map((r) => `${r.reason} on ${r.declined} agent(s)`);
+  return reasons.length ? reasons.join(', ') : q.delay.timeLeftSeconds > 0 ? `backoff, ${q.delay.timeLeftSeconds}s left` : 'being placed';
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatonError, type Logger } from '../../core/index.js';
 import type { AppStatus, MarathonCluster } from './cluster.js';
-import { explain, isHealthy } from './explain.js';
+import { explain, isHealthy, waitingReason } from './explain.js';
 
 export interface WaitOptions {
   log: Logger;
@@ -56,11 +56,15 @@ export async function waitForDeployments(cluster: MarathonCluster, ids: string[]
     } else if (o.progressDeadlineMs !== undefined && now - lastProgress > o.progressDeadlineMs) {
       throw await withExplanation(new BatonError('BATON_TIMEOUT', `the deployment made no progress for ${o.progressDeadlineMs / 1000}s (progress deadline)`), cluster, appIds);
     }
-    const line = apps.map((a) => `${a.id} ${a.tasksRunning}/${a.tasksHealthy}/${a.instances}`).join(', ');
+    // What cannot be placed, and why (constraints, resources, backoff): asked only while short.
+    const queue = apps.some((a) => a.tasksRunning + a.tasksStaged < a.instances) ? await cluster.queue(o.signal).catch(() => []) : [];
+    const waiting = new Map(queue.filter((q) => q.count > 0).map((q) => [q.app.id, `${q.count} waiting: ${waitingReason(q)}`]));
+    const line = apps.map((a) => `${a.id} ${a.tasksRunning}/${a.tasksHealthy}/${a.instances} ${waiting.get(a.id) ?? ''}`).join(', ');
     if (line !== last) {
       for (const a of apps) {
         const checks = (a.healthChecks?.length ?? 0) > 0;
-        o.log.progress(`${a.tasksRunning}/${a.instances} running${checks ? `, ${a.tasksHealthy} healthy` : ''}${a.tasksStaged ? `, ${a.tasksStaged} staging` : ''}`, a.id, { running: a.tasksRunning, healthy: a.tasksHealthy, instances: a.instances });
+        const w = waiting.get(a.id);
+        o.log.progress(`${a.tasksRunning}/${a.instances} running${checks ? `, ${a.tasksHealthy} healthy` : ''}${a.tasksStaged ? `, ${a.tasksStaged} staging` : ''}${w ? ` — ${w}` : ''}`, a.id, { running: a.tasksRunning, healthy: a.tasksHealthy, instances: a.instances, ...(w ? { waiting: w } : {}) });
       }
       last = line;
     }

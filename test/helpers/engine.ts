@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { constraintsPolicy } from '../../plugins/constraints/policy.js';
 import { attachProber } from '../../plugins/health/prober.js';
 import { createMesosRuntime } from '../../plugins/mesos/runtime.js';
 import { dockerClient } from '../../plugins/docker/index.js';
@@ -34,7 +35,8 @@ export async function startTestEngine(opts: { agents?: Partial<AgentSpec>[]; sta
     // The real Docker runtime, against the local daemon (CI installs and starts it).
     createDockerRuntime({ engineId: id, dockerFor: () => dockerClient(), allDockers: () => [dockerClient()] }),
   ];
-  const running = await serveEngine(settings, runtimes, [], (engine) => attachProber(engine as never));
+  // The constraints plugin's policy, as the default plugin set gives the daemon.
+  const running = await serveEngine(settings, runtimes, [constraintsPolicy(settings.agents)], (engine) => attachProber(engine as never));
   const events: MarathonEvent[] = [];
   running.engine.events.on((e) => events.push(e));
   const api = async (method: string, p: string, body?: unknown) => {

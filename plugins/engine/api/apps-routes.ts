@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { canonicalId, type App } from '../../../core/index.js';
+import { canonicalId, marathonPath, type App } from '../../../core/index.js';
 import type { Engine } from '../engine.js';
 import { LockedError } from '../deployment-driver.js';
 import { ACTIVE } from '../types.js';
@@ -43,6 +43,10 @@ function merged(current: App | undefined, body: Record<string, unknown>): Record
 function prepare(e: Engine, bodies: Record<string, unknown>[], bulk: boolean): App[] {
   return bodies.map((b, i) => {
     const app = readApp(b, bulk ? [i] : []);
+    const findings = e.checkPlacement(app);
+    if (findings.length > 0) {
+      throw new InvalidError({ message: 'Object is not valid', details: findings.map((f) => ({ path: marathonPath([...(bulk ? [i] : []), ...f.path]), errors: [f.message] })) });
+    }
     return assignServicePorts(app, e.apps.get(app.id)?.app, e.apps.values());
   });
 }

@@ -4,7 +4,7 @@ import { CORE_VERSION, canonicalId } from '../../../core/index.js';
 import type { Engine } from '../engine.js';
 import { ACTIVE, TERMINAL } from '../types.js';
 import { guarded, killTasks } from './apps-routes.js';
-import { deploymentJson, liveTasks, queueJson, taskJson } from './render.js';
+import { deploymentJson, liveTasks, queueJson, taskJson, waitingWhy } from './render.js';
 
 type Q = Record<string, string | string[] | undefined>;
 
@@ -158,7 +158,7 @@ export function engineStatus(e: Engine, url: string) {
         used: { ...used, cpus: Math.round(used.cpus * 1000) / 1000 },
       };
     }),
-    queue: [...e.queue.values()],
+    queue: [...e.queue.values()].map((q) => ({ ...q, why: waitingWhy(q, e.settings.agents.length, e.apps.get(q.appId)?.app.instances) })),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { App } from '../../../core/index.js';
-import { taskState, type Engine } from '../engine.js';
+import { taskState, type Engine, type QueueEntry } from '../engine.js';
+import type { DeclineReason } from '../placement.js';
 import { ACTIVE, type Deployment, type Instance, type StoredApp } from '../types.js';
 
 /** Task JSON as Marathon returns it (marathon.md §10.1). */
@@ -89,6 +90,8 @@ export function queueJson(e: Engine) {
         role: '*',
         delay: { timeLeftSeconds: Math.ceil(q.delayMs / 1000), overdue: q.delayMs === 0 },
         since: q.since,
+        // Baton's extension: the same, in words (`baton status`, deploy progress and failures show it).
+        baton: { placed: q.placed, wanted: stored?.app.instances ?? q.count, why: waitingWhy(q, e.settings.agents.length, stored?.app.instances) },
         processedOffersSummary: {
           processedOffersCount: e.settings.agents.length,
           unusedOffersCount: Object.values(q.declined).reduce((a, b) => a + (b ?? 0), 0),
@@ -97,4 +100,20 @@ export function queueJson(e: Engine) {
       };
     }),
   };
+}
+
+/**
+ * Why instances wait, in words: per unfulfilled constraint and per resource, how many of the
+ * agents ruled the task out, and how many of the wanted instances are placed.
+ */
+const DECLINE_ORDER: DeclineReason[] = ['UnfulfilledRole', 'UnfulfilledConstraint', 'InsufficientCpus', 'InsufficientMemory', 'InsufficientDisk', 'InsufficientPorts'];
+
+export function waitingWhy(q: QueueEntry, agents: number, wanted?: number): string {
+  if (q.delayMs > 0) return `backoff, ${Math.ceil(q.delayMs / 1000)}s left`;
+  const parts = [
+    ...Object.entries(q.constraints).map(([c, n]) => `${c} rules out ${n} of ${agents} agent(s)`),
+    ...DECLINE_ORDER.filter((r) => r !== 'UnfulfilledConstraint' && q.declined[r]).map((r) => [r, q.declined[r]] as const).map(([r, n]) => `${r} on ${n} of ${agents} agent(s)`),
+  ];
+  if (parts.length === 0) return 'being placed';
+  return `${parts.join(', ')}; ${q.placed} of ${wanted ?? q.placed + q.count} instance(s) placed`;
 }
