@@ -22,6 +22,7 @@ export const ERROR_CODES = Object.freeze({
   BATON_NO_TARGET: { exit: EXIT.INVALID_INPUT, message: 'No plugin can deploy to the requested target' },
   BATON_TARGET_UNAVAILABLE: { exit: EXIT.TARGET_UNAVAILABLE, message: 'The target cannot be reached' },
   BATON_DEPLOY_FAILED: { exit: EXIT.DEPLOY_FAILED, message: 'The deployment failed' },
+  BATON_UNPLACEABLE: { exit: EXIT.DEPLOY_FAILED, message: 'Some instances cannot be placed (deploy with --allow-pending to let them wait)' },
   BATON_DEPLOY_LOCKED: { exit: EXIT.DEPLOY_FAILED, message: 'The app is locked by another deployment' },
   BATON_ROLLED_BACK: { exit: EXIT.ROLLED_BACK, message: 'The deployment failed and was rolled back' },
   BATON_NOTHING_TO_ROLL_BACK: { exit: EXIT.DEPLOY_FAILED, message: 'The deploy changed nothing, so there is nothing to roll back' },

@@ -12,6 +12,8 @@ export interface PlanChange {
   to?: number;
   /** For restarts: the top-level fields that differ (names only: values may hold secrets). */
   fields?: string[];
+  /** Set by target plugins that can predict placement: instances that would wait, and why. */
+  pending?: { instances: number; why: string };
 }
 
 export interface Plan {

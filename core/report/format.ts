@@ -34,6 +34,7 @@ export function formatPlan(plan: Plan, recipe: string, p: Palette): string[] {
     else if (c.kind === 'restart') detail = `rolling restart: ${c.fields?.join(', ') || 'definition'} changed${c.from !== c.to ? `; ${c.from} → ${c.to} instances` : ''}`;
     else if (c.kind === 'remove') detail = `${c.from} instance${c.from === 1 ? '' : 's'} stopped`;
     lines.push(`  ${colour[c.kind](KIND_MARK[c.kind])} ${c.type} ${c.id}${detail ? p.dim('  ' + detail) : ''}`);
+    if (c.pending) lines.push(p.yellow(`      ⚠ ${c.pending.instances} instance${c.pending.instances === 1 ? '' : 's'} would wait: ${c.pending.why}`));
   }
   for (const n of plan.notes) lines.push(p.yellow(`  note: ${n}`));
   const count = (k: PlanChange['kind']) => plan.changes.filter((c) => c.kind === k).length;

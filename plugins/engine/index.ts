@@ -1,7 +1,8 @@
 import { SyncHook } from 'tapable';
-import { STAGE, definePlugin, type PipelineContext, type TargetSpec, type TaskRuntime } from '../../core/index.js';
+import { BatonError, STAGE, definePlugin, ownedApp, type App, type PipelineContext, type TargetSpec, type TaskRuntime } from '../../core/index.js';
 import { registerEngineCommands } from './commands.js';
-import { ensureEngine } from './daemon.js';
+import { ensureEngine, runningEngine } from './daemon.js';
+import { predictPlacement, type Prediction } from './predict.js';
 import type { Engine } from './engine.js';
 import type { PlacementPolicy, PlacementRegistry } from './placement-policy.js';
 import { ENGINE_SECTION_SCHEMA, resolveSettings, type AgentSpec, type EngineSettings } from './settings.js';
@@ -86,6 +87,42 @@ export default definePlugin({
       if (ctx.recipe.pods.length > 0) ctx.issues.error(['pods'], 'engine.pods-unsupported', 'pods are not supported by the embedded engine yet');
     });
 
+    // Placement prediction: `plan` shows instances that could not be placed, `deploy` stops before
+    // changing anything unless --allow-pending (Marathon would accept and wait forever).
+    runner.hooks.plan.tapPromise({ name: PLUGIN, stage: STAGE.NORMAL, title: 'Predict placement on the engine agents' }, async (ctx) => {
+      if (ctx.recipe.target.kind !== 'embedded' || !ctx.plan) return;
+      const settings = resolveSettings((ctx.recipe.raw.engine as Record<string, unknown> | undefined) ?? {});
+      const apps = ctx.recipe.apps.map((l) => ownedApp(l.spec, ctx.recipe));
+      const remove = ctx.plan.changes.filter((c) => c.kind === 'remove' && c.type === 'app').map((c) => c.id);
+      const predictions = await predictOnEngine(settings, apps, remove, ctx.signal)
+        ?? predictPlacement(settings.agents, policies(settings), new Map(), [], apps, remove);
+      for (const p of predictions) {
+        const change = ctx.plan.changes.find((c) => c.type === 'app' && c.id === p.id);
+        if (change) change.pending = { instances: p.pending, why: p.why };
+      }
+    });
+    runner.hooks.preflight.tap({ name: PLUGIN, stage: STAGE.NORMAL, title: 'Every instance can be placed' }, (ctx) => {
+      if (ctx.dryRun || ctx.options.allowPending === true || ctx.recipe.target.kind !== 'embedded') return;
+      const stuck = (ctx.plan?.changes ?? []).filter((c) => c.pending);
+      if (stuck.length === 0) return;
+      throw new BatonError('BATON_UNPLACEABLE', `${stuck.map((c) => `${c.id}: ${c.pending!.instances} instance(s) cannot be placed`).join('; ')}`, {
+        details: [...stuck.map((c) => `${c.id}: ${c.pending!.why}`), 'Nothing was changed. Deploy with --allow-pending to let them wait for room, as Marathon would.'].join('\n'),
+      });
+    });
+
     runner.hooks.commands.tap(PLUGIN, (reg) => registerEngineCommands(reg, { runtimes, policies, attach: (engine) => hooks.started.call(engine) }));
   },
 });
+
+/** Ask a running engine to predict placement against its live state; undefined when none runs. */
+async function predictOnEngine(settings: EngineSettings, apps: App[], remove: string[], signal: AbortSignal): Promise<Prediction[] | undefined> {
+  const running = await runningEngine(settings.stateDir, settings.token);
+  if (!running) return undefined;
+  const r = await fetch(`${running.url}/baton/v1/predict`, {
+    method: 'POST', signal,
+    headers: { 'content-type': 'application/json', ...(settings.token ? { authorization: `token=${settings.token}` } : {}) },
+    body: JSON.stringify({ apps, remove }),
+  });
+  if (!r.ok) throw new BatonError('BATON_TARGET_UNAVAILABLE', `the engine could not predict placement (HTTP ${r.status}): ${(await r.text()).slice(0, 300)}`);
+  return ((await r.json()) as { predictions: Prediction[] }).predictions;
+}

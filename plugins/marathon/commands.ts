@@ -6,7 +6,7 @@ import type { MarathonCluster } from './cluster.js';
 
 type Args = {
   recipe?: string; json?: boolean; renderer?: string; verbose?: boolean; strict?: boolean; timeout?: number; force?: boolean; detach?: boolean;
-  'on-failure'?: 'rollback' | 'pause' | 'leave'; 'progress-deadline'?: number; 'healthy-deadline'?: number;
+  'on-failure'?: 'rollback' | 'pause' | 'leave'; 'progress-deadline'?: number; 'healthy-deadline'?: number; 'allow-pending'?: boolean;
 };
 
 /** Deploy flags become run options only when given, so the recipe's `deploy` section and the defaults apply otherwise. */
@@ -18,6 +18,7 @@ function deployOptions(a: Args) {
     ...(a['on-failure'] !== undefined ? { onFailure: a['on-failure'] } : {}),
     force: a.force === true,
     detach: a.detach === true,
+    allowPending: a['allow-pending'] === true,
   };
 }
 
@@ -39,6 +40,7 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
       .option('healthy-deadline', { type: 'number', describe: `Fail when a new instance is not healthy this many seconds after it was scheduled (default ${DEPLOY_DEFAULTS.healthyDeadlineSeconds})` })
       .option('force', { type: 'boolean', default: false, describe: 'Override deployment locks (cancels the blocking deployment)' })
       .option('detach', { type: 'boolean', default: false, describe: 'Start the deployment and return without waiting' })
+      .option('allow-pending', { type: 'boolean', default: false, describe: 'Deploy even when plan predicts instances that cannot be placed (they wait, as in Marathon)' })
       .option('on-failure', { choices: ['rollback', 'pause', 'leave'] as const, describe: 'On failure after changes began: roll back to the last good version (default), pause the deployment where it is, or leave it running' })
       .example('$0 deploy recipes/hello', 'deploy to the embedded engine (started if not running)')
       .example('$0 deploy --timeout 120 --json app.json', 'a CI step: blocking, with a deadline and NDJSON output'),

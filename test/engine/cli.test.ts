@@ -54,11 +54,24 @@ describe('baton deploy / status / plan / scale / logs / destroy on the embedded 
     expect(events(p.stdout).find((e) => e.type === 'plan')?.plan.changes).toEqual([{ kind: 'restart', type: 'app', id: '/hello', from: 3, to: 4, fields: ['labels'] }]);
   });
 
+  it('plan predicts instances that cannot be placed; deploy refuses them before changing anything', async () => {
+    const uniq = path.join(dir, 'uniq.json');
+    await writeFile(uniq, JSON.stringify({ name: 'uniq', apps: [{ id: '/uniq', cmd: 'sleep 100', instances: 4, cpus: 0.01, mem: 16, constraints: [['hostname', 'UNIQUE']] }] }));
+    const p = run(['plan', '--json', uniq]);
+    expect(events(p.stdout).find((e) => e.type === 'plan')?.plan.changes[0]).toMatchObject({
+      kind: 'create', id: '/uniq', pending: { instances: 1, why: expect.stringMatching(/^hostname:UNIQUE rules out 3 of 4 agent\(s\)/) },
+    });
+    const d = run(['deploy', '--json', uniq]);
+    expect(d.code).toBe(EXIT.DEPLOY_FAILED);
+    expect(events(d.stdout).find((e) => e.type === 'error')?.error).toMatchObject({ code: 'BATON_UNPLACEABLE', plugin: 'engine', hook: 'preflight' });
+    expect(JSON.parse(run(['status', '--json']).stdout).apps.map((a: { id: string }) => a.id)).not.toContain('/uniq');
+  }, 30_000);
+
   it('a deploy that cannot finish hits its deadline, rolls back, and exits 4 (never 0)', async () => {
     const stuck = path.join(dir, 'stuck.json');
     // More memory than any agent has: the instance waits to be placed, forever in Marathon.
     await writeFile(stuck, JSON.stringify({ name: 'stuck', apps: [{ id: '/stuck', cmd: 'sleep 100', instances: 1, cpus: 0.05, mem: 100000 }] }));
-    const r = run(['deploy', '--timeout', '3', '--json', stuck]);
+    const r = run(['deploy', '--timeout', '3', '--allow-pending', '--json', stuck]);
     expect(r.code).toBe(EXIT.ROLLED_BACK);
     const err = events(r.stdout).find((e) => e.type === 'error');
     expect(err?.error).toMatchObject({ code: 'BATON_ROLLED_BACK', data: { cause: { code: 'BATON_TIMEOUT' } } });

@@ -4,6 +4,8 @@ import { CORE_VERSION, canonicalId } from '../../../core/index.js';
 import type { Engine } from '../engine.js';
 import { ACTIVE, TERMINAL } from '../types.js';
 import { guarded, killTasks } from './apps-routes.js';
+import { readApp } from './app-input.js';
+import { predictPlacement } from '../predict.js';
 import { deploymentJson, liveTasks, queueJson, taskJson, waitingWhy } from './render.js';
 
 type Q = Record<string, string | string[] | undefined>;
@@ -84,6 +86,13 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     };
   });
   server.get('/baton/v1/status', async () => engineStatus(e, url()));
+  // Plan-time placement prediction against the live state (nothing changes).
+  server.post('/baton/v1/predict', async (req, reply) =>
+    guarded(reply, () => {
+      const body = (req.body ?? {}) as { apps?: unknown[]; remove?: string[] };
+      const apps = (body.apps ?? []).map((a, i) => readApp(a, ['apps', i]));
+      return { predictions: predictPlacement(e.settings.agents, e.policies, e.apps, e.instances.values(), apps, (body.remove ?? []).map((id) => canonicalId(id))) };
+    }));
   server.get('/baton/v1/tasks/:taskId/logs', async (req, reply) => {
     const { taskId } = req.params as { taskId: string };
     const q = req.query as Q;
