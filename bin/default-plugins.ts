@@ -4,6 +4,7 @@ import engine from '../plugins/engine/index.js';
 import health from '../plugins/health/index.js';
 import marathon from '../plugins/marathon/index.js';
 import constraints from '../plugins/constraints/index.js';
+import groups from '../plugins/groups/index.js';
 import mesos from '../plugins/mesos/index.js';
 
 /**
@@ -11,5 +12,5 @@ import mesos from '../plugins/mesos/index.js';
  * This list is the only place that knows them all: core never imports plugins/.
  */
 export function defaultPlugins(): BatonPlugin[] {
-  return [marathon, engine, mesos, docker, health, constraints];
+  return [marathon, engine, mesos, docker, health, constraints, groups];
 }

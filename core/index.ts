@@ -25,6 +25,7 @@ export { RECIPE_LABEL, type ClusterPort, type ClusterState } from './cluster.js'
 export { DEPLOY_DEFAULTS, DEPLOY_SECTION_SCHEMA, deploySettings, type DeploySettings, type OnFailure } from './deploy-settings.js';
 export * from './spec/types.js';
 export { canonicalId, parentId, isChildOf, idProblems, idToTaskPrefix } from './spec/ids.js';
+export { dependencyTargets, findDependencyCycle, type DependencyNode } from './spec/dependencies.js';
 export { normalizeApp, HEALTH_DEFAULTS } from './spec/normalize-app.js';
 export { validateApp } from './spec/validate-app.js';
 export { normalizePod, validatePod } from './spec/pod.js';

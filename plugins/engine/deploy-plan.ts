@@ -7,7 +7,13 @@ import type { DeploymentAction } from './types.js';
  * (or scaled to 0) → ScaleApplication, any other change → RestartApplication. Empty steps dropped.
  * `restarts` are apps whose restart was requested with an unchanged definition.
  */
-export function planSteps(current: Map<string, App>, target: Map<string, App | null>, restarts: Set<string> = new Set()): DeploymentAction[][] {
+export function planSteps(
+  current: Map<string, App>,
+  target: Map<string, App | null>,
+  restarts: Set<string> = new Set(),
+  /** Dependencies an app inherits from its groups. */
+  inherited: (id: string) => string[] = () => [],
+): DeploymentAction[][] {
   const steps: DeploymentAction[][] = [];
   const removed = [...target].filter(([id, a]) => a === null && current.has(id)).map(([id]) => id);
   steps.push(removed.map((app) => ({ action: 'StopApplication', app })));
@@ -29,7 +35,8 @@ export function planSteps(current: Map<string, App>, target: Map<string, App | n
     if (depth.has(id)) return depth.get(id)!;
     if (seen.has(id)) return 0;
     seen.add(id);
-    const deps = (all.get(id)?.dependencies ?? []).flatMap((d) => [...all.keys()].filter((k) => k === d || k.startsWith(d + '/')));
+    const declared = [...(all.get(id)?.dependencies ?? []), ...inherited(id)];
+    const deps = declared.flatMap((d) => [...all.keys()].filter((k) => k !== id && (k === d || d === '/' || k.startsWith(d + '/'))));
     const v = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => chain(d, seen)));
     depth.set(id, v);
     return v;

@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { classifyAppChange, isResident, type App } from '../../core/index.js';
+import { classifyAppChange, findDependencyCycle, isResident, parentId, type App } from '../../core/index.js';
 import { planSteps } from './deploy-plan.js';
 import type { Engine } from './engine.js';
+import type { GroupSpec } from './groups.js';
 import { killOrder } from './kill-order.js';
 import { replaceStart, toLaunch } from './replace.js';
 import { ACTIVE, TERMINAL, type ActionState, type Deployment, type DeploymentAction, type Instance, type StoredApp } from './types.js';
+
+/** The change would make dependencies cyclic (HTTP 422). */
+export class CycleError extends Error {
+  constructor(readonly cycle: string[]) {
+    super(`Dependency graph has cyclic dependencies: ${cycle.join(' → ')}`);
+  }
+}
 
 /** A plan touches apps another deployment holds (HTTP 409 unless forced). */
 export class LockedError extends Error {
@@ -21,6 +29,8 @@ export interface ChangeRequest {
   restarts?: Set<string>;
   /** Use these stored versions as they are (rollback to a version, revert). */
   exact?: Map<string, StoredApp | null>;
+  /** Explicit groups to set (null = forget), stored with the apps. */
+  groups?: Map<string, GroupSpec | null>;
 }
 
 /**
@@ -62,11 +72,17 @@ export class DeploymentDriver {
       });
     }
     const affected = [...nextStored.keys()];
+    // Marathon refuses a change that makes the dependency graph cyclic (§4.3).
+    const inheritedAfter = this.inheritedWith(req.groups);
+    const after = [...new Map([...current, ...[...nextStored].map(([id, s]) => [id, s?.app ?? null] as const)])].filter((x): x is [string, App] => x[1] !== null);
+    const cycle = findDependencyCycle(after.map(([id, a]) => ({ id, dependencies: [...a.dependencies, ...inheritedAfter(id)] })));
+    if (cycle) throw new CycleError(cycle);
+    const groupsChanged = [...(req.groups ?? new Map())].some(([id, g]) => JSON.stringify(e.groups.get(id) ?? null) !== JSON.stringify(g));
     const conflicts = [...new Set(affected.flatMap((id) => this.locks(id)))];
     if (conflicts.length > 0 && !req.force) throw new LockedError(conflicts.map((d) => d.id));
 
     const targetApps = new Map([...nextStored].map(([id, s]) => [id, s ? s.app : null]));
-    const steps = planSteps(current, targetApps, req.restarts);
+    const steps = planSteps(current, targetApps, req.restarts, inheritedAfter);
     const dep: Deployment = {
       id: randomUUID(), version, steps, currentStep: 0, affectedApps: affected,
       original: Object.fromEntries(affected.map((id) => [id, e.apps.get(id) ?? null])),
@@ -81,9 +97,14 @@ export class DeploymentDriver {
           e.store.putApp(s, true);
         }
       }
+      if (req.groups) e.groups.apply(req.groups);
       if (steps.length > 0) {
         e.deployments.set(dep.id, dep);
         e.store.putDeployment(dep);
+      }
+      if (affected.length > 0 || groupsChanged) {
+        const apps = [...e.apps.values()].filter((s) => nextStored.get(s.app.id) !== null);
+        e.store.putRootVersion({ version, apps, groups: e.groups.all(), affected: [...affected, ...(req.groups?.keys() ?? [])] });
       }
     });
     for (const id of affected) e.backoff.reset(id);
@@ -95,6 +116,20 @@ export class DeploymentDriver {
     }
     e.poke();
     return dep;
+  }
+
+  /** Dependencies each app inherits from its groups, with `groups` (a pending change) applied. */
+  inheritedWith(groups?: Map<string, GroupSpec | null>): (id: string) => string[] {
+    const e = this.engine;
+    const depsOf = (g: string) => (groups?.has(g) ? groups.get(g)?.dependencies : e.groups.get(g)?.dependencies) ?? [];
+    return (id) => {
+      const out: string[] = [];
+      for (let p = parentId(id); ; p = parentId(p)) {
+        out.push(...depsOf(p));
+        if (p === '/') break;
+      }
+      return out;
+    };
   }
 
   /** Stop a deployment where it is (instance goals already set stay set). */

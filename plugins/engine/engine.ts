@@ -8,6 +8,7 @@ import { place, usage, type DeclineReason } from './placement.js';
 import type { PlacedTask, PlacementPolicy, PolicyFinding } from './placement-policy.js';
 import { agentInfo, type AgentSpec, type EngineSettings } from './settings.js';
 import { Store } from './store.js';
+import { Groups } from './groups.js';
 import { taskEnv } from './task-env.js';
 import { ACTIVE, BACKOFF_COUNTED, TERMINAL, type Condition, type Deployment, type Instance, type StoredApp, type TaskFailure } from './types.js';
 import { DeploymentDriver } from './deployment-driver.js';
@@ -48,6 +49,7 @@ export class Engine {
   readonly events = new EngineEvents();
   readonly id: string;
   readonly store: Store;
+  readonly groups: Groups;
   readonly apps = new Map<string, StoredApp>();
   readonly instances = new Map<string, Instance>();
   readonly deployments = new Map<string, Deployment>();
@@ -70,6 +72,7 @@ export class Engine {
     readonly policies: PlacementPolicy[] = [],
   ) {
     this.store = new Store(settings.stateDir);
+    this.groups = new Groups(this.store);
     this.id = this.store.meta('engineId') ?? randomUUID().slice(0, 8);
     this.store.setMeta('engineId', this.id);
     this.runtimes = runtimes(this.id, settings);

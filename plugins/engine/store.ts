@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { GroupSpec } from './groups.js';
 import type { Deployment, Instance, StoredApp } from './types.js';
 
 const MAX_VERSIONS = 50;
@@ -18,6 +19,16 @@ export interface Outcome {
  * can adopt. WAL with synchronous=NORMAL survives a process crash (not a power cut), which is what
  * an engine restart needs; `BATON_ENGINE_FSYNC=full` buys power-cut durability.
  */
+/** A snapshot of every app and group after one change, and which ids it touched. */
+export interface RootVersion {
+  version: string;
+  apps: StoredApp[];
+  groups: GroupSpec[];
+  affected: string[];
+}
+
+const MAX_ROOT_VERSIONS = 50;
+
 export class Store {
   private readonly db: Database.Database;
   private readonly stmts;
@@ -33,6 +44,7 @@ export class Store {
       CREATE TABLE IF NOT EXISTS app_versions (id TEXT NOT NULL, version TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (id, version));
       CREATE TABLE IF NOT EXISTS instances (instance_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, json TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS deployments (id TEXT PRIMARY KEY, json TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS root_versions (version TEXT PRIMARY KEY, json TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS outcomes (app_id TEXT NOT NULL, version TEXT NOT NULL, deployment_id TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (app_id, version, deployment_id));
     `);
     this.stmts = {
@@ -53,6 +65,10 @@ export class Store {
       putDeployment: this.db.prepare('INSERT INTO deployments (id, json) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json'),
       delDeployment: this.db.prepare('DELETE FROM deployments WHERE id = ?'),
       putOutcome: this.db.prepare('INSERT OR REPLACE INTO outcomes (app_id, version, deployment_id, outcome, at) VALUES (?, ?, ?, ?, ?)'),
+      putRoot: this.db.prepare('INSERT OR REPLACE INTO root_versions (version, json) VALUES (?, ?)'),
+      trimRoot: this.db.prepare(`DELETE FROM root_versions WHERE version NOT IN (SELECT version FROM root_versions ORDER BY version DESC LIMIT ${MAX_ROOT_VERSIONS})`),
+      rootVersions: this.db.prepare<[], { version: string; json: string }>('SELECT version, json FROM root_versions ORDER BY version DESC'),
+      rootVersion: this.db.prepare<[string], { json: string }>('SELECT json FROM root_versions WHERE version = ?'),
       outcomes: this.db.prepare<[string], Outcome>('SELECT version, deployment_id AS deploymentId, outcome, at FROM outcomes WHERE app_id = ? ORDER BY at'),
     };
   }
@@ -110,6 +126,19 @@ export class Store {
   }
   deleteDeployment(id: string): void {
     this.stmts.delDeployment.run(id);
+  }
+
+  /** The whole tree after a change (Marathon's root group versions): group rollback reads these. */
+  putRootVersion(v: RootVersion): void {
+    this.stmts.putRoot.run(v.version, JSON.stringify(v));
+    this.stmts.trimRoot.run();
+  }
+  rootVersions(): RootVersion[] {
+    return this.stmts.rootVersions.all().map((r) => JSON.parse(r.json) as RootVersion);
+  }
+  rootVersion(version: string): RootVersion | undefined {
+    const r = this.stmts.rootVersion.get(version);
+    return r ? (JSON.parse(r.json) as RootVersion) : undefined;
   }
 
   /** How a deployment of an app version ended: succeeded, failed (cancelled, reverted). */

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { canonicalId, marathonPath, type App } from '../../../core/index.js';
 import type { Engine } from '../engine.js';
-import { LockedError } from '../deployment-driver.js';
-import { ACTIVE } from '../types.js';
+import { CycleError, LockedError } from '../deployment-driver.js';
+import { ACTIVE, type StoredApp } from '../types.js';
 import { assignServicePorts, InvalidError, readApp } from './app-input.js';
 import { appInfo, liveTasks, taskJson, type Embed } from './render.js';
 
@@ -30,6 +30,7 @@ export function guarded(reply: FastifyReply, fn: () => unknown) {
   } catch (err) {
     if (err instanceof LockedError) return locked(reply, err);
     if (err instanceof InvalidError) return reply.code(422).send(err.body);
+    if (err instanceof CycleError) return reply.code(422).send({ message: err.message, details: [{ path: '/dependencies', errors: [err.message] }] });
     throw err;
   }
 }
@@ -39,16 +40,23 @@ function merged(current: App | undefined, body: Record<string, unknown>): Record
   return { ...(current ?? {}), ...body };
 }
 
+/** Validate and prepare one definition (placement rules, service ports assigned); `prefix` locates errors. */
+export function prepareOne(e: Engine, body: Record<string, unknown>, prefix: (string | number)[], assigned: App[] = []): App {
+  const app = readApp(body, prefix);
+  const findings = e.checkPlacement(app);
+  if (findings.length > 0) {
+    throw new InvalidError({ message: 'Object is not valid', details: findings.map((f) => ({ path: marathonPath([...prefix, ...f.path]), errors: [f.message] })) });
+  }
+  // Ports assigned earlier in the same request count as used.
+  const others = [...e.apps.values(), ...assigned.map((a) => ({ app: a }) as StoredApp)];
+  return assignServicePorts(app, e.apps.get(app.id)?.app, others);
+}
+
 /** Validate and prepare definitions, with service ports assigned. */
-function prepare(e: Engine, bodies: Record<string, unknown>[], bulk: boolean): App[] {
-  return bodies.map((b, i) => {
-    const app = readApp(b, bulk ? [i] : []);
-    const findings = e.checkPlacement(app);
-    if (findings.length > 0) {
-      throw new InvalidError({ message: 'Object is not valid', details: findings.map((f) => ({ path: marathonPath([...(bulk ? [i] : []), ...f.path]), errors: [f.message] })) });
-    }
-    return assignServicePorts(app, e.apps.get(app.id)?.app, e.apps.values());
-  });
+export function prepare(e: Engine, bodies: Record<string, unknown>[], bulk: boolean): App[] {
+  const out: App[] = [];
+  bodies.forEach((b, i) => out.push(prepareOne(e, b, bulk ? [i] : [], out)));
+  return out;
 }
 
 export function appsRoutes(server: FastifyInstance, e: Engine): void {

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Engine } from '../engine.js';
 import { appsRoutes } from './apps-routes.js';
+import { groupsRoutes } from './groups-routes.js';
 import { eventsRoute } from './events-route.js';
 import { otherRoutes } from './other-routes.js';
 
@@ -42,6 +43,7 @@ export async function startServer(e: Engine, host: string, port: number, token?:
     reply.header('X-Marathon-Leader', url);
   });
   appsRoutes(server, e);
+  groupsRoutes(server, e);
   otherRoutes(server, e, () => url);
   eventsRoute(server, e);
   await server.listen({ host, port });
