@@ -5,6 +5,7 @@ import { CORE_VERSION, PACKAGE_ROOT } from '../core/index.js';
 import { engineContainers, rawContainers } from './docker.js';
 import { healthDetection } from './health.js';
 import { engineLaunch, rawLaunch } from './launch.js';
+import { placementScale } from './placement.js';
 import { median, round } from './stats.js';
 
 /**
@@ -54,10 +55,28 @@ const results = [
   },
 ];
 
+// Scheduler placement at scale: 10,000 instances on 100 agents, and how it grows.
+const scale = [[1000, 100], [5000, 100], [10000, 100], [10000, 10], [10000, 1000]].map(([i, a]) => placementScale(i, a, Math.min(RUNS, 5)));
+const headline = scale.find((s) => s.instances === 10000 && s.agents === 100)!;
+for (const c of headline.cases) {
+  results.push({
+    name: `place 10,000 instances on 100 agents, ${c.name}`,
+    baseline: 'the same scheduling pass without constraints (resources and ports only)',
+    baselineMs: headline.baselineMs,
+    batonMs: c.ms,
+    ratio: round(c.ms / headline.baselineMs, 2),
+    goal: '< 1000 ms',
+    samples: { baton: [c.ms] },
+  });
+}
+
 const machine = { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model, platform: `${os.platform()} ${os.release()}` };
 console.log(`Baton ${CORE_VERSION} benchmarks (median of ${RUNS} runs; ${machine.cpus} CPUs, Node ${machine.node})`);
 console.log('benchmark'.padEnd(48) + 'baseline ms'.padStart(12) + 'baton ms'.padStart(10) + 'ratio'.padStart(8) + '  goal');
 for (const r of results) console.log(r.name.padEnd(48) + String(r.baselineMs).padStart(12) + String(r.batonMs).padStart(10) + String(r.ratio).padStart(8) + '  ' + r.goal);
+console.log('\nplacement growth (ms per scheduling pass; placed instances in brackets)');
+console.log('instances'.padStart(10) + 'agents'.padStart(8) + 'none'.padStart(10) + scale[0].cases.map((c) => c.name.padStart(26)).join(''));
+for (const s of scale) console.log(String(s.instances).padStart(10) + String(s.agents).padStart(8) + String(s.baselineMs).padStart(10) + s.cases.map((c) => `${c.ms} [${c.placed}]`.padStart(26)).join(''));
 const dir = path.join(PACKAGE_ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), version: CORE_VERSION, machine, results }, null, 2));
+writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), version: CORE_VERSION, machine, results, placementGrowth: scale }, null, 2));

@@ -1,8 +1,8 @@
 import type { App } from '../../core/index.js';
-import { fromApp, label, type Constraint } from './constraint.js';
+import { fromApp, type Constraint } from './constraint.js';
 import type { ConstraintAgent } from './field.js';
 import { groupByKills } from './group-by.js';
-import { accepts } from './operators.js';
+import { ConstraintSession } from './session.js';
 import { checkConstraint } from './rules.js';
 
 /** The engine's placement hook, declared here (plugins do not import each other). */
@@ -22,7 +22,7 @@ export interface EnginePlacementHooks {
 export interface ConstraintsPolicy {
   name: string;
   check(app: App): { path: (string | number)[]; message: string }[];
-  reject(app: App, agent: ConstraintAgent, placed: readonly Placed[]): string | undefined;
+  session(app: App, placed: readonly Placed[]): { reject(agent: ConstraintAgent): string | undefined; placed(agent: ConstraintAgent): void } | undefined;
   killFirst(app: App, candidates: readonly Placed[], count: number): string[];
 }
 
@@ -42,13 +42,15 @@ export function constraintsPolicy(agents: readonly ConstraintAgent[]): Constrain
       const f = c && checkConstraint(c);
       return f ? [{ path: ['constraints', i], message: f.message }] : [];
     }),
-    reject(app, agent, placed) {
+    session(app, placed) {
       const cs = constraintsOf(app);
-      if (localRegion && agent.region !== undefined && agent.region !== localRegion && !usesFaultDomain(cs)) return `@region:${localRegion} (default)`;
-      if (cs.length === 0) return undefined;
-      const list = placed.map((p) => p.agent);
-      const broken = cs.find((c) => !accepts(c, agent, list));
-      return broken ? label(broken) : undefined;
+      const defaultRegion = localRegion !== undefined && !usesFaultDomain(cs);
+      if (cs.length === 0 && !defaultRegion) return undefined;
+      const counts = new ConstraintSession(cs, placed.map((p) => p.agent));
+      return {
+        reject: (agent) => (defaultRegion && agent.region !== undefined && agent.region !== localRegion ? `@region:${localRegion} (default)` : counts.reject(agent)),
+        placed: (agent) => counts.placed(agent),
+      };
     },
     killFirst: (app, candidates, count) => groupByKills(constraintsOf(app), candidates, count),
   };

@@ -5,7 +5,7 @@ import { idToTaskPrefix, type App, type TaskExit, type TaskRuntime } from '../..
 import { Backoff } from './backoff.js';
 import { EngineEvents } from './events.js';
 import { place, usage, type DeclineReason } from './placement.js';
-import type { PlacedTask, PlacementPolicy, PolicyFinding } from './placement-policy.js';
+import { openSession, type PlacedTask, type PlacementPolicy, type PlacementSession, type PolicyFinding } from './placement-policy.js';
 import { agentInfo, type AgentSpec, type EngineSettings } from './settings.js';
 import { Store } from './store.js';
 import { Groups } from './groups.js';
@@ -286,6 +286,7 @@ export class Engine {
     const appsById = new Map([...this.apps].map(([id, s]) => [id, s.app]));
     const use = usage(this.settings.agents, this.instances.values(), appsById);
     const waiting = new Map<string, QueueEntry>();
+    const sessions = new Map<string, PlacementSession>();
     // Instances by app, once per pass (placement filters look at an app's instances).
     const byApp = new Map<string, Instance[]>();
     for (const i of this.instances.values()) {
@@ -317,14 +318,18 @@ export class Engine {
         entry.delayMs = delay;
         continue;
       }
-      const counted = this.constraining(others, spec);
-      const placed = place(spec.app, use, (agent) => this.rejection(spec.app, agent, counted));
+      // One placement session per app version and pass: constraints count incrementally.
+      const key = `${i.appId}@${spec.version}`;
+      let session = sessions.get(key);
+      if (!session) sessions.set(key, (session = openSession(this.policies, spec.app, this.constraining(others, spec))));
+      const placed = place(spec.app, use, (agent) => session.reject(agent));
       if (!placed.agent) {
         entry.declined = placed.declined;
         entry.constraints = placed.constraints;
         continue;
       }
       entry.count--;
+      session.placed(placed.agent);
       void this.launch(i, spec, placed.agent, placed.ports!);
     }
     this.queue.clear();
@@ -348,15 +353,6 @@ export class Engine {
       if (agent) out.push({ instanceId: o.instanceId, agent });
     }
     return out;
-  }
-
-  /** The first rule of a placement policy that `agent` breaks for one more task of `app`. */
-  rejection(app: App, agent: AgentSpec, placed: readonly PlacedTask[]): string | undefined {
-    for (const p of this.policies) {
-      const r = p.reject?.(app, agent, placed);
-      if (r !== undefined) return r;
-    }
-    return undefined;
   }
 
   /** Placement policies' static checks of an app (the API's 422). */

@@ -22,17 +22,45 @@ export interface PlacementPolicy {
   /** The app's placement fields are well-formed (the API answers 422 otherwise). */
   check?(app: App): PolicyFinding[];
   /**
-   * The rule `agent` breaks for one more task of `app` ("hostname:UNIQUE"), or undefined when it may
-   * take it. `placed` are the app's tasks that count (marathon.md §2.3: launched, not lost, and of a
-   * version at least as new as the app's last config change).
+   * Start placing tasks of `app` in one scheduling pass. `placed` are the app's tasks that count
+   * (marathon.md §2.3: launched, not lost, and of a version at least as new as the app's last config
+   * change). Undefined: this policy has nothing to say about the app.
    */
-  reject?(app: App, agent: AgentSpec, placed: readonly PlacedTask[]): string | undefined;
+  session?(app: App, placed: readonly PlacedTask[]): PlacementSession | undefined;
   /** Scale-down: instance ids to kill first, at most `count`, chosen from `candidates` (in kill order). */
   killFirst?(app: App, candidates: readonly PlacedTask[], count: number): string[];
+}
+
+/** One app's placement within a pass: a verdict per agent, told of each task placed meanwhile. */
+export interface PlacementSession {
+  /** The rule `agent` breaks for one more task ("hostname:UNIQUE"), or undefined when it may take it. */
+  reject(agent: AgentSpec): string | undefined;
+  /** A task of the app was just placed on `agent`. */
+  placed(agent: AgentSpec): void;
 }
 
 /** What the engine's `placement` hook hands to plugins. */
 export interface PlacementRegistry {
   agents: readonly AgentSpec[];
   add(policy: PlacementPolicy): void;
+}
+
+/** All policies' sessions for one app as one: the first rule broken wins; every policy hears of placements. */
+export function openSession(policies: readonly PlacementPolicy[], app: App, placed: readonly PlacedTask[]): PlacementSession {
+  const sessions = policies.flatMap((p) => {
+    const s = p.session?.(app, placed);
+    return s ? [s] : [];
+  });
+  return {
+    reject(agent) {
+      for (const s of sessions) {
+        const r = s.reject(agent);
+        if (r !== undefined) return r;
+      }
+      return undefined;
+    },
+    placed(agent) {
+      for (const s of sessions) s.placed(agent);
+    },
+  };
 }

@@ -64,12 +64,15 @@ function requestedPorts(app: App): (number | 0)[] {
  * ones are taken from a random start in the range, then sequentially (as offers are used, §9).
  */
 function allocatePorts(u: AgentUsage, wanted: (number | 0)[], random: () => number): number[] | undefined {
+  if (wanted.length === 0) return [];
   const [lo, hi] = u.agent.ports;
-  const taken = new Set(u.usedPorts);
+  // Ports chosen in this call, beside the agent's used ones (no copy of the used set per offer).
+  const mine = new Set<number>();
+  const taken = (p: number) => u.usedPorts.has(p) || mine.has(p);
   for (const w of wanted) {
     if (w === 0) continue;
-    if (taken.has(w) || w < lo || w > hi) return undefined;
-    taken.add(w);
+    if (taken(w) || w < lo || w > hi) return undefined;
+    mine.add(w);
   }
   const size = hi - lo + 1;
   let cursor = Math.floor(random() * size);
@@ -80,10 +83,10 @@ function allocatePorts(u: AgentUsage, wanted: (number | 0)[], random: () => numb
       continue;
     }
     let k = 0;
-    while (k < size && taken.has(lo + ((cursor + k) % size))) k++;
+    while (k < size && taken(lo + ((cursor + k) % size))) k++;
     if (k === size) return undefined;
     const p = lo + ((cursor + k) % size);
-    taken.add(p);
+    mine.add(p);
     cursor = (cursor + k + 1) % size;
     out.push(p);
   }
@@ -105,9 +108,10 @@ export function place(
   const constraints: Record<string, number> = {};
   const bump = (r: DeclineReason) => (declined[r] = (declined[r] ?? 0) + 1);
   const wanted = requestedPorts(app);
+  const roles = app.acceptedResourceRoles ?? ['*'];
   let best: { u: AgentUsage; ports: number[] } | undefined;
   for (const u of usageByAgent.values()) {
-    if (!acceptsRole(app, u.agent.role)) { bump('UnfulfilledRole'); continue; }
+    if (!roles.includes(u.agent.role)) { bump('UnfulfilledRole'); continue; }
     const broken = check(u.agent);
     if (broken !== undefined) {
       bump('UnfulfilledConstraint');

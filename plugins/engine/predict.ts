@@ -1,6 +1,6 @@
 import { classifyAppChange, isResident, type App } from '../../core/index.js';
 import { place, usage, type PlacementResult } from './placement.js';
-import type { PlacedTask, PlacementPolicy } from './placement-policy.js';
+import { openSession, type PlacedTask, type PlacementPolicy, type PlacementSession } from './placement-policy.js';
 import { replaceStart, toLaunch } from './replace.js';
 import type { AgentSpec } from './settings.js';
 import { ACTIVE, type Instance, type StoredApp } from './types.js';
@@ -47,18 +47,28 @@ export function predictPlacement(
     tasks.push({ instanceId: i.instanceId, appKey: `${i.appId}#old`, agentId: i.agentId, ports: i.ports });
   }
   const agentById = new Map(agents.map((a) => [a.id, a]));
+  // Dynamic ports start at a pseudo-random offset as in the scheduler; seeded, so a plan is repeatable.
+  let seed = 1;
+  const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  // Usage is computed once and then kept up to date: place() books what it places, kills give back.
+  const use = usage(agents, tasks.map(simInstance), apps);
+  const release = (t: SimTask) => {
+    const u = use.get(t.agentId);
+    const app = apps.get(t.appKey);
+    if (!u || !app) return;
+    u.cpus += app.cpus;
+    u.mem += app.mem;
+    u.disk += app.disk;
+    for (const p of t.ports) u.usedPorts.delete(p);
+    u.perApp.set(t.appKey, (u.perApp.get(t.appKey) ?? 1) - 1);
+  };
   const placedOf = (key: string): PlacedTask[] => tasks.filter((t) => t.appKey === key).map((t) => ({ instanceId: t.instanceId, agent: agentById.get(t.agentId)! }));
-  const tryPlace = (app: App, key: string, counted: () => PlacedTask[]): PlacementResult => {
-    const use = usage(agents, tasks.map((t) => ({ ...simInstance(t), appId: t.appKey })), apps);
-    const list = counted();
-    const r = place(app, use, (agent) => {
-      for (const p of policies) {
-        const why = p.reject?.(app, agent, list);
-        if (why !== undefined) return why;
-      }
-      return undefined;
-    }, () => 0);
-    if (r.agent) tasks.push({ instanceId: `${key}-${tasks.length}`, appKey: key, agentId: r.agent.id, ports: r.ports! });
+  const tryPlace = (app: App, key: string, session: PlacementSession): PlacementResult => {
+    const r = place({ ...app, id: key }, use, (agent) => session.reject(agent), random);
+    if (r.agent) {
+      tasks.push({ instanceId: `${key}-${tasks.length}`, appKey: key, agentId: r.agent.id, ports: r.ports! });
+      session.placed(r.agent);
+    }
     return r;
   };
   const describe = (r: PlacementResult, placed: number, wanted: number) =>
@@ -72,14 +82,28 @@ export function predictPlacement(
     const newKey = `${app.id}#new`;
     apps.set(newKey, app);
     if (kind === 'unchanged') continue;
+    const book = (t: SimTask) => {
+      const u = use.get(t.agentId)!;
+      u.cpus -= app.cpus;
+      u.mem -= app.mem;
+      u.disk -= app.disk;
+      for (const p of t.ports) u.usedPorts.add(p);
+      u.perApp.set(t.appKey, (u.perApp.get(t.appKey) ?? 0) + 1);
+    };
     if (kind === 'create' || kind === 'scale') {
       // Scaling keeps the version: the running tasks count for constraints.
-      for (const t of tasks) if (t.appKey === oldKey) t.appKey = newKey;
+      for (const t of tasks) {
+        if (t.appKey !== oldKey) continue;
+        release(t);
+        t.appKey = newKey;
+        book(t);
+      }
       const have = tasks.filter((t) => t.appKey === newKey).length;
+      const session = openSession(policies, app, placedOf(newKey));
       let last: PlacementResult | undefined;
       let placed = have;
       for (let k = have; k < app.instances; k++) {
-        last = tryPlace(app, newKey, () => placedOf(newKey));
+        last = tryPlace(app, newKey, session);
         if (!last.agent) break;
         placed++;
       }
@@ -94,10 +118,13 @@ export function predictPlacement(
     const kill = (count: number) => {
       for (let k = 0; k < count; k++) {
         const idx = tasks.findIndex((t) => t.appKey === oldKey);
-        if (idx >= 0) tasks.splice(idx, 1);
+        if (idx < 0) return;
+        release(tasks[idx]);
+        tasks.splice(idx, 1);
       }
     };
     kill(s.killNow);
+    const session = openSession(policies, app, []);
     let started = 0;
     for (;;) {
       const oldActive = tasks.filter((t) => t.appKey === oldKey).length;
@@ -109,7 +136,7 @@ export function predictPlacement(
       let launched = 0;
       let last: PlacementResult | undefined;
       for (let k = 0; k < want; k++) {
-        last = tryPlace(app, newKey, () => placedOf(newKey));
+        last = tryPlace(app, newKey, session);
         if (!last.agent) break;
         launched++;
       }
@@ -132,6 +159,6 @@ export function predictPlacement(
   return out;
 }
 
-function simInstance(t: SimTask): Instance {
+function simInstance(t: SimTask): Instance & { appId: string } {
   return { instanceId: t.instanceId, appId: t.appKey, agentId: t.agentId, ports: t.ports, condition: 'Running', goal: 'Running', runSpecVersion: '', since: '', incarnation: 1, createdAt: '' };
 }

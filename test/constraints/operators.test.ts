@@ -117,3 +117,25 @@ describe('validation messages (marathon.md §2.6)', () => {
     expect(msg('rack', 'CLUSTER')).toBeUndefined();
   });
 });
+
+describe('the incremental session agrees with the plain rules', () => {
+  it('on random agents, constraints and placements', async () => {
+    const { ConstraintSession } = await import('../../plugins/constraints/session.js');
+    let seed = 42;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const pool = Array.from({ length: 12 }, (_, k) => agent(`h${k}`, {
+      ...(rnd(4) ? { rack: `r${rnd(3)}` } : {}), ...(rnd(3) ? { level: [0.8, 1, 1.0005][rnd(3)] } : {}),
+    }));
+    const kinds: string[][] = [['hostname', 'UNIQUE'], ['rack', 'UNIQUE'], ['rack', 'CLUSTER'], ['rack', 'CLUSTER', 'r1'], ['rack', 'GROUP_BY'], ['rack', 'GROUP_BY', '3'],
+      ['rack', 'LIKE', 'r[01]'], ['rack', 'UNLIKE', 'r1'], ['rack', 'MAX_PER', '2'], ['level', 'IS', '1'], ['level', 'IS', '0.80']];
+    for (let round = 0; round < 300; round++) {
+      const cs = [kinds[rnd(kinds.length)], ...(rnd(2) ? [kinds[rnd(kinds.length)]] : [])].map((k) => fromApp(k)!);
+      const placed = Array.from({ length: rnd(8) }, () => pool[rnd(pool.length)]);
+      const s = new ConstraintSession(cs, placed);
+      for (const a of pool) {
+        const plain = cs.every((c) => accepts(c, a, placed));
+        expect(s.reject(a) === undefined, `${JSON.stringify(cs)} on ${a.id} after ${placed.map((p) => p.id)}`).toBe(plain);
+      }
+    }
+  });
+});
