@@ -27,6 +27,30 @@ describe('docs stay true to the code', () => {
     expect(ids.size).toBeGreaterThan(40);
     for (const id of ids) expect(recipes, `rule ${id}`).toContain(`\`${id}\``);
   });
+
+  it('every rule id a built-in plugin reports is documented in docs/recipes.md', () => {
+    const recipes = doc('recipes.md');
+    const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)) : [path.join(d, e.name)]));
+    const ids = new Set<string>();
+    for (const f of files(path.join(ROOT, 'plugins')).filter((f) => f.endsWith('.ts'))) {
+      // Findings are reported as issues.error(path, 'rule', msg) / .warn(...), or as { rule: 'id' }.
+      for (const m of readFileSync(f, 'utf8').matchAll(/(?:\.(?:error|warn)\(\[[^\]]*\],\s*|rule: )'([a-z]+\.[a-z0-9.-]+)'/g)) ids.add(m[1]);
+    }
+    expect([...ids].filter((i) => i.startsWith('constraint.')).length).toBe(7);
+    for (const id of ids) expect(recipes, `rule ${id}`).toContain(`\`${id}\``);
+  });
+
+  it('every hook a built-in plugin publishes is documented in docs/hooks.md', async () => {
+    const hooks = doc('hooks.md');
+    const { Runner } = await import('../../core/index.js');
+    const { defaultPlugins } = await import('../../bin/default-plugins.js');
+    const runner = new Runner();
+    for (const p of defaultPlugins()) runner.use(p);
+    runner.applyPlugins();
+    for (const owner of ['marathon', 'engine']) {
+      for (const name of Object.keys(runner.hooksOf<Record<string, unknown>>(owner))) expect(hooks, `${owner}.${name}`).toContain(`\`${owner}.${name}\``);
+    }
+  });
 });
 
 describe('docs/recipe.schema.json', () => {
