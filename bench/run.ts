@@ -72,8 +72,8 @@ for (const c of headline.cases) {
 
 const machine = { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model, platform: `${os.platform()} ${os.release()}` };
 console.log(`Baton ${CORE_VERSION} benchmarks (median of ${RUNS} runs; ${machine.cpus} CPUs, Node ${machine.node})`);
-console.log('benchmark'.padEnd(48) + 'baseline ms'.padStart(12) + 'baton ms'.padStart(10) + 'ratio'.padStart(8) + '  goal');
-for (const r of results) console.log(r.name.padEnd(48) + String(r.baselineMs).padStart(12) + String(r.batonMs).padStart(10) + String(r.ratio).padStart(8) + '  ' + r.goal);
+console.log('benchmark'.padEnd(66) + 'baseline ms'.padStart(12) + 'baton ms'.padStart(10) + 'ratio'.padStart(8) + '  goal');
+for (const r of results) console.log(r.name.padEnd(66) + String(r.baselineMs).padStart(12) + String(r.batonMs).padStart(10) + String(r.ratio).padStart(8) + '  ' + r.goal);
 console.log('\nplacement growth (ms per scheduling pass; placed instances in brackets)');
 console.log('instances'.padStart(10) + 'agents'.padStart(8) + 'none'.padStart(10) + scale[0].cases.map((c) => c.name.padStart(26)).join(''));
 for (const s of scale) console.log(String(s.instances).padStart(10) + String(s.agents).padStart(8) + String(s.baselineMs).padStart(10) + s.cases.map((c) => `${c.ms} [${c.placed}]`.padStart(26)).join(''));

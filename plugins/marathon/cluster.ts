@@ -25,10 +25,9 @@ export interface AppStatus {
   deployments: { id: string }[];
   version: string;
   tasks?: TaskStatus[];
-  lastTaskFailure?: { message: string; taskId: string; timestamp: string };
+  lastTaskFailure?: { message: string; taskId: string; timestamp: string; state?: string; version?: string };
 }
 
-/** The cluster port over Marathon's REST API. */
 /** A /v2/queue entry (the parts Baton reads; `baton` is the embedded engine's extension). */
 export interface QueueItem {
   app: { id: string };
@@ -38,6 +37,7 @@ export interface QueueItem {
   baton?: { placed: number; wanted: number; why: string };
 }
 
+/** The cluster port over Marathon's REST API. */
 export class MarathonCluster implements ClusterPort {
   readonly client: MarathonClient;
   constructor(readonly endpoint: Endpoint, readonly kind: string, readonly description: string) {

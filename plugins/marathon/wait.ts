@@ -3,6 +3,9 @@ import { BatonError, type Logger } from '../../core/index.js';
 import type { AppStatus, MarathonCluster } from './cluster.js';
 import { explain, isHealthy, waitingReason } from './explain.js';
 
+/** Exits of a new version's tasks (not kills) that make a crash loop. */
+const CRASH_LOOP = 3;
+
 export interface WaitOptions {
   log: Logger;
   signal: AbortSignal;
@@ -24,6 +27,8 @@ export async function waitForDeployments(cluster: MarathonCluster, ids: string[]
   let last = '';
   let best = -1;
   let lastProgress = Date.now();
+  // Tasks of the new version that ended on their own (not killed), per app: a crash loop.
+  const crashes = new Map<string, Set<string>>();
   while (pending.size > 0) {
     if (o.signal.aborted) throw await withExplanation(o.signal.reason, cluster, appIds);
     const deployments = await cluster.deployments(o.signal);
@@ -35,9 +40,18 @@ export async function waitForDeployments(cluster: MarathonCluster, ids: string[]
     for (const a of apps) {
       // A task of this version that could not even be launched (missing image, bad command) will
       // not launch on the next try either: fail now instead of at a deadline.
-      const f = a.lastTaskFailure as (AppStatus['lastTaskFailure'] & { version?: string }) | undefined;
+      const f = a.lastTaskFailure;
       if (f && f.version === a.version && f.message.startsWith('launch failed')) {
         throw await withExplanation(new BatonError('BATON_DEPLOY_FAILED', `${a.id}: ${f.message}`), cluster, appIds);
+      }
+      // Without health checks a task counts once running, so a release that starts and dies keeps
+      // a deployment going round until a deadline: three exits of the new version end it now.
+      if (f && f.version === a.version && f.state !== 'TASK_KILLED') {
+        const seen = crashes.get(a.id) ?? new Set<string>();
+        crashes.set(a.id, seen.add(f.taskId));
+        if (seen.size >= CRASH_LOOP) {
+          throw await withExplanation(new BatonError('BATON_DEPLOY_FAILED', `${a.id}: the new version's tasks keep ending (${seen.size} so far; last: ${f.message})`), cluster, appIds);
+        }
       }
       const fresh = (a.tasks ?? []).filter((t) => t.version === a.version);
       const healthy = fresh.filter((t) => isHealthy(a, t));

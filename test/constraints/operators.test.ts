@@ -139,3 +139,17 @@ describe('the incremental session agrees with the plain rules', () => {
     }
   });
 });
+
+describe('fault domain default (marathon.md §2.2)', () => {
+  it('only the local region is used unless a constraint names @region or @zone', async () => {
+    const { constraintsPolicy } = await import('../../plugins/constraints/policy.js');
+    const home = agent('h1', {}, { region: 'eu', zone: 'eu-1' });
+    const away = agent('h2', {}, { region: 'us', zone: 'us-1' });
+    const policy = constraintsPolicy([home, away]);
+    const app = (constraints: string[][]) => ({ constraints }) as never;
+    expect(policy.session(app([]), [])?.reject(away)).toBe('@region:eu (default)');
+    expect(policy.session(app([]), [])?.reject(home)).toBeUndefined();
+    expect(policy.session(app([['@region', 'LIKE', 'us|eu']]), [])?.reject(away)).toBeUndefined();
+    expect(policy.session(app([['@zone', 'UNIQUE']]), [])?.reject(away)).toBeUndefined();
+  });
+});
