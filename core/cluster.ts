@@ -18,6 +18,15 @@ export interface ClusterPort {
   readonly description: string;
   /** Current run specs. Must not change anything. */
   state(signal?: AbortSignal): Promise<ClusterState>;
+  /** Where an app's running instances answer: agent host and host ports (for smoke tests). Optional. */
+  endpoints?(appId: string, signal?: AbortSignal): Promise<InstanceEndpoint[]>;
+}
+
+/** One running instance as reachable from outside: its task, host and host ports. */
+export interface InstanceEndpoint {
+  taskId: string;
+  host: string;
+  ports: number[];
 }
 
 /** Label Baton puts on what it deploys, so `plan` knows which specs a recipe owns (and may remove). */

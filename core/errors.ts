@@ -74,9 +74,11 @@ export function stampError(err: unknown, plugin: string, hook: string): BatonErr
     return agg;
   }
   const e = err instanceof Error ? err : new Error(String(err));
-  const stamped = new BatonError('BATON_PLUGIN_FAILED', e.message, { plugin, hook, cause: e });
   const own = (e as { code?: unknown }).code;
-  if (typeof own === 'string') stamped.pluginCode = own;
+  // A plugin without a dependency on Baton picks a catalogue code (and so the exit code) by name.
+  const known = typeof own === 'string' && Object.hasOwn(ERROR_CODES, own) ? (own as ErrorCode) : undefined;
+  const stamped = new BatonError(known ?? 'BATON_PLUGIN_FAILED', e.message, { plugin, hook, cause: e });
+  if (typeof own === 'string' && !known) stamped.pluginCode = own;
   stamped.stack = e.stack;
   return stamped;
 }

@@ -21,7 +21,7 @@ export { toRecipeShape, type RawRecipe } from './recipe/shape.js';
 export { baseRecipeSchema, RECIPE_SCHEMA_ID, type JsonSchema } from './recipe/schema.js';
 export type { Recipe, Located, RecipeGroup, TargetSpec, PluginSetting } from './recipe/types.js';
 export { computePlan, hasChanges, ownedApp, type Plan, type PlanChange } from './plan.js';
-export { RECIPE_LABEL, type ClusterPort, type ClusterState } from './cluster.js';
+export { RECIPE_LABEL, type ClusterPort, type ClusterState, type InstanceEndpoint } from './cluster.js';
 export { DEPLOY_DEFAULTS, DEPLOY_SECTION_SCHEMA, deploySettings, type DeploySettings, type OnFailure } from './deploy-settings.js';
 export * from './spec/types.js';
 export { canonicalId, parentId, isChildOf, idProblems, idToTaskPrefix } from './spec/ids.js';

@@ -1,4 +1,4 @@
-import { BatonError, normalizeApp, Issues, type App, type ClusterPort, type ClusterState, type Pod } from '../../core/index.js';
+import { BatonError, normalizeApp, Issues, type App, type ClusterPort, type ClusterState, type InstanceEndpoint, type Pod } from '../../core/index.js';
 import { MarathonClient, MarathonHttpError, type Endpoint, type MarathonDeploymentRef } from './client.js';
 
 const READ_ONLY = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'taskStats', 'readinessCheckResults'];
@@ -57,6 +57,11 @@ export class MarathonCluster implements ClusterPort {
   }
 
   /** Current definitions of the given apps (null where absent), to restore on rollback. */
+  async endpoints(appId: string, signal?: AbortSignal): Promise<InstanceEndpoint[]> {
+    const { tasks } = await this.client.get<{ tasks: TaskStatus[] }>(`/v2/apps${appId}/tasks`, signal);
+    return tasks.filter((t) => t.state === 'TASK_RUNNING').map((t) => ({ taskId: t.id, host: t.host, ports: t.ports }));
+  }
+
   async definitions(ids: string[], signal?: AbortSignal): Promise<Map<string, App | null>> {
     const { apps } = await this.client.get<{ apps: Record<string, unknown>[] }>('/v2/apps', signal);
     const byId = new Map(apps.map((a) => [String(a.id), a]));
