@@ -10,8 +10,8 @@ for a in "$@"; do [ "$a" = "--system" ] && SYSTEM=1; done
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
-# System packages the test suite needs. Each entry: <command that proves it is there>:<Debian package>.
-SYSTEM_NEEDS=(dockerd:docker.io busybox:busybox-static openssl:openssl)
+# System packages the tests and benchmarks need (haproxy: the VIP-vs-HAProxy benchmark, marathon-lb). Each entry: <command that proves it is there>:<Debian package>.
+SYSTEM_NEEDS=(dockerd:docker.io busybox:busybox-static openssl:openssl haproxy:haproxy)
 
 if [ "$SYSTEM" = 1 ] && [ "${#SYSTEM_NEEDS[@]}" -gt 0 ]; then
   missing=()

@@ -5,6 +5,8 @@ import health from '../plugins/health/index.js';
 import marathon from '../plugins/marathon/index.js';
 import constraints from '../plugins/constraints/index.js';
 import groups from '../plugins/groups/index.js';
+import discovery from '../plugins/discovery/index.js';
+import vip from '../plugins/vip/index.js';
 import mesos from '../plugins/mesos/index.js';
 
 /**
@@ -12,5 +14,5 @@ import mesos from '../plugins/mesos/index.js';
  * This list is the only place that knows them all: core never imports plugins/.
  */
 export function defaultPlugins(): BatonPlugin[] {
-  return [marathon, engine, mesos, docker, health, constraints, groups];
+  return [marathon, engine, mesos, docker, health, constraints, groups, discovery, vip];
 }

@@ -27,6 +27,8 @@ export interface TaskLaunch {
   ports: number[];
   /** SIGTERM → SIGKILL gap. */
   killGraceSeconds: number;
+  /** Name servers for the task (the engine's DNS, when a discovery plugin serves one on port 53). */
+  dns?: string[];
 }
 
 /** What the engine persists about a launched task so that a restarted engine can adopt it. */

@@ -84,6 +84,8 @@ export function createOptions(t: TaskLaunch, engineId: string): Docker.Container
       MemorySwap: Math.round(app.mem * 1024 * 1024),
       CpuShares: Math.max(2, Math.round(app.cpus * 1024)),
       Privileged: docker.privileged,
+      // The engine's DNS listens on loopback: only a task in the host's network namespace reaches it.
+      ...(t.dns?.length && !bridge && mode !== 'container' ? { Dns: t.dns } : {}),
     },
   };
   if (app.cmd !== undefined) {

@@ -72,6 +72,9 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
           lines.push(`  ${ag.id.padEnd(18)} ${ag.address.padEnd(11)} role ${ag.role.padEnd(12)} tasks ${String(ag.tasks).padStart(3)}  cpus ${ag.used.cpus}/${ag.resources.cpus}  mem ${ag.used.mem}/${ag.resources.mem}  disk ${ag.used.disk}/${ag.resources.disk}  ports ${ag.resources.ports} (${ag.used.ports} used)`);
         }
         for (const q of st.queue) lines.push(`waiting: ${q.appId} ×${q.count}: ${q.why}`);
+        for (const [name, ext] of Object.entries(st.extensions ?? {}) as [string, { summary: string[] }][]) {
+          lines.push(`${name}:`, ...ext.summary.map((l) => `  ${l}`));
+        }
         out(lines.join('\n'));
       } catch (err) {
         fail(err, a.json);

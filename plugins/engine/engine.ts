@@ -56,6 +56,10 @@ export class Engine {
   readonly backoff = new Backoff();
   readonly lastFailure = new Map<string, TaskFailure>();
   readonly queue = new Map<string, QueueEntry>();
+  /** Status sections of extensions (DNS, VIPs): `baton engine status` prints `summary`, the API returns all. */
+  readonly extensions = new Map<string, () => { summary: string[] } & Record<string, unknown>>();
+  /** The engine's name servers as "address:port" (set by a discovery extension), given to tasks. */
+  readonly resolvers: string[] = [];
   readonly driver: DeploymentDriver;
   private readonly busy = new Set<string>(); // instances with a launch or kill in flight
   private running = false;
@@ -382,9 +386,12 @@ export class Engine {
       if (!rt) throw new Error(`no task runtime accepts this app (is the ${spec.app.container ? 'docker' : 'mesos'} plugin on?)`);
       mkdirSync(i.sandbox, { recursive: true });
       const env = taskEnv(spec.app, info, i.taskId, spec.version, ports, i.sandbox);
+      // Baton's addition: where the engine's DNS answers (process tasks query it directly).
+      if (this.resolvers.length) env.BATON_DNS = this.resolvers[0];
       i.handle = await rt.launch({
         taskId: i.taskId, instanceId: i.instanceId, app: spec.app, agent: info, sandbox: i.sandbox, env, ports,
         killGraceSeconds: spec.app.taskKillGracePeriodSeconds ?? DEFAULT_KILL_GRACE_S,
+        ...(this.resolvers.some((r) => r.endsWith(':53')) ? { dns: this.resolvers.filter((r) => r.endsWith(':53')).map((r) => r.slice(0, -3)) } : {}),
       });
       i.startedAt = new Date().toISOString();
       i.activeSince ??= i.startedAt;

@@ -62,6 +62,16 @@ export class MarathonCluster implements ClusterPort {
     return tasks.filter((t) => t.state === 'TASK_RUNNING').map((t) => ({ taskId: t.id, host: t.host, ports: t.ports }));
   }
 
+  /** The embedded engine's extension sections (DNS names, VIPs); empty for a plain Marathon. */
+  async extensions(signal?: AbortSignal): Promise<Record<string, { perApp?: Record<string, string[]> }>> {
+    try {
+      return (await this.client.get<{ extensions?: Record<string, { perApp?: Record<string, string[]> }> }>('/baton/v1/status', signal)).extensions ?? {};
+    } catch (err) {
+      if (err instanceof MarathonHttpError && err.status === 404) return {};
+      throw err;
+    }
+  }
+
   async definitions(ids: string[], signal?: AbortSignal): Promise<Map<string, App | null>> {
     const { apps } = await this.client.get<{ apps: Record<string, unknown>[] }>('/v2/apps', signal);
     const byId = new Map(apps.map((a) => [String(a.id), a]));

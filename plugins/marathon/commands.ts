@@ -66,6 +66,9 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
           deps.io.stderr.write(`No app ${a.id} on ${c.description}\n`);
           return deps.exit(EXIT.INVALID_INPUT);
         }
+        // Names and VIPs the engine's extensions know per app (nothing on a plain Marathon).
+        const extras = Object.values(await c.extensions()).map((x) => x.perApp ?? {});
+        const extraLines = (id: string) => extras.flatMap((x) => x[id] ?? []);
         const probes = new Map<string, string>();
         if (a.probe) {
           await Promise.all(apps.flatMap((app) => (app.tasks ?? []).map(async (t) => {
@@ -78,7 +81,7 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
           })));
         }
         if (a.json) {
-          deps.io.stdout.write(JSON.stringify({ type: 'status', target: c.description, apps: apps.map((x) => ({ ...x, tasks: x.tasks?.map((t) => ({ ...t, ...(probes.has(t.id) ? { probe: probes.get(t.id) } : {}) })) })) }) + '\n');
+          deps.io.stdout.write(JSON.stringify({ type: 'status', target: c.description, apps: apps.map((x) => ({ ...x, ...(extraLines(x.id).length ? { baton: extraLines(x.id) } : {}), tasks: x.tasks?.map((t) => ({ ...t, ...(probes.has(t.id) ? { probe: probes.get(t.id) } : {}) })) })) }) + '\n');
           return;
         }
         const lines = [`${c.description}`];
@@ -90,6 +93,7 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
             const health = !checked ? '' : hc.length > 0 && hc.every((h) => h.alive) ? 'healthy' : hc.some((h) => h.lastFailureCause) ? `unhealthy (${hc.find((h) => h.lastFailureCause)!.lastFailureCause})` : 'health unknown';
             lines.push(`  ${t.state.replace('TASK_', '').padEnd(9)} ${`${t.host}:${t.ports.join(',')}`.padEnd(24)} ${t.slaveId.padEnd(18)} ${health ? `${health}  ` : ''}${t.id}${probes.has(t.id) ? `  → ${probes.get(t.id)}` : ''}`);
           }
+          for (const l of extraLines(app.id)) lines.push(`  ${l}`);
           if (app.lastTaskFailure) lines.push(`  last failure: ${app.lastTaskFailure.message} (${app.lastTaskFailure.taskId}, ${app.lastTaskFailure.timestamp})`);
         }
         deps.io.stdout.write(lines.join('\n') + '\n');

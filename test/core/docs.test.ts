@@ -47,7 +47,7 @@ describe('docs stay true to the code', () => {
     const runner = new Runner();
     for (const p of defaultPlugins()) runner.use(p);
     runner.applyPlugins();
-    for (const owner of ['marathon', 'engine']) {
+    for (const owner of ['marathon', 'engine', 'discovery']) {
       for (const name of Object.keys(runner.hooksOf<Record<string, unknown>>(owner))) expect(hooks, `${owner}.${name}`).toContain(`\`${owner}.${name}\``);
     }
   });

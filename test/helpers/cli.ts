@@ -11,9 +11,12 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Engines the tests start serve DNS on a free port: test files run side by side (override per test). */
+const TEST_ENV = { NO_COLOR: '1', BATON_DNS: '127.0.3.1:0' };
+
 /** Run the compiled CLI as a user would: a real process, no TTY, NO_COLOR unless overridden. */
 export function baton(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): CliResult {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...opts.env };
+  const env: Record<string, string | undefined> = { ...process.env, ...TEST_ENV, ...opts.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   const r = spawnSync(process.execPath, [BATON, ...args], { cwd: opts.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -27,7 +30,7 @@ export function events(stdout: string): Array<Record<string, any>> { // eslint-d
 /** The CLI as a child process that runs while the test does other things (e.g. a load loop). */
 export function batonAsync(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...opts.env };
+    const env: Record<string, string | undefined> = { ...process.env, ...TEST_ENV, ...opts.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
     const child = spawn(process.execPath, [BATON, ...args], { cwd: opts.cwd ?? ROOT, env: env as NodeJS.ProcessEnv });
     let stdout = '';

@@ -168,6 +168,7 @@ export function engineStatus(e: Engine, url: string) {
       };
     }),
     queue: [...e.queue.values()].map((q) => ({ ...q, why: waitingWhy(q, e.settings.agents.length, e.apps.get(q.appId)?.app.instances) })),
+    extensions: Object.fromEntries([...e.extensions].map(([name, fn]) => [name, fn()])),
   };
 }
 

@@ -1,0 +1,136 @@
+import type { App } from '../../core/index.js';
+import { VipAllocator } from './allocate.js';
+import { vipDnsName, vipsOf } from './labels.js';
+import { VipProxy, type Backend } from './proxy.js';
+
+/** What the VIP plugin reads of a started engine (declared here: plugins do not import each other). */
+export interface EngineView {
+  apps: Map<string, { app: App }>;
+  instances: Map<string, { instanceId: string; appId: string; taskId?: string; agentId?: string; condition: string; goal: string; ports: number[] }>;
+  agent(id: string | undefined): { address: string } | undefined;
+  isHealthy(i: never): boolean;
+  events: { on(listener: (e: { eventType: string }) => void): () => void };
+  onStop(fn: () => void | Promise<void>): void;
+  extensions: Map<string, () => { summary: string[] } & Record<string, unknown>>;
+}
+
+/** One VIP as served: its address, the names it answers to, the apps behind it and its proxy. */
+export interface ServedVip {
+  key: string;
+  label: string;
+  address: string;
+  port: number;
+  dnsName?: string;
+  apps: string[];
+  proxy?: VipProxy;
+  error?: string;
+}
+
+export interface Vips {
+  /** Current VIPs (after the latest refresh). */
+  list(): ServedVip[];
+  refresh(): Promise<void>;
+}
+
+/**
+ * Keep one L4 proxy per VIP address:port in step with the engine: VIPs from the apps' port labels,
+ * backends from their tasks (`agent address:host port`), refreshed on every engine event — so a
+ * task that is killed or turns unhealthy stops getting new connections at once.
+ */
+export function attachVips(engine: EngineView, range: string, log?: { warn(msg: string): void }): Vips {
+  const alloc = new VipAllocator(range);
+  const served = new Map<string, ServedVip>();
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  const table = () => {
+    const want = new Map<string, ServedVip & { backends: Backend[] }>();
+    const names = new Set<string>();
+    for (const { app } of engine.apps.values()) {
+      for (const v of vipsOf(app).vips) {
+        if (v.name) names.add(v.name);
+        const address = v.ip ?? alloc.addressOf(v.name!);
+        const key = `${address}:${v.port}`;
+        const entry = want.get(key) ?? { key, label: v.raw, address, port: v.port, ...(v.name ? { dnsName: vipDnsName(v.name) } : {}), apps: [], backends: [] };
+        if (!entry.apps.includes(app.id)) entry.apps.push(app.id);
+        for (const i of engine.instances.values()) {
+          if (i.appId !== app.id || !i.taskId || !i.agentId) continue;
+          if (i.condition !== 'Running' && i.condition !== 'Killing') continue;
+          const agent = engine.agent(i.agentId);
+          const port = i.ports[v.portIndex];
+          if (!agent || !port) continue;
+          const active = i.condition === 'Running' && i.goal === 'Running' && engine.isHealthy(i as never);
+          entry.backends.push({ host: agent.address, port, active, taskId: i.taskId });
+        }
+        want.set(key, entry);
+      }
+    }
+    alloc.retain(names);
+    return want;
+  };
+
+  const apply = async () => {
+    const want = table();
+    for (const [key, s] of served) {
+      if (want.has(key)) continue;
+      served.delete(key);
+      await s.proxy?.close();
+    }
+    for (const [key, w] of want) {
+      let s = served.get(key);
+      if (!s) {
+        s = { key, label: w.label, address: w.address, port: w.port, ...(w.dnsName ? { dnsName: w.dnsName } : {}), apps: w.apps };
+        served.set(key, s);
+        const proxy = new VipProxy(w.address, w.port);
+        try {
+          await proxy.listen();
+          s.proxy = proxy;
+        } catch (err) {
+          s.error = (err as Error).message;
+          log?.warn(`VIP ${w.label} cannot listen on ${key}: ${s.error}`);
+        }
+      }
+      s.apps = w.apps;
+      s.proxy?.setBackends(w.backends);
+    }
+  };
+  // Refreshes never overlap; one requested meanwhile runs right after.
+  const refresh = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = apply().finally(() => {
+      running = undefined;
+      if (again) {
+        again = false;
+        void refresh();
+      }
+    });
+    return running;
+  };
+
+  const off = engine.events.on(() => void refresh());
+  const timer = setInterval(() => void refresh(), 1000);
+  timer.unref();
+  void refresh();
+  const perApp = () => {
+    const out: Record<string, string[]> = {};
+    for (const s of served.values()) {
+      for (const id of s.apps) (out[id] ??= []).push(`vip ${s.label} → ${s.key}${s.dnsName ? ` (${s.dnsName})` : ''}`);
+    }
+    return out;
+  };
+  engine.extensions.set('vips', () => ({
+    summary: [...served.values()].map((s) => `${s.label} → ${s.key}${s.dnsName ? ` (${s.dnsName})` : ''}${s.error ? ` NOT SERVED: ${s.error}` : ''}: ${(s.proxy?.stats() ?? []).map((b) => `${b.host}:${b.port}${b.active ? '' : ' draining'} (${b.open} open)`).join(', ') || 'no backends'}`),
+    perApp: perApp(),
+    vips: [...served.values()].map((s) => ({ label: s.label, address: s.address, port: s.port, dnsName: s.dnsName ?? null, apps: s.apps, error: s.error ?? null, backends: s.proxy?.stats() ?? [] })),
+  }));
+  engine.onStop(async () => {
+    off();
+    clearInterval(timer);
+    await running;
+    for (const s of served.values()) await s.proxy?.close();
+  });
+  return { list: () => [...served.values()], refresh };
+}
