@@ -5,6 +5,7 @@ import { CORE_VERSION, PACKAGE_ROOT } from '../core/index.js';
 import { engineContainers, rawContainers } from './docker.js';
 import { healthDetection } from './health.js';
 import { engineLaunch, rawLaunch } from './launch.js';
+import { l4Comparison } from './l4.js';
 import { placementScale } from './placement.js';
 import { median, round } from './stats.js';
 
@@ -70,6 +71,29 @@ for (const c of headline.cases) {
   });
 }
 
+// L4: direct to the instances vs through the VIP proxy vs through HAProxy (TCP, leastconn), same load.
+const l4 = await l4Comparison(2000, 8);
+results.push(
+  {
+    name: 'throughput through the VIP (req/s, new connection each)',
+    baseline: `direct to the 3 instances (HAProxy ratio ${round(l4.haproxy.rps / l4.direct.rps, 2)})`,
+    baselineMs: l4.direct.rps,
+    batonMs: l4.vip.rps,
+    ratio: round(l4.vip.rps / l4.direct.rps, 2),
+    goal: '≥ HAProxy ratio',
+    samples: { baton: [l4.vip.rps] },
+  },
+  {
+    name: 'p99 latency through the VIP (ms)',
+    baseline: `direct p99 (HAProxy p99 ${l4.haproxy.p99})`,
+    baselineMs: l4.direct.p99,
+    batonMs: l4.vip.p99,
+    ratio: round(l4.vip.p99 / l4.direct.p99, 2),
+    goal: 'overhead < 1 ms',
+    samples: { baton: [l4.vip.p99] },
+  },
+);
+
 const machine = { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model, platform: `${os.platform()} ${os.release()}` };
 console.log(`Baton ${CORE_VERSION} benchmarks (median of ${RUNS} runs; ${machine.cpus} CPUs, Node ${machine.node})`);
 console.log('benchmark'.padEnd(66) + 'baseline ms'.padStart(12) + 'baton ms'.padStart(10) + 'ratio'.padStart(8) + '  goal');
@@ -79,4 +103,4 @@ console.log('instances'.padStart(10) + 'agents'.padStart(8) + 'none'.padStart(10
 for (const s of scale) console.log(String(s.instances).padStart(10) + String(s.agents).padStart(8) + String(s.baselineMs).padStart(10) + s.cases.map((c) => `${c.ms} [${c.placed}]`.padStart(26)).join(''));
 const dir = path.join(PACKAGE_ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), version: CORE_VERSION, machine, results, placementGrowth: scale }, null, 2));
+writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), version: CORE_VERSION, machine, results, placementGrowth: scale, l4 }, null, 2));

@@ -29,7 +29,9 @@ export class VipProxy {
   private readonly sockets = new Set<net.Socket>();
 
   constructor(readonly address: string, readonly port: number) {
-    this.server = net.createServer((client) => this.accept(client));
+    // noDelay: small request/response exchanges must not wait on Nagle's algorithm.
+    // pauseOnConnect: nothing is read from the client until a backend took the connection.
+    this.server = net.createServer({ noDelay: true, pauseOnConnect: true }, (client) => this.accept(client));
   }
 
   listen(): Promise<void> {
@@ -70,8 +72,8 @@ export class VipProxy {
 
   private accept(client: net.Socket): void {
     this.sockets.add(client);
-    client.pause();
-    client.on('error', () => {});
+    let current: net.Socket | undefined;
+    client.on('error', () => current?.destroy()); // a reset client tears down its upstream
     client.once('close', () => this.sockets.delete(client));
     const tried = new Set<string>();
     const attempt = () => {
@@ -79,7 +81,8 @@ export class VipProxy {
       if (!b) return client.destroy();
       const key = `${b.host}:${b.port}`;
       tried.add(key);
-      const upstream = net.connect({ host: b.host, port: b.port });
+      const upstream = net.connect({ host: b.host, port: b.port, noDelay: true });
+      current = upstream;
       upstream.setTimeout(CONNECT_TIMEOUT_MS);
       let connected = false;
       upstream.once('timeout', () => !connected && upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })));
@@ -99,9 +102,9 @@ export class VipProxy {
         upstream.once('close', () => {
           b.open--;
           this.sockets.delete(upstream);
-          client.end();
         });
-        client.once('close', () => upstream.end());
+        // pipe() ends each side when the other ends (buffered data is flushed first); a reset on
+        // either side tears both down (the error handlers).
         client.pipe(upstream);
         upstream.pipe(client);
         client.resume();

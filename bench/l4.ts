@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PACKAGE_ROOT } from '../core/index.js';
+import { freePort, waitAll } from './net.js';
+import { percentile, round } from './stats.js';
+
+const BACKENDS = ['127.0.1.1', '127.0.1.2', '127.0.1.3'];
+
+/** One GET on a fresh connection (no keep-alive: every request is a new L4 flow). */
+function get(host: string, port: number): Promise<number> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    http.get({ host, port, path: '/', agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(performance.now() - t0));
+    }).on('error', reject);
+  });
+}
+
+/** `total` requests, `concurrency` at a time, over `targets` in turn: requests/s and latency percentiles. */
+async function load(targets: { host: string; port: number }[], total: number, concurrency: number) {
+  const lat: number[] = [];
+  let next = 0;
+  let failed = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < total) {
+      const t = targets[next++ % targets.length];
+      try {
+        lat.push(await get(t.host, t.port));
+      } catch {
+        failed++;
+      }
+    }
+  }));
+  const s = (performance.now() - t0) / 1000;
+  return { rps: round(lat.length / s, 0), p50: round(percentile(lat, 50), 2), p99: round(percentile(lat, 99), 2), failed };
+}
+
+function child(cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/**
+ * Direct vs VIP vs HAProxy, in one run: three real HTTP servers on the agents' addresses; the VIP
+ * proxy (plugins/vip/proxy.ts) in its own process, as in the engine; HAProxy in TCP mode with
+ * leastconn, the same job. Each target gets the same bounded load, twice, interleaved.
+ */
+export async function l4Comparison(total = 2000, concurrency = 8) {
+  const procs: ChildProcess[] = [];
+  try {
+    const backends = [];
+    for (const host of BACKENDS) {
+      const port = await freePort(host);
+      procs.push(child(process.execPath, [path.join(PACKAGE_ROOT, 'test/fixtures/server.mjs')], { HOST: host, PORT0: String(port) }));
+      backends.push({ host, port });
+    }
+    await waitAll(backends);
+
+    const vip = { host: '127.0.6.250', port: await freePort('127.0.6.250') };
+    const vipProc = child(process.execPath, [path.join(PACKAGE_ROOT, 'dist/bench/vip-proxy-child.js'), vip.host, String(vip.port), JSON.stringify(backends)]);
+    procs.push(vipProc);
+
+    const ha = { host: '127.0.6.251', port: await freePort('127.0.6.251') };
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-haproxy-'));
+    writeFileSync(path.join(dir, 'haproxy.cfg'), [
+      'global', '  maxconn 4096',
+      'defaults', '  mode tcp', '  timeout connect 2s', '  timeout client 30s', '  timeout server 30s',
+      'frontend vip', `  bind ${ha.host}:${ha.port}`, '  default_backend apps',
+      'backend apps', '  balance leastconn', ...backends.map((b, i) => `  server s${i} ${b.host}:${b.port}`),
+    ].join('\n') + '\n');
+    procs.push(child('haproxy', ['-f', path.join(dir, 'haproxy.cfg'), '-db']));
+    await waitAll([vip, ha]);
+    await sleep(200);
+
+    await load(backends, 300, concurrency); // warm up every path once
+    await load([vip], 300, concurrency);
+    await load([ha], 300, concurrency);
+    const rounds = { direct: [] as Awaited<ReturnType<typeof load>>[], vip: [] as Awaited<ReturnType<typeof load>>[], haproxy: [] as Awaited<ReturnType<typeof load>>[] };
+    for (let r = 0; r < 2; r++) {
+      rounds.direct.push(await load(backends, total, concurrency));
+      rounds.vip.push(await load([vip], total, concurrency));
+      rounds.haproxy.push(await load([ha], total, concurrency));
+    }
+    const best = (xs: Awaited<ReturnType<typeof load>>[]) => ({
+      rps: Math.max(...xs.map((x) => x.rps)), p50: Math.min(...xs.map((x) => x.p50)), p99: Math.min(...xs.map((x) => x.p99)), failed: xs.reduce((n, x) => n + x.failed, 0),
+    });
+    return { total, concurrency, direct: best(rounds.direct), vip: best(rounds.vip), haproxy: best(rounds.haproxy), rounds };
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+  }
+}
