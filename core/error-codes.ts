@@ -10,6 +10,7 @@ export const ERROR_CODES = Object.freeze({
   BATON_RECIPE_UNREADABLE: { exit: EXIT.INVALID_INPUT, message: 'The recipe file could not be read or parsed' },
   BATON_RECIPE_INVALID: { exit: EXIT.INVALID_INPUT, message: 'The recipe is invalid' },
   BATON_BAD_ARGUMENT: { exit: EXIT.INVALID_INPUT, message: 'Invalid command-line argument' },
+  BATON_NOT_FOUND: { exit: EXIT.INVALID_INPUT, message: 'The app, group, task or version named does not exist on the target' },
   // plugins
   BATON_PLUGIN_INVALID: { exit: EXIT.INVALID_INPUT, message: 'A plugin does not follow the plugin contract' },
   BATON_PLUGIN_DUPLICATE: { exit: EXIT.INVALID_INPUT, message: 'Two plugins have the same name' },

@@ -1,4 +1,4 @@
-import { BatonError } from '../../core/index.js';
+import { BatonError, type ErrorCode } from '../../core/index.js';
 
 export interface Endpoint {
   url: string;
@@ -11,10 +11,19 @@ export interface MarathonDeploymentRef {
   version: string;
 }
 
-/** A Marathon HTTP error, with Marathon's body. */
-export class MarathonHttpError extends Error {
+/** Baton's code for a Marathon answer: what the user did wrong, a lock, or a target that refused us. */
+function codeFor(status: number): ErrorCode {
+  if (status === 404) return 'BATON_NOT_FOUND';
+  if (status === 409) return 'BATON_DEPLOY_LOCKED';
+  if (status === 400 || status === 422) return 'BATON_BAD_ARGUMENT';
+  if (status === 401 || status === 403 || status >= 500) return 'BATON_TARGET_UNAVAILABLE';
+  return 'BATON_DEPLOY_FAILED';
+}
+
+/** A Marathon HTTP error, with Marathon's body; its code (and so the exit code) follows the status. */
+export class MarathonHttpError extends BatonError {
   constructor(readonly status: number, readonly body: Record<string, unknown>, method: string, path: string) {
-    super(`${method} ${path} → ${status}: ${String(body.message ?? '')}`);
+    super(codeFor(status), `${method} ${path} → ${status}: ${String(body.message ?? '')}`);
   }
 }
 

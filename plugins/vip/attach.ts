@@ -122,7 +122,7 @@ export function attachVips(engine: EngineView, range: string, log?: { warn(msg: 
     return out;
   };
   engine.extensions.set('vips', () => ({
-    summary: [...served.values()].map((s) => `${s.label} → ${s.key}${s.dnsName ? ` (${s.dnsName})` : ''}${s.error ? ` NOT SERVED: ${s.error}` : ''}: ${(s.proxy?.stats() ?? []).map((b) => `${b.host}:${b.port}${b.active ? '' : ' draining'} (${b.open} open)`).join(', ') || 'no backends'}`),
+    summary: served.size === 0 ? ['none'] : [...served.values()].map((s) => `${s.label} → ${s.key}${s.dnsName ? ` (${s.dnsName})` : ''}${s.error ? ` NOT SERVED: ${s.error}` : ''}: ${(s.proxy?.stats() ?? []).map((b) => `${b.host}:${b.port}${b.active ? '' : ' draining'} (${b.open} open)`).join(', ') || 'no backends'}`),
     perApp: perApp(),
     vips: [...served.values()].map((s) => ({ label: s.label, address: s.address, port: s.port, dnsName: s.dnsName ?? null, apps: s.apps, error: s.error ?? null, backends: s.proxy?.stats() ?? [] })),
   }));

@@ -98,6 +98,9 @@ describe('baton deploy / status / plan / scale / logs / destroy on the embedded 
   });
 
   it('destroy removes an app by id, or everything a recipe deployed', async () => {
+    const missing = run(['destroy', '/no-such-app']);
+    expect(missing.code).toBe(EXIT.INVALID_INPUT); // Marathon's 404 is the user's mistake, not a Baton bug
+    expect(missing.stderr).toMatch(/BATON_NOT_FOUND: DELETE \/v2\/apps\/no-such-app\?force=true → 404: App '\/no-such-app' does not exist/);
     expect(run(['destroy', '/echo']).code).toBe(0);
     await new Promise((r) => setTimeout(r, 1000));
     expect(JSON.parse(run(['status', '--json']).stdout).apps.map((a: { id: string }) => a.id)).not.toContain('/echo');
