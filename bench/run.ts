@@ -7,6 +7,7 @@ import { healthDetection } from './health.js';
 import { engineLaunch, rawLaunch } from './launch.js';
 import { l4Comparison } from './l4.js';
 import { placementScale } from './placement.js';
+import { scaleBench } from './scale.js';
 import { median, round } from './stats.js';
 
 /**
@@ -94,6 +95,15 @@ results.push(
   },
 );
 
+// One engine daemon holding 1,000 running tasks with HTTP health checks.
+const big = await scaleBench(1000);
+const at = (n: number) => big.points.find((p) => p.tasks === n)!;
+results.push(
+  { name: 'API p99, GET /v2/apps?embed=apps.tasks, 1,000 tasks (ms)', baseline: 'the same request on the empty engine', baselineMs: at(0).api.p99, batonMs: at(1000).api.p99, ratio: round(at(1000).api.p99 / at(0).api.p99, 2), goal: '< 50 ms', samples: { baton: [at(1000).api.p50, at(1000).api.p99] } },
+  { name: 'engine RSS with 1,000 tasks (MB)', baseline: 'the empty engine', baselineMs: at(0).rssMb, batonMs: at(1000).rssMb, ratio: round(at(1000).rssMb / at(0).rssMb, 2), goal: '< 300 MB', samples: { baton: [at(1000).rssMb] } },
+  { name: 'engine CPU while idle, 1,000 tasks (% of a CPU)', baseline: 'the empty engine', baselineMs: at(0).idleCpuPct, batonMs: at(1000).idleCpuPct, ratio: round(at(1000).idleCpuPct / Math.max(at(0).idleCpuPct, 0.1), 1), goal: 'reported', samples: { baton: [at(1000).idleCpuPct] } },
+);
+
 const machine = { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model, platform: `${os.platform()} ${os.release()}` };
 console.log(`Baton ${CORE_VERSION} benchmarks (median of ${RUNS} runs; ${machine.cpus} CPUs, Node ${machine.node})`);
 console.log('benchmark'.padEnd(66) + 'baseline ms'.padStart(12) + 'baton ms'.padStart(10) + 'ratio'.padStart(8) + '  goal');
@@ -103,4 +113,4 @@ console.log('instances'.padStart(10) + 'agents'.padStart(8) + 'none'.padStart(10
 for (const s of scale) console.log(String(s.instances).padStart(10) + String(s.agents).padStart(8) + String(s.baselineMs).padStart(10) + s.cases.map((c) => `${c.ms} [${c.placed}]`.padStart(26)).join(''));
 const dir = path.join(PACKAGE_ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), version: CORE_VERSION, machine, results, placementGrowth: scale, l4 }, null, 2));
+writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), version: CORE_VERSION, machine, results, placementGrowth: scale, l4, scale: big }, null, 2));
