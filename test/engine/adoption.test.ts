@@ -95,6 +95,58 @@ describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
   }, 40_000);
 });
 
+describe('engine crash safety: SIGKILL at random points of deployments, many times', () => {
+  let stateDir: string;
+  let settings: ReturnType<typeof resolveSettings>;
+  let url: string;
+  const api = async (method: string, p: string, body?: unknown) => {
+    const r = await fetch(url + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+    return { status: r.status, body: await r.json().catch(() => undefined) };
+  };
+  beforeAll(async () => {
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'baton-crashes-'));
+    settings = { ...resolveSettings({ stateDir }), port: 0 };
+    url = (await ensureEngine(settings)).url;
+  });
+  afterAll(async () => {
+    const info = await runningEngine(stateDir);
+    if (info) {
+      await fetch(`${info.url}/v2/apps/crashy`, { method: 'DELETE' }).catch(() => undefined);
+      await until(async () => ((await (await fetch(`${info.url}/v2/apps`)).json()) as { apps: unknown[] }).apps.length === 0, 20_000, 'apps removed').catch(() => undefined);
+    }
+    await stopEngine(stateDir);
+    for (const pid of taskProcesses('/crashy', stateDir)) process.kill(pid, 'SIGKILL');
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('eight kills mid-deployment: every deployment ends, no task lost or duplicated, the last version runs', async () => {
+    const app = (v: number) => ({ id: '/crashy', cmd: `sleep 0.${v % 10}; ${serverCmd()}`, instances: 4, cpus: 0.02, mem: 32, labels: { v: String(v) }, upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0.5 } });
+    expect((await api('POST', '/v2/apps', app(0))).status).toBe(201);
+    let last = '';
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    for (let round = 1; round <= 8; round++) {
+      // force: the deployment a kill interrupted may still be running after the restart.
+      const r = await api('PUT', '/v2/apps/crashy?force=true', app(round));
+      expect(r.status).toBe(200);
+      last = r.body.version;
+      await new Promise((res) => setTimeout(res, Math.floor(random() * 1200)));
+      const before = await runningEngine(stateDir);
+      process.kill(before!.pid, 'SIGKILL');
+      await until(() => !isAlive(before!.pid), 5000, 'the engine to die');
+      url = (await ensureEngine(settings)).url;
+    }
+    await until(async () => (await api('GET', '/v2/deployments')).body.length === 0, 60_000, 'every deployment to end');
+    const tasks = (await api('GET', '/v2/apps/crashy/tasks')).body.tasks as { id: string; host: string; ports: number[]; version: string; state: string }[];
+    expect(tasks).toHaveLength(4);
+    expect(tasks.every((t) => t.version === last && t.state === 'TASK_RUNNING')).toBe(true);
+    expect(new Set(tasks.map((t) => t.id.replace(/\._app\.\d+$/, ''))).size).toBe(4); // four distinct instances
+    for (const t of tasks) expect(await until(() => hit(t.host, t.ports[0]).catch(() => ''), 5000, 'an answer')).toContain(t.id);
+    // Exactly four server processes on the machine: nothing duplicated, nothing of old versions left.
+    await until(() => taskProcesses('/crashy', stateDir).length === 4, 15_000, 'exactly four task processes');
+  }, 150_000);
+});
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
