@@ -62,7 +62,6 @@ export function validatePod(pod: Pod, issues: Issues, rawId: unknown = pod.id): 
   const volumeNames = new Set(pod.volumes.map((v) => v.name));
   pod.containers.forEach((c, i) => {
     const at = ['containers', i];
-    if (c.name === '_app') issues.error([...at, 'name'], 'pod.container.name', "'_app' is reserved");
     if (containerNames.has(c.name)) issues.error([...at, 'name'], 'pod.container.duplicate-name', `container name '${c.name}' is used more than once`);
     containerNames.add(c.name);
     if (!c.exec && !c.image) issues.error([...at, 'exec'], 'pod.container.exec-or-image', "a container needs 'exec' or an 'image'");

@@ -84,6 +84,29 @@ const CASES: [string, unknown, string][] = [
   ['pod volume mount unknown', podContainer({ volumeMounts: [{ name: 'v', mountPath: 'v' }] }), '/pods/0/containers/0/volumeMounts/0/name pod.volume-mount.unknown'],
   ['pod volume unmounted', pod({ volumes: [{ name: 'v' }] }), '/pods/0/volumes/0 pod.volume.unmounted'],
   ['pod without containers', { pods: [{ id: '/p', containers: [] }] }, '/pods/0/containers schema.minItems'],
+  ['pod id segment pattern', pod({ id: '/My_Pod' }), '/pods/0/id pod.id'],
+  ['pod container named _app (the schema\'s name pattern already refuses it)', podContainer({ name: '_app' }), '/pods/0/containers/0/name schema.pattern'],
+  ['pod health timeout not below interval', podContainer({ endpoints: [{ name: 'http', hostPort: 0 }], healthCheck: { http: { endpoint: 'http' }, intervalSeconds: 5, timeoutSeconds: 5 } }), '/pods/0/containers/0/healthCheck/timeoutSeconds pod.health.timeout'],
+  ['resident pod with surge', pod({ volumes: [{ name: 'data', persistent: { size: 10 } }], containers: [{ name: 'web', resources: { cpus: 0.1, mem: 32 }, exec: { command: { shell: 'sleep 1' } }, volumeMounts: [{ name: 'data', mountPath: 'data' }] }], scheduling: { upgrade: { maximumOverCapacity: 1 } } }), '/pods/0/scheduling/upgrade/maximumOverCapacity pod.resident.upgrade'],
+];
+
+/** Rules the built-in plugins add, checked through the default plugin set (embedded target). */
+const PLUGIN_CASES: [string, unknown, string][] = [
+  ['constraint without a field', app({ constraints: [['', 'UNIQUE']] }), '/apps/0/constraints/0 constraint.field'],
+  ['constraint operator unknown', app({ constraints: [['hostname', 'NEAR']] }), '/apps/0/constraints/0 constraint.operator'],
+  ['UNIQUE with a value', app({ constraints: [['hostname', 'UNIQUE', 'x']] }), '/apps/0/constraints/0 constraint.unique-value'],
+  ['GROUP_BY with a non-integer', app({ constraints: [['rack', 'GROUP_BY', 'two']] }), '/apps/0/constraints/0 constraint.group-by-value'],
+  ['MAX_PER without a value', app({ constraints: [['rack', 'MAX_PER']] }), '/apps/0/constraints/0 constraint.max-per-value'],
+  ['LIKE without a value', app({ constraints: [['rack', 'LIKE']] }), '/apps/0/constraints/0 constraint.regex'],
+  ['UNLIKE with a broken regex', app({ constraints: [['rack', 'UNLIKE', '(']] }), '/apps/0/constraints/0 constraint.regex'],
+  ['IS with a non-literal', app({ constraints: [['rack', 'IS', 'a b']] }), '/apps/0/constraints/0 constraint.is-value'],
+  ['pod constraint (object form)', pod({ scheduling: { placement: { constraints: [{ fieldName: 'hostname', operator: 'UNIQUE', value: 'x' }] } } }), '/pods/0/scheduling/placement/constraints/0 constraint.unique-value'],
+  ['dependency cycle', { apps: [{ ...base, id: '/a', dependencies: ['/b'] }, { ...base, id: '/b', dependencies: ['/a'] }] }, '/apps/0/dependencies group.dependency-cycle'],
+  ['group dependency cycle', { groups: [{ id: '/g', groups: [{ id: 'x', dependencies: ['../y'], apps: [{ ...base, id: 'a' }] }, { id: 'y', dependencies: ['../x'], apps: [{ ...base, id: 'b' }] }] }] }, '/groups/0/groups/0/apps/0/dependencies group.dependency-cycle'],
+  ['VIP label malformed', app({ portDefinitions: [{ port: 0, labels: { VIP_0: 'no-port' } }] }), '/apps/0/portDefinitions/0/labels/VIP_0 vip.label'],
+  ['VIP literal off loopback', app({ portDefinitions: [{ port: 0, labels: { VIP_0: '10.1.2.3:80' } }] }), '/apps/0/portDefinitions/0/labels/VIP_0 vip.loopback'],
+  ['docker parameter unsupported', app({ cmd: undefined, container: { type: 'DOCKER', docker: { image: 'x', parameters: [{ key: 'no-such-option', value: 'y' }] } } }), '/apps/0/container/docker/parameters/0/key docker.parameter-unsupported'],
+  ['pods on the embedded engine', pod({}), '/pods engine.pods-unsupported'],
 ];
 
 describe('every validation rule has an invalid variant that names its JSON path and rule', () => {
@@ -94,6 +117,30 @@ describe('every validation rule has an invalid variant that names its JSON path 
       expect(r.code).toBe(EXIT.INVALID_INPUT);
     });
   }
+
+  for (const [what, recipe, expected] of PLUGIN_CASES) {
+    it(`${what} (plugin rule)`, async () => {
+      const r = await validate(recipe, { strict: true, plugins: true });
+      expect(brief(r.errors)).toContain(expected);
+      expect(r.code).toBe(EXIT.INVALID_INPUT);
+    });
+  }
+
+  it('the corpus covers every error rule core and the built-in plugins report', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const { ROOT } = await import('../helpers/cli.js');
+    const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)) : e.name.endsWith('.ts') ? [path.join(d, e.name)] : []));
+    const ids = new Set<string>();
+    for (const f of [...files(path.join(ROOT, 'core')), ...files(path.join(ROOT, 'plugins'))]) {
+      for (const m of readFileSync(f, 'utf8').matchAll(/(?:\.error\(\[[^\]]*\],\s*|rule: )'([a-z]+\.[a-z0-9.-]+)'/g)) ids.add(m[1]);
+    }
+    const covered = new Set([...CASES, ...PLUGIN_CASES].map(([, , e]) => e.split(' ')[1]));
+    // Rules only a missing plugin can trigger (the engine's "no plugin runs this") are tested where plugins are switched off.
+    const elsewhere = new Set(['engine.no-runtime', 'engine.health-unsupported', 'engine.constraints-unsupported']);
+    expect([...ids].filter((id) => !covered.has(id) && !elsewhere.has(id) && !id.startsWith('schema.')).sort()).toEqual([]);
+    expect(covered.size).toBeGreaterThanOrEqual(50);
+  });
 
   it('reports all errors at once, across apps, pods and plugins', async () => {
     const r = await validate({
