@@ -10,11 +10,11 @@ import { percentile, round } from './stats.js';
 
 const BACKENDS = ['127.0.1.1', '127.0.1.2', '127.0.1.3'];
 
-/** One GET on a fresh connection (no keep-alive: every request is a new L4 flow). */
-function get(host: string, port: number): Promise<number> {
+/** One GET, on a fresh connection (every request a new L4 flow) or a kept-alive one. */
+function get(host: string, port: number, agent: http.Agent | false): Promise<number> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    http.get({ host, port, path: '/', agent: false }, (res) => {
+    http.get({ host, port, path: '/', agent }, (res) => {
       res.resume();
       res.on('end', () => resolve(performance.now() - t0));
     }).on('error', reject);
@@ -22,7 +22,7 @@ function get(host: string, port: number): Promise<number> {
 }
 
 /** `total` requests, `concurrency` at a time, over `targets` in turn: requests/s and latency percentiles. */
-async function load(targets: { host: string; port: number }[], total: number, concurrency: number) {
+async function load(targets: { host: string; port: number }[], total: number, concurrency: number, agent: http.Agent | false) {
   const lat: number[] = [];
   let next = 0;
   let failed = 0;
@@ -31,7 +31,7 @@ async function load(targets: { host: string; port: number }[], total: number, co
     while (next < total) {
       const t = targets[next++ % targets.length];
       try {
-        lat.push(await get(t.host, t.port));
+        lat.push(await get(t.host, t.port, agent));
       } catch {
         failed++;
       }
@@ -50,7 +50,9 @@ function child(cmd: string, args: string[], env: Record<string, string> = {}): C
  * proxy (plugins/vip/proxy.ts) in its own process, as in the engine; HAProxy in TCP mode with
  * leastconn, the same job. Each target gets the same bounded load, twice, interleaved.
  */
-export async function l4Comparison(total = 2000, concurrency = 8) {
+export async function l4Comparison(total = 2000, concurrency = 8, keepAlive = false) {
+  // Persistent connections (keep-alive), as DC/OS recommends for VIPs; `false`: a new connection per request.
+  const agent = keepAlive ? new http.Agent({ keepAlive: true, maxSockets: 64 }) : false;
   const procs: ChildProcess[] = [];
   try {
     const backends = [];
@@ -77,20 +79,21 @@ export async function l4Comparison(total = 2000, concurrency = 8) {
     await waitAll([vip, ha]);
     await sleep(200);
 
-    await load(backends, 300, concurrency); // warm up every path once
-    await load([vip], 300, concurrency);
-    await load([ha], 300, concurrency);
+    await load(backends, 300, concurrency, agent); // warm up every path once
+    await load([vip], 300, concurrency, agent);
+    await load([ha], 300, concurrency, agent);
     const rounds = { direct: [] as Awaited<ReturnType<typeof load>>[], vip: [] as Awaited<ReturnType<typeof load>>[], haproxy: [] as Awaited<ReturnType<typeof load>>[] };
     for (let r = 0; r < 2; r++) {
-      rounds.direct.push(await load(backends, total, concurrency));
-      rounds.vip.push(await load([vip], total, concurrency));
-      rounds.haproxy.push(await load([ha], total, concurrency));
+      rounds.direct.push(await load(backends, total, concurrency, agent));
+      rounds.vip.push(await load([vip], total, concurrency, agent));
+      rounds.haproxy.push(await load([ha], total, concurrency, agent));
     }
     const best = (xs: Awaited<ReturnType<typeof load>>[]) => ({
       rps: Math.max(...xs.map((x) => x.rps)), p50: Math.min(...xs.map((x) => x.p50)), p99: Math.min(...xs.map((x) => x.p99)), failed: xs.reduce((n, x) => n + x.failed, 0),
     });
-    return { total, concurrency, direct: best(rounds.direct), vip: best(rounds.vip), haproxy: best(rounds.haproxy), rounds };
+    return { total, concurrency, keepAlive, direct: best(rounds.direct), vip: best(rounds.vip), haproxy: best(rounds.haproxy), rounds };
   } finally {
+    if (agent) agent.destroy();
     for (const p of procs) p.kill('SIGTERM');
   }
 }
