@@ -7,6 +7,7 @@ import constraints from '../plugins/constraints/index.js';
 import groups from '../plugins/groups/index.js';
 import discovery from '../plugins/discovery/index.js';
 import vip from '../plugins/vip/index.js';
+import marathonLb from '../plugins/marathon-lb/index.js';
 import mesos from '../plugins/mesos/index.js';
 
 /**
@@ -14,5 +15,5 @@ import mesos from '../plugins/mesos/index.js';
  * This list is the only place that knows them all: core never imports plugins/.
  */
 export function defaultPlugins(): BatonPlugin[] {
-  return [marathon, engine, mesos, docker, health, constraints, groups, discovery, vip];
+  return [marathon, engine, mesos, docker, health, constraints, groups, discovery, vip, marathonLb];
 }

@@ -107,6 +107,11 @@ const PLUGIN_CASES: [string, unknown, string][] = [
   ['VIP literal off loopback', app({ portDefinitions: [{ port: 0, labels: { VIP_0: '10.1.2.3:80' } }] }), '/apps/0/portDefinitions/0/labels/VIP_0 vip.loopback'],
   ['docker parameter unsupported', app({ cmd: undefined, container: { type: 'DOCKER', docker: { image: 'x', parameters: [{ key: 'no-such-option', value: 'y' }] } } }), '/apps/0/container/docker/parameters/0/key docker.parameter-unsupported'],
   ['pods on the embedded engine', pod({}), '/pods engine.pods-unsupported'],
+  ['marathon-lb mode', app({ labels: { HAPROXY_0_MODE: 'udp' } }), '/apps/0/labels/HAPROXY_0_MODE marathon-lb.mode'],
+  ['marathon-lb balance', app({ labels: { HAPROXY_0_BALANCE: 'fastest' } }), '/apps/0/labels/HAPROXY_0_BALANCE marathon-lb.balance'],
+  ['marathon-lb port', app({ labels: { HAPROXY_0_PORT: 'eighty' } }), '/apps/0/labels/HAPROXY_0_PORT marathon-lb.port'],
+  ['marathon-lb backend weight', app({ labels: { HAPROXY_0_BACKEND_WEIGHT: 'heavy' } }), '/apps/0/labels/HAPROXY_0_BACKEND_WEIGHT marathon-lb.weight'],
+  ['marathon-lb path without a vhost', app({ labels: { HAPROXY_0_PATH: '/api' } }), '/apps/0/labels/HAPROXY_0_PATH marathon-lb.needs-vhost'],
 ];
 
 describe('every validation rule has an invalid variant that names its JSON path and rule', () => {
@@ -140,6 +145,12 @@ describe('every validation rule has an invalid variant that names its JSON path 
     const elsewhere = new Set(['engine.no-runtime', 'engine.health-unsupported', 'engine.constraints-unsupported']);
     expect([...ids].filter((id) => !covered.has(id) && !elsewhere.has(id) && !id.startsWith('schema.')).sort()).toEqual([]);
     expect(covered.size).toBeGreaterThanOrEqual(50);
+  });
+
+  it('marathon-lb labels it does not apply yet are warnings, never silently dropped', async () => {
+    const r = await validate(app({ labels: { HAPROXY_0_SSL_CERT: '/x.pem', HAPROXY_GROUP: 'external' } }), { plugins: true });
+    expect(r.errors).toEqual([]);
+    expect(brief(r.warnings)).toContain('/apps/0/labels/HAPROXY_0_SSL_CERT marathon-lb.label-unsupported');
   });
 
   it('reports all errors at once, across apps, pods and plugins', async () => {

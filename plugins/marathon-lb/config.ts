@@ -1,0 +1,98 @@
+import type { LbOptions, Service } from './model.js';
+import { clean } from './services.js';
+
+/**
+ * The HAProxy configuration marathon-lb's default templates produce (marathon-lb.md §1.8), in
+ * directives HAProxy 2.6 accepts: `http-response set-header` instead of the removed `rspadd`, no
+ * `reqirep`/`rspirep`. Master-worker friendly: a stats socket with `expose-fd listeners` for
+ * seamless reloads and a server-state file so draining servers stay drained across them.
+ */
+export function renderConfig(services: Service[], o: LbOptions): string {
+  const out: string[] = [];
+  const line = (s = '') => out.push(s);
+  line('global');
+  line('  maxconn 50000');
+  line('  spread-checks 5');
+  line(`  stats socket ${o.runDir}/haproxy.sock mode 600 level admin expose-fd listeners`);
+  line(`  server-state-file ${o.runDir}/server-state`);
+  line();
+  line('defaults');
+  line('  mode tcp');
+  line('  load-server-state-from-file global');
+  line('  retries 3');
+  line('  option redispatch');
+  line('  option dontlognull');
+  line('  backlog 10000');
+  line('  maxconn 10000');
+  for (const [k, v] of [['connect', '3s'], ['client', '30s'], ['server', '30s'], ['tunnel', '3600s'], ['http-keep-alive', '1s'], ['http-request', '15s'], ['queue', '30s'], ['tarpit', '60s']]) line(`  timeout ${k} ${v}`);
+  line();
+  // The stats page: loopback unless told otherwise, and then only with credentials (the course's warning).
+  line('listen stats');
+  line(`  bind ${o.statsBind}:9090`);
+  line('  mode http');
+  line('  stats enable');
+  line('  stats uri /haproxy?stats');
+  if (o.statsAuth) line(`  stats auth ${o.statsAuth.user}:${o.statsAuth.password}`);
+  line('  monitor-uri /_haproxy_health_check');
+  line();
+
+  const http = services.filter((s) => s.mode === 'http');
+  const routed = http.filter((s) => s.vhosts.length > 0).sort((a, b) => b.weight - a.weight || a.backend.localeCompare(b.backend));
+  line('frontend marathon_http_in');
+  line(`  bind ${o.bindAddr}:80`);
+  line('  mode http');
+  for (const s of routed) {
+    const host = `host_${clean(s.vhosts[0])}_${clean(s.appId)}`;
+    for (const v of s.vhosts) line(`  acl ${host} hdr(host) -i ${v}`);
+    const cond = s.path ? `${host} path_${s.backend}` : host;
+    if (s.path) line(`  acl path_${s.backend} path_beg ${s.path}`);
+    if (s.redirectToHttps) line(`  redirect scheme https code 301 if !{ ssl_fc } ${cond}`);
+    line(`  use_backend ${s.backend} if ${cond}`);
+  }
+  line();
+  line('frontend marathon_http_appid_in');
+  line(`  bind ${o.bindAddr}:9091`);
+  line('  mode http');
+  const seenApps = new Set<string>();
+  for (const s of http) {
+    if (seenApps.has(s.appId)) continue; // only the first http port of an app is reachable by app id
+    seenApps.add(s.appId);
+    line(`  acl app_${clean(s.appId)} hdr(x-marathon-app-id) -i ${s.appId}`);
+    line(`  use_backend ${s.backend} if app_${clean(s.appId)}`);
+  }
+
+  for (const s of services) {
+    line();
+    line(`frontend ${s.backend}`);
+    line(`  bind ${s.bindAddr}:${s.servicePort}${s.bindOptions ? ' ' + s.bindOptions : ''}`);
+    line(`  mode ${s.mode}`);
+    line(`  use_backend ${s.backend}`);
+    line();
+    line(`backend ${s.backend}`);
+    line(`  balance ${s.balance}`);
+    line(`  mode ${s.mode}`);
+    if (s.mode === 'http') {
+      line('  option forwardfor');
+      line('  option http-server-close');
+      line('  http-request set-header X-Forwarded-Port %[dst_port]');
+      line('  http-request add-header X-Forwarded-Proto https if { ssl_fc }');
+      if (s.hsts) line('  http-response set-header Strict-Transport-Security max-age=15768000');
+      if (s.redirectRoot) line(`  http-request redirect location ${s.redirectRoot} code 301 if { path / }`);
+    }
+    if (s.allowed) {
+      line(`  acl network_allowed src ${s.allowed.join(' ')}`);
+      line(s.mode === 'http' ? '  http-request deny if !network_allowed' : '  tcp-request content reject if !network_allowed');
+    }
+    if (s.sticky && s.mode === 'http') line('  cookie mesosphere_server_id insert indirect nocache');
+    if (s.check?.kind === 'http') {
+      line(`  option httpchk GET ${s.check.path}`);
+      line(`  timeout check ${s.check.timeoutS}s`);
+    }
+    for (const v of s.servers) {
+      const check = s.check ? ` check inter ${s.check.intervalS}s fall ${s.check.fall}` : '';
+      const cookie = s.sticky && s.mode === 'http' ? ` cookie ${v.cookie}` : '';
+      line(`  server ${v.name} ${v.ip}:${v.port} id ${v.id}${check}${cookie}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,65 @@
+import type { CommandModule } from 'yargs';
+import { BatonError, definePlugin, loadRecipeFile, parseTarget, reportEarlyError, toBatonError, type PipelineContext, type TargetSpec } from '../../core/index.js';
+import { renderConfig } from './config.js';
+import type { LbApp } from './model.js';
+import { checkLabels } from './rules.js';
+import { buildServices } from './services.js';
+
+export const PLUGIN = 'marathon-lb';
+
+interface MarathonEndpointHooks {
+  endpoint: { promise(spec: TargetSpec, ctx?: PipelineContext): Promise<{ url: string; token?: string } | undefined> };
+}
+
+/**
+ * marathon-lb's HAProxy configuration from app labels (marathon-lb.md §1): `HAPROXY_*` labels are
+ * checked in every recipe, and `baton lb config` prints the configuration marathon-lb would run for
+ * the target's apps, in directives valid on HAProxy 2.6. (Running HAProxy on the public agent,
+ * reloads and the blue-green and canary strategies build on this.)
+ */
+export default definePlugin({
+  name: PLUGIN,
+  version: '0.1.0',
+  dependsOn: ['marathon'],
+  apply(runner) {
+    runner.hooks.validate.tap({ name: PLUGIN, title: 'HAPROXY_* labels' }, (ctx) => {
+      for (const { spec, path } of ctx.recipe.apps) {
+        for (const f of checkLabels(spec)) {
+          const at = ctx.issues.at(...path);
+          if (f.severity === 'error') at.error(['labels', f.label], f.rule, f.message);
+          else at.warn(['labels', f.label], f.rule, f.message);
+        }
+      }
+    });
+
+    const endpoint = runner.hooksOf<MarathonEndpointHooks>('marathon').endpoint;
+    runner.hooks.commands.tap(PLUGIN, (reg) => {
+      const cmd: CommandModule<object, { action: string; recipe?: string; group: string[]; bind: string; strict: boolean; 'health-check': boolean; json?: boolean }> = {
+        command: 'lb <action>',
+        describe: 'Print the HAProxy configuration marathon-lb would generate for the target\'s apps',
+        builder: (y) => y
+          .positional('action', { choices: ['config'] as const, demandOption: true, type: 'string' })
+          .option('group', { type: 'string', array: true, default: ['external'], describe: 'LB groups served (HAPROXY_GROUP); * = every app' })
+          .option('bind', { type: 'string', default: '127.0.2.1', describe: 'Address of the public agent the LB runs on' })
+          .option('strict', { type: 'boolean', default: false, describe: 'Serve only ports with HAPROXY_{n}_ENABLED=true' })
+          .option('health-check', { type: 'boolean', default: true, describe: 'Only tasks whose Marathon health check passes' })
+          .option('recipe', { type: 'string', describe: "Use this recipe's target" }),
+        handler: async (a) => {
+          try {
+            const spec = a.recipe ? parseTarget((await loadRecipeFile(a.recipe)).raw.target) : parseTarget(undefined);
+            const ep = spec.kind === 'marathon' && spec.url ? { url: spec.url, token: process.env.BATON_TOKEN } : await endpoint.promise(spec);
+            if (!ep) throw new BatonError('BATON_NO_TARGET', `no plugin can reach the ${spec.kind} target`);
+            const r = await fetch(`${ep.url.replace(/\/$/, '')}/v2/apps?embed=apps.tasks`, { headers: ep.token ? { authorization: `token=${ep.token}` } : {}, signal: AbortSignal.timeout(30_000) });
+            if (!r.ok) throw new BatonError('BATON_TARGET_UNAVAILABLE', `GET /v2/apps → ${r.status}`);
+            const { apps } = (await r.json()) as { apps: LbApp[] };
+            const options = { groups: a.group, bindAddr: a.bind, statsBind: '127.0.0.1', healthCheck: a['health-check'], strict: a.strict, runDir: '/var/run/baton-lb' };
+            reg.io.stdout.write(renderConfig(buildServices(apps, options), options));
+          } catch (err) {
+            reg.exit(reportEarlyError(toBatonError(err), { io: reg.io, json: a.json }));
+          }
+        },
+      };
+      reg.add(cmd);
+    });
+  },
+});

@@ -1,0 +1,55 @@
+/** An app as marathon-lb reads it from `GET /v2/apps?embed=apps.tasks` (the parts it uses). */
+export interface LbApp {
+  id: string;
+  labels?: Record<string, string>;
+  portDefinitions?: { port: number; name?: string }[];
+  container?: { portMappings?: { containerPort?: number; hostPort?: number; servicePort?: number; name?: string }[]; docker?: { portMappings?: { servicePort?: number }[] } };
+  networks?: { mode: string }[];
+  healthChecks?: { protocol?: string; path?: string; portIndex?: number; port?: number; intervalSeconds?: number; timeoutSeconds?: number; maxConsecutiveFailures?: number }[];
+  tasks?: LbTask[];
+}
+
+export interface LbTask {
+  id: string;
+  host: string;
+  ports: number[];
+  state?: string;
+  healthCheckResults?: { alive: boolean }[];
+}
+
+/** One (app, service port) as it becomes an HAProxy frontend + backend (marathon-lb.md §1.3). */
+export interface Service {
+  appId: string;
+  index: number;
+  backend: string;
+  servicePort: number;
+  bindAddr: string;
+  bindOptions?: string;
+  mode: 'http' | 'tcp';
+  balance: string;
+  sticky: boolean;
+  vhosts: string[];
+  path?: string;
+  weight: number;
+  redirectToHttps: boolean;
+  hsts: boolean;
+  redirectRoot?: string;
+  allowed?: string[];
+  check?: { kind: 'http' | 'tcp'; path: string; intervalS: number; timeoutS: number; fall: number };
+  servers: { name: string; id: number; ip: string; port: number; cookie: string }[];
+}
+
+/** What one marathon-lb instance serves: its groups and where its shared frontends bind. */
+export interface LbOptions {
+  groups: string[];
+  /** Address the 80/9091 frontends, the service ports and the stats page bind (the public agent's). */
+  bindAddr: string;
+  /** Where the stats page listens (default loopback); beyond loopback it needs `statsAuth`. */
+  statsBind: string;
+  statsAuth?: { user: string; password: string };
+  /** Only tasks with a passing Marathon health check (marathon-lb's --health-check). */
+  healthCheck: boolean;
+  strict: boolean;
+  /** Runtime files: stats socket, server state. */
+  runDir: string;
+}
