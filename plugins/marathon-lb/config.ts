@@ -8,10 +8,12 @@ import { clean } from './services.js';
  * seamless reloads and a server-state file so draining servers stay drained across them.
  */
 export function renderConfig(services: Service[], o: LbOptions): string {
+  const ports = o.ports ?? { http: 80, appId: 9091, stats: 9090 };
   const out: string[] = [];
   const line = (s = '') => out.push(s);
   line('global');
-  line('  maxconn 50000');
+  // marathon-lb's 50000 needs ~100k file descriptors; one machine's HAProxy gets a limit that fits a default ulimit.
+  line('  maxconn 4096');
   line('  spread-checks 5');
   line(`  stats socket ${o.runDir}/haproxy.sock mode 600 level admin expose-fd listeners`);
   line(`  server-state-file ${o.runDir}/server-state`);
@@ -23,12 +25,12 @@ export function renderConfig(services: Service[], o: LbOptions): string {
   line('  option redispatch');
   line('  option dontlognull');
   line('  backlog 10000');
-  line('  maxconn 10000');
+  line('  maxconn 4000');
   for (const [k, v] of [['connect', '3s'], ['client', '30s'], ['server', '30s'], ['tunnel', '3600s'], ['http-keep-alive', '1s'], ['http-request', '15s'], ['queue', '30s'], ['tarpit', '60s']]) line(`  timeout ${k} ${v}`);
   line();
   // The stats page: loopback unless told otherwise, and then only with credentials (the course's warning).
   line('listen stats');
-  line(`  bind ${o.statsBind}:9090`);
+  line(`  bind ${o.statsBind}:${ports.stats}`);
   line('  mode http');
   line('  stats enable');
   line('  stats uri /haproxy?stats');
@@ -39,7 +41,7 @@ export function renderConfig(services: Service[], o: LbOptions): string {
   const http = services.filter((s) => s.mode === 'http');
   const routed = http.filter((s) => s.vhosts.length > 0).sort((a, b) => b.weight - a.weight || a.backend.localeCompare(b.backend));
   line('frontend marathon_http_in');
-  line(`  bind ${o.bindAddr}:80`);
+  line(`  bind ${o.bindAddr}:${ports.http}`);
   line('  mode http');
   for (const s of routed) {
     const host = `host_${clean(s.vhosts[0])}_${clean(s.appId)}`;
@@ -51,7 +53,7 @@ export function renderConfig(services: Service[], o: LbOptions): string {
   }
   line();
   line('frontend marathon_http_appid_in');
-  line(`  bind ${o.bindAddr}:9091`);
+  line(`  bind ${o.bindAddr}:${ports.appId}`);
   line('  mode http');
   const seenApps = new Set<string>();
   for (const s of http) {

@@ -1,11 +1,37 @@
 import type { CommandModule } from 'yargs';
 import { BatonError, definePlugin, loadRecipeFile, parseTarget, reportEarlyError, toBatonError, type PipelineContext, type TargetSpec } from '../../core/index.js';
+import { attachLb, type EngineView } from './attach.js';
 import { renderConfig } from './config.js';
+import { haproxyInstalled } from './haproxy.js';
 import type { LbApp } from './model.js';
 import { checkLabels } from './rules.js';
 import { buildServices } from './services.js';
 
 export const PLUGIN = 'marathon-lb';
+
+interface EngineStartedHooks {
+  started: { tap(name: string, fn: (engine: EngineView) => void): void };
+}
+
+/**
+ * The embedded LB's settings from the environment of the engine: BATON_LB_GROUPS (default
+ * "external"), BATON_LB_PORTS ("http,appid,stats", default "80,9091,9090"), BATON_LB_STATS_BIND
+ * (default 127.0.0.1; anything else needs BATON_LB_STATS_AUTH=user:password, or stays on loopback).
+ */
+export function lbSettings(env: NodeJS.ProcessEnv, log?: { warn(m: string): void }) {
+  const [http, appId, stats] = (env.BATON_LB_PORTS ?? '80,9091,9090').split(',').map(Number);
+  const auth = env.BATON_LB_STATS_AUTH?.split(':');
+  let statsBind = env.BATON_LB_STATS_BIND ?? '127.0.0.1';
+  if (!statsBind.startsWith('127.') && !(auth && auth.length === 2)) {
+    log?.warn(`the HAProxy stats page stays on 127.0.0.1: binding ${statsBind} needs BATON_LB_STATS_AUTH=user:password`);
+    statsBind = '127.0.0.1';
+  }
+  return {
+    groups: (env.BATON_LB_GROUPS ?? 'external').split(',').map((g) => g.trim()).filter(Boolean),
+    statsBind, ...(auth && auth.length === 2 ? { statsAuth: { user: auth[0], password: auth[1] } } : {}),
+    healthCheck: true, strict: false, ports: { http, appId, stats },
+  };
+}
 
 interface MarathonEndpointHooks {
   endpoint: { promise(spec: TargetSpec, ctx?: PipelineContext): Promise<{ url: string; token?: string } | undefined> };
@@ -20,8 +46,18 @@ interface MarathonEndpointHooks {
 export default definePlugin({
   name: PLUGIN,
   version: '0.1.0',
-  dependsOn: ['marathon'],
-  apply(runner) {
+  dependsOn: ['marathon', 'engine'],
+  apply(runner, { log }) {
+    runner.hooksOf<EngineStartedHooks>('engine').started.tap(PLUGIN, (engine) => {
+      void (async () => {
+        if (!(await haproxyInstalled())) {
+          engine.extensions.set('marathon-lb', () => ({ summary: ['not running: no haproxy on this machine (apt-get install haproxy)'] }));
+          return;
+        }
+        attachLb(engine, lbSettings(process.env, log), log);
+      })();
+    });
+
     runner.hooks.validate.tap({ name: PLUGIN, title: 'HAPROXY_* labels' }, (ctx) => {
       for (const { spec, path } of ctx.recipe.apps) {
         for (const f of checkLabels(spec)) {

@@ -52,4 +52,6 @@ export interface LbOptions {
   strict: boolean;
   /** Runtime files: stats socket, server state. */
   runDir: string;
+  /** The shared frontends' ports (marathon-lb: 80 and 9091) and the stats page's (9090). */
+  ports?: { http: number; appId: number; stats: number };
 }

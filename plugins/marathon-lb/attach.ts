@@ -1,0 +1,109 @@
+import path from 'node:path';
+import type { App } from '../../core/index.js';
+import { renderConfig } from './config.js';
+import { Haproxy } from './haproxy.js';
+import type { LbApp, LbOptions } from './model.js';
+import { buildServices } from './services.js';
+
+/** What the LB reads of a started engine (declared here: plugins do not import each other). */
+export interface EngineView {
+  apps: Map<string, { app: App }>;
+  instances: Map<string, { appId: string; taskId?: string; agentId?: string; condition: string; ports: number[]; health?: { alive: boolean }[] }>;
+  agent(id: string | undefined): { address: string } | undefined;
+  settings: { stateDir: string; agents: { role: string; address: string }[] };
+  events: { on(listener: (e: { eventType: string }) => void): () => void };
+  onStop(fn: () => void | Promise<void>): void;
+  extensions: Map<string, () => { summary: string[] } & Record<string, unknown>>;
+}
+
+const MIN_RELOAD_GAP_MS = 1000;
+
+/** The engine's apps as `/v2/apps?embed=apps.tasks` shows them to marathon-lb. */
+export function lbApps(e: EngineView): LbApp[] {
+  return [...e.apps.values()].map(({ app }) => ({
+    ...(app as unknown as LbApp),
+    tasks: [...e.instances.values()].filter((i) => i.appId === app.id && i.taskId && i.agentId).map((i) => ({
+      id: i.taskId!, host: e.agent(i.agentId)?.address ?? '', ports: i.ports,
+      state: i.condition === 'Running' ? 'TASK_RUNNING' : `TASK_${i.condition.toUpperCase()}`,
+      ...(i.health ? { healthCheckResults: i.health.map((h) => ({ alive: h.alive })) } : {}),
+    })),
+  }));
+}
+
+/**
+ * marathon-lb for the embedded engine: HAProxy on the public agent's address, its configuration
+ * regenerated on every engine event, checked with `haproxy -c`, reloaded only when it changed and
+ * at most once a second. An app whose labels make the configuration invalid is left out — the
+ * others keep being served — and named in the status. HAProxy starts with the first service.
+ */
+export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 'runDir'> & { bindAddr?: string }, log?: { info(m: string): void; warn(m: string): void }) {
+  const bindAddr = base.bindAddr ?? engine.settings.agents.find((a) => a.role === 'slave_public')?.address ?? '127.0.0.1';
+  const o: LbOptions = { ...base, bindAddr, runDir: path.join(engine.settings.stateDir, 'marathon-lb') };
+  const haproxy = new Haproxy(o.runDir, log);
+  let rejected: { app: string; error: string }[] = [];
+  let services = 0;
+  let lastReload = 0;
+  let running: Promise<void> | undefined;
+  let again = false;
+
+  const apply = async () => {
+    const apps = lbApps(engine);
+    const all = buildServices(apps, o);
+    if (all.length === 0 && !haproxy.pid) return;
+    let r = await haproxy.apply(renderConfig(all, o));
+    if (r.status === 'invalid') {
+      // As marathon-lb: add apps one at a time, keep those HAProxy accepts, name the others.
+      const kept: LbApp[] = [];
+      const bad: { app: string; error: string }[] = [];
+      for (const app of apps) {
+        const error = await haproxy.validate(renderConfig(buildServices([...kept, app], o), o));
+        if (error) bad.push({ app: app.id, error });
+        else kept.push(app);
+      }
+      rejected = bad;
+      for (const b of bad) log?.warn(`marathon-lb: ${b.app} left out, its labels make the HAProxy configuration invalid: ${b.error}`);
+      r = await haproxy.apply(renderConfig(buildServices(kept, o), o));
+    } else rejected = [];
+    services = buildServices(apps.filter((a) => !rejected.some((b) => b.app === a.id)), o).length;
+    if (r.status === 'reloaded' || r.status === 'started') lastReload = Date.now();
+  };
+  const refresh = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      const wait = lastReload + MIN_RELOAD_GAP_MS - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await apply().catch((err) => log?.warn(`marathon-lb: ${(err as Error).message}`));
+    })().finally(() => {
+      running = undefined;
+      if (again) {
+        again = false;
+        void refresh();
+      }
+    });
+    return running;
+  };
+
+  const off = engine.events.on((e) => {
+    if (e.eventType === 'status_update_event' || e.eventType === 'health_status_changed_event' || e.eventType === 'api_post_event' || e.eventType === 'deployment_info' || e.eventType === 'group_change_success') void refresh();
+  });
+  const timer = setInterval(() => void refresh(), 5000);
+  timer.unref();
+  void refresh();
+  const ports = o.ports ?? { http: 80, appId: 9091, stats: 9090 };
+  engine.extensions.set('marathon-lb', () => ({
+    summary: haproxy.pid
+      ? [`haproxy pid ${haproxy.pid} on ${bindAddr} (groups ${o.groups.join(',')}): ${services} service(s), ${haproxy.reloads} reload(s); stats http://${o.statsBind}:${ports.stats}/haproxy?stats`, ...rejected.map((b) => `left out ${b.app}: ${b.error.split('\n')[0]}`)]
+      : ['not running (no app with HAPROXY_GROUP labels for its groups)'],
+    pid: haproxy.pid ?? null, bindAddr, services, reloads: haproxy.reloads, rejected, stats: `http://${o.statsBind}:${ports.stats}/haproxy?stats`,
+  }));
+  engine.onStop(async () => {
+    off();
+    clearInterval(timer);
+    await running;
+    await haproxy.stop();
+  });
+  return { haproxy, refresh, rejected: () => rejected };
+}
