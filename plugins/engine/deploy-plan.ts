@@ -1,4 +1,4 @@
-import { classifyAppChange, type App } from '../../core/index.js';
+import { classifyAppChange, dependencyTargets, type App } from '../../core/index.js';
 import type { DeploymentAction } from './types.js';
 
 /**
@@ -30,13 +30,14 @@ export function planSteps(
   }
   // Longest dependency chain per affected app (unknown ids ignored; cycles are rejected earlier).
   const all = new Map([...current, ...[...target].filter((e): e is [string, App] => e[1] !== null)]);
+  const ids = [...all.keys()];
   const depth = new Map<string, number>();
   const chain = (id: string, seen: Set<string>): number => {
     if (depth.has(id)) return depth.get(id)!;
     if (seen.has(id)) return 0;
     seen.add(id);
     const declared = [...(all.get(id)?.dependencies ?? []), ...inherited(id)];
-    const deps = declared.flatMap((d) => [...all.keys()].filter((k) => k !== id && (k === d || d === '/' || k.startsWith(d + '/'))));
+    const deps = declared.flatMap((d) => dependencyTargets(d, ids)).filter((k) => k !== id);
     const v = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => chain(d, seen)));
     depth.set(id, v);
     return v;

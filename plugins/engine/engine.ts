@@ -5,7 +5,7 @@ import { idToTaskPrefix, type App, type TaskExit, type TaskRuntime } from '../..
 import { Backoff } from './backoff.js';
 import { EngineEvents } from './events.js';
 import { place, usage, type DeclineReason } from './placement.js';
-import { openSession, type PlacedTask, type PlacementPolicy, type PlacementSession, type PolicyFinding } from './placement-policy.js';
+import { constrainingTasks, openSession, type PlacementPolicy, type PlacementSession, type PolicyFinding } from './placement-policy.js';
 import { agentInfo, type AgentSpec, type EngineSettings } from './settings.js';
 import { Store } from './store.js';
 import { Groups } from './groups.js';
@@ -325,7 +325,7 @@ export class Engine {
       // One placement session per app version and pass: constraints count incrementally.
       const key = `${i.appId}@${spec.version}`;
       let session = sessions.get(key);
-      if (!session) sessions.set(key, (session = openSession(this.policies, spec.app, this.constraining(others, spec))));
+      if (!session) sessions.set(key, (session = openSession(this.policies, spec.app, constrainingTasks(others, spec.versionInfo.lastConfigChangeAt, (id) => this.agent(id)))));
       const placed = place(spec.app, use, (agent) => session.reject(agent));
       if (!placed.agent) {
         entry.declined = placed.declined;
@@ -342,21 +342,6 @@ export class Engine {
       e.placed = (byApp.get(id) ?? []).filter((o) => o.agentId && ACTIVE.has(o.condition) && o.goal === 'Running').length;
       this.queue.set(id, e);
     }
-  }
-
-  /**
-   * The app's tasks that constrain a new launch (marathon.md §2.3): launched and not terminal, of a
-   * version at least as new as the last config change (old-version tasks are invisible during a
-   * config-change upgrade; a restart keeps lastConfigChangeAt, so they count then).
-   */
-  constraining(instances: readonly Instance[], spec: StoredApp): PlacedTask[] {
-    const out: PlacedTask[] = [];
-    for (const o of instances) {
-      if (!o.agentId || !ACTIVE.has(o.condition) || o.runSpecVersion < spec.versionInfo.lastConfigChangeAt) continue;
-      const agent = this.agent(o.agentId);
-      if (agent) out.push({ instanceId: o.instanceId, agent });
-    }
-    return out;
   }
 
   /** Placement policies' static checks of an app (the API's 422). */

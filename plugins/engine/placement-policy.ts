@@ -1,5 +1,6 @@
 import type { App } from '../../core/index.js';
 import type { AgentSpec } from './settings.js';
+import { ACTIVE, type Instance } from './types.js';
 
 /** One of an app's tasks as a placement policy sees it: which agent it is on. */
 export interface PlacedTask {
@@ -63,4 +64,19 @@ export function openSession(policies: readonly PlacementPolicy[], app: App, plac
       for (const s of sessions) s.placed(agent);
     },
   };
+}
+
+/**
+ * The app's tasks that constrain a new launch (marathon.md §2.3): launched and not terminal, of a
+ * version at least as new as the last config change (old-version tasks are invisible during a
+ * config-change upgrade; a restart keeps lastConfigChangeAt, so they count then).
+ */
+export function constrainingTasks(instances: readonly Instance[], lastConfigChangeAt: string, agentOf: (id: string) => AgentSpec | undefined): PlacedTask[] {
+  const out: PlacedTask[] = [];
+  for (const o of instances) {
+    if (!o.agentId || !ACTIVE.has(o.condition) || o.runSpecVersion < lastConfigChangeAt) continue;
+    const agent = agentOf(o.agentId);
+    if (agent) out.push({ instanceId: o.instanceId, agent });
+  }
+  return out;
 }

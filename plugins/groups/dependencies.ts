@@ -18,12 +18,9 @@ export function inheritGroupDependencies(recipe: Recipe): void {
   }
 }
 
-/** A cycle among the recipe's apps, with group dependencies counted, or undefined. */
+/** A cycle among the recipe's apps (run after inheritGroupDependencies), or undefined. */
 export function recipeCycle(recipe: Recipe): string[] | undefined {
-  return findDependencyCycle(recipe.apps.map((l) => ({
-    id: l.spec.id,
-    dependencies: [...l.spec.dependencies, ...ancestors(l.spec.id, recipe.groups).flatMap((g) => g.dependencies)],
-  })));
+  return findDependencyCycle(recipe.apps.map((l) => l.spec));
 }
 
 /** Dependencies that name nothing in the recipe (Marathon ignores them: nothing is ordered). */
@@ -31,7 +28,9 @@ export function unknownDependencies(recipe: Recipe): { path: (string | number)[]
   const ids = [...recipe.apps.map((l) => l.spec.id), ...recipe.pods.map((l) => l.spec.id)];
   const out: { path: (string | number)[]; dep: string }[] = [];
   for (const l of recipe.apps) {
-    l.spec.dependencies.forEach((d, i) => {
+    // Only the app's own: inherited ones are reported once, at their group.
+    const own = Array.isArray(l.raw.dependencies) ? l.raw.dependencies.length : 0;
+    l.spec.dependencies.slice(0, own).forEach((d, i) => {
       if (dependencyTargets(d, ids).length === 0) out.push({ path: [...l.path, 'dependencies', i], dep: d });
     });
   }

@@ -1,12 +1,12 @@
-import { definePlugin, STAGE, type PipelineContext, type TargetSpec } from '../../core/index.js';
-import { registerGroupCommands } from './commands.js';
+import { definePlugin, STAGE } from '../../core/index.js';
+import { registerGroupCommands, type MarathonApi } from './commands.js';
 import { inheritGroupDependencies, recipeCycle, unknownDependencies } from './dependencies.js';
 
 export const PLUGIN = 'groups';
 
-/** The marathon plugin's endpoint hook, declared here (plugins do not import each other). */
-interface MarathonEndpointHooks {
-  endpoint: { promise(spec: TargetSpec, ctx?: PipelineContext): Promise<{ url: string; token?: string } | undefined> };
+/** The marathon plugin's client hook, declared here (plugins do not import each other). */
+interface MarathonClientHooks {
+  client: { promise(recipe: string | undefined): Promise<MarathonApi | undefined> };
 }
 
 /**
@@ -32,7 +32,7 @@ export default definePlugin({
       }
     });
 
-    const endpoint = runner.hooksOf<MarathonEndpointHooks>('marathon').endpoint;
-    runner.hooks.commands.tap(PLUGIN, (reg) => registerGroupCommands(reg, (spec) => endpoint.promise(spec)));
+    const client = runner.hooksOf<MarathonClientHooks>('marathon').client;
+    runner.hooks.commands.tap(PLUGIN, (reg) => registerGroupCommands(reg, (recipe) => client.promise(recipe)));
   },
 });

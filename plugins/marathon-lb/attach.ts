@@ -6,9 +6,18 @@ import type { LbApp, LbOptions } from './model.js';
 import { buildServices } from './services.js';
 
 /** What the LB reads of a started engine (declared here: plugins do not import each other). */
+interface ViewInstance {
+  appId: string;
+  taskId?: string;
+  agentId?: string;
+  condition: string;
+  ports: number[];
+  health?: { alive: boolean }[];
+}
+
 export interface EngineView {
   apps: Map<string, { app: App }>;
-  instances: Map<string, { appId: string; taskId?: string; agentId?: string; condition: string; ports: number[]; health?: { alive: boolean }[] }>;
+  instances: Map<string, ViewInstance>;
   agent(id: string | undefined): { address: string } | undefined;
   settings: { stateDir: string; agents: { role: string; address: string }[] };
   events: { on(listener: (e: { eventType: string }) => void): () => void };
@@ -20,9 +29,11 @@ const MIN_RELOAD_GAP_MS = 1000;
 
 /** The engine's apps as `/v2/apps?embed=apps.tasks` shows them to marathon-lb. */
 export function lbApps(e: EngineView): LbApp[] {
+  const byApp = new Map<string, ViewInstance[]>();
+  for (const i of e.instances.values()) if (i.taskId && i.agentId) byApp.set(i.appId, [...(byApp.get(i.appId) ?? []), i]);
   return [...e.apps.values()].map(({ app }) => ({
     ...(app as unknown as LbApp),
-    tasks: [...e.instances.values()].filter((i) => i.appId === app.id && i.taskId && i.agentId).map((i) => ({
+    tasks: (byApp.get(app.id) ?? []).map((i) => ({
       id: i.taskId!, host: e.agent(i.agentId)?.address ?? '', ports: i.ports,
       state: i.condition === 'Running' ? 'TASK_RUNNING' : `TASK_${i.condition.toUpperCase()}`,
       ...(i.health ? { healthCheckResults: i.health.map((h) => ({ alive: h.alive })) } : {}),
@@ -41,6 +52,9 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
   const o: LbOptions = { ...base, bindAddr, runDir: path.join(engine.settings.stateDir, 'marathon-lb') };
   const haproxy = new Haproxy(o.runDir, log);
   let rejected: { app: string; error: string }[] = [];
+  // The last configuration HAProxy refused, and what was served instead: an unchanged refused
+  // configuration is not searched again (that costs one `haproxy -c` per app).
+  let refused: { config: string; kept: string } | undefined;
   let services = 0;
   let lastReload = 0;
   let running: Promise<void> | undefined;
@@ -50,7 +64,9 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
     const apps = lbApps(engine);
     const all = buildServices(apps, o);
     if (all.length === 0 && !haproxy.pid) return;
-    let r = await haproxy.apply(renderConfig(all, o));
+    const config = renderConfig(all, o);
+    if (refused?.config === config) return void (await haproxy.apply(refused.kept));
+    let r = await haproxy.apply(config);
     if (r.status === 'invalid') {
       // As marathon-lb: add apps one at a time, keep those HAProxy accepts, name the others.
       const kept: LbApp[] = [];
@@ -62,8 +78,13 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
       }
       rejected = bad;
       for (const b of bad) log?.warn(`marathon-lb: ${b.app} left out, its labels make the HAProxy configuration invalid: ${b.error}`);
-      r = await haproxy.apply(renderConfig(buildServices(kept, o), o));
-    } else rejected = [];
+      const keptConfig = renderConfig(buildServices(kept, o), o);
+      refused = { config, kept: keptConfig };
+      r = await haproxy.apply(keptConfig);
+    } else {
+      rejected = [];
+      refused = undefined;
+    }
     services = buildServices(apps.filter((a) => !rejected.some((b) => b.app === a.id)), o).length;
     if (r.status === 'reloaded' || r.status === 'started') lastReload = Date.now();
   };

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { BatonError, definePlugin, loadRecipeFile, parseTarget, reportEarlyError, toBatonError, type PipelineContext, type TargetSpec } from '../../core/index.js';
+import { BatonError, definePlugin, reportEarlyError, toBatonError } from '../../core/index.js';
 import { attachLb, type EngineView } from './attach.js';
 import { renderConfig } from './config.js';
 import { haproxyInstalled } from './haproxy.js';
@@ -33,8 +33,9 @@ export function lbSettings(env: NodeJS.ProcessEnv, log?: { warn(m: string): void
   };
 }
 
-interface MarathonEndpointHooks {
-  endpoint: { promise(spec: TargetSpec, ctx?: PipelineContext): Promise<{ url: string; token?: string } | undefined> };
+/** The marathon plugin's client hook, declared here (plugins do not import each other). */
+interface MarathonClientHooks {
+  client: { promise(recipe: string | undefined): Promise<{ request<T>(method: string, path: string): Promise<T> } | undefined> };
 }
 
 /**
@@ -68,7 +69,7 @@ export default definePlugin({
       }
     });
 
-    const endpoint = runner.hooksOf<MarathonEndpointHooks>('marathon').endpoint;
+    const client = runner.hooksOf<MarathonClientHooks>('marathon').client;
     runner.hooks.commands.tap(PLUGIN, (reg) => {
       const cmd: CommandModule<object, { action: string; recipe?: string; group: string[]; bind: string; strict: boolean; 'health-check': boolean; json?: boolean }> = {
         command: 'lb <action>',
@@ -82,12 +83,9 @@ export default definePlugin({
           .option('recipe', { type: 'string', describe: "Use this recipe's target" }),
         handler: async (a) => {
           try {
-            const spec = a.recipe ? parseTarget((await loadRecipeFile(a.recipe)).raw.target) : parseTarget(undefined);
-            const ep = spec.kind === 'marathon' && spec.url ? { url: spec.url, token: process.env.BATON_TOKEN } : await endpoint.promise(spec);
-            if (!ep) throw new BatonError('BATON_NO_TARGET', `no plugin can reach the ${spec.kind} target`);
-            const r = await fetch(`${ep.url.replace(/\/$/, '')}/v2/apps?embed=apps.tasks`, { headers: ep.token ? { authorization: `token=${ep.token}` } : {}, signal: AbortSignal.timeout(30_000) });
-            if (!r.ok) throw new BatonError('BATON_TARGET_UNAVAILABLE', `GET /v2/apps → ${r.status}`);
-            const { apps } = (await r.json()) as { apps: LbApp[] };
+            const api = await client.promise(a.recipe);
+            if (!api) throw new BatonError('BATON_NO_TARGET', 'no plugin can reach the target');
+            const { apps } = await api.request<{ apps: LbApp[] }>('GET', '/v2/apps?embed=apps.tasks');
             const options = { groups: a.group, bindAddr: a.bind, statsBind: '127.0.0.1', healthCheck: a['health-check'], strict: a.strict, runDir: '/var/run/baton-lb' };
             reg.io.stdout.write(renderConfig(buildServices(apps, options), options));
           } catch (err) {

@@ -23,7 +23,9 @@ function codeFor(status: number): ErrorCode {
 /** A Marathon HTTP error, with Marathon's body; its code (and so the exit code) follows the status. */
 export class MarathonHttpError extends BatonError {
   constructor(readonly status: number, readonly body: Record<string, unknown>, method: string, path: string) {
-    super(codeFor(status), `${method} ${path} → ${status}: ${String(body.message ?? '')}`);
+    // Marathon's 422 carries details[].path/errors: shown under the error, one line per path.
+    const details = Array.isArray(body.details) ? (body.details as { path?: string; errors?: string[] }[]).map((d) => `${d.path ?? '/'}: ${(d.errors ?? []).join('; ')}`).join('\n') : undefined;
+    super(codeFor(status), `${method} ${path} → ${status}: ${String(body.message ?? '')}`, details ? { details } : {});
   }
 }
 

@@ -1,7 +1,7 @@
 import { AsyncSeriesBailHook } from 'tapable';
 import { BatonError, STAGE, deadlineSignal, definePlugin, deploySettings, loadRecipeFile, ownedApp, parseTarget, type App, type PipelineContext, type TargetSpec } from '../../core/index.js';
 import { MarathonCluster } from './cluster.js';
-import type { Endpoint } from './client.js';
+import type { Endpoint, MarathonClient } from './client.js';
 import { registerCommands } from './commands.js';
 import { waitForDeployments } from './wait.js';
 
@@ -11,6 +11,11 @@ export const PLUGIN = 'marathon';
 export interface MarathonHooks {
   /** Bail: the Marathon endpoint serving a target kind (the engine plugin answers for "embedded"). */
   endpoint: AsyncSeriesBailHook<[TargetSpec, PipelineContext | undefined], Endpoint | undefined>;
+  /**
+   * Bail: a Marathon API client for a recipe's target (no recipe: the default target), for other
+   * plugins' commands (`baton group`, `baton lb`). This plugin answers it.
+   */
+  client: AsyncSeriesBailHook<[string | undefined], MarathonClient | undefined>;
 }
 
 interface RunState {
@@ -31,6 +36,7 @@ export default definePlugin({
   apply(runner, { log }) {
     const hooks = runner.publishHooks<MarathonHooks>(PLUGIN, {
       endpoint: new AsyncSeriesBailHook<[TargetSpec, PipelineContext | undefined], Endpoint | undefined>(['target', 'ctx'], 'marathon.endpoint'),
+      client: new AsyncSeriesBailHook<[string | undefined], MarathonClient | undefined>(['recipe'], 'marathon.client'),
     });
     const clusterFor = async (spec: TargetSpec, ctx?: PipelineContext): Promise<MarathonCluster | undefined> => {
       if (spec.kind === 'marathon' && spec.url) {
@@ -125,15 +131,15 @@ export default definePlugin({
       }
     });
 
-    runner.hooks.commands.tap(PLUGIN, (reg) => {
-      registerCommands(reg, {
-        cluster: async (recipe) => {
-          const spec = recipe ? parseTarget((await loadRecipeFile(recipe)).raw.target) : parseTarget(process.env.BATON_MARATHON_URL ?? 'embedded');
-          const c = await clusterFor(spec);
-          if (!c) throw new BatonError('BATON_NO_TARGET', `No plugin serves target '${spec.kind}'`);
-          return c;
-        },
-      });
-    });
+    /** The cluster of a recipe's target, or of the default one (BATON_MARATHON_URL, else embedded). */
+    const clusterOf = async (recipe: string | undefined) => {
+      const spec = recipe ? parseTarget((await loadRecipeFile(recipe)).raw.target) : parseTarget(process.env.BATON_MARATHON_URL ?? 'embedded');
+      const c = await clusterFor(spec);
+      if (!c) throw new BatonError('BATON_NO_TARGET', `No plugin serves target '${spec.kind}'`);
+      return c;
+    };
+    hooks.client.tapPromise(PLUGIN, async (recipe) => (await clusterOf(recipe)).client);
+
+    runner.hooks.commands.tap(PLUGIN, (reg) => registerCommands(reg, { cluster: clusterOf }));
   },
 });

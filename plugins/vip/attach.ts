@@ -4,11 +4,22 @@ import { vipDnsName, vipsOf } from './labels.js';
 import { VipProxy, type Backend } from './proxy.js';
 
 /** What the VIP plugin reads of a started engine (declared here: plugins do not import each other). */
+interface ViewInstance {
+  instanceId: string;
+  appId: string;
+  taskId?: string;
+  agentId?: string;
+  condition: string;
+  goal: string;
+  ports: number[];
+}
+
 export interface EngineView {
   apps: Map<string, { app: App }>;
-  instances: Map<string, { instanceId: string; appId: string; taskId?: string; agentId?: string; condition: string; goal: string; ports: number[] }>;
+  instances: Map<string, ViewInstance>;
   agent(id: string | undefined): { address: string } | undefined;
-  isHealthy(i: never): boolean;
+  /** Healthy by every health check of its version (true without checks). */
+  isHealthy(i: ViewInstance): boolean;
   events: { on(listener: (e: { eventType: string }) => void): () => void };
   onStop(fn: () => void | Promise<void>): void;
   extensions: Map<string, () => { summary: string[] } & Record<string, unknown>>;
@@ -46,6 +57,9 @@ export function attachVips(engine: EngineView, range: string, log?: { warn(msg: 
   const table = () => {
     const want = new Map<string, ServedVip & { backends: Backend[] }>();
     const names = new Set<string>();
+    // Instances by app, once per refresh (this runs on every engine event).
+    const byApp = new Map<string, ViewInstance[]>();
+    for (const i of engine.instances.values()) byApp.set(i.appId, [...(byApp.get(i.appId) ?? []), i]);
     for (const { app } of engine.apps.values()) {
       for (const v of vipsOf(app).vips) {
         if (v.name) names.add(v.name);
@@ -53,13 +67,13 @@ export function attachVips(engine: EngineView, range: string, log?: { warn(msg: 
         const key = `${address}:${v.port}`;
         const entry = want.get(key) ?? { key, label: v.raw, address, port: v.port, ...(v.name ? { dnsName: vipDnsName(v.name) } : {}), apps: [], backends: [] };
         if (!entry.apps.includes(app.id)) entry.apps.push(app.id);
-        for (const i of engine.instances.values()) {
-          if (i.appId !== app.id || !i.taskId || !i.agentId) continue;
+        for (const i of byApp.get(app.id) ?? []) {
+          if (!i.taskId || !i.agentId) continue;
           if (i.condition !== 'Running' && i.condition !== 'Killing') continue;
           const agent = engine.agent(i.agentId);
           const port = i.ports[v.portIndex];
           if (!agent || !port) continue;
-          const active = i.condition === 'Running' && i.goal === 'Running' && engine.isHealthy(i as never);
+          const active = i.condition === 'Running' && i.goal === 'Running' && engine.isHealthy(i);
           entry.backends.push({ host: agent.address, port, active, taskId: i.taskId });
         }
         want.set(key, entry);

@@ -70,8 +70,7 @@ export class VipProxy {
     return best[Math.floor(Math.random() * best.length)];
   }
 
-  /** Proxy one accepted client connection (also for sockets accepted elsewhere, e.g. a shared handle). */
-  accept(client: net.Socket): void {
+  private accept(client: net.Socket): void {
     this.sockets.add(client);
     let current: net.Socket | undefined;
     client.on('error', () => current?.destroy()); // a reset client tears down its upstream

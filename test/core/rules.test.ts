@@ -147,6 +147,12 @@ describe('every validation rule has an invalid variant that names its JSON path 
     expect(covered.size).toBeGreaterThanOrEqual(50);
   });
 
+  it('an unknown group dependency is warned once, at the group (not again at every app it reaches)', async () => {
+    const r = await validate({ groups: [{ id: '/g', dependencies: ['/nowhere'], apps: [{ ...base, id: 'a' }, { ...base, id: 'b', dependencies: ['/elsewhere'] }] }] }, { plugins: true });
+    expect(r.errors).toEqual([]);
+    expect(brief(r.warnings).filter((w) => w.endsWith('group.dependency-unknown'))).toEqual(['/groups/0/dependencies/0 group.dependency-unknown', '/groups/0/apps/1/dependencies/0 group.dependency-unknown']);
+  });
+
   it('marathon-lb labels it does not apply yet are warnings, never silently dropped', async () => {
     const r = await validate(app({ labels: { HAPROXY_0_SSL_CERT: '/x.pem', HAPROXY_GROUP: 'external' } }), { plugins: true });
     expect(r.errors).toEqual([]);

@@ -1,26 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../core/index.js';
-import { baton, ROOT } from '../helpers/cli.js';
+import { cliDaemon, ROOT } from '../helpers/cli.js';
 import { until } from '../helpers/engine.js';
 
 /** recipes/vip through the CLI and a real daemon: the client reaches the backends by the VIP's DNS name. */
 describe('recipes/vip (CLI, real daemon)', () => {
-  let dir: string;
-  let env: Record<string, string>;
-  const run = (args: string[]) => baton(args, { env });
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'baton-cli-vip-'));
-    env = { BATON_STATE_DIR: path.join(dir, 'state'), BATON_ENGINE_PORT: '0', BATON_VIP_RANGE: '127.0.6.0/24' };
-  });
-  afterAll(async () => {
-    run(['destroy', 'recipes/vip']);
-    await new Promise((r) => setTimeout(r, 1500));
-    run(['engine', 'stop']);
-    await rm(dir, { recursive: true, force: true });
-  });
+  const cli = cliDaemon('baton-cli-vip-', ['recipes/vip'], { BATON_VIP_RANGE: '127.0.6.0/24' });
+  const run = cli.run;
 
   it('deploys; the client finds the VIP by name and its calls rotate over the backends', async () => {
     expect(run(['deploy', path.join(ROOT, 'recipes/vip')]).code).toBe(EXIT.OK);

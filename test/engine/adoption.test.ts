@@ -27,29 +27,45 @@ function taskProcesses(appId: string, stateDir: string): number[] {
   return out;
 }
 
-describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
-  let stateDir: string;
-  let settings: ReturnType<typeof resolveSettings>;
-  let url: string;
-  const api = async (method: string, p: string, body?: unknown) => {
-    const r = await fetch(url + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-    return { status: r.status, body: await r.json().catch(() => undefined) };
+/**
+ * A real engine daemon (as `baton engine start` runs it) on a temp state dir for one describe
+ * block; afterwards `appId` is removed, the daemon stopped, stray task processes killed.
+ */
+function realDaemon(prefix: string, appId: string) {
+  const d = {
+    stateDir: '',
+    url: '',
+    settings: undefined as unknown as ReturnType<typeof resolveSettings>,
+    /** Start (or find) the daemon; after a SIGKILL this is the restart. */
+    async start() {
+      d.url = (await ensureEngine(d.settings)).url;
+    },
+    async api(method: string, p: string, body?: unknown) {
+      const r = await fetch(d.url + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+      return { status: r.status, body: await r.json().catch(() => undefined) };
+    },
   };
   beforeAll(async () => {
-    stateDir = await mkdtemp(path.join(os.tmpdir(), 'baton-adopt-'));
-    settings = { ...resolveSettings({ stateDir }), port: 0 };
-    url = (await ensureEngine(settings)).url; // the real daemon, as `baton engine start` runs it
+    d.stateDir = await mkdtemp(path.join(os.tmpdir(), prefix));
+    d.settings = { ...resolveSettings({ stateDir: d.stateDir }), port: 0 };
+    await d.start();
   });
   afterAll(async () => {
-    const info = await runningEngine(stateDir);
+    const info = await runningEngine(d.stateDir);
     if (info) {
-      await fetch(`${info.url}/v2/apps/adopt`, { method: 'DELETE' }).catch(() => undefined);
+      await fetch(`${info.url}/v2/apps${appId}`, { method: 'DELETE' }).catch(() => undefined);
       await until(async () => ((await (await fetch(`${info.url}/v2/apps`)).json()) as { apps: unknown[] }).apps.length === 0, 20_000, 'apps removed').catch(() => undefined);
     }
-    await stopEngine(stateDir);
-    for (const pid of taskProcesses('/adopt', stateDir)) process.kill(pid, 'SIGKILL');
-    await rm(stateDir, { recursive: true, force: true });
+    await stopEngine(d.stateDir);
+    for (const pid of taskProcesses(appId, d.stateDir)) process.kill(pid, 'SIGKILL');
+    await rm(d.stateDir, { recursive: true, force: true });
   });
+  return d;
+}
+
+describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
+  const d = realDaemon('baton-adopt-', '/adopt');
+  const api = d.api;
 
   it('loses nothing and duplicates nothing; the deployment completes after the restart', async () => {
     expect((await api('POST', '/v2/apps', { id: '/adopt', cmd: serverCmd(), instances: 3, cpus: 0.05, mem: 32, upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0 } })).status).toBe(201);
@@ -61,13 +77,13 @@ describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
     const upgrade = await api('PUT', '/v2/apps/adopt', { cmd: `sleep 1; ${serverCmd()}`, labels: { v: '2' } });
     expect(upgrade.status).toBe(200);
     await until(async () => ((await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { version: string }[]).some((t) => t.version === upgrade.body.version), 10_000, 'the first new task');
-    const before = await runningEngine(stateDir);
+    const before = await runningEngine(d.stateDir);
     process.kill(before!.pid, 'SIGKILL'); // mid-deployment
     await until(() => !isAlive(before!.pid), 5000, 'the engine to die');
 
     // Tasks outlived the engine.
-    expect(taskProcesses('/adopt', stateDir).length).toBeGreaterThanOrEqual(3);
-    url = (await ensureEngine(settings)).url;
+    expect(taskProcesses('/adopt', d.stateDir).length).toBeGreaterThanOrEqual(3);
+    await d.start();
     expect((await api('GET', '/v2/deployments')).body.map((d: { id: string }) => d.id)).toEqual([upgrade.body.deploymentId]);
     await until(async () => (await api('GET', '/v2/deployments')).body.length === 0, 30_000, 'the resumed deployment to finish');
 
@@ -76,48 +92,28 @@ describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
     expect(tasks.every((t) => t.version === upgrade.body.version)).toBe(true);
     for (const t of tasks) expect(await until(() => hit(t.host, t.ports[0]).catch(() => ''), 5000, 'an answer')).toContain(t.id);
     // Exactly three server processes: no duplicate launched, no old task left behind.
-    await until(() => taskProcesses('/adopt', stateDir).length === 3, 10_000, 'exactly three task processes');
+    await until(() => taskProcesses('/adopt', d.stateDir).length === 3, 10_000, 'exactly three task processes');
   }, 60_000);
 
   it('learns of exits that happened while no engine ran, and relaunches', async () => {
     const tasks = (await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { id: string }[];
-    const info = await runningEngine(stateDir);
-    await stopEngine(stateDir);
+    const info = await runningEngine(d.stateDir);
+    await stopEngine(d.stateDir);
     expect(isAlive(info!.pid)).toBe(false);
-    const victim = taskProcesses('/adopt', stateDir)[0];
+    const victim = taskProcesses('/adopt', d.stateDir)[0];
     process.kill(victim, 'SIGKILL');
-    url = (await ensureEngine(settings)).url;
+    await d.start();
     await until(async () => {
       const now = (await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { id: string; state: string }[];
       return now.length === 3 && now.every((t) => t.state === 'TASK_RUNNING') && now.some((t) => !tasks.map((x) => x.id).includes(t.id));
     }, 15_000, 'a replacement task');
-    await until(() => taskProcesses('/adopt', stateDir).length === 3, 10_000, 'three task processes');
+    await until(() => taskProcesses('/adopt', d.stateDir).length === 3, 10_000, 'three task processes');
   }, 40_000);
 });
 
 describe('engine crash safety: SIGKILL at random points of deployments, many times', () => {
-  let stateDir: string;
-  let settings: ReturnType<typeof resolveSettings>;
-  let url: string;
-  const api = async (method: string, p: string, body?: unknown) => {
-    const r = await fetch(url + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-    return { status: r.status, body: await r.json().catch(() => undefined) };
-  };
-  beforeAll(async () => {
-    stateDir = await mkdtemp(path.join(os.tmpdir(), 'baton-crashes-'));
-    settings = { ...resolveSettings({ stateDir }), port: 0 };
-    url = (await ensureEngine(settings)).url;
-  });
-  afterAll(async () => {
-    const info = await runningEngine(stateDir);
-    if (info) {
-      await fetch(`${info.url}/v2/apps/crashy`, { method: 'DELETE' }).catch(() => undefined);
-      await until(async () => ((await (await fetch(`${info.url}/v2/apps`)).json()) as { apps: unknown[] }).apps.length === 0, 20_000, 'apps removed').catch(() => undefined);
-    }
-    await stopEngine(stateDir);
-    for (const pid of taskProcesses('/crashy', stateDir)) process.kill(pid, 'SIGKILL');
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  const d = realDaemon('baton-crashes-', '/crashy');
+  const api = d.api;
 
   it('eight kills mid-deployment: every deployment ends, no task lost or duplicated, the last version runs', async () => {
     const app = (v: number) => ({ id: '/crashy', cmd: `sleep 0.${v % 10}; ${serverCmd()}`, instances: 4, cpus: 0.02, mem: 32, labels: { v: String(v) }, upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0.5 } });
@@ -131,10 +127,10 @@ describe('engine crash safety: SIGKILL at random points of deployments, many tim
       expect(r.status).toBe(200);
       last = r.body.version;
       await new Promise((res) => setTimeout(res, Math.floor(random() * 1200)));
-      const before = await runningEngine(stateDir);
+      const before = await runningEngine(d.stateDir);
       process.kill(before!.pid, 'SIGKILL');
       await until(() => !isAlive(before!.pid), 5000, 'the engine to die');
-      url = (await ensureEngine(settings)).url;
+      await d.start();
     }
     await until(async () => (await api('GET', '/v2/deployments')).body.length === 0, 60_000, 'every deployment to end');
     const tasks = (await api('GET', '/v2/apps/crashy/tasks')).body.tasks as { id: string; host: string; ports: number[]; version: string; state: string }[];
@@ -143,7 +139,7 @@ describe('engine crash safety: SIGKILL at random points of deployments, many tim
     expect(new Set(tasks.map((t) => t.id.replace(/\._app\.\d+$/, ''))).size).toBe(4); // four distinct instances
     for (const t of tasks) expect(await until(() => hit(t.host, t.ports[0]).catch(() => ''), 5000, 'an answer')).toContain(t.id);
     // Exactly four server processes on the machine: nothing duplicated, nothing of old versions left.
-    await until(() => taskProcesses('/crashy', stateDir).length === 4, 15_000, 'exactly four task processes');
+    await until(() => taskProcesses('/crashy', d.stateDir).length === 4, 15_000, 'exactly four task processes');
   }, 150_000);
 });
 

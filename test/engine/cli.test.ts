@@ -1,32 +1,19 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../core/index.js';
-import { baton, events } from '../helpers/cli.js';
+import { cliDaemon, events } from '../helpers/cli.js';
 import { SERVER } from '../helpers/engine.js';
 
 describe('baton deploy / status / plan / scale / logs / destroy on the embedded engine (CLI, real daemon)', () => {
-  let dir: string;
-  let env: Record<string, string>;
-  const run = (args: string[]) => baton(args, { env });
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'baton-cli-engine-'));
-    env = { BATON_STATE_DIR: path.join(dir, 'state'), BATON_ENGINE_PORT: '0' };
-  });
-  afterAll(async () => {
-    run(['destroy', '/hello']);
-    run(['destroy', '/echo']);
-    await new Promise((r) => setTimeout(r, 1500));
-    run(['engine', 'stop']);
-    await rm(dir, { recursive: true, force: true });
-  });
+  const cli = cliDaemon('baton-cli-engine-', ['/hello', '/echo']);
+  const run = cli.run;
 
   it('an invalid recipe is rejected before anything is touched: no engine is even started', () => {
     const r = run(['deploy', 'test/fixtures/ten-mistakes']);
     expect(r.code).toBe(EXIT.INVALID_INPUT);
-    expect(existsSync(path.join(env.BATON_STATE_DIR, 'engine.json'))).toBe(false);
+    expect(existsSync(path.join(cli.env.BATON_STATE_DIR, 'engine.json'))).toBe(false);
   });
 
   it('deploys recipes/hello (starting the engine, and saying so); every instance answers', () => {
@@ -43,7 +30,7 @@ describe('baton deploy / status / plan / scale / logs / destroy on the embedded 
     const same = run(['plan', 'recipes/hello']);
     expect(same.code).toBe(EXIT.OK);
     expect(same.stdout).toMatch(/= unchanged\s+app \/hello/);
-    const changed = path.join(dir, 'hello-4.json');
+    const changed = path.join(cli.dir, 'hello-4.json');
     const recipe = JSON.parse((await import('node:fs')).readFileSync('recipes/hello/baton.config.json', 'utf8'));
     recipe.apps[0].instances = 4;
     recipe.apps[0].labels.course = 'changed';
@@ -55,7 +42,7 @@ describe('baton deploy / status / plan / scale / logs / destroy on the embedded 
   });
 
   it('plan predicts instances that cannot be placed; deploy refuses them before changing anything', async () => {
-    const uniq = path.join(dir, 'uniq.json');
+    const uniq = path.join(cli.dir, 'uniq.json');
     await writeFile(uniq, JSON.stringify({ name: 'uniq', apps: [{ id: '/uniq', cmd: 'sleep 100', instances: 4, cpus: 0.01, mem: 16, constraints: [['hostname', 'UNIQUE']] }] }));
     const p = run(['plan', '--json', uniq]);
     expect(events(p.stdout).find((e) => e.type === 'plan')?.plan.changes[0]).toMatchObject({
@@ -68,7 +55,7 @@ describe('baton deploy / status / plan / scale / logs / destroy on the embedded 
   }, 30_000);
 
   it('a deploy that cannot finish hits its deadline, rolls back, and exits 4 (never 0)', async () => {
-    const stuck = path.join(dir, 'stuck.json');
+    const stuck = path.join(cli.dir, 'stuck.json');
     // More memory than any agent has: the instance waits to be placed, forever in Marathon.
     await writeFile(stuck, JSON.stringify({ name: 'stuck', apps: [{ id: '/stuck', cmd: 'sleep 100', instances: 1, cpus: 0.05, mem: 100000 }] }));
     const r = run(['deploy', '--timeout', '3', '--allow-pending', '--json', stuck]);
@@ -83,7 +70,7 @@ describe('baton deploy / status / plan / scale / logs / destroy on the embedded 
     await new Promise((r) => setTimeout(r, 1500));
     expect(JSON.parse(run(['status', '/hello', '--json']).stdout).apps[0]).toMatchObject({ instances: 1, tasksRunning: 1 });
 
-    const echo = path.join(dir, 'echo.json');
+    const echo = path.join(cli.dir, 'echo.json');
     await writeFile(echo, JSON.stringify({ id: '/echo', cmd: `exec ${process.execPath} ${SERVER}`, instances: 1, cpus: 0.05, mem: 32 }));
     expect(run(['deploy', echo]).code).toBe(0);
     const logs = run(['logs', '/echo']);

@@ -1,30 +1,17 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../core/index.js';
-import { baton } from '../helpers/cli.js';
+import { cliDaemon } from '../helpers/cli.js';
 
 type Task = { id: string; host: string; slaveId: string; stagedAt: string; startedAt: string };
 type AppStatus = { id: string; instances: number; tasksRunning: number; tasks: Task[] };
 
 /** recipes/app-group and recipes/constraints through the CLI, on a real engine daemon. */
 describe('groups and constraints recipes (CLI, real daemon)', () => {
-  let dir: string;
-  let env: Record<string, string>;
-  const run = (args: string[]) => baton(args, { env });
+  const cli = cliDaemon('baton-cli-groups-', ['recipes/app-group', 'recipes/constraints']);
+  const run = cli.run;
   const apps = (): AppStatus[] => JSON.parse(run(['status', '--json']).stdout).apps;
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'baton-cli-groups-'));
-    env = { BATON_STATE_DIR: path.join(dir, 'state'), BATON_ENGINE_PORT: '0' };
-  });
-  afterAll(async () => {
-    run(['destroy', 'recipes/app-group']);
-    run(['destroy', 'recipes/constraints']);
-    await new Promise((r) => setTimeout(r, 1500));
-    run(['engine', 'stop']);
-    await rm(dir, { recursive: true, force: true });
-  });
 
   it('deploys the group in dependency layers: each tier starts after the one it depends on is healthy', () => {
     const r = run(['deploy', 'recipes/app-group']);
@@ -56,7 +43,7 @@ describe('groups and constraints recipes (CLI, real daemon)', () => {
   }, 90_000);
 
   it('a dependency cycle is rejected before anything is touched, naming the cycle', async () => {
-    const f = path.join(dir, 'cycle.json');
+    const f = path.join(cli.dir, 'cycle.json');
     await writeFile(f, JSON.stringify({
       name: 'cycle',
       groups: [{ id: '/c', groups: [{ id: 'a', dependencies: ['/c/b'], apps: [{ id: 'x', cmd: 'sleep 9' }] }, { id: 'b', dependencies: ['../a'], apps: [{ id: 'y', cmd: 'sleep 9' }] }] }],

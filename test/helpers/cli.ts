@@ -1,5 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -39,4 +42,27 @@ export function batonAsync(args: string[], opts: { cwd?: string; env?: Record<st
     child.stderr.on('data', (d) => (stderr += d));
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
+}
+
+/**
+ * The CLI against an engine daemon of the describe block's own (temp state dir, any free port).
+ * Afterwards: `destroy` each of `cleanup` (app ids or recipes), stop the engine, delete the dir.
+ */
+export function cliDaemon(prefix: string, cleanup: string[], extraEnv: Record<string, string> = {}) {
+  const s = {
+    dir: '',
+    env: {} as Record<string, string>,
+    run: (args: string[]) => baton(args, { env: s.env }),
+  };
+  beforeAll(async () => {
+    s.dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+    s.env = { BATON_STATE_DIR: path.join(s.dir, 'state'), BATON_ENGINE_PORT: '0', ...extraEnv };
+  });
+  afterAll(async () => {
+    for (const c of cleanup) s.run(['destroy', c]);
+    await new Promise((r) => setTimeout(r, 1500));
+    s.run(['engine', 'stop']);
+    await rm(s.dir, { recursive: true, force: true });
+  });
+  return s;
 }
