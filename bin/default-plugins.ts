@@ -9,11 +9,12 @@ import discovery from '../plugins/discovery/index.js';
 import vip from '../plugins/vip/index.js';
 import marathonLb from '../plugins/marathon-lb/index.js';
 import mesos from '../plugins/mesos/index.js';
+import zdd from '../plugins/zdd/index.js';
 
 /**
  * The built-in plugins, on by default (a recipe switches one off with `plugins: { name: false }`).
  * This list is the only place that knows them all: core never imports plugins/.
  */
 export function defaultPlugins(): BatonPlugin[] {
-  return [marathon, engine, mesos, docker, health, constraints, groups, discovery, vip, marathonLb];
+  return [marathon, engine, mesos, docker, health, constraints, groups, discovery, vip, marathonLb, zdd];
 }

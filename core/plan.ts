@@ -14,6 +14,8 @@ export interface PlanChange {
   fields?: string[];
   /** Set by target plugins that can predict placement: instances that would wait, and why. */
   pending?: { instances: number; why: string };
+  /** Set by strategy plugins that deploy this change themselves: e.g. "blue-green: /web-blue → /web-green". */
+  strategy?: string;
 }
 
 export interface Plan {

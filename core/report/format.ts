@@ -31,9 +31,10 @@ export function formatPlan(plan: Plan, recipe: string, p: Palette): string[] {
     let detail = '';
     if (c.kind === 'create') detail = `${c.to} instance${c.to === 1 ? '' : 's'}`;
     else if (c.kind === 'scale') detail = `${c.from} → ${c.to} instances`;
-    else if (c.kind === 'restart') detail = `rolling restart: ${c.fields?.join(', ') || 'definition'} changed${c.from !== c.to ? `; ${c.from} → ${c.to} instances` : ''}`;
+    else if (c.kind === 'restart') detail = `${c.strategy ? c.strategy.split(':')[0] : 'rolling restart'}: ${c.fields?.join(', ') || 'definition'} changed${c.from !== c.to ? `; ${c.from} → ${c.to} instances` : ''}`;
     else if (c.kind === 'remove') detail = `${c.from} instance${c.from === 1 ? '' : 's'} stopped`;
     lines.push(`  ${colour[c.kind](KIND_MARK[c.kind])} ${c.type} ${c.id}${detail ? p.dim('  ' + detail) : ''}`);
+    if (c.strategy) lines.push(p.dim(`      ${c.strategy}`));
     if (c.pending) lines.push(p.yellow(`      ⚠ ${c.pending.instances} instance${c.pending.instances === 1 ? '' : 's'} would wait: ${c.pending.why}`));
   }
   for (const n of plan.notes) lines.push(p.yellow(`  note: ${n}`));

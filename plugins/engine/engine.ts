@@ -40,6 +40,14 @@ export interface QueueEntry {
   placed: number;
 }
 
+/** An extension's API route: handlers get the parsed request and answer with a status and JSON. */
+export interface ExtensionRoute {
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  /** Under /baton/v1/x/, e.g. "marathon-lb/groups/:group". */
+  path: string;
+  handler(req: { params: Record<string, string>; query: Record<string, string>; body: unknown }): Promise<{ status?: number; body: unknown }>;
+}
+
 /**
  * The embedded engine: Marathon's scheduler for one machine. Holds apps, instances and
  * deployments (persisted in SQLite before acting), converges tasks to instance goals through task
@@ -58,6 +66,11 @@ export class Engine {
   readonly queue = new Map<string, QueueEntry>();
   /** Status sections of extensions (DNS, VIPs): `baton engine status` prints `summary`, the API returns all. */
   readonly extensions = new Map<string, () => { summary: string[] } & Record<string, unknown>>();
+  /**
+   * API routes of extensions (the LB's traffic controls), served under `/baton/v1/x/<name>/...`.
+   * Registered when the engine starts, before the API listens.
+   */
+  readonly routes: ExtensionRoute[] = [];
   /** The engine's name servers as "address:port" (set by a discovery extension), given to tasks. */
   readonly resolvers: string[] = [];
   readonly driver: DeploymentDriver;

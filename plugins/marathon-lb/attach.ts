@@ -2,8 +2,9 @@ import path from 'node:path';
 import type { App } from '../../core/index.js';
 import { renderConfig } from './config.js';
 import { Haproxy } from './haproxy.js';
-import type { LbApp, LbOptions } from './model.js';
+import type { LbApp, LbOptions, Service } from './model.js';
 import { buildServices } from './services.js';
+import { SplitStore, trafficRoutes } from './traffic.js';
 
 /** What the LB reads of a started engine (declared here: plugins do not import each other). */
 interface ViewInstance {
@@ -16,13 +17,14 @@ interface ViewInstance {
 }
 
 export interface EngineView {
-  apps: Map<string, { app: App }>;
+  apps: Map<string, { app: App; versionInfo?: { lastScalingAt: string } }>;
   instances: Map<string, ViewInstance>;
   agent(id: string | undefined): { address: string } | undefined;
   settings: { stateDir: string; agents: { role: string; address: string }[] };
   events: { on(listener: (e: { eventType: string }) => void): () => void };
   onStop(fn: () => void | Promise<void>): void;
   extensions: Map<string, () => { summary: string[] } & Record<string, unknown>>;
+  routes: { method: 'GET' | 'PUT' | 'POST' | 'DELETE'; path: string; handler(req: { params: Record<string, string>; query: Record<string, string>; body: unknown }): Promise<{ status?: number; body: unknown }> }[];
 }
 
 const MIN_RELOAD_GAP_MS = 1000;
@@ -31,8 +33,9 @@ const MIN_RELOAD_GAP_MS = 1000;
 export function lbApps(e: EngineView): LbApp[] {
   const byApp = new Map<string, ViewInstance[]>();
   for (const i of e.instances.values()) if (i.taskId && i.agentId) byApp.set(i.appId, [...(byApp.get(i.appId) ?? []), i]);
-  return [...e.apps.values()].map(({ app }) => ({
+  return [...e.apps.values()].map(({ app, versionInfo }) => ({
     ...(app as unknown as LbApp),
+    ...(versionInfo ? { versionInfo } : {}),
     tasks: (byApp.get(app.id) ?? []).map((i) => ({
       id: i.taskId!, host: e.agent(i.agentId)?.address ?? '', ports: i.ports,
       state: i.condition === 'Running' ? 'TASK_RUNNING' : `TASK_${i.condition.toUpperCase()}`,
@@ -51,6 +54,9 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
   const bindAddr = base.bindAddr ?? engine.settings.agents.find((a) => a.role === 'slave_public')?.address ?? '127.0.0.1';
   const o: LbOptions = { ...base, bindAddr, runDir: path.join(engine.settings.stateDir, 'marathon-lb') };
   const haproxy = new Haproxy(o.runDir, log);
+  const splits = new SplitStore(path.join(o.runDir, 'splits.json'));
+  // Weight and drain state last sent through the runtime API, per "backend/server".
+  const sent = new Map<string, string>();
   let rejected: { app: string; error: string }[] = [];
   // The last configuration HAProxy refused, and what was served instead: an unchanged refused
   // configuration is not searched again (that costs one `haproxy -c` per app).
@@ -58,11 +64,27 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
   let services = 0;
   let lastReload = 0;
   let running: Promise<void> | undefined;
-  let again = false;
 
+  // Weights and drain take effect at once through the runtime API (the reload that follows carries
+  // them in the configuration, so they also survive it and a restart).
+  const syncRuntime = async (list: Service[]) => {
+    if (!haproxy.pid) return;
+    const commands: string[] = [];
+    for (const s of list) {
+      for (const v of s.servers) {
+        const key = `${s.backend}/${v.name}`;
+        const want = `${v.weight ?? 1}|${v.disabled ? 'maint' : 'ready'}`;
+        if (sent.get(key) === want) continue;
+        sent.set(key, want);
+        commands.push(`set weight ${key} ${v.weight ?? 1}`, `set server ${key} state ${v.disabled ? 'maint' : 'ready'}`);
+      }
+    }
+    if (commands.length) await haproxy.runtime(commands).catch(() => undefined);
+  };
   const apply = async () => {
     const apps = lbApps(engine);
-    const all = buildServices(apps, o);
+    const all = buildServices(apps, o, splits.all());
+    await syncRuntime(all);
     if (all.length === 0 && !haproxy.pid) return;
     const config = renderConfig(all, o);
     if (refused?.config === config) return void (await haproxy.apply(refused.kept));
@@ -72,26 +94,31 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
       const kept: LbApp[] = [];
       const bad: { app: string; error: string }[] = [];
       for (const app of apps) {
-        const error = await haproxy.validate(renderConfig(buildServices([...kept, app], o), o));
+        const error = await haproxy.validate(renderConfig(buildServices([...kept, app], o, splits.all()), o));
         if (error) bad.push({ app: app.id, error });
         else kept.push(app);
       }
       rejected = bad;
       for (const b of bad) log?.warn(`marathon-lb: ${b.app} left out, its labels make the HAProxy configuration invalid: ${b.error}`);
-      const keptConfig = renderConfig(buildServices(kept, o), o);
+      const keptConfig = renderConfig(buildServices(kept, o, splits.all()), o);
       refused = { config, kept: keptConfig };
       r = await haproxy.apply(keptConfig);
     } else {
       rejected = [];
       refused = undefined;
     }
-    services = buildServices(apps.filter((a) => !rejected.some((b) => b.app === a.id)), o).length;
+    services = buildServices(apps.filter((a) => !rejected.some((b) => b.app === a.id)), o, splits.all()).length;
     if (r.status === 'reloaded' || r.status === 'started') lastReload = Date.now();
   };
-  const refresh = async (): Promise<void> => {
+  // One run at a time; a call during a run gets the run after it (so its change is in).
+  let next: Promise<void> | undefined;
+  const refresh = (): Promise<void> => {
     if (running) {
-      again = true;
-      return running;
+      next ??= running.then(() => {
+        next = undefined;
+        return refresh();
+      });
+      return next;
     }
     running = (async () => {
       const wait = lastReload + MIN_RELOAD_GAP_MS - Date.now();
@@ -99,10 +126,6 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
       await apply().catch((err) => log?.warn(`marathon-lb: ${(err as Error).message}`));
     })().finally(() => {
       running = undefined;
-      if (again) {
-        again = false;
-        void refresh();
-      }
     });
     return running;
   };
@@ -120,11 +143,13 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
       : ['not running (no app with HAPROXY_GROUP labels for its groups)'],
     pid: haproxy.pid ?? null, bindAddr, services, reloads: haproxy.reloads, rejected, stats: `http://${o.statsBind}:${ports.stats}/haproxy?stats`,
   }));
+  engine.routes.push(...trafficRoutes({ haproxy, splits, services: () => buildServices(lbApps(engine), o, splits.all()), refresh }));
   engine.onStop(async () => {
     off();
     clearInterval(timer);
     await running;
-    await haproxy.stop();
+    // HAProxy outlives the engine while it serves something (the next engine adopts it), as tasks do.
+    if (buildServices(lbApps(engine), o, splits.all()).length === 0) await haproxy.stop();
   });
   return { haproxy, refresh, rejected: () => rejected };
 }

@@ -93,7 +93,8 @@ export function renderConfig(services: Service[], o: LbOptions): string {
     for (const v of s.servers) {
       const check = s.check ? ` check inter ${s.check.intervalS}s fall ${s.check.fall}` : '';
       const cookie = s.sticky && s.mode === 'http' ? ` cookie ${v.cookie}` : '';
-      line(`  server ${v.name} ${v.ip}:${v.port} id ${v.id}${check}${cookie}`);
+      const weight = v.weight !== undefined ? ` weight ${v.weight}` : '';
+      line(`  server ${v.name} ${v.ip}:${v.port} id ${v.id}${check}${cookie}${weight}${v.disabled ? ' disabled' : ''}`);
     }
   }
   return out.join('\n') + '\n';

@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,14 +30,27 @@ export async function checkConfig(file: string): Promise<string | undefined> {
   }
 }
 
+/** Whether `pid` is a live (not zombie) process whose command line mentions `needle`. */
+function liveWith(pid: number, needle: string): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') return false;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(needle);
+  } catch {
+    return false;
+  }
+}
+
 /**
- * A real HAProxy in master-worker mode (`-W`), owned by this process: started on the first valid
- * configuration, reloaded with SIGUSR2 when the configuration changes — hitless: the listening
- * sockets pass to the new worker (`expose-fd listeners`), old workers finish their connections, and
- * server state (drain, maintenance) is saved first and loaded by the new worker.
+ * A real HAProxy in master-worker mode (`-W`): started on the first valid configuration, reloaded
+ * with SIGUSR2 when the configuration changes — hitless: the listening sockets pass to the new
+ * worker (`expose-fd listeners`), old workers finish their connections, and server state (drain,
+ * maintenance, weights) is saved first and loaded by the new worker. It runs in its own session
+ * and outlives the engine like tasks do: a restarted engine adopts it (pid file + command line).
  */
 export class Haproxy {
   private child?: ChildProcess;
+  private adopted?: number;
   private current?: string;
   reloads = 0;
 
@@ -45,16 +58,31 @@ export class Haproxy {
     mkdirSync(runDir, { recursive: true });
     // An empty state file until the first reload saves one (HAProxy warns about a missing one).
     if (!existsSync(path.join(runDir, 'server-state'))) writeFileSync(path.join(runDir, 'server-state'), '');
+    const pid = existsSync(this.pidFile) ? Number(readFileSync(this.pidFile, 'utf8')) : 0;
+    if (pid > 0 && liveWith(pid, this.configFile) && existsSync(this.configFile)) {
+      this.adopted = pid;
+      this.current = readFileSync(this.configFile, 'utf8');
+      log?.info(`marathon-lb: adopted the running HAProxy (pid ${pid})`);
+    }
   }
 
   get configFile(): string {
     return path.join(this.runDir, 'haproxy.cfg');
   }
+  /** The runtime API of the current worker (stats, weights, server states). */
   get socket(): string {
     return path.join(this.runDir, 'haproxy.sock');
   }
+  /** The master CLI (`show proc`: current and old workers). */
+  get masterSocket(): string {
+    return path.join(this.runDir, 'master.sock');
+  }
+  private get pidFile(): string {
+    return path.join(this.runDir, 'haproxy.pid');
+  }
   get pid(): number | undefined {
-    return this.child?.pid;
+    if (this.adopted && !liveWith(this.adopted, this.configFile)) this.adopted = undefined;
+    return this.child?.pid ?? this.adopted;
   }
 
   /** Check a configuration without using it. */
@@ -66,43 +94,81 @@ export class Haproxy {
 
   /** Use `config` if it differs from the running one and HAProxy accepts it. Returns what happened. */
   async apply(config: string): Promise<{ status: 'unchanged' | 'started' | 'reloaded' } | { status: 'invalid'; error: string }> {
-    if (config === this.current && this.child) return { status: 'unchanged' };
+    const pid = this.pid;
+    if (config === this.current && pid) return { status: 'unchanged' };
     const tmp = path.join(this.runDir, 'haproxy.cfg.tmp');
     writeFileSync(tmp, config);
     const error = await checkConfig(tmp);
     if (error) return { status: 'invalid', error };
-    if (this.child && existsSync(this.socket)) {
-      // Keep draining/maintenance states across the reload.
+    if (pid && existsSync(this.socket)) {
+      // Keep draining/maintenance states and weights across the reload.
       const state = await runtimeCommand(this.socket, 'show servers state').catch(() => '');
       if (state) writeFileSync(path.join(this.runDir, 'server-state'), state);
     }
     renameSync(tmp, this.configFile);
     this.current = config;
-    if (!this.child) {
-      this.child = spawn('haproxy', ['-W', '-db', '-f', this.configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-      this.child.stderr?.on('data', (d) => this.log?.warn(`haproxy: ${String(d).trim()}`));
-      this.child.once('exit', () => (this.child = undefined));
-      this.child.once('error', (err) => {
+    if (!pid) {
+      const out = openSync(path.join(this.runDir, 'haproxy.log'), 'a');
+      const child = spawn('haproxy', ['-W', '-db', '-S', `${this.masterSocket},mode,600`, '-f', this.configFile], { stdio: ['ignore', out, out], detached: true });
+      closeSync(out);
+      this.child = child;
+      child.unref();
+      child.once('exit', () => this.child === child && (this.child = undefined));
+      child.once('error', (err) => {
         this.log?.warn(`haproxy could not start: ${err.message}`);
-        this.child = undefined;
+        if (this.child === child) this.child = undefined;
       });
+      if (child.pid) writeFileSync(this.pidFile, String(child.pid));
       for (let i = 0; i < 100 && !existsSync(this.socket); i++) await sleep(20);
       return { status: 'started' };
     }
-    this.child.kill('SIGUSR2'); // master-worker reload
+    process.kill(pid, 'SIGUSR2'); // master-worker reload
     this.reloads++;
     await sleep(50);
     return { status: 'reloaded' };
   }
 
-  async stop(): Promise<void> {
-    const c = this.child;
-    if (!c) return;
-    const gone = new Promise((r) => c.once('exit', r));
-    c.kill('SIGTERM');
-    await Promise.race([gone, sleep(3000)]);
-    this.child = undefined;
+  /** Runtime API commands, in one connection (`;`-separated, as the API takes them). */
+  runtime(commands: string[]): Promise<string> {
+    return runtimeCommand(this.socket, commands.join(';'));
   }
+
+  /** How many old workers still finish connections after reloads (zdd waits for none before trusting stats). */
+  async oldWorkers(): Promise<number> {
+    const out = await runtimeCommand(this.masterSocket, 'show proc').catch(() => '');
+    const lines = out.split('\n');
+    const at = lines.findIndex((l) => /^# old workers/.test(l));
+    return at < 0 ? 0 : lines.slice(at + 1).filter((l) => /^\d+/.test(l.trim())).length;
+  }
+
+  /** `show stat` of the current worker, as rows keyed by the CSV header. */
+  async stats(): Promise<Record<string, string>[]> {
+    const csv = await runtimeCommand(this.socket, 'show stat').catch(() => '');
+    return parseStatsCsv(csv);
+  }
+
+  async stop(): Promise<void> {
+    const pid = this.pid;
+    if (!pid) return;
+    const c = this.child;
+    const gone = c ? new Promise((r) => c.once('exit', r)) : undefined;
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 150 && liveWith(pid, this.configFile); i++) {
+      if (gone) await Promise.race([gone, sleep(20)]);
+      else await sleep(20);
+    }
+    this.child = undefined;
+    this.adopted = undefined;
+    rmSync(this.pidFile, { force: true });
+  }
+}
+
+/** HAProxy's stats CSV (`# pxname,svname,...` header) as objects. */
+export function parseStatsCsv(csv: string): Record<string, string>[] {
+  const [head, ...rows] = csv.split('\n').filter((l) => l.trim());
+  if (!head?.startsWith('# ')) return [];
+  const keys = head.slice(2).split(',');
+  return rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [keys[i], v])));
 }
 
 /** Whether an `haproxy` binary is on the PATH (marathon-lb needs one; CI installs Debian's). */

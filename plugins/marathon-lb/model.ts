@@ -6,7 +6,18 @@ export interface LbApp {
   container?: { portMappings?: { containerPort?: number; hostPort?: number; servicePort?: number; name?: string }[]; docker?: { portMappings?: { servicePort?: number }[] } };
   networks?: { mode: string }[];
   healthChecks?: { protocol?: string; path?: string; portIndex?: number; port?: number; intervalSeconds?: number; timeoutSeconds?: number; maxConsecutiveFailures?: number }[];
+  instances?: number;
+  versionInfo?: { lastScalingAt?: string };
   tasks?: LbTask[];
+  /** Set on a merged deployment group with a traffic split: the colour app that gets `percent` of the traffic. */
+  split?: Split;
+}
+
+/** A traffic split on a deployment group (canary): `app` gets `percent` %, the other colour the rest. */
+export interface Split {
+  group: string;
+  app: string;
+  percent: number;
 }
 
 export interface LbTask {
@@ -15,6 +26,10 @@ export interface LbTask {
   ports: number[];
   state?: string;
   healthCheckResults?: { alive: boolean }[];
+  /** The colour app a task of a merged deployment group belongs to. */
+  appId?: string;
+  /** Marked draining by the deployment-group merge: served `disabled` (MAINT), no new connections. */
+  draining?: boolean;
 }
 
 /** One (app, service port) as it becomes an HAProxy frontend + backend (marathon-lb.md §1.3). */
@@ -36,7 +51,21 @@ export interface Service {
   redirectRoot?: string;
   allowed?: string[];
   check?: { kind: 'http' | 'tcp'; path: string; intervalS: number; timeoutS: number; fall: number };
-  servers: { name: string; id: number; ip: string; port: number; cookie: string }[];
+  servers: Server[];
+}
+
+export interface Server {
+  name: string;
+  id: number;
+  ip: string;
+  port: number;
+  cookie: string;
+  taskId: string;
+  /** The app the task belongs to (a colour of a deployment group). */
+  appId: string;
+  disabled: boolean;
+  /** HAProxy weight when a traffic split applies (0–256); absent: HAProxy's default (1). */
+  weight?: number;
 }
 
 /** What one marathon-lb instance serves: its groups and where its shared frontends bind. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { portLabel, portSelected, truthy } from './labels.js';
-import type { LbApp, LbOptions, LbTask, Service } from './model.js';
+import { mergeDeploymentGroups, splitWeights } from './deployment-groups.js';
+import type { LbApp, LbOptions, LbTask, Service, Split } from './model.js';
 
 /** Task states marathon-lb leaves out (marathon-lb.md §1.4): all but RUNNING, LOST, UNREACHABLE. */
 const EXCLUDED = new Set(['TASK_STAGING', 'TASK_STARTING', 'TASK_KILLING', 'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN']);
@@ -43,12 +44,13 @@ function serverId(name: string, used: Set<number>): number {
  * The services an LB serves (marathon-lb.md §1.3–§1.9): one per (app, service port) selected by
  * group, with its mode, balance, vhosts and checks from labels and health checks, and one server
  * per eligible task. A service without servers is left out. Sorted by (app id, service port);
- * servers by (host, port).
+ * servers by (host, port). The colours of a deployment group are served as one (zdd, §2), with
+ * draining servers disabled, or weighted by the group's traffic split.
  */
-export function buildServices(apps: LbApp[], o: LbOptions): Service[] {
+export function buildServices(apps: LbApp[], o: LbOptions, splits?: ReadonlyMap<string, Split>): Service[] {
   const out: Service[] = [];
   const ids = new Set<number>();
-  for (const app of [...apps].sort((a, b) => a.id.localeCompare(b.id))) {
+  for (const app of mergeDeploymentGroups(apps, splits).sort((a, b) => a.id.localeCompare(b.id))) {
     const labels = app.labels ?? {};
     servicePorts(app).forEach((sp, n) => {
       if (!portSelected(labels, n, o.groups, o.strict)) return;
@@ -63,13 +65,18 @@ export function buildServices(apps: LbApp[], o: LbOptions): Service[] {
       const backend = `${clean(app.id.replace(/^\//, '').replace(/\//g, '_'))}_${port}`;
       const servers = (app.tasks ?? [])
         .filter((t) => t.host && !EXCLUDED.has(t.state ?? 'TASK_RUNNING') && t.ports[n] && (!o.healthCheck || healthy(app, t)))
-        .map((t) => ({ host: t.host, ip: t.host, port: t.ports[n] }))
+        .map((t) => ({ host: t.host, ip: t.host, port: t.ports[n], taskId: t.id, appId: t.appId ?? app.id, disabled: t.draining === true }))
         .sort((a, b) => a.host.localeCompare(b.host) || a.port - b.port)
         .map((s) => {
           const name = serverName(s.host, s.ip, s.port);
-          return { name, id: serverId(name, ids), ip: s.ip, port: s.port, cookie: createHash('sha1').update(name).digest('hex').slice(0, 10) };
+          return { name, id: serverId(name, ids), ip: s.ip, port: s.port, cookie: createHash('sha1').update(name).digest('hex').slice(0, 10), taskId: s.taskId, appId: s.appId, disabled: s.disabled };
         });
       if (servers.length === 0) return;
+      if (app.split) {
+        const inSplit = servers.filter((v) => v.appId === app.split!.app).length;
+        const w = splitWeights(app.split.percent, inSplit, servers.length - inSplit);
+        for (const v of servers) Object.assign(v, { weight: v.appId === app.split.app ? w.split : w.other });
+      }
       const allowed = portLabel(labels, n, 'BACKEND_NETWORK_ALLOWED_ACL')?.split(/\s+/).filter(Boolean);
       out.push({
         appId: app.id, index: n, backend, servicePort: port,

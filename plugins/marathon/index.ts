@@ -1,5 +1,5 @@
 import { AsyncSeriesBailHook } from 'tapable';
-import { BatonError, STAGE, deadlineSignal, definePlugin, deploySettings, loadRecipeFile, ownedApp, parseTarget, type App, type PipelineContext, type TargetSpec } from '../../core/index.js';
+import { BatonError, STAGE, deadlineSignal, definePlugin, deploySettings, loadRecipeFile, ownedApp, parseTarget, type App, type PipelineContext, type PlanChange, type TargetSpec } from '../../core/index.js';
 import { MarathonCluster } from './cluster.js';
 import type { Endpoint, MarathonClient } from './client.js';
 import { registerCommands } from './commands.js';
@@ -16,9 +16,37 @@ export interface MarathonHooks {
    * plugins' commands (`baton group`, `baton lb`). This plugin answers it.
    */
   client: AsyncSeriesBailHook<[string | undefined], MarathonClient | undefined>;
+  /**
+   * Bail: a deploy strategy (blue-green, canary) claims one app's change by returning a run; the
+   * app is then deployed by that run instead of a plain Marathon deployment (rolling).
+   */
+  strategy: AsyncSeriesBailHook<[StrategyRequest], StrategyRun | undefined>;
+}
+
+/** What a strategy is asked with: the change, the app as it will be deployed, and the target's API. */
+export interface StrategyRequest {
+  ctx: PipelineContext;
+  change: PlanChange;
+  /** The recipe's app with Baton's ownership label. */
+  app: App;
+  client: MarathonClient;
+  /** Wait for Marathon deployments of these apps with the run's deadlines and progress reporting. */
+  waitFor(deploymentIds: string[], appIds: string[], signal?: AbortSignal): Promise<void>;
+}
+
+/** A strategy's handling of one app in one deploy. */
+export interface StrategyRun {
+  /** `apply`: start (create the new version beside the old one). */
+  start(): Promise<void>;
+  /** `wait`: drive it to the end within the run's deadlines. */
+  finish(): Promise<void>;
+  /** `rollback`: traffic and capacity back on the version that served before. */
+  rollback(): Promise<void>;
 }
 
 interface RunState {
+  /** Apps a strategy plugin deploys. */
+  strategies: { id: string; run: StrategyRun }[];
   deployments: string[];
   /** Apps whose change the target accepted (what a rollback may touch). */
   apps: string[];
@@ -37,7 +65,12 @@ export default definePlugin({
     const hooks = runner.publishHooks<MarathonHooks>(PLUGIN, {
       endpoint: new AsyncSeriesBailHook<[TargetSpec, PipelineContext | undefined], Endpoint | undefined>(['target', 'ctx'], 'marathon.endpoint'),
       client: new AsyncSeriesBailHook<[string | undefined], MarathonClient | undefined>(['recipe'], 'marathon.client'),
+      strategy: new AsyncSeriesBailHook<[StrategyRequest], StrategyRun | undefined>(['request'], 'marathon.strategy'),
     });
+    const waitOptions = (ctx: PipelineContext, signal = ctx.signal) => {
+      const s = deploySettings(ctx);
+      return { log, signal, progressDeadlineMs: s.progressDeadlineSeconds * 1000, healthyDeadlineMs: s.healthyDeadlineSeconds * 1000 };
+    };
     const clusterFor = async (spec: TargetSpec, ctx?: PipelineContext): Promise<MarathonCluster | undefined> => {
       if (spec.kind === 'marathon' && spec.url) {
         const token = (spec.settings.token as string | undefined) ?? process.env.BATON_TOKEN;
@@ -53,14 +86,27 @@ export default definePlugin({
       const target = ctx.target;
       if (!(target instanceof MarathonCluster) || !ctx.plan) return;
       const byId = new Map(ctx.recipe.apps.map((l) => [l.spec.id, l.spec]));
-      const put = ctx.plan.changes.filter((c) => c.type === 'app' && (c.kind === 'create' || c.kind === 'restart' || c.kind === 'scale'));
+      const strategies: RunState['strategies'] = [];
+      for (const change of ctx.plan.changes.filter((c) => c.type === 'app' && c.kind !== 'unchanged' && c.kind !== 'remove')) {
+        const run = await hooks.strategy.promise({
+          ctx, change, app: ownedApp(byId.get(change.id)!, ctx.recipe), client: target.client,
+          waitFor: async (ids, appIds, signal) => void (await waitForDeployments(target, ids, appIds, waitOptions(ctx, signal))),
+        });
+        if (run) strategies.push({ id: change.id, run });
+      }
+      const claimed = new Set(strategies.map((s) => s.id));
+      const put = ctx.plan.changes.filter((c) => c.type === 'app' && !claimed.has(c.id) && (c.kind === 'create' || c.kind === 'restart' || c.kind === 'scale'));
       const removed = ctx.plan.changes.filter((c) => c.type === 'app' && c.kind === 'remove');
       if (ctx.plan.changes.some((c) => c.type === 'pod' && c.kind !== 'unchanged')) {
         throw new BatonError('BATON_DEPLOY_FAILED', 'Pods are not supported by this target yet');
       }
       const ids = [...put, ...removed].map((c) => c.id);
-      const state: RunState = { deployments: [], apps: [], previous: ids.length ? await target.definitions(ids, ctx.signal) : new Map() };
+      const state: RunState = { strategies: [], deployments: [], apps: [], previous: ids.length ? await target.definitions(ids, ctx.signal) : new Map() };
       ctx.shared.set(PLUGIN, state);
+      for (const s of strategies) {
+        await s.run.start();
+        state.strategies.push(s);
+      }
       const force = ctx.options.force === true;
       if (put.length > 0) {
         const ref = await target.putApps(put.map((c) => ownedApp(byId.get(c.id)!, ctx.recipe)), force, ctx.signal);
@@ -74,18 +120,18 @@ export default definePlugin({
         state.apps.push(c.id);
         log.info(`deployment ${ref.deploymentId} started: remove ${c.id}`);
       }
-      if (state.deployments.length === 0) log.info('nothing to change');
+      if (state.deployments.length === 0 && state.strategies.length === 0) log.info('nothing to change');
     });
 
     runner.hooks.wait.tapPromise({ name: PLUGIN, title: 'Wait for the deployment' }, async (ctx) => {
       const target = ctx.target;
       const state = ctx.shared.get(PLUGIN) as RunState | undefined;
-      if (!(target instanceof MarathonCluster) || !state || state.deployments.length === 0) return;
-      const s = deploySettings(ctx);
-      const apps = await waitForDeployments(target, state.deployments, state.apps, {
-        log, signal: ctx.signal, progressDeadlineMs: s.progressDeadlineSeconds * 1000, healthyDeadlineMs: s.healthyDeadlineSeconds * 1000,
-      });
-      for (const a of apps) log.info(`${a.id}: ${a.tasksRunning}/${a.instances} running${(a.healthChecks?.length ?? 0) > 0 ? `, ${a.tasksHealthy} healthy` : ''}`);
+      if (!(target instanceof MarathonCluster) || !state) return;
+      if (state.deployments.length > 0) {
+        const apps = await waitForDeployments(target, state.deployments, state.apps, waitOptions(ctx));
+        for (const a of apps) log.info(`${a.id}: ${a.tasksRunning}/${a.instances} running${(a.healthChecks?.length ?? 0) > 0 ? `, ${a.tasksHealthy} healthy` : ''}`);
+      }
+      for (const s of state.strategies) await s.run.finish();
     });
 
     // Rollback: each app goes back to the newest version whose deployment succeeded (the engine
@@ -95,9 +141,11 @@ export default definePlugin({
     runner.hooks.rollback.tapPromise({ name: PLUGIN, stage: STAGE.NORMAL, title: 'Roll back' }, async (ctx) => {
       const target = ctx.target;
       const state = ctx.shared.get(PLUGIN) as RunState | undefined;
-      if (!(target instanceof MarathonCluster) || !state || state.apps.length === 0) {
+      if (!(target instanceof MarathonCluster) || !state || state.apps.length + state.strategies.length === 0) {
         throw new BatonError('BATON_NOTHING_TO_ROLL_BACK', 'nothing to roll back: the target accepted no change');
       }
+      for (const s of state.strategies) await s.run.rollback();
+      if (state.apps.length === 0) return;
       const signal = deadlineSignal(300_000, 'the rollback did not finish within 300s');
       const refs: string[] = [];
       const restored: string[] = [];

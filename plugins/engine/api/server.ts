@@ -46,6 +46,19 @@ export async function startServer(e: Engine, host: string, port: number, token?:
   groupsRoutes(server, e);
   otherRoutes(server, e, () => url);
   eventsRoute(server, e);
+  // Extensions attach when the engine starts, some after the API listens: match their routes per request.
+  server.all('/baton/v1/x/*', async (req, reply) => {
+    const rest = (req.params as { '*': string })['*'].split('?')[0].split('/');
+    for (const r of e.routes) {
+      const parts = r.path.split('/');
+      if (r.method !== req.method || parts.length !== rest.length) continue;
+      const params: Record<string, string> = {};
+      if (!parts.every((p, i) => (p.startsWith(':') ? ((params[p.slice(1)] = decodeURIComponent(rest[i])), true) : p === rest[i]))) continue;
+      const out = await r.handler({ params, query: req.query as Record<string, string>, body: req.body });
+      return reply.code(out.status ?? 200).send(out.body);
+    }
+    return reply.code(404).send({ message: `Not found: ${req.method} ${req.url}` });
+  });
   await server.listen({ host, port });
   const addr = server.server.address();
   url = `http://${host}:${typeof addr === 'object' && addr ? addr.port : port}`;

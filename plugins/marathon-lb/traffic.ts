@@ -1,0 +1,100 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Haproxy } from './haproxy.js';
+import type { Service, Split } from './model.js';
+
+/** A split as stored: the weights' target plus a note a strategy keeps beside it (its step, commands). */
+export interface StoredSplit extends Split {
+  note?: Record<string, unknown>;
+}
+
+/**
+ * Traffic splits per deployment group, kept in a file (written whole, then renamed) so a split —
+ * a canary at 5 % — survives an engine restart instead of falling back to instance counts.
+ */
+export class SplitStore {
+  private readonly map = new Map<string, StoredSplit>();
+  constructor(private readonly file: string) {
+    if (existsSync(file)) for (const s of JSON.parse(readFileSync(file, 'utf8')) as StoredSplit[]) this.map.set(s.group, s);
+  }
+  all(): ReadonlyMap<string, StoredSplit> {
+    return this.map;
+  }
+  set(s: StoredSplit | { group: string; remove: true }): void {
+    if ('remove' in s) this.map.delete(s.group);
+    else this.map.set(s.group, s);
+    writeFileSync(this.file + '.tmp', JSON.stringify([...this.map.values()]));
+    renameSync(this.file + '.tmp', this.file);
+  }
+}
+
+/** One HAProxy server of a deployment group as strategies read it: its task, state and counters. */
+export interface GroupServer {
+  backend: string;
+  name: string;
+  taskId: string;
+  appId: string;
+  /** HAProxy's status: UP, DOWN, MAINT, NOLB, DRAIN, ... (`no check` reads UP). */
+  status: string;
+  weight: number;
+  /** Current sessions and queued requests (zdd's drained test: both 0). */
+  scur: number;
+  qcur: number;
+  /** Totals since the worker started: sessions, responses by class; average response time (ms, last 1024). */
+  stot: number;
+  hrsp2xx: number;
+  hrsp5xx: number;
+  /** Connection and response errors towards the server. */
+  econ: number;
+  eresp: number;
+  rtime: number;
+}
+
+const num = (v: string | undefined) => Number(v ?? 0) || 0;
+
+/**
+ * The LB's traffic API on the engine (under /baton/v1/x/marathon-lb/): a deployment group's
+ * servers with their HAProxy state and counters, and its traffic split. Strategies (blue-green,
+ * canary) drive deploys through it; a split applies within a second (runtime API, then a reload).
+ */
+export function trafficRoutes(lb: { haproxy: Haproxy; splits: SplitStore; services(): Service[]; refresh(): Promise<void> }) {
+  const group = async (name: string) => {
+    const services = lb.services().filter((s) => s.appId === `/${name}`);
+    const rows = await lb.haproxy.stats();
+    const servers: GroupServer[] = [];
+    for (const s of services) {
+      for (const v of s.servers) {
+        const r = rows.find((x) => x.pxname === s.backend && x.svname === v.name);
+        servers.push({
+          backend: s.backend, name: v.name, taskId: v.taskId, appId: v.appId, status: r?.status ?? 'NEW', weight: r ? num(r.weight) : (v.weight ?? 1),
+          scur: num(r?.scur), qcur: num(r?.qcur), stot: num(r?.stot), hrsp2xx: num(r?.hrsp_2xx), hrsp5xx: num(r?.hrsp_5xx), econ: num(r?.econ), eresp: num(r?.eresp), rtime: num(r?.rtime),
+        });
+      }
+    }
+    return { group: name, backends: services.map((s) => s.backend), split: lb.splits.all().get(name) ?? null, oldWorkers: await lb.haproxy.oldWorkers(), running: lb.haproxy.pid !== undefined, servers };
+  };
+  return [
+    { method: 'GET' as const, path: 'marathon-lb/groups/:group', handler: async (req: { params: Record<string, string> }) => ({ body: await group(req.params.group) }) },
+    {
+      method: 'PUT' as const, path: 'marathon-lb/groups/:group/split',
+      handler: async (req: { params: Record<string, string>; body: unknown }) => {
+        const b = (req.body ?? {}) as Partial<StoredSplit>;
+        const cur = lb.splits.all().get(req.params.group);
+        const next = { ...cur, ...b, ...(cur?.note || b.note ? { note: { ...cur?.note, ...b.note } } : {}), group: req.params.group } as StoredSplit;
+        if (typeof next.app !== 'string' || typeof next.percent !== 'number' || next.percent < 0 || next.percent > 100) {
+          return { status: 422, body: { message: 'Object is not valid', details: [{ path: '/percent', errors: ['a split needs "app" and "percent" between 0 and 100'] }] } };
+        }
+        lb.splits.set(next);
+        await lb.refresh();
+        return { body: await group(req.params.group) };
+      },
+    },
+    {
+      method: 'DELETE' as const, path: 'marathon-lb/groups/:group/split',
+      handler: async (req: { params: Record<string, string> }) => {
+        lb.splits.set({ group: req.params.group, remove: true });
+        await lb.refresh();
+        return { body: await group(req.params.group) };
+      },
+    },
+  ];
+}
