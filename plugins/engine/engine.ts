@@ -80,6 +80,8 @@ export class Engine {
   private loop?: Promise<void>;
   private lastVersion = 0;
   readonly startedAt = new Date().toISOString();
+  /** Set when stop() begins: extensions stop acting on a view that is being taken apart (health results cleared). */
+  stopping = false;
 
   readonly runtimes: TaskRuntime[];
 
@@ -193,6 +195,7 @@ export class Engine {
 
   /** Stop the loop and close the store. Tasks keep running: the next engine adopts them. */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const fn of this.stopHandlers) await fn();
     this.running = false;
     this.poke();

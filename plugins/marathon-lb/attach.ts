@@ -4,7 +4,7 @@ import { renderConfig } from './config.js';
 import { Haproxy } from './haproxy.js';
 import type { LbApp, LbOptions, Service } from './model.js';
 import { buildServices } from './services.js';
-import { SplitStore, trafficRoutes } from './traffic.js';
+import { AliveTasks, SplitStore, trafficRoutes } from './traffic.js';
 
 /** What the LB reads of a started engine (declared here: plugins do not import each other). */
 interface ViewInstance {
@@ -13,7 +13,7 @@ interface ViewInstance {
   agentId?: string;
   condition: string;
   ports: number[];
-  health?: { alive: boolean }[];
+  health?: { alive: boolean; lastSuccess?: string; lastFailure?: string }[];
 }
 
 export interface EngineView {
@@ -23,23 +23,30 @@ export interface EngineView {
   settings: { stateDir: string; agents: { role: string; address: string }[] };
   events: { on(listener: (e: { eventType: string }) => void): () => void };
   onStop(fn: () => void | Promise<void>): void;
+  readonly stopping?: boolean;
   extensions: Map<string, () => { summary: string[] } & Record<string, unknown>>;
   routes: { method: 'GET' | 'PUT' | 'POST' | 'DELETE'; path: string; handler(req: { params: Record<string, string>; query: Record<string, string>; body: unknown }): Promise<{ status?: number; body: unknown }> }[];
 }
 
 const MIN_RELOAD_GAP_MS = 1000;
 
-/** The engine's apps as `/v2/apps?embed=apps.tasks` shows them to marathon-lb. */
-export function lbApps(e: EngineView): LbApp[] {
+/**
+ * The engine's apps as `/v2/apps?embed=apps.tasks` shows them to marathon-lb. A task without
+ * health results yet (a restarted engine has none) counts as alive when `remembered` saw it alive
+ * before — marathon-lb's LRU cache of alive tasks, which carries it over a leader change.
+ */
+export function lbApps(e: EngineView, remembered: ReadonlySet<string> = new Set()): LbApp[] {
   const byApp = new Map<string, ViewInstance[]>();
   for (const i of e.instances.values()) if (i.taskId && i.agentId) byApp.set(i.appId, [...(byApp.get(i.appId) ?? []), i]);
+  // A health record without any probe result yet (a restarted engine's) is no result, not "dead".
+  const results = (i: ViewInstance) => (i.health ?? []).filter((h) => h.lastSuccess || h.lastFailure);
   return [...e.apps.values()].map(({ app, versionInfo }) => ({
     ...(app as unknown as LbApp),
     ...(versionInfo ? { versionInfo } : {}),
     tasks: (byApp.get(app.id) ?? []).map((i) => ({
       id: i.taskId!, host: e.agent(i.agentId)?.address ?? '', ports: i.ports,
       state: i.condition === 'Running' ? 'TASK_RUNNING' : `TASK_${i.condition.toUpperCase()}`,
-      ...(i.health ? { healthCheckResults: i.health.map((h) => ({ alive: h.alive })) } : {}),
+      ...(results(i).length ? { healthCheckResults: results(i).map((h) => ({ alive: h.alive })) } : remembered.has(i.taskId!) ? { healthCheckResults: [{ alive: true }] } : {}),
     })),
   }));
 }
@@ -55,6 +62,7 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
   const o: LbOptions = { ...base, bindAddr, runDir: path.join(engine.settings.stateDir, 'marathon-lb') };
   const haproxy = new Haproxy(o.runDir, log);
   const splits = new SplitStore(path.join(o.runDir, 'splits.json'));
+  const alive = new AliveTasks(path.join(o.runDir, 'alive.json'));
   // Weight and drain state last sent through the runtime API, per "backend/server".
   const sent = new Map<string, string>();
   let rejected: { app: string; error: string }[] = [];
@@ -82,7 +90,10 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
     if (commands.length) await haproxy.runtime(commands).catch(() => undefined);
   };
   const apply = async () => {
-    const apps = lbApps(engine);
+    // A stopping engine's view is being taken apart (health results go first): HAProxy keeps what it serves.
+    if (engine.stopping) return;
+    const apps = lbApps(engine, alive.tasks);
+    alive.update(apps);
     const all = buildServices(apps, o, splits.all());
     await syncRuntime(all);
     if (all.length === 0 && !haproxy.pid) return;
@@ -143,13 +154,13 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
       : ['not running (no app with HAPROXY_GROUP labels for its groups)'],
     pid: haproxy.pid ?? null, bindAddr, services, reloads: haproxy.reloads, rejected, stats: `http://${o.statsBind}:${ports.stats}/haproxy?stats`,
   }));
-  engine.routes.push(...trafficRoutes({ haproxy, splits, services: () => buildServices(lbApps(engine), o, splits.all()), refresh }));
+  engine.routes.push(...trafficRoutes({ haproxy, splits, services: () => buildServices(lbApps(engine, alive.tasks), o, splits.all()), refresh }));
   engine.onStop(async () => {
     off();
     clearInterval(timer);
     await running;
     // HAProxy outlives the engine while it serves something (the next engine adopts it), as tasks do.
-    if (buildServices(lbApps(engine), o, splits.all()).length === 0) await haproxy.stop();
+    if (buildServices(lbApps(engine, alive.tasks), o, splits.all()).length === 0) await haproxy.stop();
   });
   return { haproxy, refresh, rejected: () => rejected };
 }

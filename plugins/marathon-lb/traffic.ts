@@ -27,6 +27,22 @@ export class SplitStore {
   }
 }
 
+/** Tasks last seen alive, kept in a file so a restarted engine (no health results yet) keeps serving them. */
+export class AliveTasks {
+  tasks = new Set<string>();
+  constructor(private readonly file: string) {
+    if (existsSync(file)) this.tasks = new Set(JSON.parse(readFileSync(file, 'utf8')) as string[]);
+  }
+  /** Remember the tasks alive now; forget those that are gone or reported dead. */
+  update(apps: { tasks?: { id: string; healthCheckResults?: { alive: boolean }[] }[] }[]): void {
+    const next = new Set(apps.flatMap((a) => (a.tasks ?? []).filter((t) => t.healthCheckResults?.some((r) => r.alive)).map((t) => t.id)));
+    if (next.size === this.tasks.size && [...next].every((t) => this.tasks.has(t))) return;
+    this.tasks = next;
+    writeFileSync(this.file + '.tmp', JSON.stringify([...next]));
+    renameSync(this.file + '.tmp', this.file);
+  }
+}
+
 /** One HAProxy server of a deployment group as strategies read it: its task, state and counters. */
 export interface GroupServer {
   backend: string;

@@ -9,6 +9,12 @@ const pod = (over: Record<string, unknown>) => ({
 });
 const podContainer = (over: Record<string, unknown>) => pod({ containers: [{ name: 'web', resources: { cpus: 0.1, mem: 32 }, exec: { command: { shell: 'sleep 1' } }, ...over }] });
 
+/** An app deployed blue-green: service port, alt port and LB group as zdd needs them (override to break one). */
+const zdd = (over: Record<string, unknown>) => ({
+  apps: [{ ...base, portDefinitions: [{ port: 10100 }], labels: { HAPROXY_GROUP: 'external', HAPROXY_DEPLOYMENT_ALT_PORT: '10101' }, ...over }],
+  strategies: { '/web': { type: 'blue-green' } },
+});
+
 /** [rule, recipe, expected "path rule"]: one invalid variant per validation rule. */
 const CASES: [string, unknown, string][] = [
   ['id segment pattern', app({ id: '/My_App' }), '/apps/0/id app.id'],
@@ -112,6 +118,12 @@ const PLUGIN_CASES: [string, unknown, string][] = [
   ['marathon-lb port', app({ labels: { HAPROXY_0_PORT: 'eighty' } }), '/apps/0/labels/HAPROXY_0_PORT marathon-lb.port'],
   ['marathon-lb backend weight', app({ labels: { HAPROXY_0_BACKEND_WEIGHT: 'heavy' } }), '/apps/0/labels/HAPROXY_0_BACKEND_WEIGHT marathon-lb.weight'],
   ['marathon-lb path without a vhost', app({ labels: { HAPROXY_0_PATH: '/api' } }), '/apps/0/labels/HAPROXY_0_PATH marathon-lb.needs-vhost'],
+  ['strategy for an app not in the recipe', { ...zdd({}), strategies: { '/nope': { type: 'blue-green' } } }, '/strategies/~1nope strategy.unknown-app'],
+  ['strategy without a fixed service port', zdd({ portDefinitions: [{ port: 0 }] }), '/apps/0/portDefinitions/0/port strategy.service-port'],
+  ['strategy without an alt port', zdd({ labels: { HAPROXY_GROUP: 'external' } }), '/apps/0/labels/HAPROXY_DEPLOYMENT_ALT_PORT strategy.alt-port'],
+  ['strategy app outside marathon-lb', zdd({ labels: { HAPROXY_DEPLOYMENT_ALT_PORT: '10101' } }), '/apps/0/labels/HAPROXY_GROUP strategy.lb-group'],
+  ['strategy on a resident app', zdd({ container: { type: 'MESOS', volumes: [{ containerPath: 'data', mode: 'RW', persistent: { size: 10 } }] }, upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 }, unreachableStrategy: 'disabled' }), '/apps/0/container/volumes strategy.resident'],
+  ['canary weights that do not grow', { ...zdd({}), strategies: { '/web': { type: 'canary', steps: [{ weight: 50 }, { weight: 20 }] } } }, '/strategies/~1web/steps/1/weight strategy.steps'],
 ];
 
 describe('every validation rule has an invalid variant that names its JSON path and rule', () => {

@@ -150,4 +150,18 @@ describe('zdd strategies on the embedded engine (real HAProxy)', () => {
     expect(r.ok, JSON.stringify(r.error)).toBe(true);
     expect(await appIds()).toEqual(['/shop-green']);
   }, 120_000);
+
+  it('a blue-green release that never turns healthy hits its deadline and rolls back with no failed request', async () => {
+    const l = load();
+    const r = await t.deploy(recipe('6', blueGreen, { HEALTH_STATUS: '500' }), { healthyDeadlineSeconds: 8 });
+    l.stop = true;
+    await l.done;
+    expect(r.ok).toBe(false);
+    expect(r.error?.code).toBe('BATON_ROLLED_BACK');
+    expect(l.failures).toEqual([]);
+    expect(l.ok).toBeGreaterThan(100);
+    expect(await appIds()).toEqual(['/shop-green']);
+    expect((await group()).split).toBeNull();
+    await upServers(3);
+  }, 120_000);
 });

@@ -1,0 +1,83 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../bench/net.js';
+import { attachProber } from '../../plugins/health/prober.js';
+import { attachLb } from '../../plugins/marathon-lb/attach.js';
+import { lbSettings } from '../../plugins/marathon-lb/index.js';
+import { createMesosRuntime } from '../../plugins/mesos/runtime.js';
+import { serveEngine } from '../../plugins/engine/serve.js';
+import { resolveSettings } from '../../plugins/engine/settings.js';
+import { serverCmd, until } from '../helpers/engine.js';
+
+const get = (port: number) =>
+  new Promise<number>((resolve) => {
+    const req = http.get({ host: '127.0.2.1', port, path: '/', agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+
+/** HAProxy is a service beside the engine, like tasks: it keeps serving through an engine restart and is adopted. */
+describe('marathon-lb across an engine restart (real HAProxy)', () => {
+  it('keeps serving while no engine runs, and the next engine adopts and reloads the same HAProxy', async () => {
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'baton-lb-adopt-'));
+    const ports = `${await freePort('127.0.2.1')},${await freePort('127.0.2.1')},${await freePort('127.0.0.1')}`;
+    const servicePort = await freePort('127.0.2.1');
+    const settings = { ...resolveSettings({ stateDir }), port: 0 };
+    const start = () => serveEngine(settings, (id, s) => [createMesosRuntime(id, s.agents.reduce((n, a) => n + a.cpus, 0))], [], (e) => {
+      attachProber(e as never);
+      attachLb(e as never, lbSettings({ BATON_LB_PORTS: ports }));
+    });
+    const lb = (e: Awaited<ReturnType<typeof start>>) => e.engine.extensions.get('marathon-lb')!() as unknown as { pid: number | null; reloads: number; services: number };
+    const api = (e: Awaited<ReturnType<typeof start>>, method: string, p: string, body?: unknown) =>
+      fetch(e.url + p, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    let second: Awaited<ReturnType<typeof start>> | undefined;
+    try {
+      const first = await start();
+      await api(first, 'POST', '/v2/apps', {
+        id: '/web', cmd: serverCmd(), cpus: 0.02, mem: 32, instances: 2, portDefinitions: [{ port: servicePort }], labels: { HAPROXY_GROUP: 'external' },
+        healthChecks: [{ protocol: 'HTTP', path: '/health', gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 3 }],
+      });
+      const up = async (e: Awaited<ReturnType<typeof start>>) => ((await (await api(e, 'GET', '/baton/v1/x/marathon-lb/groups/web')).json()) as { servers: { status: string }[] }).servers.filter((x) => x.status === 'UP').length;
+      await until(async () => (await up(first)) === 2, 20_000, 'both tasks served through HAProxy');
+      const pid = lb(first).pid!;
+      await first.close();
+      expect(alive(pid)).toBe(true);
+      expect(await get(servicePort)).toBe(200); // no engine, still served
+
+      second = await start();
+      expect(lb(second).pid).toBe(pid);
+      // Served without a gap while the new engine learns its tasks' health again (marathon-lb's memory of alive tasks).
+      const codes: number[] = [];
+      for (let k = 0; k < 40; k++) {
+        codes.push(await get(servicePort));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(lb(second).reloads).toBe(0);
+      await api(second, 'PUT', '/v2/apps/web', { instances: 1 });
+      await until(async () => lb(second!).reloads > 0, 20_000, 'a reload of the adopted HAProxy');
+      const g = await (await api(second, 'GET', '/baton/v1/x/marathon-lb/groups/web')).json() as { servers: { status: string }[] };
+      expect(g.servers.map((x) => x.status)).toEqual(['UP']);
+      for (let k = 0; k < 20; k++) codes.push(await get(servicePort));
+      expect(codes).toEqual(Array(60).fill(200));
+      expect(lb(second).pid).toBe(pid);
+
+      // With nothing left to serve, stopping the engine stops HAProxy.
+      await api(second, 'DELETE', '/v2/apps/web');
+      await until(() => second!.engine.instances.size === 0, 20_000, 'the app gone');
+      await second.close();
+      second = undefined;
+      await until(() => !alive(pid), 5_000, 'HAProxy stopped');
+    } finally {
+      await second?.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
