@@ -40,6 +40,9 @@ export interface QueueEntry {
   placed: number;
 }
 
+/** The longest a kill waits for kill gates (a balancer's reload is rate-limited to one a second). */
+const KILL_GATE_MS = 2500;
+
 /** An extension's API route: handlers get the parsed request and answer with a status and JSON. */
 export interface ExtensionRoute {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -71,6 +74,11 @@ export class Engine {
    * Registered when the engine starts, before the API listens.
    */
   readonly routes: ExtensionRoute[] = [];
+  /**
+   * Awaited (at most KILL_GATE_MS) between marking a task Killing and signalling it: a balancer
+   * takes the task out of rotation first, so no new connection reaches a task that is going away.
+   */
+  readonly killGates: ((appId: string) => Promise<void>)[] = [];
   /** The engine's name servers as "address:port" (set by a discovery extension), given to tasks. */
   readonly resolvers: string[] = [];
   readonly driver: DeploymentDriver;
@@ -418,6 +426,11 @@ export class Engine {
       i.killing = true;
       i.killReason = reason;
       this.setCondition(i, 'Killing');
+      if (this.killGates.length) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.all(this.killGates.map((g) => g(i.appId).catch(() => undefined))), new Promise((r) => (timer = setTimeout(r, KILL_GATE_MS)))]);
+        clearTimeout(timer);
+      }
       const app = this.apps.get(i.appId)?.app;
       await rt.kill(i.handle, app?.taskKillGracePeriodSeconds ?? DEFAULT_KILL_GRACE_S);
       const s = await rt.inspect(i.handle);

@@ -25,6 +25,7 @@ export interface EngineView {
   onStop(fn: () => void | Promise<void>): void;
   readonly stopping?: boolean;
   extensions: Map<string, () => { summary: string[] } & Record<string, unknown>>;
+  killGates: ((appId: string) => Promise<void>)[];
   routes: { method: 'GET' | 'PUT' | 'POST' | 'DELETE'; path: string; handler(req: { params: Record<string, string>; query: Record<string, string>; body: unknown }): Promise<{ status?: number; body: unknown }> }[];
 }
 
@@ -73,19 +74,35 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
   let lastReload = 0;
   let running: Promise<void> | undefined;
 
-  // Weights and drain take effect at once through the runtime API (the reload that follows carries
-  // them in the configuration, so they also survive it and a restart).
-  const syncRuntime = async (list: Service[]) => {
+  // Weights and drain take effect at once through the runtime API, without waiting for the
+  // (rate-limited) reload that carries them in the configuration — so they also survive it and a
+  // restart. A server about to leave the configuration (its task is being killed, or turned
+  // unhealthy) goes to maintenance at once too — but only when its backend has nothing to add:
+  // taking old servers out before their replacements are in would leave the backend empty.
+  let configured = new Set<string>();
+  const syncRuntime = async (list: Service[], full: boolean) => {
     if (!haproxy.pid) return;
     const commands: string[] = [];
+    const now = new Set<string>();
+    // Backends that gain servers with the next reload: nothing leaves their rotation before that.
+    const adding = new Set(full ? [] : list.filter((s) => s.servers.some((v) => !configured.has(`${s.backend}/${v.name}`))).map((s) => s.backend));
     for (const s of list) {
       for (const v of s.servers) {
         const key = `${s.backend}/${v.name}`;
-        const want = `${v.weight ?? 1}|${v.disabled ? 'maint' : 'ready'}`;
+        now.add(key);
+        if (!full && !configured.has(key)) continue;
+        const state = v.disabled && !adding.has(s.backend) ? 'maint' : 'ready';
+        const weight = adding.has(s.backend) ? Math.max(v.weight ?? 1, Number(sent.get(key)?.split('|')[0] ?? 1)) : (v.weight ?? 1);
+        const want = `${weight}|${state}`;
         if (sent.get(key) === want) continue;
         sent.set(key, want);
-        commands.push(`set weight ${key} ${v.weight ?? 1}`, `set server ${key} state ${v.disabled ? 'maint' : 'ready'}`);
+        commands.push(`set weight ${key} ${weight}`, `set server ${key} state ${state}`);
       }
+    }
+    for (const key of [...sent.keys()]) {
+      if (now.has(key) || adding.has(key.split('/')[0])) continue;
+      sent.delete(key);
+      commands.push(`set server ${key} state maint`);
     }
     if (commands.length) await haproxy.runtime(commands).catch(() => undefined);
   };
@@ -95,7 +112,7 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
     const apps = lbApps(engine, alive.tasks);
     alive.update(apps);
     const all = buildServices(apps, o, splits.all());
-    await syncRuntime(all);
+    await syncRuntime(all, false);
     if (all.length === 0 && !haproxy.pid) return;
     const config = renderConfig(all, o);
     if (refused?.config === config) return void (await haproxy.apply(refused.kept));
@@ -119,7 +136,13 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
       refused = undefined;
     }
     services = buildServices(apps.filter((a) => !rejected.some((b) => b.app === a.id)), o, splits.all()).length;
-    if (r.status === 'reloaded' || r.status === 'started') lastReload = Date.now();
+    if (r.status === 'reloaded' || r.status === 'started') {
+      lastReload = Date.now();
+      const served = buildServices(apps.filter((a) => !rejected.some((b) => b.app === a.id)), o, splits.all());
+      configured = new Set(served.flatMap((x) => x.servers.map((v) => `${x.backend}/${v.name}`)));
+      // The new worker has the configuration's weights and states; the runtime view follows it.
+      for (const key of [...sent.keys()]) if (!configured.has(key)) sent.delete(key);
+    }
   };
   // One run at a time; a call during a run gets the run after it (so its change is in).
   let next: Promise<void> | undefined;
@@ -132,6 +155,7 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
       return next;
     }
     running = (async () => {
+      if (!engine.stopping) await syncRuntime(buildServices(lbApps(engine, alive.tasks), o, splits.all()), false).catch(() => undefined);
       const wait = lastReload + MIN_RELOAD_GAP_MS - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       await apply().catch((err) => log?.warn(`marathon-lb: ${(err as Error).message}`));
@@ -154,6 +178,11 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
       : ['not running (no app with HAPROXY_GROUP labels for its groups)'],
     pid: haproxy.pid ?? null, bindAddr, services, reloads: haproxy.reloads, rejected, stats: `http://${o.statsBind}:${ports.stats}/haproxy?stats`,
   }));
+  // Before a task of a served app is signalled, the LB has it out of rotation (and its replacements in).
+  engine.killGates.push(async (appId) => {
+    if (!haproxy.pid || !engine.apps.get(appId)?.app.labels?.HAPROXY_GROUP && !Object.keys(engine.apps.get(appId)?.app.labels ?? {}).some((k) => /^HAPROXY_\d+_GROUP$/.test(k))) return;
+    await refresh();
+  });
   engine.routes.push(...trafficRoutes({ haproxy, splits, services: () => buildServices(lbApps(engine, alive.tasks), o, splits.all()), refresh }));
   engine.onStop(async () => {
     off();

@@ -7,6 +7,13 @@ import { clean } from './services.js';
  * `reqirep`/`rspirep`. Master-worker friendly: a stats socket with `expose-fd listeners` for
  * seamless reloads and a server-state file so draining servers stay drained across them.
  */
+/**
+ * On a reload the old worker would close idle keep-alive client connections at once, racing a
+ * client that is just sending on one (ECONNRESET); with this it answers one more request with
+ * `Connection: close` first, as HAProxy did before 2.4.
+ */
+const IDLE_CLOSE = '  option idle-close-on-response';
+
 export function renderConfig(services: Service[], o: LbOptions): string {
   const ports = o.ports ?? { http: 80, appId: 9091, stats: 9090 };
   const out: string[] = [];
@@ -15,6 +22,7 @@ export function renderConfig(services: Service[], o: LbOptions): string {
   // marathon-lb's 50000 needs ~100k file descriptors; one machine's HAProxy gets a limit that fits a default ulimit.
   line('  maxconn 4096');
   line('  spread-checks 5');
+  if (process.env.BATON_LB_DEBUG_LOG) line('  log stdout format raw local0');
   line(`  stats socket ${o.runDir}/haproxy.sock mode 600 level admin expose-fd listeners`);
   line(`  server-state-file ${o.runDir}/server-state`);
   line();
@@ -22,8 +30,10 @@ export function renderConfig(services: Service[], o: LbOptions): string {
   line('  mode tcp');
   line('  load-server-state-from-file global');
   line('  retries 3');
-  line('  option redispatch');
+  // Redispatch on every retry, not only the last: a retry after a refused connection goes to another server.
+  line('  option redispatch 1');
   line('  option dontlognull');
+  if (process.env.BATON_LB_DEBUG_LOG) { line('  log global'); line('  option httplog'); }
   line('  backlog 10000');
   line('  maxconn 4000');
   for (const [k, v] of [['connect', '3s'], ['client', '30s'], ['server', '30s'], ['tunnel', '3600s'], ['http-keep-alive', '1s'], ['http-request', '15s'], ['queue', '30s'], ['tarpit', '60s']]) line(`  timeout ${k} ${v}`);
@@ -43,6 +53,7 @@ export function renderConfig(services: Service[], o: LbOptions): string {
   line('frontend marathon_http_in');
   line(`  bind ${o.bindAddr}:${ports.http}`);
   line('  mode http');
+  line(IDLE_CLOSE);
   for (const s of routed) {
     const host = `host_${clean(s.vhosts[0])}_${clean(s.appId)}`;
     for (const v of s.vhosts) line(`  acl ${host} hdr(host) -i ${v}`);
@@ -55,6 +66,7 @@ export function renderConfig(services: Service[], o: LbOptions): string {
   line('frontend marathon_http_appid_in');
   line(`  bind ${o.bindAddr}:${ports.appId}`);
   line('  mode http');
+  line(IDLE_CLOSE);
   const seenApps = new Set<string>();
   for (const s of http) {
     if (seenApps.has(s.appId)) continue; // only the first http port of an app is reachable by app id
@@ -68,6 +80,7 @@ export function renderConfig(services: Service[], o: LbOptions): string {
     line(`frontend ${s.backend}`);
     line(`  bind ${s.bindAddr}:${s.servicePort}${s.bindOptions ? ' ' + s.bindOptions : ''}`);
     line(`  mode ${s.mode}`);
+    if (s.mode === 'http') line(IDLE_CLOSE);
     line(`  use_backend ${s.backend}`);
     line();
     line(`backend ${s.backend}`);
@@ -91,7 +104,9 @@ export function renderConfig(services: Service[], o: LbOptions): string {
       line(`  timeout check ${s.check.timeoutS}s`);
     }
     for (const v of s.servers) {
-      const check = s.check ? ` check inter ${s.check.intervalS}s fall ${s.check.fall}` : '';
+      // Beyond marathon-lb: a server that refuses a connection (its task just died) is marked down at
+      // once instead of after `fall` checks; its health check brings it back.
+      const check = s.check ? ` check inter ${s.check.intervalS}s fall ${s.check.fall} observe layer4 error-limit 1 on-error mark-down` : '';
       const cookie = s.sticky && s.mode === 'http' ? ` cookie ${v.cookie}` : '';
       const weight = v.weight !== undefined ? ` weight ${v.weight}` : '';
       line(`  server ${v.name} ${v.ip}:${v.port} id ${v.id}${check}${cookie}${weight}${v.disabled ? ' disabled' : ''}`);

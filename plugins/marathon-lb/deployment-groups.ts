@@ -3,12 +3,17 @@ import type { LbApp, LbTask, Split } from './model.js';
 const GROUP = 'HAPROXY_DEPLOYMENT_GROUP';
 const time = (s: string | undefined) => (s ? Date.parse(s) || 0 : 0);
 
-/** Which of two colours is "new" (marathon-lb.md §2, get_apps): later STARTED_AT; with NEW_INSTANCES, the later scaled. */
+/**
+ * Which of two colours is "new" (marathon-lb.md §2, get_apps): the later STARTED_AT; in a hybrid
+ * deploy (NEW_INSTANCES ≠ 0) the one scaled last, which is how zdd's --complete-prev reverses it.
+ * marathon-lb means "≠ 0" but compares a string with 0, so it also flips a plain deploy for as long
+ * as killing drained old tasks (a scale) is newer than growing the new colour, and drains new
+ * servers meanwhile; Baton does what marathon-lb intends.
+ */
 function newerOf(a: LbApp, b: LbApp): [LbApp, LbApp] {
   const started = (x: LbApp) => time(x.labels?.HAPROXY_DEPLOYMENT_STARTED_AT);
   let [n, o] = started(a) >= started(b) ? [a, b] : [b, a];
-  // zdd's --complete-prev scales the old colour back up: scaling it makes it "new" again.
-  if (n.labels?.HAPROXY_DEPLOYMENT_NEW_INSTANCES !== undefined && time(o.versionInfo?.lastScalingAt) > time(n.versionInfo?.lastScalingAt)) [n, o] = [o, n];
+  if (Number(n.labels?.HAPROXY_DEPLOYMENT_NEW_INSTANCES ?? 0) !== 0 && time(o.versionInfo?.lastScalingAt) > time(n.versionInfo?.lastScalingAt)) [n, o] = [o, n];
   return [n, o];
 }
 

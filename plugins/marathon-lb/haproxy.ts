@@ -103,7 +103,7 @@ export class Haproxy {
     if (pid && existsSync(this.socket)) {
       // Keep draining/maintenance states and weights across the reload.
       const state = await runtimeCommand(this.socket, 'show servers state').catch(() => '');
-      if (state) writeFileSync(path.join(this.runDir, 'server-state'), state);
+      if (state) writeFileSync(path.join(this.runDir, 'server-state'), carriedState(state, config));
     }
     renameSync(tmp, this.configFile);
     this.current = config;
@@ -161,6 +161,30 @@ export class Haproxy {
     this.adopted = undefined;
     rmSync(this.pidFile, { force: true });
   }
+}
+
+/**
+ * The server state the next worker loads: health (up/down) for the servers the new configuration
+ * keeps, nothing for the others — a server name (ip_port) can come back for another task — and no
+ * forced admin state: drain and maintenance come from the configuration (`disabled`), so a state
+ * set through the runtime API never outlives what it was for.
+ */
+export function carriedState(state: string, config: string): string {
+  const servers = new Set<string>();
+  let backend = '';
+  for (const l of config.split('\n')) {
+    const b = /^backend (\S+)/.exec(l);
+    if (b) backend = b[1];
+    const v = /^\s+server (\S+)/.exec(l);
+    if (v && backend) servers.add(`${backend}/${v[1]}`);
+  }
+  return state.split('\n').map((l) => {
+    if (!l || l.startsWith('#') || /^\d+$/.test(l.trim())) return l;
+    const f = l.split(' ');
+    if (!servers.has(`${f[1]}/${f[3]}`)) return undefined;
+    f[6] = '0'; // srv_admin_state
+    return f.join(' ');
+  }).filter((l) => l !== undefined).join('\n');
 }
 
 /** HAProxy's stats CSV (`# pxname,svname,...` header) as objects. */

@@ -54,7 +54,11 @@ export async function swap(c: SwapContext, oldId: string, newId: string, target:
     const oldTasks = old.tasks ?? [];
     if (oldTasks.length > 0 || old.instances > 0) {
       const drained = await c.lb.drained(oldId, { outOfRotation: inMaint, stepMs: s.stepDelaySeconds * 1000, timeoutMs: s.drainTimeoutSeconds * 1000, signal: c.signal });
-      if (drained.length === 0) throw new BatonError('BATON_TIMEOUT', `no server of ${oldId} left rotation within ${s.drainTimeoutSeconds}s (is ${newId} healthy and served by marathon-lb?)`);
+      if (drained.length === 0) {
+        const st = await c.lb.state(c.signal);
+        const seen = st.servers.map((x) => `${x.appId} ${x.name} ${x.status}`).join(', ');
+        throw new BatonError('BATON_TIMEOUT', `no server of ${oldId} left rotation within ${s.drainTimeoutSeconds}s (is ${newId} healthy and served by marathon-lb?); marathon-lb has: ${seen || 'no server'}`);
+      }
       if (neu.instances >= target && drained.length >= oldTasks.length) {
         c.log.progress(`all ${oldTasks.length} old server(s) drained; deleting ${oldId}`, newId, { instances: neu.instances, healthy: healthyTasks(neu).length });
         await remove(c, oldId);

@@ -76,7 +76,13 @@ describe('marathon-lb across an engine restart (real HAProxy)', () => {
       second = undefined;
       await until(() => !alive(pid), 5_000, 'HAProxy stopped');
     } finally {
-      await second?.close();
+      // Whatever failed, leave no task behind: an engine removes the app and waits for its tasks.
+      if (second || existsSync(path.join(stateDir, 'engine.db'))) {
+        const e = second ?? (await start());
+        await api(e, 'DELETE', '/v2/apps/web?force=true').catch(() => undefined);
+        await until(() => e.engine.instances.size === 0, 20_000, 'the tasks gone').catch(() => undefined);
+        await e.close();
+      }
       await rm(stateDir, { recursive: true, force: true });
     }
   }, 90_000);

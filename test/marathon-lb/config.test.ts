@@ -52,7 +52,7 @@ describe('marathon-lb config generation (marathon-lb.md §1)', () => {
     ]);
     // Sorted by host; the unhealthy and the staging task are left out.
     expect(services[0].servers.map((s) => s.name)).toEqual(['127_0_1_1_31010', '127_0_1_2_31300']);
-    expect(cfg).toContain('frontend minitwit_10004\n  bind 127.0.2.1:10004\n  mode http\n  use_backend minitwit_10004');
+    expect(cfg).toContain('frontend minitwit_10004\n  bind 127.0.2.1:10004\n  mode http\n  option idle-close-on-response\n  use_backend minitwit_10004');
     expect(cfg).not.toContain('db_10020'); // internal group only
     expect(cfg).not.toContain('nogroup'); // no group: never picked by a named group
   });
@@ -63,7 +63,7 @@ describe('marathon-lb config generation (marathon-lb.md §1)', () => {
     // PATH bumps the weight to 1, so /shop/api's rule comes first.
     expect(cfg.indexOf('use_backend shop_api_10010 if host_shop_example_com__shop_api path_shop_api_10010')).toBeLessThan(cfg.indexOf('use_backend minitwit_10004 if'));
     expect(cfg).toContain('  cookie mesosphere_server_id insert indirect nocache');
-    expect(cfg).toMatch(/ {2}server 127_0_1_1_31010 127\.0\.1\.1:31010 id \d+ check inter 5s fall 3 cookie [0-9a-f]{10}\n/);
+    expect(cfg).toMatch(/ {2}server 127_0_1_1_31010 127\.0\.1\.1:31010 id \d+ check inter 5s fall 3 observe layer4 error-limit 1 on-error mark-down cookie [0-9a-f]{10}\n/);
     expect(cfg).toContain('  option httpchk GET /health\n  timeout check 2s');
     expect(cfg).toContain('  http-response set-header Strict-Transport-Security max-age=15768000');
     expect(cfg).toContain('  balance leastconn');

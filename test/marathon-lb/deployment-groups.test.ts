@@ -43,8 +43,10 @@ describe('deployment groups: the colours marathon-lb merges for zdd (marathon-lb
     expect(buildServices([blue(2), green(2)], opts)[0].servers.filter((v) => v.disabled).map((v) => v.taskId)).toEqual(['b1']);
   });
 
-  it('the old colour scaled more recently becomes "new" again (zdd --complete-prev)', () => {
-    const merged = mergeDeploymentGroups([blue(3, '2026-01-03T00:00:00Z'), green(2)]);
+  it('in a hybrid deploy the old colour scaled more recently becomes "new" again (zdd --complete-prev); not in a plain one', () => {
+    const hybrid = (a: LbApp) => ({ ...a, labels: { ...a.labels, HAPROXY_DEPLOYMENT_NEW_INSTANCES: '2' } });
+    expect(mergeDeploymentGroups([blue(3, '2026-01-03T00:00:00Z'), green(2)])[0].tasks!.filter((t) => t.draining).map((t) => t.id)).toEqual(['b1', 'b2']);
+    const merged = mergeDeploymentGroups([hybrid(blue(3, '2026-01-03T00:00:00Z')), hybrid(green(2))]);
     // Blue is "new" now: the green tasks are the ones drained (2 healthy... blue has 3 healthy + 2 green − 3 = 2).
     expect(merged[0].tasks!.filter((t) => t.draining).map((t) => t.id).sort()).toEqual(['g0', 'g1']);
   });
@@ -56,7 +58,7 @@ describe('deployment groups: the colours marathon-lb merges for zdd (marathon-lb
     const share = (app: string) => s.servers.filter((v) => v.appId === app).reduce((n, v) => n + v.weight!, 0);
     expect(share('/shop-green') / (share('/shop-green') + share('/shop-blue'))).toBeCloseTo(0.25, 5);
     const cfg = renderConfig([s], opts);
-    expect(cfg).toMatch(/server 127_0_1_4_31100 127\.0\.1\.4:31100 id \d+ check inter 1s fall 4 weight 1\n/);
+    expect(cfg).toMatch(/server 127_0_1_4_31100 127\.0\.1\.4:31100 id \d+ check inter 1s fall 4 observe layer4 error-limit 1 on-error mark-down weight 1\n/);
     expect(execFileSync('haproxy', ['-c', '-f', write(cfg)], { encoding: 'utf8' })).toMatch(/valid/i);
   });
 
