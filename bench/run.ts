@@ -8,6 +8,7 @@ import { engineLaunch, rawLaunch } from './launch.js';
 import { l4Comparison } from './l4.js';
 import { placementScale } from './placement.js';
 import { scaleBench } from './scale.js';
+import { strategiesBench } from './strategies.js';
 import { median, round } from './stats.js';
 
 /**
@@ -98,6 +99,21 @@ for (const [mode, r] of Object.entries(l4)) {
   );
 }
 
+// Failed requests through HAProxy while each strategy deploys, and while HAProxy reloads.
+const strategies = await strategiesBench();
+const steady = strategies.find((x) => x.scenario.startsWith('steady'))!;
+for (const x of strategies.filter((y) => y !== steady)) {
+  results.push({
+    name: `${x.scenario}: ${x.requests} req, ${x.non2xx} non-2xx, ${x.errors} conn. errors; p99 (ms)`,
+    baseline: `the same load with nothing changing (p99 ${steady.p99} ms, ${steady.requests} req, ${steady.non2xx + steady.errors} failed)`,
+    baselineMs: steady.p99,
+    batonMs: x.p99,
+    ratio: round(x.p99 / steady.p99, 2),
+    goal: '0 non-2xx, 0 errors',
+    samples: { baton: [x.non2xx, x.errors, x.p50, x.p99] },
+  });
+}
+
 // One engine daemon holding 1,000 running tasks with HTTP health checks.
 const big = await scaleBench(1000);
 const at = (n: number) => big.points.find((p) => p.tasks === n)!;
@@ -116,4 +132,4 @@ console.log('instances'.padStart(10) + 'agents'.padStart(8) + 'none'.padStart(10
 for (const s of scale) console.log(String(s.instances).padStart(10) + String(s.agents).padStart(8) + String(s.baselineMs).padStart(10) + s.cases.map((c) => `${c.ms} [${c.placed}]`.padStart(26)).join(''));
 const dir = path.join(PACKAGE_ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), version: CORE_VERSION, machine, results, placementGrowth: scale, l4, scale: big }, null, 2));
+writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), version: CORE_VERSION, machine, results, placementGrowth: scale, l4, strategies, scale: big }, null, 2));

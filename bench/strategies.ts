@@ -89,7 +89,6 @@ export async function strategiesBench() {
       if (!d.ok) throw new Error(`${String(recipe.name)}: ${d.error?.message}`);
     };
     await measure('steady (nothing changes)', port, async () => undefined);
-    if (process.env.ONLY_ROLLING) { await measure('rolling upgrade', rollingPort, () => deploy(recipes.rolling('2'))); return rows; }
     await measure('rolling upgrade', rollingPort, () => deploy(recipes.rolling('2')));
     await measure('blue-green', port, () => deploy(recipes['blue-green']('2')));
     await measure('canary 10 % → 50 % → 100 %', port, () => deploy(recipes.canary('3')));

@@ -69,7 +69,7 @@ describe('marathon-lb config generation (marathon-lb.md §1)', () => {
     expect(cfg).toContain('  balance leastconn');
     expect(cfg).toContain('  acl network_allowed src 127.0.0.0/8\n  http-request deny if !network_allowed');
     // Port 1's TCP check (portIndex 1) applies to it alone; Marathon's max 0 → fall 1.
-    expect(cfg).toMatch(/backend shop_api_10011\n {2}balance roundrobin\n {2}mode tcp\n {2}server 127_0_1_1_31021 127\.0\.1\.1:31021 id \d+ check inter 3s fall 1\n/);
+    expect(cfg).toMatch(/backend shop_api_10011\n {2}balance roundrobin\n {2}mode tcp\n {2}server 127_0_1_1_31021 127\.0\.1\.1:31021 id \d+ check inter 3s fall 1 observe layer4 error-limit 1 on-error mark-down\n/);
   });
 
   it('the stats page binds loopback by default; exposed, it carries credentials', () => {
