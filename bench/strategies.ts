@@ -49,7 +49,7 @@ function load(port: number) {
  * deploy run, and while HAProxy reloads (a scale). Baseline: the same load with nothing changing.
  */
 export async function strategiesBench() {
-  process.env.BATON_LB_PORTS = `${await freePort('127.0.2.1')},${await freePort('127.0.2.1')},${await freePort('127.0.0.1')}`;
+  process.env.BATON_LB_PORTS = `${await freePort('127.0.2.1')},${await freePort('127.0.2.1')},${await freePort('127.0.0.1')},${await freePort('127.0.2.1')}`;
   process.env.BATON_DNS ??= '127.0.3.1:0';
   const t = await createTestRunner();
   const rows: { scenario: string; requests: number; non2xx: number; errors: number; p50: number; p99: number; seconds: number; errorKinds: Record<string, number> }[] = [];

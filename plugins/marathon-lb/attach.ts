@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { App } from '../../core/index.js';
 import { renderConfig } from './config.js';
@@ -31,6 +33,22 @@ export interface EngineView {
 
 const MIN_RELOAD_GAP_MS = 1000;
 
+/** `<runDir>/self-signed.pem` (certificate + key, CN baton-marathon-lb), made once with openssl. */
+function selfSignedCert(runDir: string, log?: { warn(m: string): void }): string[] | undefined {
+  const pem = path.join(runDir, 'self-signed.pem');
+  if (existsSync(pem)) return [pem];
+  mkdirSync(runDir, { recursive: true });
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=baton-marathon-lb', '-keyout', pem + '.key', '-out', pem + '.crt'], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    log?.warn(`marathon-lb: no 443 frontend: could not make a self-signed certificate (${r.error?.message ?? r.stderr.trim()}); set BATON_LB_SSL_CERTS`);
+    return undefined;
+  }
+  writeFileSync(pem, readFileSync(pem + '.crt', 'utf8') + readFileSync(pem + '.key', 'utf8'), { mode: 0o600 });
+  rmSync(pem + '.key');
+  rmSync(pem + '.crt');
+  return [pem];
+}
+
 /**
  * The engine's apps as `/v2/apps?embed=apps.tasks` shows them to marathon-lb. A task without
  * health results yet (a restarted engine has none) counts as alive when `remembered` saw it alive
@@ -60,7 +78,10 @@ export function lbApps(e: EngineView, remembered: ReadonlySet<string> = new Set(
  */
 export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 'runDir'> & { bindAddr?: string }, log?: { info(m: string): void; warn(m: string): void }) {
   const bindAddr = base.bindAddr ?? engine.settings.agents.find((a) => a.role === 'slave_public')?.address ?? '127.0.0.1';
-  const o: LbOptions = { ...base, bindAddr, runDir: path.join(engine.settings.stateDir, 'marathon-lb') };
+  const runDir = path.join(engine.settings.stateDir, 'marathon-lb');
+  // As marathon-lb's image: a self-signed certificate unless certificates are given (needs openssl).
+  const certs = base.certs ?? selfSignedCert(runDir, log);
+  const o: LbOptions = { ...base, bindAddr, runDir, ...(certs ? { certs } : {}) };
   const haproxy = new Haproxy(o.runDir, log);
   const splits = new SplitStore(path.join(o.runDir, 'splits.json'));
   const alive = new AliveTasks(path.join(o.runDir, 'alive.json'));
@@ -171,10 +192,10 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
   const timer = setInterval(() => void refresh(), 5000);
   timer.unref();
   void refresh();
-  const ports = o.ports ?? { http: 80, appId: 9091, stats: 9090 };
+  const ports = o.ports ?? { http: 80, appId: 9091, stats: 9090, https: 443 };
   engine.extensions.set('marathon-lb', () => ({
     summary: haproxy.pid
-      ? [`haproxy pid ${haproxy.pid} on ${bindAddr} (groups ${o.groups.join(',')}): ${services} service(s), ${haproxy.reloads} reload(s); stats http://${o.statsBind}:${ports.stats}/haproxy?stats`, ...rejected.map((b) => `left out ${b.app}: ${b.error.split('\n')[0]}`)]
+      ? [`haproxy pid ${haproxy.pid} on ${bindAddr} (groups ${o.groups.join(',')}; http :${ports.http}${o.certs ? `, https :${ports.https ?? 443}` : ''}): ${services} service(s), ${haproxy.reloads} reload(s); stats http://${o.statsBind}:${ports.stats}/haproxy?stats`, ...rejected.map((b) => `left out ${b.app}: ${b.error.split('\n')[0]}`)]
       : ['not running (no app with HAPROXY_GROUP labels for its groups)'],
     pid: haproxy.pid ?? null, bindAddr, services, reloads: haproxy.reloads, rejected, stats: `http://${o.statsBind}:${ports.stats}/haproxy?stats`,
   }));

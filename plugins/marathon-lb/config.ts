@@ -62,6 +62,20 @@ export function renderConfig(services: Service[], o: LbOptions): string {
     if (s.redirectToHttps) line(`  redirect scheme https code 301 if !{ ssl_fc } ${cond}`);
     line(`  use_backend ${s.backend} if ${cond}`);
   }
+  if (o.certs?.length) {
+    // marathon-lb's HTTPS frontend routes on SNI, not on the Host header (marathon-lb.md §1.8).
+    line();
+    line('frontend marathon_https_in');
+    line(`  bind ${o.bindAddr}:${ports.https ?? 443} ssl ${o.certs.map((c) => `crt ${c}`).join(' ')}`);
+    line('  mode http');
+    line(IDLE_CLOSE);
+    for (const s of routed) {
+      const sni = `sni_${clean(s.vhosts[0])}_${clean(s.appId)}`;
+      for (const v of s.vhosts) line(`  acl ${sni} ssl_fc_sni -i ${v}`);
+      if (s.path) line(`  acl path_${s.backend} path_beg ${s.path}`);
+      line(`  use_backend ${s.backend} if ${s.path ? `${sni} path_${s.backend}` : sni}`);
+    }
+  }
   line();
   line('frontend marathon_http_appid_in');
   line(`  bind ${o.bindAddr}:${ports.appId}`);

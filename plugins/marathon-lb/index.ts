@@ -15,11 +15,12 @@ interface EngineStartedHooks {
 
 /**
  * The embedded LB's settings from the environment of the engine: BATON_LB_GROUPS (default
- * "external"), BATON_LB_PORTS ("http,appid,stats", default "80,9091,9090"), BATON_LB_STATS_BIND
+ * "external"), BATON_LB_PORTS ("http,appid,stats,https", default "80,9091,9090,443"),
+ * BATON_LB_SSL_CERTS (PEM files; default: a self-signed certificate made on first start), BATON_LB_STATS_BIND
  * (default 127.0.0.1; anything else needs BATON_LB_STATS_AUTH=user:password, or stays on loopback).
  */
 export function lbSettings(env: NodeJS.ProcessEnv, log?: { warn(m: string): void }) {
-  const [http, appId, stats] = (env.BATON_LB_PORTS ?? '80,9091,9090').split(',').map(Number);
+  const [http, appId, stats, https] = (env.BATON_LB_PORTS ?? '80,9091,9090,443').split(',').map(Number);
   const auth = env.BATON_LB_STATS_AUTH?.split(':');
   let statsBind = env.BATON_LB_STATS_BIND ?? '127.0.0.1';
   if (!statsBind.startsWith('127.') && !(auth && auth.length === 2)) {
@@ -29,7 +30,8 @@ export function lbSettings(env: NodeJS.ProcessEnv, log?: { warn(m: string): void
   return {
     groups: (env.BATON_LB_GROUPS ?? 'external').split(',').map((g) => g.trim()).filter(Boolean),
     statsBind, ...(auth && auth.length === 2 ? { statsAuth: { user: auth[0], password: auth[1] } } : {}),
-    healthCheck: true, strict: false, ports: { http, appId, stats },
+    healthCheck: true, strict: false, ports: { http, appId, stats, https: https || 443 },
+    ...(env.BATON_LB_SSL_CERTS ? { certs: env.BATON_LB_SSL_CERTS.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
   };
 }
 
@@ -71,7 +73,7 @@ export default definePlugin({
 
     const client = runner.hooksOf<MarathonClientHooks>('marathon').client;
     runner.hooks.commands.tap(PLUGIN, (reg) => {
-      const cmd: CommandModule<object, { action: string; recipe?: string; group: string[]; bind: string; strict: boolean; 'health-check': boolean; json?: boolean }> = {
+      const cmd: CommandModule<object, { action: string; recipe?: string; group: string[]; bind: string; strict: boolean; 'health-check': boolean; 'ssl-certs'?: string; json?: boolean }> = {
         command: 'lb <action>',
         describe: 'Print the HAProxy configuration marathon-lb would generate for the target\'s apps',
         builder: (y) => y
@@ -79,6 +81,7 @@ export default definePlugin({
           .option('group', { type: 'string', array: true, default: ['external'], describe: 'LB groups served (HAPROXY_GROUP); * = every app' })
           .option('bind', { type: 'string', default: '127.0.2.1', describe: 'Address of the public agent the LB runs on' })
           .option('strict', { type: 'boolean', default: false, describe: 'Serve only ports with HAPROXY_{n}_ENABLED=true' })
+          .option('ssl-certs', { type: 'string', describe: 'PEM files for the 443 frontend, comma-separated (none: no 443 frontend)' })
           .option('health-check', { type: 'boolean', default: true, describe: 'Only tasks whose Marathon health check passes' })
           .option('recipe', { type: 'string', describe: "Use this recipe's target" }),
         handler: async (a) => {
@@ -86,7 +89,8 @@ export default definePlugin({
             const api = await client.promise(a.recipe);
             if (!api) throw new BatonError('BATON_NO_TARGET', 'no plugin can reach the target');
             const { apps } = await api.request<{ apps: LbApp[] }>('GET', '/v2/apps?embed=apps.tasks');
-            const options = { groups: a.group, bindAddr: a.bind, statsBind: '127.0.0.1', healthCheck: a['health-check'], strict: a.strict, runDir: '/var/run/baton-lb' };
+            const certs = a['ssl-certs']?.split(',').filter(Boolean);
+            const options = { groups: a.group, bindAddr: a.bind, statsBind: '127.0.0.1', healthCheck: a['health-check'], strict: a.strict, runDir: '/var/run/baton-lb', ...(certs?.length ? { certs } : {}) };
             reg.io.stdout.write(renderConfig(buildServices(apps, options), options));
           } catch (err) {
             reg.exit(reportEarlyError(toBatonError(err), { io: reg.io, json: a.json }));

@@ -81,6 +81,8 @@ export interface LbOptions {
   strict: boolean;
   /** Runtime files: stats socket, server state. */
   runDir: string;
-  /** The shared frontends' ports (marathon-lb: 80 and 9091) and the stats page's (9090). */
-  ports?: { http: number; appId: number; stats: number };
+  /** The shared frontends' ports (marathon-lb: 80, 443 and 9091) and the stats page's (9090). */
+  ports?: { http: number; appId: number; stats: number; https?: number };
+  /** PEM files (certificate + key) for the 443 frontend (marathon-lb's --ssl-certs); none: no 443 frontend. */
+  certs?: string[];
 }

@@ -28,7 +28,7 @@ const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/\) Z /.test(readF
 describe('marathon-lb across an engine restart (real HAProxy)', () => {
   it('keeps serving while no engine runs, and the next engine adopts and reloads the same HAProxy', async () => {
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'baton-lb-adopt-'));
-    const ports = `${await freePort('127.0.2.1')},${await freePort('127.0.2.1')},${await freePort('127.0.0.1')}`;
+    const ports = `${await freePort('127.0.2.1')},${await freePort('127.0.2.1')},${await freePort('127.0.0.1')},${await freePort('127.0.2.1')}`;
     const servicePort = await freePort('127.0.2.1');
     const settings = { ...resolveSettings({ stateDir }), port: 0 };
     const start = () => serveEngine(settings, (id, s) => [createMesosRuntime(id, s.agents.reduce((n, a) => n + a.cpus, 0))], [], (e) => {

@@ -46,6 +46,18 @@ describe('marathon-lb config generation (marathon-lb.md §1)', () => {
     expect(r.ok, r.out).toBe(true);
   });
 
+  it('with certificates, a 443 frontend routes vhosts (and paths) on SNI; HAProxy accepts it with a real certificate', () => {
+    const pem = path.join(dir, 'cert.pem');
+    execFileSync('sh', ['-c', `openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test -keyout ${pem}.key -out ${pem}.crt 2>/dev/null && cat ${pem}.crt ${pem}.key > ${pem}`]);
+    const tls = renderConfig(services, { ...opts, certs: [pem], ports: { http: 80, appId: 9091, stats: 9090, https: 443 } });
+    expect(tls).toContain(`frontend marathon_https_in\n  bind 127.0.2.1:443 ssl crt ${pem}\n  mode http`);
+    expect(tls).toContain('  acl sni_twit_example_com__minitwit ssl_fc_sni -i twit.example.com');
+    expect(tls).toContain('  use_backend shop_api_10010 if sni_shop_example_com__shop_api path_shop_api_10010');
+    expect(cfg).not.toContain('marathon_https_in'); // no certificates, no 443 frontend
+    const r = haproxyCheck(tls);
+    expect(r.ok, r.out).toBe(true);
+  });
+
   it('serves one frontend + backend per (app, service port) of its groups, with servers of eligible tasks only', () => {
     expect(services.map((s) => [s.backend, s.servicePort, s.mode])).toEqual([
       ['minitwit_10004', 10004, 'http'], ['shop_api_10010', 10010, 'http'], ['shop_api_10011', 10011, 'tcp'],

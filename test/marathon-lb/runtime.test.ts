@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/net.js';
 import { createTestRunner, type TestRunner } from '../../bin/testing.js';
@@ -9,13 +10,13 @@ type LbStatus = { pid: number | null; services: number; reloads: number; rejecte
 /** marathon-lb on real HAProxy, on the public agent's address, in front of real tasks on private agents. */
 describe('marathon-lb on the embedded engine (real HAProxy)', () => {
   let t: TestRunner;
-  let ports: { http: number; appId: number; stats: number };
+  let ports: { http: number; appId: number; stats: number; https: number };
   let servicePort: number;
   const lb = () => t.engine.extensions.get('marathon-lb')!() as unknown as LbStatus;
   beforeAll(async () => {
-    ports = { http: await freePort('127.0.2.1'), appId: await freePort('127.0.2.1'), stats: await freePort('127.0.0.1') };
+    ports = { http: await freePort('127.0.2.1'), appId: await freePort('127.0.2.1'), stats: await freePort('127.0.0.1'), https: await freePort('127.0.2.1') };
     servicePort = await freePort('127.0.2.1');
-    process.env.BATON_LB_PORTS = `${ports.http},${ports.appId},${ports.stats}`;
+    process.env.BATON_LB_PORTS = `${ports.http},${ports.appId},${ports.stats},${ports.https}`;
     process.env.BATON_DNS ??= '127.0.3.1:0';
     t = await createTestRunner();
   });
@@ -39,6 +40,17 @@ describe('marathon-lb on the embedded engine (real HAProxy)', () => {
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', reject);
     });
+  const tlsGet = (port: number, servername: string) =>
+    new Promise<{ status: number; body: string; subject?: string }>((resolve, reject) => {
+      const req = https.get({ host: '127.0.2.1', port, servername, path: '/', agent: false, rejectUnauthorized: false, timeout: 3000 }, (res) => {
+        let body = '';
+        const subject = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN;
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, subject }));
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+    });
   const servers = async () => {
     const csv = await fetch(`${lb().stats};csv`).then((r) => r.text()).catch(() => ''); // not started yet: none
     return csv.split('\n').filter((l) => l.startsWith(`web_${servicePort},`) && !/,(FRONTEND|BACKEND),/.test(l)).map((l) => l.split(',')[17]);
@@ -57,6 +69,9 @@ describe('marathon-lb on the embedded engine (real HAProxy)', () => {
     expect((await get(ports.http, { host: 'web.example.com' })).body).toMatch(/^ok web\.instance-/);
     expect((await get(ports.http, { host: 'other.example.com' })).status).toBe(503);
     expect((await get(ports.appId, { 'x-marathon-app-id': '/web' })).status).toBe(200);
+    // 443: TLS with marathon-lb's default self-signed certificate, routed on SNI (not the Host header).
+    expect(await tlsGet(ports.https, 'web.example.com')).toMatchObject({ status: 200, body: expect.stringMatching(/^ok web\.instance-/), subject: 'baton-marathon-lb' });
+    expect((await tlsGet(ports.https, 'other.example.com')).status).toBe(503);
     expect(lb().stats).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/haproxy\?stats$/);
     expect((await fetch(lb().stats.replace('/haproxy?stats', '/_haproxy_health_check'))).status).toBe(200);
   }, 60_000);

@@ -13,7 +13,7 @@ describe('zdd strategies on the embedded engine (real HAProxy)', () => {
   let servicePort: number;
   let altPort: number;
   beforeAll(async () => {
-    const ports = [await freePort('127.0.2.1'), await freePort('127.0.2.1'), await freePort('127.0.0.1')];
+    const ports = [await freePort('127.0.2.1'), await freePort('127.0.2.1'), await freePort('127.0.0.1'), await freePort('127.0.2.1')];
     servicePort = await freePort('127.0.2.1');
     altPort = servicePort + 1;
     process.env.BATON_LB_PORTS = ports.join(',');
