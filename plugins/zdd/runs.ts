@@ -44,6 +44,7 @@ export async function planStrategies(ctx: PipelineContext): Promise<void> {
     const change = ctx.plan.changes.find((c) => c.type === 'app' && c.id === spec.id);
     if (!change) continue;
     if (colours.length === 0) {
+      Object.assign(change, { kind: 'create', to: spec.instances, from: undefined, fields: undefined });
       change.strategy = `${s.type}: first deploy, as ${spec.id}-blue (no traffic to shift yet)`;
       continue;
     }
