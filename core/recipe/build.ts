@@ -74,7 +74,8 @@ export function buildRecipe(raw: Raw, opts: { file?: string; defaultName: string
     name: typeof raw.name === 'string' ? raw.name : opts.defaultName,
     ...(opts.file ? { file: opts.file } : {}),
     dir,
-    target: parseTarget(raw.target),
+    // A recipe that names no target goes to BATON_MARATHON_URL when set (CI), else the embedded engine.
+    target: parseTarget(raw.target ?? (process.env.BATON_MARATHON_URL || undefined)),
     plugins: isObj(raw.plugins) ? (raw.plugins as Record<string, PluginSetting>) : {},
     strict: raw.strict === true,
     apps,

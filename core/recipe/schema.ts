@@ -23,7 +23,15 @@ export function baseRecipeSchema(): JsonSchema {
       target: {
         description: "Where to deploy: 'embedded' (default, the engine on this machine), a Marathon URL, or an object {kind, url, ...}.",
         type: ['string', 'object'],
-        properties: { kind: { type: 'string' }, url: { type: 'string' } },
+        properties: {
+          kind: { type: 'string' },
+          url: { type: 'string' },
+          token: { type: 'string', description: 'DC/OS token (prefer BATON_TOKEN: recipes get committed).' },
+          user: { type: 'string', description: 'HTTP basic user (password: BATON_MARATHON_PASSWORD).' },
+          password: { type: 'string' },
+          caFile: { type: 'string', description: 'PEM file of the CA that signed the target certificate.' },
+          insecure: { type: 'boolean', description: 'Skip certificate verification (explicit only).' },
+        },
       },
       plugins: {
         description: 'Plugins by built-in name, npm name or relative path: false switches one off, true or an options object switches it on.',

@@ -32,6 +32,34 @@ export function chooseRenderer(opts: { json?: boolean; renderer?: string }, out:
 }
 
 export function attachRenderer(name: RendererName, runner: Runner, out: RenderTarget, opts: { verbose?: boolean } = {}): RunView {
+  const view = pickView(name, runner, out, opts);
+  return out.env.GITHUB_ACTIONS === 'true' ? withAnnotations(view, runner, out, name === 'json') : view;
+}
+
+/** GitHub workflow-command escaping (data: %, CR, LF; properties also : and ,). */
+const ghData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const ghProp = (s: string) => ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+/**
+ * In GitHub Actions, failures also become annotations (`::error title=…::…`) on the run's page:
+ * each invalid-recipe finding with its JSON path and rule, and the run's own error with its code.
+ * On stderr when stdout carries NDJSON.
+ */
+function withAnnotations(view: RunView, runner: Runner, out: RenderTarget, json: boolean): RunView {
+  const issues: Issue[] = [];
+  const off = runner.reporter.on((e) => void (e.type === 'issue' && e.severity === 'error' ? issues.push(e) : undefined));
+  return {
+    async finish(result) {
+      await view.finish(result);
+      off();
+      const w = json ? out.stderr : out.stdout;
+      for (const i of issues) w.write(`::error title=${ghProp(`${i.rule} at ${i.path || '/'}`)}::${ghData(`${i.path || '/'}: ${i.message} (${i.rule})`)}\n`);
+      if (result.error) w.write(`::error title=${ghProp(`Baton ${result.error.code} (exit ${result.error.exitCode})`)}::${ghData(result.error.message + (result.error.details ? `\n${result.error.details}` : ''))}\n`);
+    },
+  };
+}
+
+function pickView(name: RendererName, runner: Runner, out: RenderTarget, opts: { verbose?: boolean }): RunView {
   switch (name) {
     case 'json':
       return ndjsonView(runner, out);

@@ -1,9 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { BatonError, type ErrorCode } from '../../core/index.js';
 
 export interface Endpoint {
   url: string;
   /** DC/OS token (sent as `Authorization: token=<t>`) or the engine's token. */
   token?: string;
+  /** HTTP basic credentials (also taken from `https://user:password@host` in the URL). */
+  basic?: { user: string; password: string };
+  /** PEM file of the CA that signed the target's certificate (DC/OS's own CA, usually). */
+  caFile?: string;
+  /** Skip certificate verification: only when asked for explicitly. */
+  insecure?: boolean;
 }
 
 export interface MarathonDeploymentRef {
@@ -25,9 +34,17 @@ export class MarathonHttpError extends BatonError {
   constructor(readonly status: number, readonly body: Record<string, unknown>, method: string, path: string) {
     // Marathon's 422 carries details[].path/errors: shown under the error, one line per path.
     const details = Array.isArray(body.details) ? (body.details as { path?: string; errors?: string[] }[]).map((d) => `${d.path ?? '/'}: ${(d.errors ?? []).join('; ')}`).join('\n') : undefined;
-    super(codeFor(status), `${method} ${path} → ${status}: ${String(body.message ?? '')}`, details ? { details } : {});
+    // A 409 names the deployments holding the app: say which, and how to override.
+    const locks = status === 409 && Array.isArray(body.deployments) ? (body.deployments as { id?: string }[]).map((d) => d.id).filter(Boolean) : [];
+    const lock = locks.length ? ` — locked by deployment ${locks.join(', ')}; \`--force\` cancels it (baton deploy --force)` : '';
+    super(codeFor(status), `${method} ${path} → ${status}: ${String(body.message ?? '')}${lock}`, details ? { details } : {});
   }
 }
+
+/** Idempotent methods are retried on connection errors and 502/503/504 (a leader election, a restart). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+const RETRY_STATUS = new Set([502, 503, 504]);
+const BACKOFF_MS = [250, 1000, 3000];
 
 /**
  * A small client for Marathon's /v2 REST API (marathon.md §10), used for real clusters and the
@@ -35,22 +52,58 @@ export class MarathonHttpError extends BatonError {
  * BATON_TARGET_UNAVAILABLE so that CI sees the right exit code.
  */
 export class MarathonClient {
-  constructor(readonly endpoint: Endpoint, private readonly timeoutMs = 30_000) {}
+  private readonly dispatcher?: Agent;
+  private readonly auth?: string;
+  private readonly base: string;
+
+  constructor(readonly endpoint: Endpoint, private readonly timeoutMs = 30_000, private readonly backoffMs = BACKOFF_MS) {
+    const u = new URL(endpoint.url);
+    const basic = endpoint.basic ?? (u.username ? { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined);
+    u.username = '';
+    u.password = '';
+    this.base = u.toString().replace(/\/$/, '');
+    if (endpoint.token) this.auth = `token=${endpoint.token}`;
+    else if (basic) this.auth = `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}`;
+    // TLS settings need undici's own Agent (Node's fetch takes no CA option).
+    if (endpoint.caFile || endpoint.insecure) {
+      this.dispatcher = new Agent({ connect: { ...(endpoint.caFile ? { ca: readFileSync(endpoint.caFile) } : {}), rejectUnauthorized: !endpoint.insecure } });
+    }
+  }
+
+  /** The target's URL without credentials (for messages). */
+  get url(): string {
+    return this.base;
+  }
 
   async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const retry = IDEMPOTENT.has(method) && attempt < this.backoffMs.length;
+      try {
+        return await this.once<T>(method, path, body, signal);
+      } catch (err) {
+        const transient = err instanceof MarathonHttpError ? RETRY_STATUS.has(err.status) : err instanceof BatonError && err.code === 'BATON_TARGET_UNAVAILABLE' && !(err instanceof MarathonHttpError);
+        if (!retry || !transient || signal?.aborted) throw err;
+        await sleep(this.backoffMs[attempt], undefined, signal ? { signal } : undefined).catch(() => undefined);
+      }
+    }
+  }
+
+  private async once<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.endpoint.token) headers.authorization = `token=${this.endpoint.token}`;
+    if (this.auth) headers.authorization = this.auth;
     const timeout = AbortSignal.timeout(this.timeoutMs);
+    const init = {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    };
     let res: Response;
     try {
-      res = await fetch(this.endpoint.url.replace(/\/$/, '') + path, {
-        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
+      res = this.dispatcher ? ((await undiciFetch(this.base + path, { ...init, dispatcher: this.dispatcher })) as unknown as Response) : await fetch(this.base + path, init);
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      throw new BatonError('BATON_TARGET_UNAVAILABLE', `Cannot reach Marathon at ${this.endpoint.url}: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}`, { cause: err });
+      const cause = (err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message;
+      throw new BatonError('BATON_TARGET_UNAVAILABLE', `Cannot reach Marathon at ${this.base}: ${cause}`, { cause: err });
     }
     const text = await res.text();
     let json: unknown;
@@ -65,5 +118,28 @@ export class MarathonClient {
 
   get<T>(path: string, signal?: AbortSignal) {
     return this.request<T>('GET', path, undefined, signal);
+  }
+
+  /**
+   * An event stream's body. Redirects (a standby pointing at the leader) are followed here, up to
+   * five, keeping the credentials — which fetch would drop on a cross-origin redirect.
+   */
+  async stream(path: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+    let url = this.base + path;
+    for (let hop = 0; hop < 5; hop++) {
+      const headers: Record<string, string> = { accept: 'text/event-stream' };
+      if (this.auth) headers.authorization = this.auth;
+      const init = { headers, signal, redirect: 'manual' as const };
+      const res = this.dispatcher ? ((await undiciFetch(url, { ...init, dispatcher: this.dispatcher })) as unknown as Response) : await fetch(url, init);
+      const location = res.headers.get('location');
+      if (res.status >= 300 && res.status < 400 && location) {
+        await res.body?.cancel();
+        url = new URL(location, url).toString();
+        continue;
+      }
+      if (!res.ok || !res.body) throw new MarathonHttpError(res.status, {}, 'GET', path);
+      return res.body as unknown as AsyncIterable<Uint8Array>;
+    }
+    throw new BatonError('BATON_TARGET_UNAVAILABLE', `Marathon at ${this.base} redirected ${path} more than 5 times`);
   }
 }

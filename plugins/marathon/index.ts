@@ -3,6 +3,7 @@ import { BatonError, STAGE, deadlineSignal, definePlugin, deploySettings, loadRe
 import { MarathonCluster } from './cluster.js';
 import type { Endpoint, MarathonClient } from './client.js';
 import { registerCommands } from './commands.js';
+import { forMarathon } from './translate.js';
 import { waitForDeployments } from './wait.js';
 
 export const PLUGIN = 'marathon';
@@ -21,6 +22,22 @@ export interface MarathonHooks {
    * app is then deployed by that run instead of a plain Marathon deployment (rolling).
    */
   strategy: AsyncSeriesBailHook<[StrategyRequest], StrategyRun | undefined>;
+}
+
+/**
+ * A Marathon endpoint from the recipe's target object and the environment (the recipe wins):
+ * `token` / BATON_TOKEN (DC/OS `Authorization: token=…`), `user`+`password` /
+ * BATON_MARATHON_USER+BATON_MARATHON_PASSWORD (HTTP basic; also `https://user:pw@host`), `caFile` /
+ * BATON_MARATHON_CA, `insecure` / BATON_MARATHON_INSECURE=1 (no certificate check, explicit only).
+ */
+export function marathonEndpoint(url: string, s: Record<string, unknown>, env: NodeJS.ProcessEnv): Endpoint {
+  const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  const token = str(s.token) ?? str(env.BATON_TOKEN);
+  const user = str(s.user) ?? str(env.BATON_MARATHON_USER);
+  const password = str(s.password) ?? str(env.BATON_MARATHON_PASSWORD) ?? '';
+  const caFile = str(s.caFile) ?? str(env.BATON_MARATHON_CA);
+  const insecure = s.insecure === true || env.BATON_MARATHON_INSECURE === '1';
+  return { url, ...(token ? { token } : {}), ...(user ? { basic: { user, password } } : {}), ...(caFile ? { caFile } : {}), ...(insecure ? { insecure } : {}) };
 }
 
 /** What a strategy is asked with: the change, the app as it will be deployed, and the target's API. */
@@ -73,8 +90,10 @@ export default definePlugin({
     };
     const clusterFor = async (spec: TargetSpec, ctx?: PipelineContext): Promise<MarathonCluster | undefined> => {
       if (spec.kind === 'marathon' && spec.url) {
-        const token = (spec.settings.token as string | undefined) ?? process.env.BATON_TOKEN;
-        return new MarathonCluster({ url: spec.url, ...(token ? { token } : {}) }, 'marathon', `Marathon at ${spec.url}`);
+        const ep = marathonEndpoint(spec.url, spec.settings, process.env);
+        for (const secret of [ep.token, ep.basic?.password]) if (secret) ctx?.reporter.addSecret(secret);
+        const c = new MarathonCluster(ep, 'marathon', 'Marathon');
+        return new MarathonCluster(ep, 'marathon', `Marathon at ${c.client.url}`);
       }
       const ep = await hooks.endpoint.promise(spec, ctx);
       return ep ? new MarathonCluster(ep, spec.kind, `${spec.kind} engine at ${ep.url}`) : undefined;
@@ -85,7 +104,8 @@ export default definePlugin({
     runner.hooks.apply.tapPromise({ name: PLUGIN, title: 'Start the deployment' }, async (ctx) => {
       const target = ctx.target;
       if (!(target instanceof MarathonCluster) || !ctx.plan) return;
-      const byId = new Map(ctx.recipe.apps.map((l) => [l.spec.id, l.spec]));
+      // What Marathon reads: the app with its ownership label, without fields validation called unknown.
+      const byId = new Map(ctx.recipe.apps.map((l) => [l.spec.id, forMarathon(l.spec, l.path, ctx.issues.list)]));
       const strategies: RunState['strategies'] = [];
       for (const change of ctx.plan.changes.filter((c) => c.type === 'app' && c.kind !== 'unchanged' && c.kind !== 'remove')) {
         const run = await hooks.strategy.promise({

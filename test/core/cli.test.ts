@@ -34,6 +34,20 @@ describe('baton CLI (compiled, real process)', () => {
     expect(r.stdout.split('\n').filter((l) => l.startsWith('✖ error'))).toHaveLength(11);
   });
 
+  it('in GitHub Actions, each error is also an annotation with its JSON path and rule, and the run error with its code', () => {
+    const r = baton(['validate', TEN], { env: { GITHUB_ACTIONS: 'true' } });
+    expect(r.code).toBe(2);
+    const notes = r.stdout.split('\n').filter((l) => l.startsWith('::error '));
+    expect(notes.length).toBeGreaterThanOrEqual(10);
+    expect(notes).toContainEqual(expect.stringMatching(/^::error title=app\.[a-z.-]+ at \/apps\/\d+\/[^:]*::\/apps\/\d+\//));
+    expect(notes.at(-1)).toMatch(/^::error title=Baton BATON_RECIPE_INVALID \(exit 2\)::/);
+    // With --json, stdout stays NDJSON: the annotations go to stderr.
+    const j = baton(['validate', '--json', TEN], { env: { GITHUB_ACTIONS: 'true' } });
+    expect(j.stdout.split('\n').filter(Boolean).every((l) => l.startsWith('{'))).toBe(true);
+    expect(j.stderr).toMatch(/^::error title=Baton BATON_RECIPE_INVALID/m);
+    expect(baton(['validate', TEN]).stdout).not.toMatch(/::error/);
+  });
+
   it('validate on a good recipe says so and exits 0', () => {
     const r = baton(['validate', 'recipes/hello']);
     expect(r.code).toBe(EXIT.OK);
