@@ -30,12 +30,23 @@ export async function checkConfig(file: string): Promise<string | undefined> {
   }
 }
 
-/** Whether `pid` is a live (not zombie) process whose command line mentions `needle`. */
-function liveWith(pid: number, needle: string): boolean {
+/** Whether `pid` is a live (not zombie) process. */
+function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') return false;
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(needle);
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether `pid` is a live process whose command line mentions `needle` — checked once, when
+ * adopting: a reloading master re-executes itself, and its command line is briefly unreadable.
+ */
+function liveWith(pid: number, needle: string): boolean {
+  try {
+    return alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(needle);
   } catch {
     return false;
   }
@@ -81,7 +92,7 @@ export class Haproxy {
     return path.join(this.runDir, 'haproxy.pid');
   }
   get pid(): number | undefined {
-    if (this.adopted && !liveWith(this.adopted, this.configFile)) this.adopted = undefined;
+    if (this.adopted && !alive(this.adopted)) this.adopted = undefined;
     return this.child?.pid ?? this.adopted;
   }
 
@@ -153,7 +164,7 @@ export class Haproxy {
     const c = this.child;
     const gone = c ? new Promise((r) => c.once('exit', r)) : undefined;
     process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 150 && liveWith(pid, this.configFile); i++) {
+    for (let i = 0; i < 250 && alive(pid); i++) {
       if (gone) await Promise.race([gone, sleep(20)]);
       else await sleep(20);
     }

@@ -74,7 +74,7 @@ describe('marathon-lb across an engine restart (real HAProxy)', () => {
       await until(() => second!.engine.instances.size === 0, 20_000, 'the app gone');
       await second.close();
       second = undefined;
-      await until(() => !alive(pid), 5_000, 'HAProxy stopped');
+      await until(() => !alive(pid), 10_000, 'HAProxy stopped');
     } finally {
       // Whatever failed, leave no task behind: an engine removes the app and waits for its tasks.
       if (second || existsSync(path.join(stateDir, 'engine.db'))) {
