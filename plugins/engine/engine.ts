@@ -12,6 +12,7 @@ import { Groups } from './groups.js';
 import { taskEnv } from './task-env.js';
 import { ACTIVE, BACKOFF_COUNTED, TERMINAL, type Condition, type Deployment, type Instance, type StoredApp, type TaskFailure } from './types.js';
 import { DeploymentDriver } from './deployment-driver.js';
+import { passKillGates, type ExtensionRoute, type KillGate } from './extensions.js';
 
 const TICK_MS = 200;
 const DEFAULT_KILL_GRACE_S = 3; // the Mesos command executor's default shutdown grace
@@ -40,17 +41,6 @@ export interface QueueEntry {
   placed: number;
 }
 
-/** The longest a kill waits for kill gates (a balancer's reload is rate-limited to one a second). */
-const KILL_GATE_MS = 2500;
-
-/** An extension's API route: handlers get the parsed request and answer with a status and JSON. */
-export interface ExtensionRoute {
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
-  /** Under /baton/v1/x/, e.g. "marathon-lb/groups/:group". */
-  path: string;
-  handler(req: { params: Record<string, string>; query: Record<string, string>; body: unknown }): Promise<{ status?: number; body: unknown }>;
-}
-
 /**
  * The embedded engine: Marathon's scheduler for one machine. Holds apps, instances and
  * deployments (persisted in SQLite before acting), converges tasks to instance goals through task
@@ -69,16 +59,10 @@ export class Engine {
   readonly queue = new Map<string, QueueEntry>();
   /** Status sections of extensions (DNS, VIPs): `baton engine status` prints `summary`, the API returns all. */
   readonly extensions = new Map<string, () => { summary: string[] } & Record<string, unknown>>();
-  /**
-   * API routes of extensions (the LB's traffic controls), served under `/baton/v1/x/<name>/...`.
-   * Registered when the engine starts, before the API listens.
-   */
+  /** API routes of extensions (the LB's traffic controls), served under `/baton/v1/x/` (extensions.ts). */
   readonly routes: ExtensionRoute[] = [];
-  /**
-   * Awaited (at most KILL_GATE_MS) between marking a task Killing and signalling it: a balancer
-   * takes the task out of rotation first, so no new connection reaches a task that is going away.
-   */
-  readonly killGates: ((appId: string) => Promise<void>)[] = [];
+  /** Awaited between marking a task Killing and signalling it: a balancer takes it out of rotation first. */
+  readonly killGates: KillGate[] = [];
   /** The engine's name servers as "address:port" (set by a discovery extension), given to tasks. */
   readonly resolvers: string[] = [];
   readonly driver: DeploymentDriver;
@@ -426,11 +410,7 @@ export class Engine {
       i.killing = true;
       i.killReason = reason;
       this.setCondition(i, 'Killing');
-      if (this.killGates.length) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([Promise.all(this.killGates.map((g) => g(i.appId).catch(() => undefined))), new Promise((r) => (timer = setTimeout(r, KILL_GATE_MS)))]);
-        clearTimeout(timer);
-      }
+      await passKillGates(this.killGates, i);
       const app = this.apps.get(i.appId)?.app;
       await rt.kill(i.handle, app?.taskKillGracePeriodSeconds ?? DEFAULT_KILL_GRACE_S);
       const s = await rt.inspect(i.handle);

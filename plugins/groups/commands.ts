@@ -1,10 +1,10 @@
 import type { CommandModule } from 'yargs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BatonError, canonicalId, reportEarlyError, toBatonError, type CommandRegistry } from '../../core/index.js';
 
 /** A Marathon API client (the marathon plugin's, reached through its `client` hook). */
 export interface MarathonApi {
   request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T>;
+  deploymentsGone(ids: string[], signal?: AbortSignal): Promise<void>;
 }
 export type Connect = (recipe: string | undefined) => Promise<MarathonApi | undefined>;
 
@@ -18,13 +18,10 @@ interface GroupNode {
 
 /** Wait until a deployment is gone from /v2/deployments, within `timeoutS`. */
 async function waitFor(api: MarathonApi, deploymentId: string, timeoutS: number): Promise<void> {
-  const end = Date.now() + timeoutS * 1000;
-  for (;;) {
-    const list = await api.request<{ id: string }[]>('GET', '/v2/deployments');
-    if (!list.some((d) => d.id === deploymentId)) return;
-    if (Date.now() > end) throw new BatonError('BATON_TIMEOUT', `deployment ${deploymentId} did not finish within ${timeoutS}s`);
-    await sleep(500);
-  }
+  const signal = AbortSignal.timeout(timeoutS * 1000);
+  await api.deploymentsGone([deploymentId], signal).catch((err) => {
+    throw signal.aborted ? new BatonError('BATON_TIMEOUT', `deployment ${deploymentId} did not finish within ${timeoutS}s`) : err;
+  });
 }
 
 /** `baton group show|versions|scale|rollback`: Marathon's /v2/groups from the command line. */

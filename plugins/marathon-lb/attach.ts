@@ -27,7 +27,7 @@ export interface EngineView {
   onStop(fn: () => void | Promise<void>): void;
   readonly stopping?: boolean;
   extensions: Map<string, () => { summary: string[] } & Record<string, unknown>>;
-  killGates: ((appId: string) => Promise<void>)[];
+  killGates: ((task: { appId: string; taskId?: string }) => Promise<void>)[];
   routes: { method: 'GET' | 'PUT' | 'POST' | 'DELETE'; path: string; handler(req: { params: Record<string, string>; query: Record<string, string>; body: unknown }): Promise<{ status?: number; body: unknown }> }[];
 }
 
@@ -101,17 +101,20 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
   // unhealthy) goes to maintenance at once too — but only when its backend has nothing to add:
   // taking old servers out before their replacements are in would leave the backend empty.
   let configured = new Set<string>();
-  const syncRuntime = async (list: Service[], full: boolean) => {
+  // Tasks HAProxy serves now (what a kill gate waits for).
+  let servedTasks = new Set<string>();
+  const current = (apps = lbApps(engine, alive.tasks)) => buildServices(apps, o, splits.all());
+  const syncRuntime = async (list: Service[]) => {
     if (!haproxy.pid) return;
     const commands: string[] = [];
     const now = new Set<string>();
     // Backends that gain servers with the next reload: nothing leaves their rotation before that.
-    const adding = new Set(full ? [] : list.filter((s) => s.servers.some((v) => !configured.has(`${s.backend}/${v.name}`))).map((s) => s.backend));
+    const adding = new Set(list.filter((s) => s.servers.some((v) => !configured.has(`${s.backend}/${v.name}`))).map((s) => s.backend));
     for (const s of list) {
       for (const v of s.servers) {
         const key = `${s.backend}/${v.name}`;
         now.add(key);
-        if (!full && !configured.has(key)) continue;
+        if (!configured.has(key)) continue;
         const state = v.disabled && !adding.has(s.backend) ? 'maint' : 'ready';
         const weight = adding.has(s.backend) ? Math.max(v.weight ?? 1, Number(sent.get(key)?.split('|')[0] ?? 1)) : (v.weight ?? 1);
         const want = `${weight}|${state}`;
@@ -132,8 +135,8 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
     if (engine.stopping) return;
     const apps = lbApps(engine, alive.tasks);
     alive.update(apps);
-    const all = buildServices(apps, o, splits.all());
-    await syncRuntime(all, false);
+    const all = current(apps);
+    await syncRuntime(all);
     if (all.length === 0 && !haproxy.pid) return;
     const config = renderConfig(all, o);
     if (refused?.config === config) return void (await haproxy.apply(refused.kept));
@@ -143,23 +146,24 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
       const kept: LbApp[] = [];
       const bad: { app: string; error: string }[] = [];
       for (const app of apps) {
-        const error = await haproxy.validate(renderConfig(buildServices([...kept, app], o, splits.all()), o));
+        const error = await haproxy.validate(renderConfig(current([...kept, app]), o));
         if (error) bad.push({ app: app.id, error });
         else kept.push(app);
       }
       rejected = bad;
       for (const b of bad) log?.warn(`marathon-lb: ${b.app} left out, its labels make the HAProxy configuration invalid: ${b.error}`);
-      const keptConfig = renderConfig(buildServices(kept, o, splits.all()), o);
+      const keptConfig = renderConfig(current(kept), o);
       refused = { config, kept: keptConfig };
       r = await haproxy.apply(keptConfig);
     } else {
       rejected = [];
       refused = undefined;
     }
-    services = buildServices(apps.filter((a) => !rejected.some((b) => b.app === a.id)), o, splits.all()).length;
+    const served = rejected.length ? current(apps.filter((a) => !rejected.some((b) => b.app === a.id))) : all;
+    services = served.length;
+    servedTasks = new Set(served.flatMap((x) => x.servers.map((v) => v.taskId)));
     if (r.status === 'reloaded' || r.status === 'started') {
       lastReload = Date.now();
-      const served = buildServices(apps.filter((a) => !rejected.some((b) => b.app === a.id)), o, splits.all());
       configured = new Set(served.flatMap((x) => x.servers.map((v) => `${x.backend}/${v.name}`)));
       // The new worker has the configuration's weights and states; the runtime view follows it.
       for (const key of [...sent.keys()]) if (!configured.has(key)) sent.delete(key);
@@ -176,9 +180,12 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
       return next;
     }
     running = (async () => {
-      if (!engine.stopping) await syncRuntime(buildServices(lbApps(engine, alive.tasks), o, splits.all()), false).catch(() => undefined);
       const wait = lastReload + MIN_RELOAD_GAP_MS - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) {
+        // What the runtime API can do now need not wait for the reload.
+        if (!engine.stopping) await syncRuntime(current()).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, wait));
+      }
       await apply().catch((err) => log?.warn(`marathon-lb: ${(err as Error).message}`));
     })().finally(() => {
       running = undefined;
@@ -199,18 +206,17 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
       : ['not running (no app with HAPROXY_GROUP labels for its groups)'],
     pid: haproxy.pid ?? null, bindAddr, services, reloads: haproxy.reloads, rejected, stats: `http://${o.statsBind}:${ports.stats}/haproxy?stats`,
   }));
-  // Before a task of a served app is signalled, the LB has it out of rotation (and its replacements in).
-  engine.killGates.push(async (appId) => {
-    if (!haproxy.pid || !engine.apps.get(appId)?.app.labels?.HAPROXY_GROUP && !Object.keys(engine.apps.get(appId)?.app.labels ?? {}).some((k) => /^HAPROXY_\d+_GROUP$/.test(k))) return;
-    await refresh();
+  // Before a task HAProxy serves is signalled, the LB has it out of rotation (and its replacements in).
+  engine.killGates.push(async (task) => {
+    if (haproxy.pid && task.taskId && servedTasks.has(task.taskId)) await refresh();
   });
-  engine.routes.push(...trafficRoutes({ haproxy, splits, services: () => buildServices(lbApps(engine, alive.tasks), o, splits.all()), refresh }));
+  engine.routes.push(...trafficRoutes({ haproxy, splits, services: () => current(), refresh }));
   engine.onStop(async () => {
     off();
     clearInterval(timer);
     await running;
     // HAProxy outlives the engine while it serves something (the next engine adopts it), as tasks do.
-    if (buildServices(lbApps(engine, alive.tasks), o, splits.all()).length === 0) await haproxy.stop();
+    if (current().length === 0) await haproxy.stop();
   });
   return { haproxy, refresh, rejected: () => rejected };
 }

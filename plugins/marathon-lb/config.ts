@@ -22,7 +22,7 @@ export function renderConfig(services: Service[], o: LbOptions): string {
   // marathon-lb's 50000 needs ~100k file descriptors; one machine's HAProxy gets a limit that fits a default ulimit.
   line('  maxconn 4096');
   line('  spread-checks 5');
-  if (process.env.BATON_LB_DEBUG_LOG) line('  log stdout format raw local0');
+  if (o.requestLog) line('  log stdout format raw local0');
   line(`  stats socket ${o.runDir}/haproxy.sock mode 600 level admin expose-fd listeners`);
   line(`  server-state-file ${o.runDir}/server-state`);
   line();
@@ -33,7 +33,10 @@ export function renderConfig(services: Service[], o: LbOptions): string {
   // Redispatch on every retry, not only the last: a retry after a refused connection goes to another server.
   line('  option redispatch 1');
   line('  option dontlognull');
-  if (process.env.BATON_LB_DEBUG_LOG) { line('  log global'); line('  option httplog'); }
+  if (o.requestLog) {
+    line('  log global');
+    line('  option httplog');
+  }
   line('  backlog 10000');
   line('  maxconn 4000');
   for (const [k, v] of [['connect', '3s'], ['client', '30s'], ['server', '30s'], ['tunnel', '3600s'], ['http-keep-alive', '1s'], ['http-request', '15s'], ['queue', '30s'], ['tarpit', '60s']]) line(`  timeout ${k} ${v}`);

@@ -31,6 +31,7 @@ export function lbSettings(env: NodeJS.ProcessEnv, log?: { warn(m: string): void
     groups: (env.BATON_LB_GROUPS ?? 'external').split(',').map((g) => g.trim()).filter(Boolean),
     statsBind, ...(auth && auth.length === 2 ? { statsAuth: { user: auth[0], password: auth[1] } } : {}),
     healthCheck: true, strict: false, ports: { http, appId, stats, https: https || 443 },
+    ...(env.BATON_LB_DEBUG_LOG ? { requestLog: true } : {}),
     ...(env.BATON_LB_SSL_CERTS ? { certs: env.BATON_LB_SSL_CERTS.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
   };
 }

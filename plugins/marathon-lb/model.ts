@@ -83,6 +83,8 @@ export interface LbOptions {
   runDir: string;
   /** The shared frontends' ports (marathon-lb: 80, 443 and 9091) and the stats page's (9090). */
   ports?: { http: number; appId: number; stats: number; https?: number };
+  /** Log every request to HAProxy's output (`<runDir>/haproxy.log`): BATON_LB_DEBUG_LOG=1. */
+  requestLog?: boolean;
   /** PEM files (certificate + key) for the 443 frontend (marathon-lb's --ssl-certs); none: no 443 frontend. */
   certs?: string[];
 }

@@ -2,6 +2,12 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Haproxy } from './haproxy.js';
 import type { Service, Split } from './model.js';
 
+/** Written whole, then renamed: a crash leaves the old file or the new one, never half of one. */
+function writeJson(file: string, value: unknown): void {
+  writeFileSync(file + '.tmp', JSON.stringify(value));
+  renameSync(file + '.tmp', file);
+}
+
 /** A split as stored: the weights' target plus a note a strategy keeps beside it (its step, commands). */
 export interface StoredSplit extends Split {
   note?: Record<string, unknown>;
@@ -22,8 +28,7 @@ export class SplitStore {
   set(s: StoredSplit | { group: string; remove: true }): void {
     if ('remove' in s) this.map.delete(s.group);
     else this.map.set(s.group, s);
-    writeFileSync(this.file + '.tmp', JSON.stringify([...this.map.values()]));
-    renameSync(this.file + '.tmp', this.file);
+    writeJson(this.file, [...this.map.values()]);
   }
 }
 
@@ -38,8 +43,7 @@ export class AliveTasks {
     const next = new Set(apps.flatMap((a) => (a.tasks ?? []).filter((t) => t.healthCheckResults?.some((r) => r.alive)).map((t) => t.id)));
     if (next.size === this.tasks.size && [...next].every((t) => this.tasks.has(t))) return;
     this.tasks = next;
-    writeFileSync(this.file + '.tmp', JSON.stringify([...next]));
-    renameSync(this.file + '.tmp', this.file);
+    writeJson(this.file, [...next]);
   }
 }
 

@@ -41,6 +41,14 @@ export class MarathonHttpError extends BatonError {
   }
 }
 
+/** A URL as it may be shown: without `user:password@`, without a trailing slash. */
+export function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString().replace(/\/$/, '');
+}
+
 /** Idempotent methods are retried on connection errors and 502/503/504 (a leader election, a restart). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 const RETRY_STATUS = new Set([502, 503, 504]);
@@ -59,9 +67,7 @@ export class MarathonClient {
   constructor(readonly endpoint: Endpoint, private readonly timeoutMs = 30_000, private readonly backoffMs = BACKOFF_MS) {
     const u = new URL(endpoint.url);
     const basic = endpoint.basic ?? (u.username ? { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined);
-    u.username = '';
-    u.password = '';
-    this.base = u.toString().replace(/\/$/, '');
+    this.base = withoutCredentials(endpoint.url);
     if (endpoint.token) this.auth = `token=${endpoint.token}`;
     else if (basic) this.auth = `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}`;
     // TLS settings need undici's own Agent (Node's fetch takes no CA option).
@@ -118,6 +124,15 @@ export class MarathonClient {
 
   get<T>(path: string, signal?: AbortSignal) {
     return this.request<T>('GET', path, undefined, signal);
+  }
+
+  /** Until none of these deployments is listed in /v2/deployments (Marathon's end of a deployment), or `signal` aborts. */
+  async deploymentsGone(ids: string[], signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const list = await this.get<{ id: string }[]>('/v2/deployments', signal);
+      if (!ids.some((id) => list.some((d) => d.id === id))) return;
+      await sleep(250, undefined, signal ? { signal } : undefined);
+    }
   }
 
   /**

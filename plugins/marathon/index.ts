@@ -1,7 +1,7 @@
 import { AsyncSeriesBailHook } from 'tapable';
 import { BatonError, STAGE, deadlineSignal, definePlugin, deploySettings, loadRecipeFile, ownedApp, parseTarget, type App, type PipelineContext, type PlanChange, type TargetSpec } from '../../core/index.js';
 import { MarathonCluster } from './cluster.js';
-import type { Endpoint, MarathonClient } from './client.js';
+import { withoutCredentials, type Endpoint, type MarathonClient } from './client.js';
 import { registerCommands } from './commands.js';
 import { forMarathon } from './translate.js';
 import { waitForDeployments } from './wait.js';
@@ -92,8 +92,7 @@ export default definePlugin({
       if (spec.kind === 'marathon' && spec.url) {
         const ep = marathonEndpoint(spec.url, spec.settings, process.env);
         for (const secret of [ep.token, ep.basic?.password]) if (secret) ctx?.reporter.addSecret(secret);
-        const c = new MarathonCluster(ep, 'marathon', 'Marathon');
-        return new MarathonCluster(ep, 'marathon', `Marathon at ${c.client.url}`);
+        return new MarathonCluster(ep, 'marathon', `Marathon at ${withoutCredentials(spec.url)}`);
       }
       const ep = await hooks.endpoint.promise(spec, ctx);
       return ep ? new MarathonCluster(ep, spec.kind, `${spec.kind} engine at ${ep.url}`) : undefined;

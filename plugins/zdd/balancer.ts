@@ -2,18 +2,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BatonError } from '../../core/index.js';
 import type { Api } from './colours.js';
 
-/** A server of the deployment group's backend, as marathon-lb's traffic API reports it. */
+/**
+ * A server of the deployment group's backend — the fields strategies read of marathon-lb's traffic
+ * API answer (declared here: plugins do not import each other; the API is the contract).
+ */
 export interface GroupServer {
-  backend: string;
+  /** HAProxy's server name (ip_port). */
   name: string;
   taskId: string;
   appId: string;
+  /** HAProxy's status: UP, DOWN, MAINT, … */
   status: string;
   weight: number;
   scur: number;
   qcur: number;
   stot: number;
-  hrsp2xx: number;
   hrsp5xx: number;
   econ: number;
   eresp: number;

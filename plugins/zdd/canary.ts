@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BatonError } from '../../core/index.js';
 import type { GroupServer } from './balancer.js';
 import { remove, scale, settle, type SwapContext } from './blue-green.js';
-import { liveApp } from './colours.js';
+import { healthyTasks, liveApp } from './colours.js';
 import type { Canary } from './settings.js';
 
 /** Canary instances for a traffic share: enough to carry it (ceil of the target's share), at least one. */
@@ -88,7 +88,7 @@ async function servedByLb(c: SwapContext, canaryId: string, ms = 60_000): Promis
   for (;;) {
     if (Date.now() > end) throw new BatonError('BATON_TIMEOUT', `marathon-lb did not serve ${canaryId}'s healthy tasks within ${ms / 1000}s (HAPROXY_GROUP of the app vs the LB's groups?)`);
     const a = await liveApp(c.api, canaryId, c.signal);
-    const healthy = (a?.tasks ?? []).filter((t) => t.state === 'TASK_RUNNING' && (!a?.healthChecks?.length || (t.healthCheckResults ?? []).some((r) => r.alive))).length;
+    const healthy = a ? healthyTasks(a).length : 0;
     const up = (await c.lb.state(c.signal)).servers.filter((x) => x.appId === canaryId && x.status.startsWith('UP')).length;
     if (healthy > 0 && up >= healthy) return;
     await sleep(250, undefined, { signal: c.signal });

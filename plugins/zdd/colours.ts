@@ -3,6 +3,7 @@ import type { App } from '../../core/index.js';
 /** The Marathon API as this plugin uses it (the marathon plugin's client; declared, not imported). */
 export interface Api {
   request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T>;
+  deploymentsGone(ids: string[], signal?: AbortSignal): Promise<void>;
 }
 
 /** An app as `GET /v2/apps?embed=apps.tasks` shows it (the parts strategies read). */
@@ -21,11 +22,13 @@ export interface LiveApp {
 export const COLOUR_LABELS = ['HAPROXY_DEPLOYMENT_COLOUR', 'HAPROXY_DEPLOYMENT_STARTED_AT', 'HAPROXY_DEPLOYMENT_TARGET_INSTANCES', 'HAPROXY_DEPLOYMENT_NEW_INSTANCES', 'HAPROXY_APP_ID', 'HAPROXY_0_PORT'];
 
 const started = (a: { labels?: Record<string, string> }) => Date.parse(a.labels?.HAPROXY_DEPLOYMENT_STARTED_AT ?? '') || 0;
+/** Colours newest first, by STARTED_AT (as zdd sorts them). */
+export const newestFirst = (a: { labels?: Record<string, string> }, b: { labels?: Record<string, string> }) => started(b) - started(a);
 
 /** The colours of a deployment group on the target, newest first (by STARTED_AT, as zdd sorts). */
 export async function coloursOf(api: Api, group: string, signal?: AbortSignal): Promise<LiveApp[]> {
   const { apps } = await api.request<{ apps: LiveApp[] }>('GET', '/v2/apps?embed=apps.tasks&embed=apps.deployments', undefined, signal);
-  return apps.filter((a) => a.labels?.HAPROXY_DEPLOYMENT_GROUP === group).sort((a, b) => started(b) - started(a));
+  return apps.filter((a) => a.labels?.HAPROXY_DEPLOYMENT_GROUP === group).sort(newestFirst);
 }
 
 export async function liveApp(api: Api, id: string, signal?: AbortSignal): Promise<LiveApp | undefined> {

@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandModule } from 'yargs';
 import { BatonError, canonicalId, createLogger, reportEarlyError, toBatonError, Reporter, type CommandRegistry } from '../../core/index.js';
 import { Balancer } from './balancer.js';
 import { swap, swapBack, type SwapContext } from './blue-green.js';
 import { abortCanary, promote } from './canary.js';
-import type { Api, LiveApp } from './colours.js';
+import { newestFirst, type Api, type LiveApp } from './colours.js';
 import type { BlueGreen } from './settings.js';
 
 export type Connect = (recipe: string | undefined) => Promise<Api | undefined>;
@@ -12,14 +11,6 @@ export type Connect = (recipe: string | undefined) => Promise<Api | undefined>;
 /** A running deploy refreshes its canary's heartbeat every analysis interval; older than this, nobody drives it. */
 const STALE_MS = 15_000;
 
-/** Wait until deployments are gone from /v2/deployments (commands run outside a pipeline, with their own deadline). */
-const waiter = (api: Api, signal: AbortSignal) => async (ids: string[]) => {
-  for (;;) {
-    const list = await api.request<{ id: string }[]>('GET', '/v2/deployments', undefined, signal);
-    if (!ids.some((id) => list.some((d) => d.id === id))) return;
-    await sleep(250, undefined, { signal });
-  }
-};
 
 /**
  * `baton promote <app>` and `baton abort <app>`: finish or undo a blue-green or canary deploy. A
@@ -47,7 +38,7 @@ export function registerStrategyCommands(reg: CommandRegistry, connect: Connect)
           const signal = AbortSignal.timeout(a.timeout * 1000);
           const { apps } = await api.request<{ apps: LiveApp[] }>('GET', '/v2/apps', undefined, signal);
           const colours = apps.filter((x) => x.labels?.HAPROXY_APP_ID === id && x.labels?.HAPROXY_DEPLOYMENT_GROUP)
-            .sort((x, y) => (y.labels?.HAPROXY_DEPLOYMENT_STARTED_AT ?? '').localeCompare(x.labels?.HAPROXY_DEPLOYMENT_STARTED_AT ?? ''));
+            .sort(newestFirst);
           if (colours.length < 2) throw new BatonError('BATON_NOT_FOUND', `no blue-green or canary deploy of ${id} is in progress (${colours.length ? `only ${colours[0].id} runs` : 'no colour of it runs'})`);
           const [neu, old] = colours;
           const lb = new Balancer(api, neu.labels!.HAPROXY_DEPLOYMENT_GROUP);
@@ -63,8 +54,7 @@ export function registerStrategyCommands(reg: CommandRegistry, connect: Connect)
           }
           const reporter = new Reporter();
           reporter.on((e) => void (e.type === 'log' || e.type === 'progress' ? reg.io.stderr.write(`${e.message}\n`) : undefined));
-          const wait = waiter(api, signal);
-          const c: SwapContext = { api, lb, log: createLogger(reporter, 'zdd'), signal, waitFor: (ids) => wait(ids) };
+          const c: SwapContext = { api, lb, log: createLogger(reporter, 'zdd'), signal, waitFor: (ids) => api.deploymentsGone(ids, signal) };
           const target = Number(neu.labels?.HAPROXY_DEPLOYMENT_TARGET_INSTANCES ?? neu.instances);
           const drain = { drainTimeoutSeconds: 300, stepDelaySeconds: 1 };
           if (state.split || note) {

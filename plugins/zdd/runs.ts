@@ -2,7 +2,7 @@ import { RECIPE_LABEL, classifyAppChange, stableJson, type App, type ClusterPort
 import { Balancer } from './balancer.js';
 import { remove, scale, swap, swapBack, type SwapContext } from './blue-green.js';
 import { abortCanary, canarySize, runCanary } from './canary.js';
-import { colourApp, coloursOf, marathonPortOf, nextColour, type Api, type LiveApp } from './colours.js';
+import { colourApp, coloursOf, marathonPortOf, newestFirst, nextColour, type Api, type LiveApp } from './colours.js';
 import { altPortOf, groupOf, servicePortOf, strategyOf, type Strategy } from './settings.js';
 
 type Ref = { deploymentId: string };
@@ -38,7 +38,7 @@ export async function planStrategies(ctx: PipelineContext): Promise<void> {
     if (!s) continue;
     const group = groupOf(spec);
     const colours = state.apps.filter((a) => a.labels?.HAPROXY_DEPLOYMENT_GROUP === group)
-      .sort((a, b) => (b.labels?.HAPROXY_DEPLOYMENT_STARTED_AT ?? '').localeCompare(a.labels?.HAPROXY_DEPLOYMENT_STARTED_AT ?? ''));
+      .sort(newestFirst);
     const ids = new Set(colours.map((c) => c.id));
     ctx.plan.changes = ctx.plan.changes.filter((c) => !(c.kind === 'remove' && ids.has(c.id)));
     const change = ctx.plan.changes.find((c) => c.type === 'app' && c.id === spec.id);

@@ -4,6 +4,7 @@ import { appsRoutes } from './apps-routes.js';
 import { groupsRoutes } from './groups-routes.js';
 import { eventsRoute } from './events-route.js';
 import { otherRoutes } from './other-routes.js';
+import { matchRoute } from '../extensions.js';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
@@ -48,16 +49,10 @@ export async function startServer(e: Engine, host: string, port: number, token?:
   eventsRoute(server, e);
   // Extensions attach when the engine starts, some after the API listens: match their routes per request.
   server.all('/baton/v1/x/*', async (req, reply) => {
-    const rest = (req.params as { '*': string })['*'].split('?')[0].split('/');
-    for (const r of e.routes) {
-      const parts = r.path.split('/');
-      if (r.method !== req.method || parts.length !== rest.length) continue;
-      const params: Record<string, string> = {};
-      if (!parts.every((p, i) => (p.startsWith(':') ? ((params[p.slice(1)] = decodeURIComponent(rest[i])), true) : p === rest[i]))) continue;
-      const out = await r.handler({ params, query: req.query as Record<string, string>, body: req.body });
-      return reply.code(out.status ?? 200).send(out.body);
-    }
-    return reply.code(404).send({ message: `Not found: ${req.method} ${req.url}` });
+    const m = matchRoute(e.routes, req.method, (req.params as { '*': string })['*']);
+    if (!m) return reply.code(404).send({ message: `Not found: ${req.method} ${req.url}` });
+    const out = await m.route.handler({ params: m.params, query: req.query as Record<string, string>, body: req.body });
+    return reply.code(out.status ?? 200).send(out.body);
   });
   await server.listen({ host, port });
   const addr = server.server.address();
