@@ -101,8 +101,6 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
   // unhealthy) goes to maintenance at once too — but only when its backend has nothing to add:
   // taking old servers out before their replacements are in would leave the backend empty.
   let configured = new Set<string>();
-  // Tasks HAProxy serves now (what a kill gate waits for).
-  let servedTasks = new Set<string>();
   const current = (apps = lbApps(engine, alive.tasks)) => buildServices(apps, o, splits.all());
   const syncRuntime = async (list: Service[]) => {
     if (!haproxy.pid) return;
@@ -161,7 +159,6 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
     }
     const served = rejected.length ? current(apps.filter((a) => !rejected.some((b) => b.app === a.id))) : all;
     services = served.length;
-    servedTasks = new Set(served.flatMap((x) => x.servers.map((v) => v.taskId)));
     if (r.status === 'reloaded' || r.status === 'started') {
       lastReload = Date.now();
       configured = new Set(served.flatMap((x) => x.servers.map((v) => `${x.backend}/${v.name}`)));
@@ -180,12 +177,10 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
       return next;
     }
     running = (async () => {
+      // What the runtime API can do now need not wait for the reload (nor for apply's haproxy -c).
+      if (!engine.stopping) await syncRuntime(current()).catch(() => undefined);
       const wait = lastReload + MIN_RELOAD_GAP_MS - Date.now();
-      if (wait > 0) {
-        // What the runtime API can do now need not wait for the reload.
-        if (!engine.stopping) await syncRuntime(current()).catch(() => undefined);
-        await new Promise((r) => setTimeout(r, wait));
-      }
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       await apply().catch((err) => log?.warn(`marathon-lb: ${(err as Error).message}`));
     })().finally(() => {
       running = undefined;
@@ -206,9 +201,11 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
       : ['not running (no app with HAPROXY_GROUP labels for its groups)'],
     pid: haproxy.pid ?? null, bindAddr, services, reloads: haproxy.reloads, rejected, stats: `http://${o.statsBind}:${ports.stats}/haproxy?stats`,
   }));
-  // Before a task HAProxy serves is signalled, the LB has it out of rotation (and its replacements in).
-  engine.killGates.push(async (task) => {
-    if (haproxy.pid && task.taskId && servedTasks.has(task.taskId)) await refresh();
+  // Before any task is signalled while HAProxy runs, the LB has caught up: the task out of rotation,
+  // its replacements in. Narrowing this to tasks or apps HAProxy served measurably let ECONNRESETs
+  // through in `npm run bench:strategies` (docs/performance.md); a refresh is cheap.
+  engine.killGates.push(async () => {
+    if (haproxy.pid) await refresh();
   });
   engine.routes.push(...trafficRoutes({ haproxy, splits, services: () => current(), refresh }));
   engine.onStop(async () => {
