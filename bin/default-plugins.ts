@@ -10,11 +10,13 @@ import vip from '../plugins/vip/index.js';
 import marathonLb from '../plugins/marathon-lb/index.js';
 import mesos from '../plugins/mesos/index.js';
 import zdd from '../plugins/zdd/index.js';
+import persistence from '../plugins/persistence/index.js';
+import pods from '../plugins/pods/index.js';
 
 /**
  * The built-in plugins, on by default (a recipe switches one off with `plugins: { name: false }`).
  * This list is the only place that knows them all: core never imports plugins/.
  */
 export function defaultPlugins(): BatonPlugin[] {
-  return [marathon, engine, mesos, docker, health, constraints, groups, discovery, vip, marathonLb, zdd];
+  return [marathon, engine, mesos, docker, pods, persistence, health, constraints, groups, discovery, vip, marathonLb, zdd];
 }

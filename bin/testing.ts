@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Reporter, Runner, toRecipeShape, type BatonPlugin, type Phase, type RawRecipe, type RunOptions, type RunResult, type TaskRuntime, type TimedEvent } from '../core/index.js';
-import type { EngineHooks } from '../plugins/engine/index.js';
+import { attachPlugins, type EngineHooks } from '../plugins/engine/index.js';
 import type { PlacementPolicy } from '../plugins/engine/placement-policy.js';
 import { serveEngine, type RunningEngine } from '../plugins/engine/serve.js';
 import { resolveSettings, type AgentSpec, type EngineSettings } from '../plugins/engine/settings.js';
@@ -73,12 +73,12 @@ export async function createTestRunner(opts: TestRunnerOptions = {}): Promise<Te
   const hooks = host.hooksOf<EngineHooks>('engine');
   const runtimes = (engineId: string, s: EngineSettings) => {
     const list: TaskRuntime[] = [];
-    hooks.runtimes.call({ engineId, offeredCpus: s.agents.reduce((n, a) => n + a.cpus, 0), agents: s.agents, add: (rt) => list.push(rt) });
+    hooks.runtimes.call({ engineId, offeredCpus: s.agents.reduce((n, a) => n + a.cpus, 0), agents: s.agents, add: (rt) => list.push(rt), runtimes: list });
     return list;
   };
   const policies: PlacementPolicy[] = [];
   hooks.placement.call({ agents: settings.agents, add: (p) => policies.push(p) });
-  const running = await serveEngine(settings, runtimes, policies, (engine) => hooks.started.call(engine));
+  const running = await serveEngine(settings, runtimes, policies, (engine) => attachPlugins(hooks, engine));
 
   const run = async (raw: RawRecipe, command: string, until: Phase, dryRun: boolean, options: RunOptions = {}): Promise<TestRun> => {
     const { runner, events } = makeRunner(opts);

@@ -1,6 +1,6 @@
 import { buildRecipe } from './recipe/build.js';
 import { computePlan } from './plan.js';
-import { validateApp } from './spec/validate-app.js';
+import { residentUpdateIssues, validateApp } from './spec/validate-app.js';
 import { validatePod } from './spec/pod.js';
 import { STAGE } from './stages.js';
 import { BatonError } from './errors.js';
@@ -43,6 +43,12 @@ export function registerCoreTaps(runner: Runner): void {
       ctx.target = target;
       const state = await target.state(ctx.signal);
       ctx.plan = computePlan(ctx.recipe, state, target.description);
+      // §5.2: a resident app's reservations fix its resources and volumes (the target would refuse).
+      const live = new Map(state.apps.map((a) => [a.id, a]));
+      for (const { spec, path } of ctx.recipe.apps) {
+        const cur = live.get(spec.id);
+        if (cur) residentUpdateIssues(cur, spec, ctx.issues.at(...path));
+      }
     } else if (ctx.dryRun) {
       ctx.plan = computePlan(ctx.recipe, { apps: [], pods: [] }, ctx.recipe.target.kind);
       ctx.plan.notes.push(`No plugin serves target '${ctx.recipe.target.kind}': its current state is unknown, so every spec is shown as created.`);

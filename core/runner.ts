@@ -226,7 +226,8 @@ export class Runner {
           }
         }
         await this.runPhase(step.phase, ctx);
-        if (step.phase === 'validate') this.failOnIssues(ctx);
+        // Plan-time rules (a change the live state forbids) are issues too.
+        if (step.phase === 'validate' || step.phase === 'plan') this.failOnIssues(ctx);
         // The recipe's own deadline is known once it is valid (flags armed theirs at the start).
         if (step.phase === 'validate' && !timer && !input.dryRun) arm(deploySettings(ctx).timeoutSeconds * 1000);
       }
@@ -277,9 +278,13 @@ export class Runner {
     }
   }
 
+  private readonly reportedIssues = new WeakMap<PipelineContext, number>();
+
   private failOnIssues(ctx: PipelineContext): void {
     const sorted = sortIssues(ctx.issues.list);
-    for (const i of sorted) this.reporter.emit({ type: 'issue', ...i });
+    const seen = this.reportedIssues.get(ctx) ?? 0;
+    for (const i of sortIssues(ctx.issues.list.slice(seen))) this.reporter.emit({ type: 'issue', ...i });
+    this.reportedIssues.set(ctx, ctx.issues.list.length);
     const errors = sorted.filter((i) => i.severity === 'error');
     if (errors.length > 0) {
       throw new BatonError('BATON_RECIPE_INVALID', `The recipe has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was applied`, {

@@ -1,4 +1,4 @@
-import type { App } from './spec/types.js';
+import type { App, Pod } from './spec/types.js';
 
 /**
  * The task-runtime port: how the embedded engine starts, watches and stops one task. Runtime
@@ -18,6 +18,8 @@ export interface TaskLaunch {
   taskId: string;
   instanceId: string;
   app: App;
+  /** For a pod instance: the pod (its containers launch together); `app` is the engine's run spec of it. */
+  pod?: Pod;
   agent: AgentInfo;
   /** The task's sandbox directory (created by the engine; stdout/stderr live here). */
   sandbox: string;
@@ -29,6 +31,20 @@ export interface TaskLaunch {
   killGraceSeconds: number;
   /** Name servers for the task (the engine's DNS, when a discovery plugin serves one on port 53). */
   dns?: string[];
+  /**
+   * Persistent local volumes of the task's reservation (marathon.md §5), already created on the
+   * agent: a runtime shows each at `<sandbox>/<containerPath>` (process tasks: a link; containers: a bind mount).
+   */
+  volumes?: TaskVolume[];
+}
+
+/** A persistent volume as a runtime mounts it. */
+export interface TaskVolume {
+  /** Relative, one segment (§5.1): where it appears in the sandbox. */
+  containerPath: string;
+  /** The volume's directory on the agent. */
+  hostPath: string;
+  persistenceId: string;
 }
 
 /** What the engine persists about a launched task so that a restarted engine can adopt it. */
@@ -57,6 +73,8 @@ export interface TaskRuntime {
   readonly name: string;
   /** True when this runtime runs the app (e.g. mesos: no image; docker: an image). */
   accepts(app: App): boolean;
+  /** True when this runtime launches pod instances (all containers of the pod together). */
+  acceptsPod?(pod: Pod): boolean;
   /** How tasks are isolated, in words, for `engine status`. */
   isolation(): string;
   launch(t: TaskLaunch): Promise<TaskHandle>;

@@ -46,6 +46,11 @@ export function idProblems(raw: string): string[] {
   return problems;
 }
 
+/** A pod container's task id (marathon.md §8): `<pod>.instance-<uuid>.<container>.<incarnation>`. */
+export function podContainerTaskId(instanceId: string, container: string, incarnation: number): string {
+  return `${instanceId}.${container}.${incarnation}`;
+}
+
 /** Task-id prefix Marathon derives from an app id: "/web/api" → "web_api". */
 export function idToTaskPrefix(id: string): string {
   return id.replace(/^\//, '').replace(/\//g, '_');

@@ -1,5 +1,5 @@
 import { idProblems } from './ids.js';
-import { isResident, type App } from './types.js';
+import { isResident, type App, type AppVolume } from './types.js';
 import type { Issues } from '../validation.js';
 
 const MESOS_HEALTH = ['MESOS_HTTP', 'MESOS_HTTPS', 'MESOS_TCP'];
@@ -94,7 +94,46 @@ function validateContainer(app: App, issues: Issues): void {
     if (v.secret === undefined && v.mode === undefined) {
       issues.error(['container', 'volumes', i, 'mode'], 'app.volume.mode', "is required ('RO' or 'RW')");
     }
+    if (v.persistent) validatePersistentVolume(v, issues.at('container', 'volumes', i));
   });
+}
+
+/** §5.1: a persistent volume is one relative path segment, read-write; maxSize and constraints only where they apply. */
+function validatePersistentVolume(v: AppVolume, issues: Issues): void {
+  const p = v.containerPath;
+  if (typeof p !== 'string' || p === '' || p.includes('/') || p === '.' || p === '..') {
+    issues.error(['containerPath'], 'app.volume.persistent-path',
+      "must be a single relative path segment such as 'data' (no '/', not '.' or '..'); mount it elsewhere with a host volume whose hostPath is this name");
+  }
+  if (v.mode !== undefined && v.mode !== 'RW') issues.error(['mode'], 'app.volume.persistent-mode', "must be 'RW' for a persistent volume");
+  const pv = v.persistent!; // size > 0 is the schema's
+  if (pv.maxSize !== undefined) {
+    if (pv.type !== 'mount') issues.error(['persistent', 'maxSize'], 'app.volume.persistent-max-size', "is only allowed for volumes of type 'mount'");
+    else if (!(pv.maxSize > pv.size)) issues.error(['persistent', 'maxSize'], 'app.volume.persistent-max-size', 'must be greater than size');
+  }
+  if (pv.type === 'root' && (pv.constraints?.length ?? 0) > 0) {
+    issues.error(['persistent', 'constraints'], 'app.volume.persistent-constraints', "are not allowed on volumes of type 'root'");
+  }
+}
+
+/**
+ * §5.2: what an update of an app with persistent volumes may not change (its reservations were
+ * made for the old resources). Paths are the new definition's.
+ */
+export function residentUpdateIssues(current: App, next: App, issues: Issues): void {
+  if (!isResident(current)) return;
+  const msg = 'Services with persistent volumes configured may not change resource requirements, volumes or fixed host ports';
+  // Compared field by field: a cluster echoes defaults (empty constraints, nulls) a recipe leaves out.
+  const vols = (a: App) => JSON.stringify((a.container?.volumes ?? []).map((v) => [v.containerPath, v.hostPath ?? null, v.mode ?? 'RW',
+    v.persistent ? [v.persistent.type ?? 'root', v.persistent.size, v.persistent.maxSize ?? null, v.persistent.profileName ?? null, v.persistent.constraints?.length ? v.persistent.constraints : null] : null,
+  ]).sort((x, y) => String(x[0]).localeCompare(String(y[0]))));
+  if (vols(current) !== vols(next)) issues.error(['container', 'volumes'], 'app.resident.change', `${msg} (volumes changed)`);
+  for (const k of ['cpus', 'mem', 'disk', 'gpus', 'requirePorts'] as const) {
+    if (current[k] !== next[k]) issues.error([k], 'app.resident.change', `${msg} (${k} ${String(current[k])} → ${String(next[k])})`);
+  }
+  const fixed = (a: App) => [...(a.container?.portMappings ?? []).map((m) => m.hostPort ?? 0), ...(a.requirePorts ? (a.portDefinitions ?? []).map((d) => d.port) : [])]
+    .filter((x) => x !== 0).sort((x, y) => x - y).join(',');
+  if (fixed(current) !== fixed(next)) issues.error(['container', 'portMappings'], 'app.resident.change', `${msg} (fixed host ports ${fixed(current) || 'none'} → ${fixed(next) || 'none'})`);
 }
 
 function validateNetworksAndPorts(app: App, issues: Issues): void {

@@ -63,10 +63,15 @@ export function createOptions(t: TaskLaunch, engineId: string): Docker.Container
     }
   }
   const binds = [`${t.sandbox}:${CONTAINER_SANDBOX}:rw`];
+  // Persistent volumes where Mesos mounts them: in the sandbox, at their relative containerPath.
+  const persistent = new Map((t.volumes ?? []).map((v) => [v.containerPath, v.hostPath]));
+  for (const [at, hostPath] of persistent) binds.push(`${hostPath}:${CONTAINER_SANDBOX}/${at}:rw`);
   for (const v of app.container?.volumes ?? []) {
     if (v.hostPath === undefined) continue;
-    const hostPath = path.isAbsolute(v.hostPath) ? v.hostPath : path.join(t.sandbox, v.hostPath);
-    binds.push(`${hostPath}:${v.containerPath}:${(v.mode ?? 'RW').toLowerCase()}`);
+    // A relative hostPath names a persistent volume (§5.1) or a sandbox directory.
+    const hostPath = path.isAbsolute(v.hostPath) ? v.hostPath : (persistent.get(v.hostPath) ?? path.join(t.sandbox, v.hostPath));
+    const at = path.isAbsolute(v.containerPath) ? v.containerPath : `${CONTAINER_SANDBOX}/${v.containerPath}`;
+    binds.push(`${hostPath}:${at}:${(v.mode ?? 'RW').toLowerCase()}`);
   }
   const o: Docker.ContainerCreateOptions = {
     name: containerName(engineId, t.taskId),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { classifyAppChange, findDependencyCycle, isResident, parentId, type App } from '../../core/index.js';
+import { classifyAppChange, findDependencyCycle, isResident, parentId, type App, type Pod } from '../../core/index.js';
 import { planSteps } from './deploy-plan.js';
 import type { Engine } from './engine.js';
 import type { GroupSpec } from './groups.js';
@@ -29,6 +29,8 @@ export interface ChangeRequest {
   restarts?: Set<string>;
   /** Use these stored versions as they are (rollback to a version, revert). */
   exact?: Map<string, StoredApp | null>;
+  /** Pods among `target` (their run specs there, podRunSpec): stored with their definition. */
+  pods?: Map<string, Pod>;
   /** Explicit groups to set (null = forget), stored with the apps. */
   groups?: Map<string, GroupSpec | null>;
 }
@@ -62,8 +64,10 @@ export class DeploymentDriver {
       const kind = req.restarts?.has(id) ? 'restart' : classifyAppChange(cur?.app, app);
       if (kind === 'unchanged' && !exact) continue;
       const config = kind === 'create' || (kind === 'restart' && !req.restarts?.has(id));
+      const pod = req.pods?.get(id);
       nextStored.set(id, exact ?? {
         app,
+        ...(pod ? { pod } : {}),
         version,
         versionInfo: {
           lastConfigChangeAt: config || !cur ? version : cur.versionInfo.lastConfigChangeAt,
@@ -249,7 +253,7 @@ export class DeploymentDriver {
     const active = e.instancesOf(stored.app.id).filter((i) => i.goal === 'Running');
     const n = stored.app.instances;
     if (active.length > n) {
-      for (const i of this.toKill(stored.app, active, active.length - n)) this.retire(i, stored.app);
+      for (const i of this.toKill(stored.app, active, active.length - n)) this.engine.retire(i);
     }
     for (let k = active.length; k < n; k++) e.scheduleInstance(stored);
   }
@@ -278,17 +282,6 @@ export class DeploymentDriver {
     return picked;
   }
 
-  /** Kill for good: ephemeral instances are decommissioned, resident ones stopped (volume kept). */
-  private retire(i: Instance, app: App): void {
-    if (isResident(app)) {
-      i.goal = 'Stopped';
-      this.engine.saveInstance(i);
-      this.engine.poke();
-    } else {
-      this.engine.decommission(i);
-    }
-  }
-
   /** RestartApplication: Marathon's TaskReplaceActor arithmetic (§4.5), one evaluation per tick. */
   private restart(appId: string, st: ActionState, d: Deployment): boolean {
     const e = this.engine;
@@ -314,21 +307,23 @@ export class DeploymentDriver {
     if (!st.initialized) {
       // With no health checks every goal-Running instance counts as healthy, even if staging.
       const healthyOld = oldRunning().filter((i) => app.healthChecks.length === 0 || e.isHealthy(i)).length;
-      const s = replaceStart(n, app.upgradeStrategy.minimumHealthCapacity, app.upgradeStrategy.maximumOverCapacity, healthyOld, insts.length, isResident(app));
+      // Stopped reservations (a resident app scaled down) hold volumes, not capacity.
+      const current = insts.filter((i) => i.goal !== 'Stopped').length;
+      const s = replaceStart(n, app.upgradeStrategy.minimumHealthCapacity, app.upgradeStrategy.maximumOverCapacity, healthyOld, current, isResident(app));
       st.initialized = true;
       st.killNow = s.killNow;
       st.maxCapacity = s.maxCapacity;
       st.oldKilled = 0;
       st.healthySeen = [];
       for (const i of order(oldRunning()).slice(0, s.killNow)) {
-        this.retire(i, app);
+        this.engine.retire(i);
         st.oldKilled++;
       }
     }
     // An old instance that dies on its own counts as a completed kill.
     for (const i of oldRunning()) {
       if (TERMINAL.has(i.condition)) {
-        this.retire(i, app);
+        this.engine.retire(i);
         st.oldKilled!++;
       }
     }
@@ -338,7 +333,7 @@ export class DeploymentDriver {
     const wantKilled = st.killNow! + st.healthySeen!.length;
     for (const i of order(oldRunning())) {
       if (st.oldKilled! >= wantKilled) break;
-      this.retire(i, app);
+      this.engine.retire(i);
       st.oldKilled!++;
     }
     // Capacity is freed only once an old task is actually terminal.

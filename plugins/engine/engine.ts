@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { idToTaskPrefix, type App, type TaskExit, type TaskRuntime } from '../../core/index.js';
+import { idToTaskPrefix, isResident, podContainerTaskId, type App, type Pod, type TaskExit, type TaskRuntime } from '../../core/index.js';
 import { Backoff } from './backoff.js';
 import { EngineEvents } from './events.js';
 import { place, usage, type DeclineReason } from './placement.js';
@@ -13,6 +13,7 @@ import { taskEnv } from './task-env.js';
 import { ACTIVE, BACKOFF_COUNTED, TERMINAL, type Condition, type Deployment, type Instance, type StoredApp, type TaskFailure } from './types.js';
 import { DeploymentDriver } from './deployment-driver.js';
 import { passKillGates, type ExtensionRoute, type KillGate } from './extensions.js';
+import { reservedDisk, type VolumeProvider } from './volumes.js';
 
 const TICK_MS = 200;
 const DEFAULT_KILL_GRACE_S = 3; // the Mesos command executor's default shutdown grace
@@ -63,6 +64,8 @@ export class Engine {
   readonly routes: ExtensionRoute[] = [];
   /** Awaited between marking a task Killing and signalling it: a balancer takes it out of rotation first. */
   readonly killGates: KillGate[] = [];
+  /** Creates and destroys persistent volumes (a persistence plugin); resident apps wait without one. */
+  volumes?: VolumeProvider;
   /** The engine's name servers as "address:port" (set by a discovery extension), given to tasks. */
   readonly resolvers: string[] = [];
   readonly driver: DeploymentDriver;
@@ -101,8 +104,8 @@ export class Engine {
     return this.settings.agents.find((a) => a.id === id);
   }
 
-  runtimeFor(app: App): TaskRuntime | undefined {
-    return this.runtimes.find((r) => r.accepts(app));
+  runtimeFor(app: App, pod?: Pod): TaskRuntime | undefined {
+    return pod ? this.runtimes.find((r) => r.acceptsPod?.(pod)) : this.runtimes.find((r) => r.accepts(app));
   }
 
   /** A new version timestamp, strictly increasing (two changes in one millisecond stay ordered). */
@@ -137,8 +140,21 @@ export class Engine {
     }
   }
 
-  /** A new instance of the app, scheduled for launch. */
+  /**
+   * An instance of the app to launch. Resident apps first take back a stopped reservation (same
+   * instance id, its volumes, re-targeted to this version; §5.3 step 4), then get a new one.
+   */
   scheduleInstance(app: StoredApp): Instance {
+    const stopped = this.instancesOf(app.app.id).filter((i) => i.goal === 'Stopped' && i.reservation)
+      .sort((a, b) => Number(TERMINAL.has(b.condition)) - Number(TERMINAL.has(a.condition)) || a.createdAt.localeCompare(b.createdAt));
+    if (stopped.length > 0) {
+      const i = stopped[0];
+      i.goal = 'Running';
+      i.runSpecVersion = app.version;
+      this.saveInstance(i);
+      this.poke();
+      return i;
+    }
     const now = new Date().toISOString();
     const i: Instance = {
       instanceId: `${idToTaskPrefix(app.app.id)}.instance-${randomUUID()}`, appId: app.app.id, runSpecVersion: app.version,
@@ -153,6 +169,19 @@ export class Engine {
   decommission(i: Instance): void {
     if (i.goal === 'Decommissioned') return;
     i.goal = 'Decommissioned';
+    this.saveInstance(i);
+    this.poke();
+  }
+
+  /**
+   * Kill for good: ephemeral instances are decommissioned; resident ones are stopped and keep their
+   * reservation and volumes for a later scale-up or upgrade (§5.3 step 4).
+   */
+  retire(i: Instance): void {
+    const app = this.apps.get(i.appId)?.app;
+    if (!(app && isResident(app) && i.reservation)) return this.decommission(i);
+    if (i.goal === 'Stopped') return;
+    i.goal = 'Stopped';
     this.saveInstance(i);
     this.poke();
   }
@@ -204,8 +233,8 @@ export class Engine {
   private async adopt(): Promise<void> {
     for (const i of this.instances.values()) {
       if (i.condition === 'Staging' && !i.handle && i.taskId && i.sandbox) {
-        const app = this.apps.get(i.appId)?.app;
-        const rt = app && this.runtimeFor(app);
+        const stored = this.apps.get(i.appId);
+        const rt = stored && this.runtimeFor(stored.app, stored.pod);
         const h = rt?.recover ? await rt.recover(i.taskId, i.sandbox) : undefined;
         if (h) {
           i.handle = h;
@@ -240,6 +269,12 @@ export class Engine {
   /** Let runtimes remove what they started for this engine that no instance knows (after a crash). */
   private async removeStrays(): Promise<void> {
     const known = new Set([...this.instances.values()].map((i) => i.taskId).filter((t): t is string => t !== undefined));
+    // A pod instance's containers are tasks of their own (runtimes label them so).
+    for (const i of this.instances.values()) {
+      const stored = this.apps.get(i.appId);
+      const pod = stored?.pod && this.specOf(i, stored).pod;
+      if (pod && i.incarnation > 0) for (const c of pod.containers) known.add(podContainerTaskId(i.instanceId, c.name, i.incarnation));
+    }
     for (const rt of this.runtimes) {
       if (!rt.reconcile) continue;
       try {
@@ -313,7 +348,7 @@ export class Engine {
         continue;
       }
       if (i.goal !== 'Running' && (TERMINAL.has(i.condition) || i.condition === 'Scheduled')) {
-        if (i.goal === 'Decommissioned') this.expunge(i);
+        if (i.goal === 'Decommissioned' || !i.reservation) this.expunge(i);
         continue;
       }
       if (i.goal !== 'Running' || !(i.condition === 'Scheduled' || TERMINAL.has(i.condition))) continue;
@@ -334,7 +369,18 @@ export class Engine {
       const key = `${i.appId}@${spec.version}`;
       let session = sessions.get(key);
       if (!session) sessions.set(key, (session = openSession(this.policies, spec.app, constrainingTasks(others, spec.versionInfo.lastConfigChangeAt, (id) => this.agent(id)))));
-      const placed = place(spec.app, use, (agent) => session.reject(agent));
+      const resident = isResident(spec.app);
+      if (resident && !this.volumes) {
+        entry.declined = { UnfulfilledConstraint: this.settings.agents.length };
+        entry.constraints = { 'persistent volumes (no persistence plugin)': this.settings.agents.length };
+        continue;
+      }
+      // A reservation pins relaunches to its agent (§5.3), whatever the constraints say now; a
+      // first launch needs room for the volumes as well.
+      const reserved = i.reservation?.agentId;
+      const placed = reserved !== undefined
+        ? place(spec.app, use, (agent) => (agent.id === reserved ? undefined : `reserved on ${reserved}`))
+        : place(resident ? { ...spec.app, disk: spec.app.disk + reservedDisk(spec.app) } : spec.app, use, (agent) => session.reject(agent));
       if (!placed.agent) {
         entry.declined = placed.declined;
         entry.constraints = placed.constraints;
@@ -358,7 +404,7 @@ export class Engine {
   }
 
   private async launch(i: Instance, spec: StoredApp, agent: AgentSpec, ports: number[]): Promise<void> {
-    const rt = this.runtimeFor(spec.app);
+    const rt = this.runtimeFor(spec.app, spec.pod);
     this.busy.add(i.instanceId);
     try {
       i.incarnation += 1;
@@ -376,14 +422,20 @@ export class Engine {
       i.ready = undefined;
       i.readiness = undefined;
       this.setCondition(i, 'Staging'); // persisted before anything starts: a crash here is recoverable
-      if (!rt) throw new Error(`no task runtime accepts this app (is the ${spec.app.container ? 'docker' : 'mesos'} plugin on?)`);
+      if (!rt) throw new Error(spec.pod ? 'no task runtime launches pods (is the pods plugin on?)' : `no task runtime accepts this app (is the ${spec.app.container ? 'docker' : 'mesos'} plugin on?)`);
+      if (isResident(spec.app) && !i.reservation) {
+        // Recorded before the task starts: a crash after this keeps the volumes with the instance.
+        i.reservation = { agentId: agent.id, volumes: this.volumes!.create(spec.app, i.instanceId, info) };
+        this.saveInstance(i);
+      }
       mkdirSync(i.sandbox, { recursive: true });
       const env = taskEnv(spec.app, info, i.taskId, spec.version, ports, i.sandbox);
       // Baton's addition: where the engine's DNS answers (process tasks query it directly).
       if (this.resolvers.length) env.BATON_DNS = this.resolvers[0];
       i.handle = await rt.launch({
-        taskId: i.taskId, instanceId: i.instanceId, app: spec.app, agent: info, sandbox: i.sandbox, env, ports,
+        taskId: i.taskId, instanceId: i.instanceId, app: spec.app, ...(spec.pod ? { pod: spec.pod } : {}), agent: info, sandbox: i.sandbox, env, ports,
         killGraceSeconds: spec.app.taskKillGracePeriodSeconds ?? DEFAULT_KILL_GRACE_S,
+        ...(i.reservation ? { volumes: i.reservation.volumes.map((v) => ({ containerPath: v.containerPath, hostPath: v.hostPath, persistenceId: v.persistenceId })) } : {}),
         ...(this.resolvers.some((r) => r.endsWith(':53')) ? { dns: this.resolvers.filter((r) => r.endsWith(':53')).map((r) => r.slice(0, -3)) } : {}),
       });
       i.startedAt = new Date().toISOString();
@@ -421,7 +473,9 @@ export class Engine {
     }
   }
 
+  /** Forget a decommissioned instance; its volumes go with it (app deleted, or killed with wipe). */
   private expunge(i: Instance): void {
+    if (i.reservation && this.volumes) this.volumes.destroy(i.reservation.volumes);
     this.instances.delete(i.instanceId);
     this.store.deleteInstance(i.instanceId);
   }

@@ -1,13 +1,17 @@
 import { SyncHook } from 'tapable';
-import { BatonError, STAGE, definePlugin, ownedApp, type App, type PipelineContext, type TargetSpec, type TaskRuntime } from '../../core/index.js';
+import { BatonError, STAGE, definePlugin, isResident, ownedApp, type App, type PipelineContext, type TargetSpec, type TaskRuntime } from '../../core/index.js';
 import { registerEngineCommands } from './commands.js';
 import { ensureEngine, runningEngine } from './daemon.js';
 import { predictPlacement, type Prediction } from './predict.js';
 import type { Engine } from './engine.js';
 import type { PlacementPolicy, PlacementRegistry } from './placement-policy.js';
+import type { VolumeRegistry } from './volumes.js';
 import { ENGINE_SECTION_SCHEMA, resolveSettings, type AgentSpec, type EngineSettings } from './settings.js';
 
 export const PLUGIN = 'engine';
+
+/** A plugin tapped the hook (tapable's isUsed() also counts the runner's own interceptors). */
+const tapped = (hook: { taps: unknown[] }) => hook.taps.length > 0;
 
 /** What runtime plugins get: the engine's id, and where to add their runtime. */
 export interface RuntimeRegistry {
@@ -17,6 +21,8 @@ export interface RuntimeRegistry {
   /** The agents (runtimes that talk to per-agent daemons read `docker`). */
   agents: AgentSpec[];
   add(runtime: TaskRuntime): void;
+  /** Every runtime added (filled as plugins add theirs): a pod runtime launches containers through them. */
+  runtimes: readonly TaskRuntime[];
 }
 
 /** Hooks the engine publishes (`runner.hooksOf<EngineHooks>('engine')`). */
@@ -25,8 +31,19 @@ export interface EngineHooks {
   runtimes: SyncHook<[RuntimeRegistry]>;
   /** Placement plugins (constraints) add their policy here when an engine starts (and for plan-time predictions). */
   placement: SyncHook<[PlacementRegistry]>;
-  /** A started engine, for extensions that work beside it (health probing); stop with engine.onStop. */
+  /** A persistence plugin adds the volume provider of resident apps here when an engine starts. */
+  volumes: SyncHook<[VolumeRegistry]>;
+  /** A health plugin starts probing a started engine's tasks here (a separate hook: validation asks whether anyone does). */
+  probes: SyncHook<[Engine]>;
+  /** A started engine, for extensions that work beside it (balancers, DNS); stop with engine.onStop. */
   started: SyncHook<[Engine]>;
+}
+
+/** Give a started engine what plugins attach to it: the volume provider, then the extensions. */
+export function attachPlugins(hooks: EngineHooks, engine: Engine): void {
+  hooks.volumes.call({ add: (p) => (engine.volumes = p) });
+  hooks.probes.call(engine);
+  hooks.started.call(engine);
 }
 
 /** Shape of the marathon plugin's published hooks this plugin taps (declared, not imported). */
@@ -46,12 +63,14 @@ export default definePlugin({
     const hooks = runner.publishHooks<EngineHooks>(PLUGIN, {
       runtimes: new SyncHook<[RuntimeRegistry]>(['registry'], 'engine.runtimes'),
       placement: new SyncHook<[PlacementRegistry]>(['registry'], 'engine.placement'),
+      volumes: new SyncHook<[VolumeRegistry]>(['registry'], 'engine.volumes'),
+      probes: new SyncHook<[Engine]>(['engine'], 'engine.probes'),
       started: new SyncHook<[Engine]>(['engine'], 'engine.started'),
     });
     const runtimes = (engineId: string, settings?: EngineSettings) => {
       const list: TaskRuntime[] = [];
       const offeredCpus = (settings?.agents ?? []).reduce((n, a) => n + a.cpus, 0) || 1;
-      hooks.runtimes.call({ engineId, offeredCpus, agents: settings?.agents ?? [], add: (rt) => list.push(rt) });
+      hooks.runtimes.call({ engineId, offeredCpus, agents: settings?.agents ?? [], add: (rt) => list.push(rt), runtimes: list });
       return list;
     };
     const policies = (settings: EngineSettings) => {
@@ -77,14 +96,19 @@ export default definePlugin({
         if (!probe.some((r) => r.accepts(spec))) {
           ctx.issues.at(...path).error(['container'], 'engine.no-runtime', `no plugin runs ${spec.container ? `${spec.container.type} containers${spec.container.docker ? ' with an image' : ''}` : 'command tasks'} on the embedded engine (is the ${spec.container?.docker ? 'docker' : 'mesos'} plugin on?)`);
         }
-        if ((spec.healthChecks.length > 0 || spec.readinessChecks.length > 0) && !hooks.started.isUsed()) {
+        if ((spec.healthChecks.length > 0 || spec.readinessChecks.length > 0) && !tapped(hooks.probes)) {
           ctx.issues.at(...path).error([spec.healthChecks.length > 0 ? 'healthChecks' : 'readinessChecks'], 'engine.health-unsupported', 'health or readiness checks are set but no plugin probes them on the embedded engine (is the health plugin on?)');
         }
-        if (spec.constraints.length > 0 && !hooks.placement.isUsed()) {
+        if (isResident(spec) && !tapped(hooks.volumes)) {
+          ctx.issues.at(...path).error(['container', 'volumes'], 'engine.persistence-unsupported', 'persistent volumes are set but no plugin provides them on the embedded engine (is the persistence plugin on?)');
+        }
+        if (spec.constraints.length > 0 && !tapped(hooks.placement)) {
           ctx.issues.at(...path).error(['constraints'], 'engine.constraints-unsupported', 'constraints are set but no plugin evaluates them on the embedded engine (is the constraints plugin on?)');
         }
       }
-      if (ctx.recipe.pods.length > 0) ctx.issues.error(['pods'], 'engine.pods-unsupported', 'pods are not supported by the embedded engine yet');
+      if (!probe.some((r) => r.acceptsPod)) {
+        for (const { path } of ctx.recipe.pods) ctx.issues.at(...path).error([], 'engine.pods-unsupported', 'no plugin runs pods on the embedded engine (is the pods plugin on?)');
+      }
     });
 
     // Placement prediction: `plan` shows instances that could not be placed, `deploy` stops before
@@ -110,7 +134,7 @@ export default definePlugin({
       });
     });
 
-    runner.hooks.commands.tap(PLUGIN, (reg) => registerEngineCommands(reg, { runtimes, policies, attach: (engine) => hooks.started.call(engine) }));
+    runner.hooks.commands.tap(PLUGIN, (reg) => registerEngineCommands(reg, { runtimes, policies, attach: (engine) => attachPlugins(hooks, engine) }));
   },
 });
 

@@ -32,6 +32,11 @@ export function usage(agents: AgentSpec[], instances: Iterable<Instance>, appsBy
   const out = new Map<string, AgentUsage>();
   for (const a of agents) out.set(a.id, { agent: a, cpus: a.cpus, mem: a.mem, disk: a.disk, usedPorts: new Set(), perApp: new Map() });
   for (const i of instances) {
+    // A reservation holds its volumes' disk whether or not its task runs (§5.3).
+    if (i.reservation) {
+      const r = out.get(i.reservation.agentId);
+      if (r) r.disk -= i.reservation.volumes.reduce((n, v) => n + v.size, 0);
+    }
     if (!i.agentId || !ACTIVE.has(i.condition)) continue;
     const u = out.get(i.agentId);
     const app = appsById.get(i.appId);

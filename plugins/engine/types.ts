@@ -1,4 +1,5 @@
-import type { App, HealthCheckResult, TaskExit, TaskHandle } from '../../core/index.js';
+import type { App, HealthCheckResult, Pod, TaskExit, TaskHandle } from '../../core/index.js';
+import type { Reservation } from './volumes.js';
 
 /** Marathon instance goals and conditions (marathon.md §0). */
 export type Goal = 'Running' | 'Stopped' | 'Decommissioned';
@@ -38,6 +39,8 @@ export interface Instance {
   ready?: boolean;
   readiness?: ReadinessResult;
   createdAt: string;
+  /** Resident instances: the agent and persistent volumes they keep until the app is deleted or wiped. */
+  reservation?: Reservation;
 }
 
 /** Marathon's per-instance health record (marathon.md §3.2; healthCheckResults in task JSON). */
@@ -51,7 +54,9 @@ export interface ReadinessResult {
 }
 
 export interface StoredApp {
+  /** For a pod: the run spec the engine schedules (pods.ts); the definition itself is `pod`. */
   app: App;
+  pod?: Pod;
   version: string;
   versionInfo: { lastConfigChangeAt: string; lastScalingAt: string };
 }

@@ -1,8 +1,8 @@
 import { definePlugin } from '../../core/index.js';
 import { attachProber, type EngineView } from './prober.js';
 
-interface EngineStartedHooks {
-  started: { tap(name: string, fn: (engine: EngineView) => void): void };
+interface EngineProbeHooks {
+  probes: { tap(name: string, fn: (engine: EngineView) => void): void };
 }
 
 /**
@@ -14,6 +14,6 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['engine'],
   apply(runner) {
-    runner.hooksOf<EngineStartedHooks>('engine').started.tap('health', (engine) => void attachProber(engine));
+    runner.hooksOf<EngineProbeHooks>('engine').probes.tap('health', (engine) => void attachProber(engine));
   },
 });

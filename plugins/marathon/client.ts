@@ -119,6 +119,9 @@ export class MarathonClient {
       json = { message: text };
     }
     if (!res.ok) throw new MarathonHttpError(res.status, (json ?? {}) as Record<string, unknown>, method, path);
+    // /v2/pods answers with the pod and names its deployment only in a header.
+    const deployment = res.headers.get('marathon-deployment-id');
+    if (deployment && json && typeof json === 'object' && !Array.isArray(json) && !('deploymentId' in json)) (json as Record<string, unknown>).deploymentId = deployment;
     return json as T;
   }
 

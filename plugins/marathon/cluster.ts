@@ -1,4 +1,4 @@
-import { BatonError, normalizeApp, Issues, type App, type ClusterPort, type ClusterState, type InstanceEndpoint, type Pod } from '../../core/index.js';
+import { BatonError, dropNulls, normalizeApp, normalizePod, Issues, type App, type ClusterPort, type ClusterState, type InstanceEndpoint, type Pod } from '../../core/index.js';
 import { MarathonClient, MarathonHttpError, type Endpoint, type MarathonDeploymentRef } from './client.js';
 
 const READ_ONLY = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'taskStats', 'readinessCheckResults'];
@@ -53,7 +53,7 @@ export class MarathonCluster implements ClusterPort {
       if (!(err instanceof MarathonHttpError && err.status === 404)) throw err;
     }
     // Re-normalise what the target returns, so that comparisons with the recipe are like for like.
-    return { apps: apps.map((a) => normalizeApp(stripReadOnly(a), new Issues())), pods };
+    return { apps: apps.map((a) => normalizeApp(stripReadOnly(a), new Issues())), pods: pods.map((p) => normalizePod(dropNulls(stripPodReadOnly(p)) as Record<string, unknown>)) };
   }
 
   /** Current definitions of the given apps (null where absent), to restore on rollback. */
@@ -68,6 +68,16 @@ export class MarathonCluster implements ClusterPort {
       return (await this.client.get<{ extensions?: Record<string, { perApp?: Record<string, string[]> }> }>('/baton/v1/status', signal)).extensions ?? {};
     } catch (err) {
       if (err instanceof MarathonHttpError && err.status === 404) return {};
+      throw err;
+    }
+  }
+
+  /** /v2/pods/::status (empty where pods are not supported). */
+  async podStatuses(signal?: AbortSignal): Promise<PodStatus[]> {
+    try {
+      return await this.client.get<PodStatus[]>('/v2/pods/::status', signal);
+    } catch (err) {
+      if (err instanceof MarathonHttpError && err.status === 404) return [];
       throw err;
     }
   }
@@ -89,6 +99,22 @@ export class MarathonCluster implements ClusterPort {
   /** Create or replace apps in one deployment (PUT /v2/apps, full definitions). */
   async putApps(apps: App[], force: boolean, signal?: AbortSignal): Promise<MarathonDeploymentRef> {
     return this.locked(() => this.client.request<MarathonDeploymentRef>('PUT', `/v2/apps?partialUpdate=false&force=${force}`, apps, signal));
+  }
+
+  /** Create or replace a pod (PUT /v2/pods/{id}, a full definition). */
+  async putPod(pod: Pod, force: boolean, signal?: AbortSignal): Promise<MarathonDeploymentRef> {
+    return this.locked(() => this.client.request<MarathonDeploymentRef>('PUT', `/v2/pods${pod.id}?force=${force}`, pod, signal));
+  }
+
+  async deletePod(id: string, force: boolean, signal?: AbortSignal): Promise<MarathonDeploymentRef> {
+    return this.locked(() => this.client.request<MarathonDeploymentRef>('DELETE', `/v2/pods${id}?force=${force}`, undefined, signal));
+  }
+
+  /** Current definitions of the given pods (null where absent), to restore on rollback. */
+  async podDefinitions(ids: string[], signal?: AbortSignal): Promise<Map<string, Pod | null>> {
+    if (ids.length === 0) return new Map();
+    const { pods } = await this.state(signal);
+    return new Map(ids.map((id) => [id, pods.find((p) => p.id === id) ?? null]));
   }
 
   async deleteApp(id: string, force: boolean, signal?: AbortSignal): Promise<MarathonDeploymentRef> {
@@ -181,6 +207,20 @@ export class MarathonCluster implements ClusterPort {
       throw err;
     }
   }
+}
+
+/** The parts of Marathon's PodStatus that Baton shows (marathon.md §6.3). */
+export interface PodStatus {
+  id: string;
+  status: string;
+  spec: { scaling?: { instances?: number } };
+  instances: { id: string; status: string; agentId: string | null; agentHostname: string | null; containers: { name: string; status: string; containerId: string; endpoints: { name: string; allocatedHostPort?: number; healthy?: boolean }[] }[]; localVolumes?: { containerPath: string; persistenceId: string }[] }[];
+}
+
+/** A pod as Marathon returns it, without what it adds (version) so it compares with a recipe's. */
+function stripPodReadOnly(p: Pod): Record<string, unknown> {
+  const { version: _v, ...rest } = p as Pod & { version?: string };
+  return rest;
 }
 
 function stripReadOnly(a: Record<string, unknown>): Record<string, unknown> {

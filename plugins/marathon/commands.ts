@@ -61,8 +61,10 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
     handler: async (a) => {
       try {
         const c = await deps.cluster(a.recipe);
-        const apps = (await c.apps(true)).filter((x) => !a.id || x.id === a.id || x.id.startsWith(a.id.replace(/\/?$/, '/')));
-        if (a.id && apps.length === 0) {
+        const within = (id: string) => !a.id || id === a.id || id.startsWith(a.id.replace(/\/?$/, '/'));
+        const apps = (await c.apps(true)).filter((x) => within(x.id));
+        const pods = (await c.podStatuses()).filter((p) => within(p.id));
+        if (a.id && apps.length === 0 && pods.length === 0) {
           deps.io.stderr.write(`No app ${a.id} on ${c.description}\n`);
           return deps.exit(EXIT.INVALID_INPUT);
         }
@@ -81,7 +83,7 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
           })));
         }
         if (a.json) {
-          deps.io.stdout.write(JSON.stringify({ type: 'status', target: c.description, apps: apps.map((x) => ({ ...x, ...(extraLines(x.id).length ? { baton: extraLines(x.id) } : {}), tasks: x.tasks?.map((t) => ({ ...t, ...(probes.has(t.id) ? { probe: probes.get(t.id) } : {}) })) })) }) + '\n');
+          deps.io.stdout.write(JSON.stringify({ type: 'status', target: c.description, pods, apps: apps.map((x) => ({ ...x, ...(extraLines(x.id).length ? { baton: extraLines(x.id) } : {}), tasks: x.tasks?.map((t) => ({ ...t, ...(probes.has(t.id) ? { probe: probes.get(t.id) } : {}) })) })) }) + '\n');
           return;
         }
         const lines = [`${c.description}`];
@@ -95,6 +97,15 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
           }
           for (const l of extraLines(app.id)) lines.push(`  ${l}`);
           if (app.lastTaskFailure) lines.push(`  last failure: ${app.lastTaskFailure.message} (${app.lastTaskFailure.taskId}, ${app.lastTaskFailure.timestamp})`);
+        }
+        for (const p of pods) {
+          const stable = p.instances.filter((i) => i.status === 'STABLE').length;
+          lines.push(`${p.id} (pod)  ${stable}/${p.spec.scaling?.instances ?? p.instances.length} stable  ${p.status}`);
+          for (const i of p.instances) {
+            const eps = i.containers.flatMap((x) => x.endpoints.map((ep) => `${ep.name}=${i.agentHostname}:${ep.allocatedHostPort}${ep.healthy === false ? ' (unhealthy)' : ''}`));
+            lines.push(`  ${i.status.padEnd(9)} ${(i.agentId ?? '').padEnd(18)} ${i.containers.map((x) => `${x.name}:${x.status.replace('TASK_', '').toLowerCase()}`).join(' ')}${eps.length ? `  ${eps.join(' ')}` : ''}  ${i.id}`);
+            for (const v of i.localVolumes ?? []) lines.push(`    volume ${v.containerPath} = ${v.persistenceId}`);
+          }
         }
         deps.io.stdout.write(lines.join('\n') + '\n');
       } catch (err) {
@@ -178,20 +189,25 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
   reg.add(simple('restart <id>', 'Rolling restart of an app (a deployment; does not wait)', (c, a) => c.restartApp(a.id, a.force)));
   const destroy: CommandModule<object, { target: string; json?: boolean }> = {
     command: 'destroy <target>',
-    describe: "Remove an app (by id), or every app a recipe deployed (by recipe path), with its instances",
+    describe: "Remove an app or pod (by id), or every app and pod a recipe deployed (by recipe path), with its instances",
     builder: (y) => y.positional('target', { type: 'string', describe: 'An app id (/hello) or a recipe file or directory', demandOption: true }),
     handler: async (a) => {
       try {
         const byId = a.target.startsWith('/') && !existsSync(a.target);
         const c = await deps.cluster(byId ? undefined : a.target);
+        const state = await c.state();
         let ids = [a.target];
+        let podIds = state.pods.some((p) => p.id === a.target) ? [a.target] : [];
+        if (podIds.length) ids = [];
         if (!byId) {
           const loaded = await loadRecipeFile(a.target);
           const name = typeof loaded.raw.name === 'string' ? loaded.raw.name : loaded.defaultName;
-          ids = (await c.state()).apps.filter((x) => x.labels[RECIPE_LABEL] === name).map((x) => x.id);
+          ids = state.apps.filter((x) => x.labels[RECIPE_LABEL] === name).map((x) => x.id);
+          podIds = state.pods.filter((x) => x.labels[RECIPE_LABEL] === name).map((x) => x.id);
         }
         const refs = [];
         for (const id of ids) refs.push({ app: id, ...(await c.deleteApp(id, true)) });
+        for (const id of podIds) refs.push({ app: id, ...(await c.deletePod(id, true)) });
         if (a.json) deps.io.stdout.write(JSON.stringify({ type: 'destroy', deployments: refs }) + '\n');
         else deps.io.stdout.write(refs.length ? refs.map((r) => `removing ${r.app} (deployment ${r.deploymentId})`).join('\n') + '\n' : 'nothing to remove\n');
       } catch (err) {

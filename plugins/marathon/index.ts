@@ -1,5 +1,5 @@
 import { AsyncSeriesBailHook } from 'tapable';
-import { BatonError, STAGE, deadlineSignal, definePlugin, deploySettings, loadRecipeFile, ownedApp, parseTarget, type App, type PipelineContext, type PlanChange, type TargetSpec } from '../../core/index.js';
+import { BatonError, STAGE, deadlineSignal, definePlugin, deploySettings, loadRecipeFile, ownedApp, parseTarget, RECIPE_LABEL, type App, type Pod, type PipelineContext, type PlanChange, type TargetSpec } from '../../core/index.js';
 import { MarathonCluster } from './cluster.js';
 import { withoutCredentials, type Endpoint, type MarathonClient } from './client.js';
 import { registerCommands } from './commands.js';
@@ -69,6 +69,9 @@ interface RunState {
   apps: string[];
   /** Definitions before this deploy (null: the app did not exist), for rollback. */
   previous: Map<string, App | null>;
+  /** Pods whose change the target accepted, and their definitions before (null: created). */
+  pods: string[];
+  previousPods: Map<string, Pod | null>;
 }
 
 /**
@@ -116,11 +119,12 @@ export default definePlugin({
       const claimed = new Set(strategies.map((s) => s.id));
       const put = ctx.plan.changes.filter((c) => c.type === 'app' && !claimed.has(c.id) && (c.kind === 'create' || c.kind === 'restart' || c.kind === 'scale'));
       const removed = ctx.plan.changes.filter((c) => c.type === 'app' && c.kind === 'remove');
-      if (ctx.plan.changes.some((c) => c.type === 'pod' && c.kind !== 'unchanged')) {
-        throw new BatonError('BATON_DEPLOY_FAILED', 'Pods are not supported by this target yet');
-      }
+      const podChanges = ctx.plan.changes.filter((c) => c.type === 'pod' && c.kind !== 'unchanged');
       const ids = [...put, ...removed].map((c) => c.id);
-      const state: RunState = { strategies: [], deployments: [], apps: [], previous: ids.length ? await target.definitions(ids, ctx.signal) : new Map() };
+      const state: RunState = {
+        strategies: [], deployments: [], apps: [], previous: ids.length ? await target.definitions(ids, ctx.signal) : new Map(),
+        pods: [], previousPods: await target.podDefinitions(podChanges.map((c) => c.id), ctx.signal),
+      };
       ctx.shared.set(PLUGIN, state);
       for (const s of strategies) {
         await s.run.start();
@@ -138,6 +142,14 @@ export default definePlugin({
         state.deployments.push(ref.deploymentId);
         state.apps.push(c.id);
         log.info(`deployment ${ref.deploymentId} started: remove ${c.id}`);
+      }
+      // Pods: one deployment each (Marathon's /v2/pods takes one pod per request).
+      const pods = new Map(ctx.recipe.pods.map((l) => [l.spec.id, { ...l.spec, labels: { ...l.spec.labels, [RECIPE_LABEL]: ctx.recipe.name } }]));
+      for (const c of podChanges) {
+        const ref = c.kind === 'remove' ? await target.deletePod(c.id, true, ctx.signal) : await target.putPod(pods.get(c.id)!, force, ctx.signal);
+        state.deployments.push(ref.deploymentId);
+        state.pods.push(c.id);
+        log.info(`deployment ${ref.deploymentId} started: ${c.kind} pod ${c.id}`);
       }
       if (state.deployments.length === 0 && state.strategies.length === 0) log.info('nothing to change');
     });
@@ -160,13 +172,24 @@ export default definePlugin({
     runner.hooks.rollback.tapPromise({ name: PLUGIN, stage: STAGE.NORMAL, title: 'Roll back' }, async (ctx) => {
       const target = ctx.target;
       const state = ctx.shared.get(PLUGIN) as RunState | undefined;
-      if (!(target instanceof MarathonCluster) || !state || state.apps.length + state.strategies.length === 0) {
+      if (!(target instanceof MarathonCluster) || !state || state.apps.length + state.strategies.length + state.pods.length === 0) {
         throw new BatonError('BATON_NOTHING_TO_ROLL_BACK', 'nothing to roll back: the target accepted no change');
       }
       for (const s of state.strategies) await s.run.rollback();
-      if (state.apps.length === 0) return;
+      if (state.apps.length + state.pods.length === 0) return;
       const signal = deadlineSignal(300_000, 'the rollback did not finish within 300s');
       const refs: string[] = [];
+      // Pods go back to the definition this deploy replaced; pods it created are removed.
+      for (const id of state.pods) {
+        const prev = state.previousPods.get(id) ?? null;
+        if (prev) {
+          refs.push((await target.putPod(prev, true, signal)).deploymentId);
+          log.warn(`rolling pod ${id} back to the definition this deploy replaced`);
+        } else {
+          refs.push((await target.deletePod(id, true, signal).catch(() => ({ deploymentId: '' }))).deploymentId);
+          log.warn(`removing pod ${id}, which this deploy created`);
+        }
+      }
       const restored: string[] = [];
       const current = new Map((await target.apps(false, signal)).map((a) => [a.id, a.version]));
       for (const id of state.apps) {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT, type App, type TaskExit, type TaskHandle, type TaskLaunch, type TaskRuntime, type TaskStatus } from '../../core/index.js';
@@ -20,6 +20,27 @@ interface ProcessTaskData {
 }
 
 const data = (h: TaskHandle) => h.data as unknown as ProcessTaskData;
+
+/**
+ * Volumes of a process task appear in its sandbox, where Mesos mounts them: persistent volumes at
+ * `<sandbox>/<containerPath>`, host volumes with a relative containerPath likewise. A process has
+ * no mount namespace of its own, so these are symbolic links (absolute container paths cannot be
+ * honoured without one; validation warns about them).
+ */
+function mountInSandbox(t: TaskLaunch): void {
+  const links = new Map<string, string>();
+  for (const v of t.volumes ?? []) links.set(v.containerPath, v.hostPath);
+  for (const v of t.app.container?.volumes ?? []) {
+    if (v.hostPath === undefined || path.isAbsolute(v.containerPath)) continue;
+    // A host volume may name a persistent volume by its relative path (§5.1).
+    const target = path.isAbsolute(v.hostPath) ? v.hostPath : (links.get(v.hostPath) ?? path.join(t.sandbox, v.hostPath));
+    links.set(v.containerPath, target);
+  }
+  for (const [at, target] of links) {
+    const where = path.join(t.sandbox, at);
+    if (!existsSync(where)) symlinkSync(target, where);
+  }
+}
 
 /** The command a task runs: `cmd` through /bin/sh -c, `args` without a shell (marathon.md §1.2). */
 export function taskArgv(app: App): string[] {
@@ -45,6 +66,7 @@ export function createMesosRuntime(engineId: string, offeredCpus = 1): TaskRunti
 
     async launch(t: TaskLaunch): Promise<TaskHandle> {
       mkdirSync(path.join(t.sandbox, '.baton'), { recursive: true });
+      mountInSandbox(t);
       const cgroups = createCgroups(engineId, t.taskId, t.app.mem, t.app.cpus, offeredCpus);
       const child = spawn('/bin/sh', [SUPERVISOR, t.sandbox, cgroups?.mem ?? '-', cgroups?.cpu ?? '-', '--', ...taskArgv(t.app)], {
         cwd: t.sandbox,

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { constraintsPolicy } from '../../plugins/constraints/policy.js';
 import { attachProber } from '../../plugins/health/prober.js';
+import { createLocalVolumes } from '../../plugins/persistence/volumes.js';
+import { createPodRuntime } from '../../plugins/pods/runtime.js';
+import type { TaskRuntime } from '../../core/index.js';
 import { createMesosRuntime } from '../../plugins/mesos/runtime.js';
 import { dockerClient } from '../../plugins/docker/index.js';
 import { createDockerRuntime } from '../../plugins/docker/runtime.js';
@@ -30,13 +33,21 @@ export interface TestEngine extends RunningEngine {
 export async function startTestEngine(opts: { agents?: Partial<AgentSpec>[]; stateDir?: string } = {}): Promise<TestEngine> {
   const stateDir = opts.stateDir ?? (await mkdtemp(path.join(os.tmpdir(), 'baton-engine-test-')));
   const settings = { ...resolveSettings({ stateDir, ...(opts.agents ? { agents: opts.agents } : {}) }), port: 0 };
-  const runtimes = (id: string, s: typeof settings) => [
+  const runtimes = (id: string, s: typeof settings): TaskRuntime[] => {
+    const list: TaskRuntime[] = [];
+    list.push(...base(id, s), createPodRuntime(() => list));
+    return list;
+  };
+  const base = (id: string, s: typeof settings) => [
     createMesosRuntime(id, s.agents.reduce((n, a) => n + a.cpus, 0)),
     // The real Docker runtime, against the local daemon (CI installs and starts it).
     createDockerRuntime({ engineId: id, dockerFor: () => dockerClient(), allDockers: () => [dockerClient()] }),
   ];
   // The constraints plugin's policy, as the default plugin set gives the daemon.
-  const running = await serveEngine(settings, runtimes, [constraintsPolicy(settings.agents)], (engine) => attachProber(engine as never));
+  const running = await serveEngine(settings, runtimes, [constraintsPolicy(settings.agents)], (engine) => {
+    engine.volumes = createLocalVolumes();
+    attachProber(engine as never);
+  });
   const events: MarathonEvent[] = [];
   running.engine.events.on((e) => events.push(e));
   const api = async (method: string, p: string, body?: unknown) => {

@@ -1,4 +1,4 @@
-import { APP_SCHEMA, Issues, compileSchema, marathonPath, normalizeApp, parsePointer, schemaIssues, validateApp, type App, type Issue } from '../../../core/index.js';
+import { APP_SCHEMA, POD_SCHEMA, Issues, compileSchema, marathonPath, normalizeApp, normalizePod, parsePointer, schemaIssues, validateApp, validatePod, type App, type Issue, type Pod } from '../../../core/index.js';
 import type { StoredApp } from '../types.js';
 
 let validateShape: ReturnType<typeof compileSchema> | undefined;
@@ -37,6 +37,21 @@ export function readApp(body: unknown, prefix: (string | number)[] = []): App {
   validateApp(app, issues, raw.id);
   if (issues.errors.length > 0) throw new InvalidError(invalidBody(issues.errors, prefix));
   return app;
+}
+
+let validatePodShape: ReturnType<typeof compileSchema> | undefined;
+
+/** A pod definition from the API, checked and normalised as a recipe's pod is (InvalidError: 422). */
+export function readPod(body: unknown): Pod {
+  validatePodShape ??= compileSchema(POD_SCHEMA);
+  const issues = new Issues();
+  schemaIssues(validatePodShape, body, issues);
+  const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const { version: _v, ...rest } = raw; // read-only
+  const pod = normalizePod(rest);
+  validatePod(pod, issues, raw.id);
+  if (issues.errors.length > 0) throw new InvalidError(invalidBody(issues.errors));
+  return pod;
 }
 
 const SERVICE_PORT_MIN = 10000;

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { canonicalId, marathonPath, type App } from '../../../core/index.js';
+import { canonicalId, Issues, marathonPath, residentUpdateIssues, type App } from '../../../core/index.js';
 import type { Engine } from '../engine.js';
 import { CycleError, LockedError } from '../deployment-driver.js';
 import { ACTIVE, type StoredApp } from '../types.js';
-import { assignServicePorts, InvalidError, readApp } from './app-input.js';
+import { assignServicePorts, invalidBody, InvalidError, readApp } from './app-input.js';
 import { appInfo, liveTasks, taskJson, type Embed } from './render.js';
 
 type Q = Record<string, string | string[] | undefined>;
@@ -43,6 +43,12 @@ function merged(current: App | undefined, body: Record<string, unknown>): Record
 /** Validate and prepare one definition (placement rules, service ports assigned); `prefix` locates errors. */
 export function prepareOne(e: Engine, body: Record<string, unknown>, prefix: (string | number)[], assigned: App[] = []): App {
   const app = readApp(body, prefix);
+  const current = e.apps.get(app.id)?.app;
+  if (current) {
+    const issues = new Issues();
+    residentUpdateIssues(current, app, issues);
+    if (issues.errors.length > 0) throw new InvalidError(invalidBody(issues.errors, prefix));
+  }
   const findings = e.checkPlacement(app);
   if (findings.length > 0) {
     throw new InvalidError({ message: 'Object is not valid', details: findings.map((f) => ({ path: marathonPath([...prefix, ...f.path]), errors: [f.message] })) });
@@ -63,7 +69,7 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
   server.get('/v2/apps', async (req) => {
     const q = req.query as Q;
     const embed = embedsOf(q);
-    let apps = [...e.apps.values()];
+    let apps = [...e.apps.values()].filter((s) => !s.pod);
     if (q.id) apps = apps.filter((s) => s.app.id.includes(String(q.id)));
     if (q.cmd) apps = apps.filter((s) => s.app.cmd?.includes(String(q.cmd)));
     if (q.label) apps = apps.filter((s) => matchesLabels(s.app.labels, String(q.label)));
@@ -110,16 +116,19 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
       const id = canonicalId(m ? m[1] : rest);
       const sub = m?.[2];
       const arg = m?.[3] ? decodeURIComponent(m[3]) : undefined;
-      const stored = e.apps.get(id);
+      const found = e.apps.get(id);
+      // Pods share the id space but are served by /v2/pods only.
+      const stored = found?.pod ? undefined : found;
 
       if (!sub && req.method === 'GET') {
         if (id.endsWith('/*')) {
           const group = id.slice(0, -2);
-          return { '*': [...e.apps.values()].filter((s) => s.app.id.startsWith(group + '/')).map((s) => appInfo(e, s, new Set(['tasks', 'lastTaskFailure']))) };
+          return { '*': [...e.apps.values()].filter((s) => !s.pod && s.app.id.startsWith(group + '/')).map((s) => appInfo(e, s, new Set(['tasks', 'lastTaskFailure']))) };
         }
         return stored ? { app: appInfo(e, stored, new Set(['tasks', 'counts', 'deployments', 'lastTaskFailure'])) } : notFound(reply, id);
       }
       if (!sub && (req.method === 'PUT' || req.method === 'PATCH')) {
+        if (found?.pod) return reply.code(409).send({ message: `A pod with id '${id}' exists` });
         return guarded(reply, () => {
           const body = (req.body ?? {}) as Record<string, unknown>;
           if (req.method === 'PATCH' && !stored) return notFound(reply, id);
@@ -185,7 +194,11 @@ export function killTasks(e: Engine, reply: FastifyReply, taskIds: string[], sca
       const app = e.apps.get(appId)!.app;
       return [appId, { ...app, instances: Math.max(0, app.instances - n) }] as [string, App];
     }));
-    for (const i of insts) e.decommission(i);
+    // Resident instances keep their volumes unless wiped (§5.3).
+    for (const i of insts) {
+      if (wipe) e.decommission(i);
+      else e.retire(i);
+    }
     const d = e.driver.deploy({ target, force });
     return reply.header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
   }

@@ -17,7 +17,8 @@ const invalid = (path: string, error: string) => new InvalidError({ message: 'Ob
 function groupInfo(e: Engine, id: string, embed: string[], all: Set<string>): Record<string, unknown> {
   const want = embed.length > 0 ? new Set(embed) : new Set(['group.groups', 'group.apps']);
   const appEmbed = new Set([...want].filter((w) => w.startsWith('group.apps.')).map((w) => w.slice('group.apps.'.length))) as Embed;
-  const apps = [...e.apps.values()].filter((s) => parentId(s.app.id) === id).sort((a, b) => a.app.id.localeCompare(b.app.id));
+  const children = [...e.apps.values()].filter((s) => parentId(s.app.id) === id).sort((a, b) => a.app.id.localeCompare(b.app.id));
+  const apps = children.filter((s) => !s.pod);
   const subtree = [...e.apps.values()].filter((s) => within(s.app.id, id));
   return {
     id,
@@ -26,7 +27,8 @@ function groupInfo(e: Engine, id: string, embed: string[], all: Set<string>): Re
     enforceRole: e.groups.get(id)?.enforceRole ?? false,
     apps: want.has('group.apps') ? apps.map((s) => appInfo(e, s, appEmbed)) : [],
     groups: want.has('group.groups') ? [...all].filter((g) => g !== id && g !== '/' && parentId(g) === id).sort().map((g) => groupInfo(e, g, embed, all)) : [],
-    pods: [],
+    // Read-only here, as in Marathon: pods change through /v2/pods.
+    pods: want.has('group.pods') || embed.length === 0 ? children.filter((s) => s.pod).map((s) => ({ ...s.pod!, version: s.version })) : [],
   };
 }
 
@@ -49,7 +51,7 @@ function flatten(e: Engine, body: Body, id: string, prefix: (string | number)[],
       req.target.set(appId, app);
       listed.add(appId);
     });
-    for (const s of e.apps.values()) if (parentId(s.app.id) === id && !listed.has(s.app.id)) req.target.set(s.app.id, null);
+    for (const s of e.apps.values()) if (!s.pod && parentId(s.app.id) === id && !listed.has(s.app.id)) req.target.set(s.app.id, null);
   }
   if (Array.isArray(body.groups)) {
     const listed = new Set<string>();

@@ -68,8 +68,6 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     return reply.code(204).send();
   });
 
-  // Pods are not run by this engine yet: say so the way Marathon does when pods are unsupported.
-  server.route({ method: ['GET', 'HEAD'], url: '/v2/pods', handler: async (_req, reply) => reply.code(404).send({ message: 'Pods are not supported by this engine' }) });
 
   // Baton's own endpoints.
   server.get('/baton/v1/apps/*', async (req, reply) => {

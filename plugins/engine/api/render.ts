@@ -20,7 +20,7 @@ export function taskJson(e: Engine, i: Instance) {
     servicePorts: servicePorts(stored?.app),
     ipAddresses: agent ? [{ ipAddress: agent.address, protocol: 'IPv4' }] : [],
     healthCheckResults: i.health ?? [],
-    localVolumes: [],
+    localVolumes: (i.reservation?.volumes ?? []).map((v) => ({ containerPath: v.containerPath, persistenceId: v.persistenceId })),
     role: agent?.role ?? '*',
   };
 }

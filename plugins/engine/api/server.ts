@@ -4,6 +4,7 @@ import { appsRoutes } from './apps-routes.js';
 import { groupsRoutes } from './groups-routes.js';
 import { eventsRoute } from './events-route.js';
 import { otherRoutes } from './other-routes.js';
+import { podsRoutes } from './pods-routes.js';
 import { matchRoute } from '../extensions.js';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -45,6 +46,7 @@ export async function startServer(e: Engine, host: string, port: number, token?:
   });
   appsRoutes(server, e);
   groupsRoutes(server, e);
+  podsRoutes(server, e);
   otherRoutes(server, e, () => url);
   eventsRoute(server, e);
   // Extensions attach when the engine starts, some after the API listens: match their routes per request.

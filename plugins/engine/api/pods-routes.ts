@@ -1,0 +1,142 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { canonicalId, podContainerTaskId, type Pod } from '../../../core/index.js';
+import type { Engine } from '../engine.js';
+import { podEndpoints, podRunSpec } from '../pods.js';
+import { ACTIVE, TERMINAL, type Instance, type StoredApp } from '../types.js';
+import { guarded } from './apps-routes.js';
+import { readPod } from './app-input.js';
+
+type Q = Record<string, string | string[] | undefined>;
+const flag = (q: Q, k: string, dflt: boolean) => (q[k] === undefined ? dflt : String(q[k]) === 'true');
+const podNotFound = (reply: FastifyReply, id: string) => reply.code(404).send({ message: `Pod '${id}' does not exist` });
+
+const podJson = (s: StoredApp) => ({ ...s.pod!, version: s.version });
+
+/** PodInstanceStatus (marathon.md §6.3): the instance as a whole, then each container. */
+function instanceStatus(e: Engine, s: StoredApp, i: Instance) {
+  const pod = s.version === i.runSpecVersion ? s.pod! : (e.store.appVersion(i.appId, i.runSpecVersion)?.pod ?? s.pod!);
+  const agent = e.agent(i.agentId);
+  const healthy = e.isHealthy(i);
+  const status = i.condition === 'Scheduled' ? 'PENDING'
+    : i.condition === 'Staging' || i.condition === 'Starting' ? 'STAGING'
+      : i.condition === 'Running' ? (healthy ? 'STABLE' : 'DEGRADED') : 'TERMINAL';
+  const eps = podEndpoints(pod);
+  const checked = new Set(pod.containers.filter((c) => c.healthCheck).map((c) => c.name));
+  return {
+    id: i.instanceId,
+    status,
+    statusSince: i.since,
+    conditions: [],
+    agentHostname: agent?.hostname ?? null,
+    agentId: agent?.id ?? null,
+    agentRegion: agent?.region ?? null,
+    agentZone: agent?.zone ?? null,
+    resources: { cpus: s.app.cpus, mem: s.app.mem, disk: s.app.disk, gpus: s.app.gpus },
+    networks: agent ? [{ addresses: [agent.address] }] : [],
+    containers: i.agentId && i.condition !== 'Scheduled' ? pod.containers.map((c) => ({
+      name: c.name,
+      status: TERMINAL.has(i.condition) ? (i.lastExit?.state ?? 'TASK_KILLED') : `TASK_${i.condition.toUpperCase()}`,
+      statusSince: i.since,
+      conditions: [],
+      containerId: podContainerTaskId(i.instanceId, c.name, i.incarnation),
+      endpoints: eps.map((ep, k) => ({ ep, k })).filter(({ ep }) => ep.container === c.name)
+        .map(({ ep, k }) => ({ name: ep.name, allocatedHostPort: i.ports[k], ...(checked.has(c.name) ? { healthy } : {}) })),
+      resources: c.resources,
+      ...(i.lastExit ? { termination: { exitCode: i.lastExit.exitCode ?? null, message: i.lastExit.message } } : {}),
+      lastUpdated: i.since,
+      lastChanged: i.since,
+    })) : [],
+    specReference: `/v2/pods${i.appId}::versions/${i.runSpecVersion}`,
+    localVolumes: (i.reservation?.volumes ?? []).map((v) => ({ runSpecId: i.appId, containerPath: v.containerPath, persistenceId: v.persistenceId })),
+    lastUpdated: i.since,
+    lastChanged: i.since,
+    role: agent?.role ?? '*',
+  };
+}
+
+/** PodStatus: STABLE when every wanted instance is stable, DEGRADED when fewer, TERMINAL while torn down. */
+function podStatus(e: Engine, s: StoredApp) {
+  const insts = e.instancesOf(s.app.id).filter((i) => i.goal === 'Running' || ACTIVE.has(i.condition));
+  const statuses = insts.map((i) => instanceStatus(e, s, i));
+  const stable = statuses.filter((x) => x.status === 'STABLE').length;
+  const removing = e.driver.locks(s.app.id).some((d) => d.target[s.app.id] === null);
+  const since = insts.map((i) => i.since).sort().at(-1) ?? s.version;
+  return {
+    id: s.app.id,
+    spec: podJson(s),
+    status: removing ? 'TERMINAL' : stable >= s.pod!.scaling.instances ? 'STABLE' : 'DEGRADED',
+    statusSince: since,
+    message: removing ? 'the pod is being removed' : `${stable} of ${s.pod!.scaling.instances} instance(s) stable`,
+    instances: statuses,
+    terminationHistory: [],
+    lastUpdated: since,
+    lastChanged: since,
+  };
+}
+
+const pods = (e: Engine) => [...e.apps.values()].filter((s) => s.pod);
+
+/** Marathon's /v2/pods (marathon.md §6.3) over the engine's run specs. */
+export function podsRoutes(server: FastifyInstance, e: Engine): void {
+  const deploy = (reply: FastifyReply, pod: Pod, force: boolean, code: number) => {
+    const d = e.driver.deploy({ target: new Map([[pod.id, podRunSpec(pod)]]), pods: new Map([[pod.id, pod]]), force });
+    return reply.code(code).header('Marathon-Deployment-Id', d.id).send(podJson(e.apps.get(pod.id)!));
+  };
+  // HEAD /v2/pods (200: pods are supported) comes with the GET route.
+  server.get('/v2/pods', async () => pods(e).map(podJson));
+  server.get('/v2/pods/::status', async () => pods(e).map((s) => podStatus(e, s)));
+  server.post('/v2/pods', async (req, reply) => guarded(reply, () => {
+    const pod = readPod(req.body);
+    if (e.apps.has(pod.id)) return reply.code(409).send({ message: `An app or pod with id '${pod.id}' already exists` });
+    return deploy(reply, pod, flag(req.query as Q, 'force', false), 201);
+  }));
+  server.route({
+    method: ['GET', 'PUT', 'DELETE'],
+    url: '/v2/pods/*',
+    handler: async (req, reply) => {
+      const rest = '/' + (req.params as { '*': string })['*'].replace(/\/+$/, '');
+      const q = req.query as Q;
+      const m = /^(.*?)::(status|versions|instances)(?:\/(.+))?$/.exec(rest);
+      const id = canonicalId(m ? m[1] : rest);
+      const sub = m?.[2];
+      const arg = m?.[3] ? decodeURIComponent(m[3]) : undefined;
+      const stored = e.apps.get(id);
+      const isPod = stored?.pod !== undefined;
+      if (!sub && req.method === 'PUT') {
+        return guarded(reply, () => {
+          const body = (req.body ?? {}) as Record<string, unknown>;
+          if (body.id !== undefined && canonicalId(String(body.id)) !== id) return reply.code(400).send({ message: `The pod id in the body (${String(body.id)}) does not match the path (${id})` });
+          if (stored && !isPod) return reply.code(409).send({ message: `An app with id '${id}' exists` });
+          return deploy(reply, readPod({ ...body, id }), flag(q, 'force', false), stored ? 200 : 201);
+        });
+      }
+      if (!isPod) return podNotFound(reply, id);
+      if (!sub && req.method === 'GET') return podJson(stored);
+      if (!sub && req.method === 'DELETE') {
+        return guarded(reply, () => {
+          const d = e.driver.deploy({ target: new Map([[id, null]]), force: flag(q, 'force', false) });
+          return reply.code(202).header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
+        });
+      }
+      if (sub === 'status' && req.method === 'GET') return podStatus(e, stored);
+      if (sub === 'versions' && req.method === 'GET') {
+        if (!arg) return e.store.versions(id);
+        const v = e.store.appVersion(id, arg);
+        return v?.pod ? { ...v.pod, version: v.version } : reply.code(404).send({ message: `Pod '${id}' does not exist in version ${arg}` });
+      }
+      if (sub === 'instances' && req.method === 'DELETE') {
+        // One instance by id, or a JSON array of ids; with wipe a resident instance loses its volumes.
+        const ids = arg ? [arg] : Array.isArray(req.body) ? (req.body as unknown[]).map(String) : [];
+        const insts = e.instancesOf(id).filter((i) => ids.includes(i.instanceId));
+        if (insts.length === 0) return reply.code(404).send({ message: `No instance ${ids.join(', ')} of pod '${id}'` });
+        for (const i of insts) {
+          if (flag(q, 'wipe', false)) e.decommission(i);
+          else void e.kill(i);
+        }
+        const out = insts.map((i) => instanceStatus(e, stored, i));
+        return arg ? out[0] : out;
+      }
+      return reply.code(405).send({ message: 'Method not allowed' });
+    },
+  });
+}

@@ -1,0 +1,38 @@
+import { STAGE, definePlugin, type TaskRuntime } from '../../core/index.js';
+import { createPodRuntime } from './runtime.js';
+
+/** The engine hook this plugin taps (declared, not imported: plugins share only core). */
+interface EngineRuntimeHooks {
+  runtimes: { tap(name: string, fn: (reg: { add(rt: TaskRuntime): void; runtimes: readonly TaskRuntime[] }) => void): void };
+}
+
+/**
+ * Pods on the embedded engine (marathon.md §6): the containers of an instance launched together on
+ * one agent through the command and Docker runtimes, sharing the agent's address and the
+ * instance's volumes; scheduled, health-checked and upgraded by the engine like apps.
+ */
+export default definePlugin({
+  name: 'pods',
+  version: '0.1.0',
+  dependsOn: ['engine'],
+  apply(runner) {
+    runner.hooksOf<EngineRuntimeHooks>('engine').runtimes.tap('pods', (reg) => reg.add(createPodRuntime(() => reg.runtimes)));
+    runner.hooks.validate.tap({ name: 'pods', stage: STAGE.NORMAL, title: 'Pods the embedded engine can run' }, (ctx) => {
+      if (ctx.recipe.target.kind !== 'embedded') return;
+      for (const { spec, path } of ctx.recipe.pods) {
+        spec.networks.forEach((n, i) => {
+          if (n.mode !== 'host') {
+            ctx.issues.at(...path).error(['networks', i, 'mode'], 'pods.network-mode',
+              "the embedded engine runs pods with host networking only (containers share the agent's address); remove 'networks' or use mode 'host'");
+          }
+        });
+        spec.containers.forEach((c, i) => c.volumeMounts.forEach((m, j) => {
+          if (!c.image && m.mountPath.startsWith('/')) {
+            ctx.issues.at(...path).warn(['containers', i, 'volumeMounts', j, 'mountPath'], 'pods.mount-absolute-path',
+              `a container without an image sees volumes only in its sandbox: use a relative mountPath ('${m.mountPath}' is not mounted)`);
+          }
+        }));
+      }
+    });
+  },
+});
