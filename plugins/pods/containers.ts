@@ -28,13 +28,14 @@ function volumeSource(pod: Pod, t: TaskLaunch, name: string): string | undefined
  * env < Marathon's variables, which win), ENDPOINT_<NAME> included. Host networking: every
  * container has the agent's address, so they reach each other on it and on localhost.
  */
-export function containerLaunches(t: TaskLaunch, incarnation: number): ContainerLaunch[] {
+export function containerLaunches(t: TaskLaunch, incarnation: number, netns?: string): ContainerLaunch[] {
   const pod = t.pod!;
   const endpoints = pod.containers.flatMap((c) => c.endpoints.map((e) => ({ c: c.name, e })));
   const endpointEnv: Record<string, string> = {};
   endpoints.forEach(({ e }, k) => {
     const port = String(t.ports[k] ?? e.containerPort ?? '');
-    endpointEnv[`ENDPOINT_${envName(e.name)}`] = port;
+    // §8: the host port with host networking, else the container port (inside the shared namespace).
+    endpointEnv[`ENDPOINT_${envName(e.name)}`] = netns && e.containerPort !== undefined ? String(e.containerPort) : port;
     endpointEnv[`EP_HOST_${envName(e.name)}`] = port;
     if (e.containerPort !== undefined) endpointEnv[`EP_CONTAINER_${envName(e.name)}`] = String(e.containerPort);
   });
@@ -60,7 +61,7 @@ export function containerLaunches(t: TaskLaunch, incarnation: number): Container
       launch: {
         ...t,
         taskId,
-        app: containerApp(pod, c, t.app, volumes),
+        app: containerApp(pod, c, t.app, volumes, netns),
         pod: undefined,
         volumes: undefined, // persistent ones are among the container's mounts above
         sandbox: path.join(t.sandbox, 'tasks', taskId),
@@ -71,8 +72,42 @@ export function containerLaunches(t: TaskLaunch, incarnation: number): Container
   });
 }
 
-/** A pod container as the app a command or Docker runtime runs (host networking, its own resources). */
-function containerApp(pod: Pod, c: PodContainer, runSpec: App, volumes: AppVolume[]): App {
+/**
+ * The infrastructure container of a bridge-networked pod instance (§6.2): it holds the network
+ * namespace the pod's containers join and publishes every endpoint's container port on the agent's
+ * address. It runs the first container's image with a shell that waits to be stopped, and takes
+ * the instance's own task id (the engine knows it, so it is never taken for a stray).
+ */
+export function infraLaunch(t: TaskLaunch): TaskLaunch {
+  const pod = t.pod!;
+  const image = pod.containers.find((c) => c.image)!.image!;
+  const endpoints = pod.containers.flatMap((c) => c.endpoints);
+  return {
+    ...t,
+    pod: undefined,
+    volumes: undefined,
+    sandbox: path.join(t.sandbox, 'tasks', t.taskId),
+    app: {
+      ...t.app,
+      executor: '',
+      cmd: "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done",
+      cpus: pod.executorResources.cpus,
+      mem: Math.max(pod.executorResources.mem, 16),
+      disk: 0,
+      container: {
+        type: 'DOCKER', volumes: [],
+        docker: { image: image.id, forcePullImage: image.forcePull ?? false, privileged: false, parameters: [] },
+        portMappings: endpoints.map((e) => ({ containerPort: e.containerPort ?? 0, hostPort: e.hostPort ?? 0, servicePort: 0, protocol: 'tcp' as const, name: e.name })),
+      },
+      networks: [{ mode: 'container/bridge' }],
+      healthChecks: [],
+      readinessChecks: [],
+    },
+  };
+}
+
+/** A pod container as the app a command or Docker runtime runs (its own resources; host networking, or the infra container's namespace). */
+function containerApp(pod: Pod, c: PodContainer, runSpec: App, volumes: AppVolume[], netns?: string): App {
   const command = c.exec?.command;
   return {
     ...runSpec,
@@ -86,7 +121,8 @@ function containerApp(pod: Pod, c: PodContainer, runSpec: App, volumes: AppVolum
     container: c.image
       ? { type: 'DOCKER', docker: { image: c.image.id, forcePullImage: c.image.forcePull ?? false, privileged: false, parameters: [] }, volumes }
       : { type: 'MESOS', volumes },
-    networks: [{ mode: 'host' }],
+    // A Docker network mode naming another container shares its namespace ("container:<name>").
+    networks: netns ? [{ mode: 'container', name: `container:${netns}` }] : [{ mode: 'host' }],
     portDefinitions: [],
     labels: { ...pod.labels, ...c.labels },
     env: {},

@@ -20,11 +20,12 @@ export default definePlugin({
     runner.hooks.validate.tap({ name: 'pods', stage: STAGE.NORMAL, title: 'Pods the embedded engine can run' }, (ctx) => {
       if (ctx.recipe.target.kind !== 'embedded') return;
       for (const { spec, path } of ctx.recipe.pods) {
+        const images = spec.containers.every((c) => c.image);
         spec.networks.forEach((n, i) => {
-          if (n.mode !== 'host') {
-            ctx.issues.at(...path).error(['networks', i, 'mode'], 'pods.network-mode',
-              "the embedded engine runs pods with host networking only (containers share the agent's address); remove 'networks' or use mode 'host'");
-          }
+          if (n.mode === 'host' || (n.mode === 'container/bridge' && images)) return;
+          ctx.issues.at(...path).error(['networks', i, 'mode'], 'pods.network-mode', n.mode === 'container/bridge'
+            ? "a 'container/bridge' pod runs every container in one Docker network namespace: each container needs an 'image' (or use host networking)"
+            : "the embedded engine runs pods with host networking (containers share the agent's address) or 'container/bridge' (Docker containers in one namespace); named container networks are not supported");
         });
         spec.containers.forEach((c, i) => c.volumeMounts.forEach((m, j) => {
           if (!c.image && m.mountPath.startsWith('/')) {

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Pod, TaskExit, TaskHandle, TaskLaunch, TaskRuntime, TaskStatus } from '../../core/index.js';
-import { containerLaunches } from './containers.js';
+import { containerLaunches, infraLaunch } from './containers.js';
 
 /** One container of a launched pod instance: the runtime that runs it and its handle. */
 interface Part {
@@ -19,6 +19,10 @@ interface PodTaskData {
 }
 
 const data = (h: TaskHandle) => h.data as unknown as PodTaskData;
+/** The infrastructure container's part (not a valid container name, so never a pod's own). */
+const INFRA = '_infra';
+/** Pods whose containers share a Docker bridge namespace (an infrastructure container holds it). */
+const bridged = (pod: Pod) => pod.networks.some((n) => n.mode === 'container/bridge');
 const manifest = (sandbox: string) => path.join(sandbox, '.baton', 'pod.json');
 
 /**
@@ -40,22 +44,36 @@ export function createPodRuntime(runtimes: () => readonly TaskRuntime[]): TaskRu
   const self: TaskRuntime = {
     name: 'pods',
     accepts: () => false,
-    acceptsPod: (pod: Pod) => pod.networks.every((n) => n.mode === 'host'),
-    isolation: () => 'pod containers share the agent address and the instance sandbox (host networking)',
+    acceptsPod: (pod: Pod) => pod.networks.every((n) => n.mode === 'host') || (bridged(pod) && pod.containers.every((c) => c.image)),
+    isolation: () => 'pod containers share one network namespace (the agent\'s, or a Docker infrastructure container\'s) and the instance\'s volumes',
 
     async launch(t: TaskLaunch): Promise<TaskHandle> {
       const incarnation = Number(/\.(\d+)$/.exec(t.taskId)?.[1] ?? 1);
-      const launches = containerLaunches(t, incarnation);
+      // Bridge networking: an infrastructure container first; the others join its namespace.
+      let infra: Part | undefined;
+      if (bridged(t.pod!)) {
+        const launch = infraLaunch(t);
+        const rt = runtimes().find((r) => r !== self && r.accepts(launch.app));
+        if (!rt) throw new Error('no runtime runs the pod\'s infrastructure container (is the docker plugin on?)');
+        mkdirSync(launch.sandbox, { recursive: true });
+        infra = { name: INFRA, taskId: launch.taskId, sandbox: launch.sandbox, runtime: rt.name, handle: await rt.launch(launch) };
+      }
+      // The Docker runtime's handle names its container (what "container:<name>" networking joins).
+      const netns = infra ? String((infra.handle!.data as { name?: string }).name) : undefined;
+      const launches = containerLaunches(t, incarnation, netns);
       for (const v of t.pod!.volumes) if (!v.persistent && v.host === undefined && v.secret === undefined) mkdirSync(path.join(t.sandbox, 'volumes', v.name), { recursive: true });
       const parts: Part[] = launches.map(({ name, launch }) => {
         const rt = runtimes().find((r) => r !== self && r.accepts(launch.app));
-        if (!rt) throw new Error(`no runtime runs pod container '${name}' (${launch.app.container?.docker ? 'an image: is the docker plugin on?' : 'a command: is the mesos plugin on?'})`);
+        if (!rt) {
+          if (infra) void stopAll([infra], 0);
+          throw new Error(`no runtime runs pod container '${name}' (${launch.app.container?.docker ? 'an image: is the docker plugin on?' : 'a command: is the mesos plugin on?'})`);
+        }
         const hc = t.pod!.containers.find((c) => c.name === name)?.healthCheck as { exec?: { command?: { shell?: string } } } | undefined;
         return { name, taskId: launch.taskId, sandbox: launch.sandbox, runtime: rt.name, ...(hc?.exec?.command?.shell ? { check: hc.exec.command.shell } : {}) };
       });
       // Written before any container starts: an engine that dies mid-launch finds them again (recover).
       mkdirSync(path.dirname(manifest(t.sandbox)), { recursive: true });
-      writeFileSync(manifest(t.sandbox), JSON.stringify(parts));
+      writeFileSync(manifest(t.sandbox), JSON.stringify(infra ? [...parts, infra] : parts));
       const results = await Promise.allSettled(launches.map(async ({ launch }, k) => {
         mkdirSync(launch.sandbox, { recursive: true });
         parts[k].handle = await byName(parts[k].runtime)!.launch(launch);
@@ -63,9 +81,11 @@ export function createPodRuntime(runtimes: () => readonly TaskRuntime[]): TaskRu
       const failed = results.findIndex((r) => r.status === 'rejected');
       if (failed >= 0) {
         await stopAll(parts, 0);
+        if (infra) await stopAll([infra], 0);
         throw new Error(`container ${parts[failed].name}: ${((results[failed] as PromiseRejectedResult).reason as Error).message}`);
       }
-      return { taskId: t.taskId, runtime: 'pods', data: { sandbox: t.sandbox, parts } as unknown as Record<string, unknown> };
+      // The infrastructure container goes last: it is stopped after the containers that use its namespace.
+      return { taskId: t.taskId, runtime: 'pods', data: { sandbox: t.sandbox, parts: infra ? [...parts, infra] : parts } as unknown as Record<string, unknown> };
     },
 
     async inspect(h: TaskHandle): Promise<TaskStatus> {
@@ -78,7 +98,9 @@ export function createPodRuntime(runtimes: () => readonly TaskRuntime[]): TaskRu
     },
 
     async kill(h: TaskHandle, graceSeconds: number): Promise<void> {
-      await stopAll(data(h).parts, graceSeconds);
+      const parts = data(h).parts;
+      await stopAll(parts.filter((p) => p.name !== INFRA), graceSeconds);
+      await stopAll(parts.filter((p) => p.name === INFRA), 0);
     },
 
     async exec(h: TaskHandle, command: string, timeoutMs: number) {

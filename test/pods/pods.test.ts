@@ -177,4 +177,36 @@ describe('pods on the embedded engine', { timeout: 90_000 }, () => {
     expect((await e.api('DELETE', `/v2/pods${id}`)).status).toBe(202);
     await until(async () => (await dockerClient().listContainers({ filters: { label: [`${LABEL.task}=${inst.containers[0].containerId}`] } })).length === 0, 20_000, 'the container removed');
   });
+
+  it('a container/bridge pod: an infrastructure container holds the namespace, the containers reach each other on localhost, endpoints are published on the agent', async () => {
+    const id = '/pod/bridge';
+    const r = await e.api('POST', '/v2/pods', {
+      id, scaling: { kind: 'fixed', instances: 1 },
+      networks: [{ mode: 'container/bridge' }],
+      volumes: [{ name: 'www' }],
+      containers: [
+        { name: 'web', resources: { cpus: 0.05, mem: 16 }, image: { kind: 'DOCKER', id: 'baton-test/busybox:1' }, endpoints: [{ name: 'http', containerPort: 8080 }],
+          exec: { command: { shell: 'exec httpd -f -p 8080 -h $MESOS_SANDBOX/www' } }, volumeMounts: [{ name: 'www', mountPath: 'www' }],
+          healthCheck: { http: { endpoint: 'http', path: '/' }, gracePeriodSeconds: 10, delaySeconds: 1, intervalSeconds: 2, timeoutSeconds: 1 } },
+        { name: 'sidecar', resources: { cpus: 0.05, mem: 16 }, image: { kind: 'DOCKER', id: 'baton-test/busybox:1' },
+          exec: { command: { shell: 'echo "hello from the sidecar, web listens on $ENDPOINT_HTTP" > $MESOS_SANDBOX/www/index.html; while :; do wget -q -O - http://localhost:8080/ && sleep 600; sleep 1; done' } },
+          volumeMounts: [{ name: 'www', mountPath: 'www' }] },
+      ],
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const [inst] = (await stable(id, 1)).instances;
+    const port = inst.containers[0].endpoints[0].allocatedHostPort;
+    // Published on the agent's loopback address only (the infra container's binding).
+    expect(await until(() => hit(inst.agentHostname, port).catch(() => ''), 15_000, 'web through the published port')).toBe('hello from the sidecar, web listens on 8080\n');
+    // The sidecar reached web on localhost inside the shared namespace.
+    const out = path.join(sandboxOf(inst.id, inst.containers[1].containerId), 'stdout');
+    await until(() => existsSync(out) && readFileSync(out, 'utf8').includes('hello from the sidecar'), 15_000, 'the sidecar reaching web on localhost');
+    const cs = await dockerClient().listContainers({ filters: { label: [`${LABEL.engine}=${e.engine.id}`, `${LABEL.instance}=${inst.id}`] } });
+    expect(cs).toHaveLength(3);
+    const infra = cs.find((c) => c.Labels[LABEL.task] === `${inst.id}._app.1`)!;
+    expect(infra.Ports).toEqual([expect.objectContaining({ IP: inst.agentHostname, PrivatePort: 8080, PublicPort: port })]);
+    for (const c of cs.filter((x) => x !== infra)) expect(c.HostConfig.NetworkMode).toBe(`container:${infra.Id}`); // docker shows the joined container by id
+    expect((await e.api('DELETE', `/v2/pods${id}`)).status).toBe(202);
+    await until(async () => (await dockerClient().listContainers({ filters: { label: [`${LABEL.instance}=${inst.id}`] } })).length === 0, 20_000, 'the pod\'s containers removed');
+  });
 });
