@@ -24,6 +24,7 @@ describe('pods through the pipeline', { timeout: 90_000 }, () => {
     const status = (await t.api('GET', '/v2/pods/web-with-sidecar::status')).body as { status: string; instances: { status: string }[] };
     expect(status.status).toBe('STABLE');
     expect(status.instances.map((i) => i.status)).toEqual(['STABLE', 'STABLE']);
+    expect(((await t.api('GET', '/v2/pods/::status')).body as { id: string }[]).map((p) => p.id)).toEqual(['/web-with-sidecar']);
     // Deployed again unchanged: nothing to do.
     expect((await t.plan(recipe())).ctx.plan?.changes).toEqual([expect.objectContaining({ kind: 'unchanged', type: 'pod' })]);
     const scaled = recipe();

@@ -84,7 +84,6 @@ export function podsRoutes(server: FastifyInstance, e: Engine): void {
   };
   // HEAD /v2/pods (200: pods are supported) comes with the GET route.
   server.get('/v2/pods', async () => pods(e).map(podJson));
-  server.get('/v2/pods/::status', async () => pods(e).map((s) => podStatus(e, s)));
   server.post('/v2/pods', async (req, reply) => guarded(reply, () => {
     const pod = readPod(req.body);
     if (e.apps.has(pod.id)) return reply.code(409).send({ message: `An app or pod with id '${pod.id}' already exists` });
@@ -96,6 +95,8 @@ export function podsRoutes(server: FastifyInstance, e: Engine): void {
     handler: async (req, reply) => {
       const rest = '/' + (req.params as { '*': string })['*'].replace(/\/+$/, '');
       const q = req.query as Q;
+      // `/v2/pods/::status` (every pod) arrives here: "::" in a route path means a literal ":" to the router.
+      if (rest === '/::status' && req.method === 'GET') return pods(e).map((s) => podStatus(e, s));
       const m = /^(.*?)::(status|versions|instances)(?:\/(.+))?$/.exec(rest);
       const id = canonicalId(m ? m[1] : rest);
       const sub = m?.[2];
