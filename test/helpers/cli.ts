@@ -15,7 +15,11 @@ export interface CliResult {
 }
 
 /** Engines the tests start serve DNS on a free port: test files run side by side (override per test). */
-const TEST_ENV = { NO_COLOR: '1', BATON_DNS: '127.0.3.1:0' };
+const TEST_ENV = {
+  NO_COLOR: '1', BATON_DNS: '127.0.3.1:0',
+  // The run's own default state dir (test/global-setup.ts), never the user's; any free port.
+  ...(process.env.BATON_TEST_STATE_DIR ? { BATON_STATE_DIR: process.env.BATON_TEST_STATE_DIR, BATON_ENGINE_PORT: '0' } : {}),
+};
 
 /** Run the compiled CLI as a user would: a real process, no TTY, NO_COLOR unless overridden. */
 export function baton(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): CliResult {
