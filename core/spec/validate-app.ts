@@ -133,7 +133,8 @@ export function residentUpdateIssues(current: App, next: App, issues: Issues): v
   }
   const fixed = (a: App) => [...(a.container?.portMappings ?? []).map((m) => m.hostPort ?? 0), ...(a.requirePorts ? (a.portDefinitions ?? []).map((d) => d.port) : [])]
     .filter((x) => x !== 0).sort((x, y) => x - y).join(',');
-  if (fixed(current) !== fixed(next)) issues.error(['container', 'portMappings'], 'app.resident.change', `${msg} (fixed host ports ${fixed(current) || 'none'} → ${fixed(next) || 'none'})`);
+  const portsAt = next.container?.portMappings?.length ? ['container', 'portMappings'] : ['portDefinitions'];
+  if (fixed(current) !== fixed(next)) issues.error(portsAt, 'app.resident.change', `${msg} (fixed host ports ${fixed(current) || 'none'} → ${fixed(next) || 'none'})`);
 }
 
 function validateNetworksAndPorts(app: App, issues: Issues): void {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { idToTaskPrefix, isResident, podContainerTaskId, type App, type Pod, type TaskExit, type TaskRuntime } from '../../core/index.js';
+import { idToTaskPrefix, isResident, type App, type Pod, type TaskExit, type TaskRuntime } from '../../core/index.js';
 import { Backoff } from './backoff.js';
 import { EngineEvents } from './events.js';
-import { place, usage, type DeclineReason } from './placement.js';
+import { usage, type DeclineReason } from './placement.js';
 import { constrainingTasks, openSession, type PlacementPolicy, type PlacementSession, type PolicyFinding } from './placement-policy.js';
 import { agentInfo, type AgentSpec, type EngineSettings } from './settings.js';
 import { Store } from './store.js';
@@ -13,7 +13,8 @@ import { taskEnv } from './task-env.js';
 import { ACTIVE, BACKOFF_COUNTED, TERMINAL, type Condition, type Deployment, type Instance, type StoredApp, type TaskFailure } from './types.js';
 import { DeploymentDriver } from './deployment-driver.js';
 import { passKillGates, type ExtensionRoute, type KillGate } from './extensions.js';
-import { reservedDisk, type VolumeProvider } from './volumes.js';
+import { placeInstance, type VolumeProvider } from './volumes.js';
+import { adoptLaunches, removeStrays } from './recovery.js';
 
 const TICK_MS = 200;
 const DEFAULT_KILL_GRACE_S = 3; // the Mesos command executor's default shutdown grace
@@ -193,7 +194,7 @@ export class Engine {
 
   /** Adopt what an earlier engine left running, then start the loop. */
   async start(): Promise<void> {
-    await this.adopt();
+    await adoptLaunches(this);
     this.running = true;
     this.loop = (async () => {
       while (this.running) {
@@ -225,35 +226,13 @@ export class Engine {
     this.store.close();
   }
 
-  /**
-   * After a restart: instances caught mid-launch get their task back from the runtime (or are
-   * relaunched if nothing started); the rest are inspected by the first tick, which learns of the
-   * exits that happened while no engine was running.
-   */
-  private async adopt(): Promise<void> {
-    for (const i of this.instances.values()) {
-      if (i.condition === 'Staging' && !i.handle && i.taskId && i.sandbox) {
-        const stored = this.apps.get(i.appId);
-        const rt = stored && this.runtimeFor(stored.app, stored.pod);
-        const h = rt?.recover ? await rt.recover(i.taskId, i.sandbox) : undefined;
-        if (h) {
-          i.handle = h;
-          this.setCondition(i, 'Running');
-        } else {
-          i.lastExit = { state: 'TASK_GONE', message: 'the engine stopped before the task started' };
-          this.setCondition(i, 'Gone');
-        }
-      }
-    }
-  }
-
   private lastReconcile = 0;
   private lastObserve = 0;
 
   private async tick(): Promise<void> {
     if (Date.now() - this.lastReconcile > 10_000) {
       this.lastReconcile = Date.now();
-      await this.removeStrays();
+      await removeStrays(this);
     }
     // Inspecting every task is paced by the clock, not by pokes: ten launches finishing would
     // otherwise mean ten rounds of inspecting every container while they are starting up.
@@ -264,25 +243,6 @@ export class Engine {
     this.driver.progressAll();
     this.driver.reconcileUnlocked();
     this.converge();
-  }
-
-  /** Let runtimes remove what they started for this engine that no instance knows (after a crash). */
-  private async removeStrays(): Promise<void> {
-    const known = new Set([...this.instances.values()].map((i) => i.taskId).filter((t): t is string => t !== undefined));
-    // A pod instance's containers are tasks of their own (runtimes label them so).
-    for (const i of this.instances.values()) {
-      const stored = this.apps.get(i.appId);
-      const pod = stored?.pod && this.specOf(i, stored).pod;
-      if (pod && i.incarnation > 0) for (const c of pod.containers) known.add(podContainerTaskId(i.instanceId, c.name, i.incarnation));
-    }
-    for (const rt of this.runtimes) {
-      if (!rt.reconcile) continue;
-      try {
-        for (const name of await rt.reconcile(known)) this.events.emit('unknown_instance_terminated_event', { instanceId: name, runSpecId: '', condition: 'Killed' });
-      } catch {
-        /* the runtime is unreachable now; next time */
-      }
-    }
   }
 
   /** Learn the state of every live task from its runtime. */
@@ -369,18 +329,12 @@ export class Engine {
       const key = `${i.appId}@${spec.version}`;
       let session = sessions.get(key);
       if (!session) sessions.set(key, (session = openSession(this.policies, spec.app, constrainingTasks(others, spec.versionInfo.lastConfigChangeAt, (id) => this.agent(id)))));
-      const resident = isResident(spec.app);
-      if (resident && !this.volumes) {
+      if (isResident(spec.app) && !this.volumes) {
         entry.declined = { UnfulfilledConstraint: this.settings.agents.length };
         entry.constraints = { 'persistent volumes (no persistence plugin)': this.settings.agents.length };
         continue;
       }
-      // A reservation pins relaunches to its agent (§5.3), whatever the constraints say now; a
-      // first launch needs room for the volumes as well.
-      const reserved = i.reservation?.agentId;
-      const placed = reserved !== undefined
-        ? place(spec.app, use, (agent) => (agent.id === reserved ? undefined : `reserved on ${reserved}`))
-        : place(resident ? { ...spec.app, disk: spec.app.disk + reservedDisk(spec.app) } : spec.app, use, (agent) => session.reject(agent));
+      const placed = placeInstance(i, spec.app, use, (agent) => session.reject(agent));
       if (!placed.agent) {
         entry.declined = placed.declined;
         entry.constraints = placed.constraints;

@@ -1,4 +1,6 @@
 import { isResident, type AgentInfo, type App } from '../../core/index.js';
+import { place, type AgentCheck, type AgentUsage, type PlacementResult } from './placement.js';
+import type { Instance } from './types.js';
 
 /** One persistent volume of a reservation (marathon.md §5.3): where it lives on its agent. */
 export interface ReservedVolume {
@@ -33,4 +35,15 @@ export interface VolumeRegistry {
 export function reservedDisk(app: App): number {
   if (!isResident(app)) return 0;
   return (app.container?.volumes ?? []).reduce((n, v) => n + (v.persistent?.size ?? 0), 0);
+}
+
+/**
+ * Where an instance may launch: a reservation pins relaunches to its agent (§5.3), whatever the
+ * constraints say now; a first launch needs room for the app and, when resident, its volumes.
+ */
+export function placeInstance(i: Instance, app: App, use: Map<string, AgentUsage>, check: AgentCheck): PlacementResult {
+  const reserved = i.reservation?.agentId;
+  if (reserved !== undefined) return place(app, use, (agent) => (agent.id === reserved ? undefined : `reserved on ${reserved}`));
+  const volumes = reservedDisk(app);
+  return place(volumes > 0 ? { ...app, disk: app.disk + volumes } : app, use, check);
 }

@@ -46,14 +46,19 @@ export class MarathonCluster implements ClusterPort {
 
   async state(signal?: AbortSignal): Promise<ClusterState> {
     const { apps } = await this.client.get<{ apps: Record<string, unknown>[] }>('/v2/apps', signal);
-    let pods: Pod[] = [];
-    try {
-      pods = await this.client.get<Pod[]>('/v2/pods', signal);
-    } catch (err) {
-      if (!(err instanceof MarathonHttpError && err.status === 404)) throw err;
-    }
     // Re-normalise what the target returns, so that comparisons with the recipe are like for like.
-    return { apps: apps.map((a) => normalizeApp(stripReadOnly(a), new Issues())), pods: pods.map((p) => normalizePod(dropNulls(stripPodReadOnly(p)) as Record<string, unknown>)) };
+    return { apps: apps.map((a) => normalizeApp(stripReadOnly(a), new Issues())), pods: await this.pods(signal) };
+  }
+
+  /** Every pod, normalised as a recipe's (none where the target does not support pods). */
+  private async pods(signal?: AbortSignal): Promise<Pod[]> {
+    try {
+      const pods = await this.client.get<Pod[]>('/v2/pods', signal);
+      return pods.map((p) => normalizePod(dropNulls(stripPodReadOnly(p)) as Record<string, unknown>));
+    } catch (err) {
+      if (err instanceof MarathonHttpError && err.status === 404) return [];
+      throw err;
+    }
   }
 
   /** Current definitions of the given apps (null where absent), to restore on rollback. */
@@ -113,7 +118,7 @@ export class MarathonCluster implements ClusterPort {
   /** Current definitions of the given pods (null where absent), to restore on rollback. */
   async podDefinitions(ids: string[], signal?: AbortSignal): Promise<Map<string, Pod | null>> {
     if (ids.length === 0) return new Map();
-    const { pods } = await this.state(signal);
+    const pods = await this.pods(signal);
     return new Map(ids.map((id) => [id, pods.find((p) => p.id === id) ?? null]));
   }
 

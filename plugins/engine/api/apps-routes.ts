@@ -6,8 +6,9 @@ import { ACTIVE, type StoredApp } from '../types.js';
 import { assignServicePorts, invalidBody, InvalidError, readApp } from './app-input.js';
 import { appInfo, liveTasks, taskJson, type Embed } from './render.js';
 
-type Q = Record<string, string | string[] | undefined>;
-const flag = (q: Q, k: string, dflt: boolean) => (q[k] === undefined ? dflt : String(q[k]) === 'true');
+export type Q = Record<string, string | string[] | undefined>;
+/** A boolean query flag (`?force=true`), `dflt` when absent. */
+export const flag = (q: Q, k: string, dflt: boolean) => (q[k] === undefined ? dflt : String(q[k]) === 'true');
 
 /** `embed` values in any of Marathon's accepted prefixes (apps., app., group.apps., none). */
 export function embedsOf(q: Q): Embed {

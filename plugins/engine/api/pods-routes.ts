@@ -3,18 +3,16 @@ import { canonicalId, podContainerTaskId, type Pod } from '../../../core/index.j
 import type { Engine } from '../engine.js';
 import { podEndpoints, podRunSpec } from '../pods.js';
 import { ACTIVE, TERMINAL, type Instance, type StoredApp } from '../types.js';
-import { guarded } from './apps-routes.js';
+import { flag, guarded, type Q } from './apps-routes.js';
 import { readPod } from './app-input.js';
 
-type Q = Record<string, string | string[] | undefined>;
-const flag = (q: Q, k: string, dflt: boolean) => (q[k] === undefined ? dflt : String(q[k]) === 'true');
 const podNotFound = (reply: FastifyReply, id: string) => reply.code(404).send({ message: `Pod '${id}' does not exist` });
 
 const podJson = (s: StoredApp) => ({ ...s.pod!, version: s.version });
 
 /** PodInstanceStatus (marathon.md §6.3): the instance as a whole, then each container. */
 function instanceStatus(e: Engine, s: StoredApp, i: Instance) {
-  const pod = s.version === i.runSpecVersion ? s.pod! : (e.store.appVersion(i.appId, i.runSpecVersion)?.pod ?? s.pod!);
+  const pod = e.specOf(i, s).pod ?? s.pod!;
   const agent = e.agent(i.agentId);
   const healthy = e.isHealthy(i);
   const status = i.condition === 'Scheduled' ? 'PENDING'

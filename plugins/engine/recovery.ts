@@ -1,0 +1,43 @@
+import { podContainerTaskId } from '../../core/index.js';
+import type { Engine } from './engine.js';
+
+/**
+ * After a restart: instances caught mid-launch get their task back from the runtime (or are
+ * relaunched if nothing started); the rest are inspected by the first tick, which learns of the
+ * exits that happened while no engine was running.
+ */
+export async function adoptLaunches(e: Engine): Promise<void> {
+  for (const i of e.instances.values()) {
+    if (i.condition === 'Staging' && !i.handle && i.taskId && i.sandbox) {
+      const stored = e.apps.get(i.appId);
+      const rt = stored && e.runtimeFor(stored.app, stored.pod);
+      const h = rt?.recover ? await rt.recover(i.taskId, i.sandbox) : undefined;
+      if (h) {
+        i.handle = h;
+        e.setCondition(i, 'Running');
+      } else {
+        i.lastExit = { state: 'TASK_GONE', message: 'the engine stopped before the task started' };
+        e.setCondition(i, 'Gone');
+      }
+    }
+  }
+}
+
+/** Let runtimes remove what they started for this engine that no instance knows (after a crash). */
+export async function removeStrays(e: Engine): Promise<void> {
+  const known = new Set([...e.instances.values()].map((i) => i.taskId).filter((t): t is string => t !== undefined));
+  // A pod instance's containers are tasks of their own (runtimes label them so).
+  for (const i of e.instances.values()) {
+    const stored = e.apps.get(i.appId);
+    const pod = stored?.pod && e.specOf(i, stored).pod;
+    if (pod && i.incarnation > 0) for (const c of pod.containers) known.add(podContainerTaskId(i.instanceId, c.name, i.incarnation));
+  }
+  for (const rt of e.runtimes) {
+    if (!rt.reconcile) continue;
+    try {
+      for (const name of await rt.reconcile(known)) e.events.emit('unknown_instance_terminated_event', { instanceId: name, runSpecId: '', condition: 'Killed' });
+    } catch {
+      /* the runtime is unreachable now; next time */
+    }
+  }
+}
