@@ -6,8 +6,7 @@ import { STAGE } from './stages.js';
 import { BatonError } from './errors.js';
 import { schemaIssues } from './validation.js';
 import type { Runner } from './runner.js';
-
-const SECRET_NAME = /pass(word)?|secret|token|key|credential|private/i;
+import { secretValues } from './report/secrets.js';
 
 /**
  * Core's own stages, registered as taps of plugin "core" at STAGE.CORE so that they show in
@@ -26,10 +25,8 @@ export function registerCoreTaps(runner: Runner): void {
     schemaIssues(validate, ctx.raw, ctx.issues, strict);
     ctx.recipe = buildRecipe(ctx.raw, { file: ctx.recipe.file, defaultName: ctx.recipe.name }, ctx.issues);
     ctx.recipe.strict = strict;
-    // Values of env vars that look secret never reach any output (plan, logs, NDJSON).
-    for (const { spec } of ctx.recipe.apps) {
-      for (const [k, v] of Object.entries(spec.env)) if (typeof v === 'string' && SECRET_NAME.test(k)) ctx.reporter.addSecret(v);
-    }
+    // Values of env vars that look secret (apps, pods and their containers) never reach any output (plan, logs, NDJSON).
+    for (const v of secretValues(ctx.raw)) ctx.reporter.addSecret(v);
   });
 
   hooks.validate.tap({ name: 'core', stage: STAGE.CORE, title: 'Marathon app and pod rules' }, (ctx) => {

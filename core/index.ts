@@ -15,6 +15,7 @@ export { Issues, pointer, marathonPath, parsePointer, sortIssues, schemaIssues, 
 export { Reporter, createLogger, type BatonEvent, type TimedEvent, type Logger } from './report/events.js';
 export { chooseRenderer, attachRenderer, type RendererName, type RenderTarget, type RunView } from './report/renderers.js';
 export { formatError, formatIssue, formatPlan, palette } from './report/format.js';
+export { redactSecrets, secretValues, SECRET_NAME } from './report/secrets.js';
 export { loadRecipeFile, SEARCH_PLACES, MODULE_NAME, type LoadedRecipe } from './recipe/load.js';
 export { buildRecipe, parseTarget } from './recipe/build.js';
 export { toRecipeShape, type RawRecipe } from './recipe/shape.js';

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { existsSync } from 'node:fs';
-import { DEPLOY_DEFAULTS, EXIT, deadlineSignal, RECIPE_LABEL, createLogger, loadRecipeFile, Reporter, reportEarlyError, runPipelineCommand, toBatonError, type CommandRegistry } from '../../core/index.js';
+import { DEPLOY_DEFAULTS, EXIT, deadlineSignal, RECIPE_LABEL, createLogger, loadRecipeFile, redactSecrets, Reporter, reportEarlyError, runPipelineCommand, toBatonError, type CommandRegistry } from '../../core/index.js';
 import { waitForDeployments } from './wait.js';
 import type { MarathonCluster } from './cluster.js';
 
@@ -83,7 +83,8 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
           })));
         }
         if (a.json) {
-          deps.io.stdout.write(JSON.stringify({ type: 'status', target: c.description, pods, apps: apps.map((x) => ({ ...x, ...(extraLines(x.id).length ? { baton: extraLines(x.id) } : {}), tasks: x.tasks?.map((t) => ({ ...t, ...(probes.has(t.id) ? { probe: probes.get(t.id) } : {}) })) })) }) + '\n');
+          // Secret-looking env values are masked: no recipe told a reporter what to hide here.
+          deps.io.stdout.write(JSON.stringify(redactSecrets({ type: 'status', target: c.description, pods, apps: apps.map((x) => ({ ...x, ...(extraLines(x.id).length ? { baton: extraLines(x.id) } : {}), tasks: x.tasks?.map((t) => ({ ...t, ...(probes.has(t.id) ? { probe: probes.get(t.id) } : {}) })) })) })) + '\n');
           return;
         }
         const lines = [`${c.description}`];

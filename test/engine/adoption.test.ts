@@ -1,6 +1,6 @@
 import { execSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,9 +29,9 @@ function taskProcesses(appId: string, stateDir: string): number[] {
 
 /**
  * A real engine daemon (as `baton engine start` runs it) on a temp state dir for one describe
- * block; afterwards `appId` is removed, the daemon stopped, stray task processes killed.
+ * block; afterwards `appIds` are removed, the daemon stopped, stray task processes killed.
  */
-function realDaemon(prefix: string, appId: string) {
+function realDaemon(prefix: string, appIds: string[]) {
   const d = {
     stateDir: '',
     url: '',
@@ -53,18 +53,18 @@ function realDaemon(prefix: string, appId: string) {
   afterAll(async () => {
     const info = await runningEngine(d.stateDir);
     if (info) {
-      await fetch(`${info.url}/v2/apps${appId}`, { method: 'DELETE' }).catch(() => undefined);
+      for (const appId of appIds) await fetch(`${info.url}/v2/apps${appId}`, { method: 'DELETE' }).catch(() => undefined);
       await until(async () => ((await (await fetch(`${info.url}/v2/apps`)).json()) as { apps: unknown[] }).apps.length === 0, 20_000, 'apps removed').catch(() => undefined);
     }
     await stopEngine(d.stateDir);
-    for (const pid of taskProcesses(appId, d.stateDir)) process.kill(pid, 'SIGKILL');
+    for (const pid of appIds.flatMap((appId) => taskProcesses(appId, d.stateDir))) process.kill(pid, 'SIGKILL');
     await rm(d.stateDir, { recursive: true, force: true });
   });
   return d;
 }
 
 describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
-  const d = realDaemon('baton-adopt-', '/adopt');
+  const d = realDaemon('baton-adopt-', ['/adopt']);
   const api = d.api;
 
   it('loses nothing and duplicates nothing; the deployment completes after the restart', async () => {
@@ -112,13 +112,24 @@ describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
 });
 
 describe('engine crash safety: SIGKILL at random points of deployments, many times', () => {
-  const d = realDaemon('baton-crashes-', '/crashy');
+  const d = realDaemon('baton-crashes-', ['/crashy', '/crashy-pv']);
   const api = d.api;
 
-  it('eight kills mid-deployment: every deployment ends, no task lost or duplicated, the last version runs', async () => {
+  it('eight kills mid-deployment: every deployment ends, no task lost or duplicated, the last version runs, volumes intact', async () => {
     const app = (v: number) => ({ id: '/crashy', cmd: `sleep 0.${v % 10}; ${serverCmd()}`, instances: 4, cpus: 0.02, mem: 32, labels: { v: String(v) }, upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0.5 } });
+    // A resident app upgraded in every round too: each start appends to its volume's `starts`.
+    const resident = (v: number) => ({
+      id: '/crashy-pv', instances: 2, cpus: 0.02, mem: 32, labels: { v: String(v) },
+      cmd: `cd "$MESOS_SANDBOX/data" && { [ -f token ] || cat /proc/sys/kernel/random/uuid > token; } && echo "$MESOS_TASK_ID" >> starts && ${serverCmd()}`,
+      container: { type: 'MESOS', volumes: [{ containerPath: 'data', mode: 'RW', persistent: { size: 8 } }] },
+    });
     expect((await api('POST', '/v2/apps', app(0))).status).toBe(201);
+    expect((await api('POST', '/v2/apps', resident(0))).status).toBe(201);
+    await until(async () => (await api('GET', '/v2/deployments')).body.length === 0, 30_000, 'the first deployments');
+    const volumes = () => volumeTokens(d.stateDir);
+    const before = await until(() => (Object.values(volumes()).every((v) => v.token) && Object.keys(volumes()).length === 2 ? volumes() : undefined), 10_000, 'two volumes with tokens');
     let last = '';
+    let lastPv = '';
     let seed = 7;
     const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
     for (let round = 1; round <= 8; round++) {
@@ -126,6 +137,9 @@ describe('engine crash safety: SIGKILL at random points of deployments, many tim
       const r = await api('PUT', '/v2/apps/crashy?force=true', app(round));
       expect(r.status).toBe(200);
       last = r.body.version;
+      const pv = await api('PUT', '/v2/apps/crashy-pv?force=true', resident(round));
+      expect(pv.status).toBe(200);
+      lastPv = pv.body.version;
       await new Promise((res) => setTimeout(res, Math.floor(random() * 1200)));
       const before = await runningEngine(d.stateDir);
       process.kill(before!.pid, 'SIGKILL');
@@ -140,8 +154,36 @@ describe('engine crash safety: SIGKILL at random points of deployments, many tim
     for (const t of tasks) expect(await until(() => hit(t.host, t.ports[0]).catch(() => ''), 5000, 'an answer')).toContain(t.id);
     // Exactly four server processes on the machine: nothing duplicated, nothing of old versions left.
     await until(() => taskProcesses('/crashy', d.stateDir).length === 4, 15_000, 'exactly four task processes');
-  }, 150_000);
+
+    // The resident app: the same two instances on the same two volumes, every token as first written,
+    // each volume only ever used by its own instance, the last version running, two processes.
+    const pvTasks = (await api('GET', '/v2/apps/crashy-pv/tasks')).body.tasks as { id: string; version: string; state: string }[];
+    expect(pvTasks).toHaveLength(2);
+    expect(pvTasks.every((t) => t.version === lastPv && t.state === 'TASK_RUNNING')).toBe(true);
+    const after = volumes();
+    expect(Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v.token]))).toEqual(Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v.token])));
+    const instanceOf = (taskId: string) => taskId.replace(/\._app\.\d+$/, '');
+    const owners = Object.values(after).map((v) => new Set(v.starts.map(instanceOf)));
+    expect(owners.every((o) => o.size === 1)).toBe(true);
+    expect(owners.map((o) => [...o][0]).sort()).toEqual(pvTasks.map((t) => instanceOf(t.id)).sort());
+    expect(Object.values(after).reduce((n, v) => n + v.starts.length, 0)).toBeGreaterThan(2); // upgrades did restart them
+    await until(() => taskProcesses('/crashy-pv', d.stateDir).length === 2, 15_000, 'exactly two resident task processes');
+  }, 180_000);
 });
+
+/** Each persistent volume of the engine (by directory): the token its first task wrote and every start it saw. */
+function volumeTokens(stateDir: string): Record<string, { token: string; starts: string[] }> {
+  const out: Record<string, { token: string; starts: string[] }> = {};
+  const agents = path.join(stateDir, 'agents');
+  for (const agent of existsSync(agents) ? readdirSync(agents) : []) {
+    const dir = path.join(agents, agent, 'volumes');
+    for (const v of existsSync(dir) ? readdirSync(dir) : []) {
+      const read = (f: string) => (existsSync(path.join(dir, v, f)) ? readFileSync(path.join(dir, v, f), 'utf8').trim() : '');
+      out[`${agent}/${v}`] = { token: read('token'), starts: read('starts').split('\n').filter(Boolean) };
+    }
+  }
+  return out;
+}
 
 function isAlive(pid: number): boolean {
   try {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/net.js';
 import { createTestRunner, type TestRunner } from '../../bin/testing.js';
 import { serverCmd, until } from '../helpers/engine.js';
+import { isLoopback, listeningAddresses } from '../helpers/listeners.js';
 
 type LbStatus = { pid: number | null; services: number; reloads: number; rejected: { app: string; error: string }[]; stats: string };
 
@@ -73,6 +74,10 @@ describe('marathon-lb on the embedded engine (real HAProxy)', () => {
     expect(await tlsGet(ports.https, 'web.example.com')).toMatchObject({ status: 200, body: expect.stringMatching(/^ok web\.instance-/), subject: 'baton-marathon-lb' });
     expect((await tlsGet(ports.https, 'other.example.com')).status).toBe(503);
     expect(lb().stats).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/haproxy\?stats$/);
+    // What the kernel says HAProxy listens on: stats on loopback only; the service on the public agent's address.
+    expect([...new Set(listeningAddresses(ports.stats))]).toEqual(['127.0.0.1']);
+    expect(listeningAddresses(servicePort).length).toBeGreaterThan(0);
+    expect(listeningAddresses(servicePort).every(isLoopback)).toBe(true);
     expect((await fetch(lb().stats.replace('/haproxy?stats', '/_haproxy_health_check'))).status).toBe(200);
   }, 60_000);
 
