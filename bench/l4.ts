@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT } from '../core/index.js';
+import { attachL4 } from '../plugins/marathon-lb/l4.js';
 import { freePort, waitAll } from './net.js';
 import { percentile, round } from './stats.js';
 
@@ -41,19 +42,30 @@ async function load(targets: { host: string; port: number }[], total: number, co
   return { rps: round(lat.length / s, 0), p50: round(percentile(lat, 50), 2), p99: round(percentile(lat, 99), 2), failed };
 }
 
+/**
+ * A server process in a session of its own, as the engine runs tasks and HAProxy (detached): with
+ * the kernel's autogroup scheduling (on by default) a session is a CPU-share unit, so a server in
+ * the load generator's session would compete with it differently than one in its own — the first
+ * run measured the engine's (detached) HAProxy at 0.57 of an undetached one doing the same job.
+ */
 function child(cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
 }
 
 /**
  * Direct vs VIP vs HAProxy, in one run: three real HTTP servers on the agents' addresses; the VIP
- * proxy (plugins/vip/proxy.ts) in its own process, as in the engine; HAProxy in TCP mode with
- * leastconn, the same job. Each target gets the same bounded load, twice, interleaved.
+ * as the engine serves it by default — its HAProxy data plane (plugins/marathon-lb/l4.ts, driven
+ * exactly as the engine drives it, with the configuration the engine generates); the Node proxy
+ * (plugins/vip/proxy.ts, the fallback without HAProxy) in its own process; and a plain HAProxy in
+ * TCP mode with leastconn as the baseline. Each target gets the same bounded load in four rounds, interleaved.
  */
 export async function l4Comparison(total = 2000, concurrency = 8, keepAlive = false) {
   // Persistent connections (keep-alive), as DC/OS recommends for VIPs; `false`: a new connection per request.
   const agent = keepAlive ? new http.Agent({ keepAlive: true, maxSockets: 64 }) : false;
   const procs: ChildProcess[] = [];
+  const stops: (() => void | Promise<void>)[] = [];
+  const dirs: string[] = [];
+  let planeServices: Parameters<typeof attachL4>[1] extends { services(): infer S } ? S : never = [];
   try {
     const backends = [];
     for (const host of BACKENDS) {
@@ -63,12 +75,20 @@ export async function l4Comparison(total = 2000, concurrency = 8, keepAlive = fa
     }
     await waitAll(backends);
 
-    const vip = { host: '127.0.6.250', port: await freePort('127.0.6.250') };
-    const vipProc = child(process.execPath, [path.join(PACKAGE_ROOT, 'dist/bench/vip-proxy-child.js'), vip.host, String(vip.port), JSON.stringify(backends)]);
+    const vip = { host: '127.0.6.249', port: await freePort('127.0.6.249') };
+    const planeDir = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-vip-'));
+    dirs.push(planeDir);
+    planeServices = [{ key: `${vip.host}:${vip.port}`, address: vip.host, port: vip.port, backends: backends.map((b, i) => ({ ...b, active: true, taskId: `b${i}` })) }];
+    const plane = attachL4({ settings: { stateDir: planeDir }, onStop: (fn) => void stops.push(fn) }, { services: () => planeServices });
+    await plane.refresh();
+
+    const nodeVip = { host: '127.0.6.250', port: await freePort('127.0.6.250') };
+    const vipProc = child(process.execPath, [path.join(PACKAGE_ROOT, 'dist/bench/vip-proxy-child.js'), nodeVip.host, String(nodeVip.port), JSON.stringify(backends)]);
     procs.push(vipProc);
 
     const ha = { host: '127.0.6.251', port: await freePort('127.0.6.251') };
     const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-haproxy-'));
+    dirs.push(dir);
     writeFileSync(path.join(dir, 'haproxy.cfg'), [
       'global', '  maxconn 4096',
       'defaults', '  mode tcp', '  timeout connect 2s', '  timeout client 30s', '  timeout server 30s',
@@ -76,24 +96,33 @@ export async function l4Comparison(total = 2000, concurrency = 8, keepAlive = fa
       'backend apps', '  balance leastconn', ...backends.map((b, i) => `  server s${i} ${b.host}:${b.port}`),
     ].join('\n') + '\n');
     procs.push(child('haproxy', ['-f', path.join(dir, 'haproxy.cfg'), '-db']));
-    await waitAll([vip, ha]);
+    await waitAll([vip, nodeVip, ha]);
     await sleep(200);
 
     await load(backends, 300, concurrency, agent); // warm up every path once
     await load([vip], 300, concurrency, agent);
+    await load([nodeVip], 300, concurrency, agent);
     await load([ha], 300, concurrency, agent);
-    const rounds = { direct: [] as Awaited<ReturnType<typeof load>>[], vip: [] as Awaited<ReturnType<typeof load>>[], haproxy: [] as Awaited<ReturnType<typeof load>>[] };
-    for (let r = 0; r < 2; r++) {
-      rounds.direct.push(await load(backends, total, concurrency, agent));
-      rounds.vip.push(await load([vip], total, concurrency, agent));
-      rounds.haproxy.push(await load([ha], total, concurrency, agent));
+    type Round = Awaited<ReturnType<typeof load>>;
+    const rounds = { direct: [] as Round[], vip: [] as Round[], nodeVip: [] as Round[], haproxy: [] as Round[] };
+    const targets = { direct: backends, vip: [vip], nodeVip: [nodeVip], haproxy: [ha] };
+    // Four rounds, the order rotated each round: whatever drifts (TIME_WAIT, CPU clock) favours no target.
+    const order = Object.keys(rounds) as (keyof typeof rounds)[];
+    for (let r = 0; r < order.length; r++) {
+      for (let k = 0; k < order.length; k++) {
+        const name = order[(r + k) % order.length];
+        rounds[name].push(await load(targets[name], total, concurrency, agent));
+      }
     }
     const best = (xs: Awaited<ReturnType<typeof load>>[]) => ({
       rps: Math.max(...xs.map((x) => x.rps)), p50: Math.min(...xs.map((x) => x.p50)), p99: Math.min(...xs.map((x) => x.p99)), failed: xs.reduce((n, x) => n + x.failed, 0),
     });
-    return { total, concurrency, keepAlive, direct: best(rounds.direct), vip: best(rounds.vip), haproxy: best(rounds.haproxy), rounds };
+    return { total, concurrency, keepAlive, direct: best(rounds.direct), vip: best(rounds.vip), nodeVip: best(rounds.nodeVip), haproxy: best(rounds.haproxy), rounds };
   } finally {
     if (agent) agent.destroy();
     for (const p of procs) p.kill('SIGTERM');
+    planeServices = []; // nothing left to serve: stopping the "engine" stops its data plane
+    for (const stop of stops) await stop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 }

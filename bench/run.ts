@@ -80,12 +80,21 @@ for (const [mode, r] of Object.entries(l4)) {
   results.push(
     {
       name: `VIP throughput, ${mode === 'perRequest' ? 'new connection each' : 'persistent connections'} (req/s)`,
-      baseline: `direct to the 3 instances; HAProxy ${r.haproxy.rps} req/s = ${round(r.haproxy.rps / r.direct.rps, 2)} of direct`,
+      baseline: `direct to the 3 instances; plain HAProxy ${r.haproxy.rps} req/s = ${round(r.haproxy.rps / r.direct.rps, 2)} of direct`,
       baselineMs: r.direct.rps,
       batonMs: r.vip.rps,
       ratio: round(r.vip.rps / r.direct.rps, 2),
       goal: '≥ HAProxy ratio',
       samples: { baton: [r.vip.rps] },
+    },
+    {
+      name: `VIP throughput, Node proxy fallback, ${mode === 'perRequest' ? 'new connection each' : 'persistent connections'} (req/s)`,
+      baseline: 'direct to the 3 instances (BATON_VIP_DATAPLANE=node, or no haproxy)',
+      baselineMs: r.direct.rps,
+      batonMs: r.nodeVip.rps,
+      ratio: round(r.nodeVip.rps / r.direct.rps, 2),
+      goal: 'reported',
+      samples: { baton: [r.nodeVip.rps] },
     },
     {
       name: `VIP p99, ${mode === 'perRequest' ? 'new connection each' : 'persistent connections'} (ms)`,

@@ -25,6 +25,11 @@ export interface BatonPlugin {
   requires?: string;
   /** Plugins that must be present (their hooks are reached through `runner.hooksOf`). */
   dependsOn?: string[];
+  /**
+   * Plugins to apply before this one when they are loaded, without needing them: for tapping the
+   * hooks an optional partner publishes (`runner.hasHooks(name)` says whether it is there).
+   */
+  after?: string[];
   /** False: only used when a recipe switches it on (built-ins default to on). */
   enabledByDefault?: boolean;
   apply(runner: Runner, tools: PluginTools): void;
@@ -52,8 +57,10 @@ export function checkPlugin(p: unknown, coreVersion: string, source = 'plugin'):
   if (o.version !== undefined && (typeof o.version !== 'string' || !semver.valid(o.version))) {
     fail(`plugin ${name}: 'version' must be a semver version (got ${JSON.stringify(o.version)})`, 'BATON_PLUGIN_INVALID', name);
   }
-  if (o.dependsOn !== undefined && !(Array.isArray(o.dependsOn) && o.dependsOn.every((d) => typeof d === 'string'))) {
-    fail(`plugin ${name}: 'dependsOn' must be an array of plugin names`, 'BATON_PLUGIN_INVALID', name);
+  for (const key of ['dependsOn', 'after'] as const) {
+    if (o[key] !== undefined && !(Array.isArray(o[key]) && (o[key] as unknown[]).every((d) => typeof d === 'string'))) {
+      fail(`plugin ${name}: '${key}' must be an array of plugin names`, 'BATON_PLUGIN_INVALID', name);
+    }
   }
   if (o.requires !== undefined) {
     if (typeof o.requires !== 'string' || semver.validRange(o.requires) === null) {

@@ -114,7 +114,7 @@ export class Runner {
       }
       visiting.add(name);
       const { plugin, options } = this.registered.get(name)!;
-      for (const dep of plugin.dependsOn ?? []) visit(dep, [...chain, name]);
+      for (const dep of [...(plugin.dependsOn ?? []), ...(plugin.after ?? []).filter((d) => this.registered.has(d))]) visit(dep, [...chain, name]);
       this.applying = name;
       try {
         plugin.apply(this, { log: this.logger(name), options, coreVersion: this.coreVersion });

@@ -31,6 +31,9 @@ export function baseRecipeSchema(): JsonSchema {
           password: { type: 'string' },
           caFile: { type: 'string', description: 'PEM file of the CA that signed the target certificate.' },
           insecure: { type: 'boolean', description: 'Skip certificate verification (explicit only).' },
+          uid: { type: 'string', description: 'DC/OS login: service account (with privateKeyFile) or user (password: BATON_DCOS_PASSWORD).' },
+          privateKeyFile: { type: 'string', description: "PEM file of the DC/OS service account's private key." },
+          loginUrl: { type: 'string', description: "DC/OS login URL (default: the URL's origin + /acs/api/v1/auth/login)." },
         },
       },
       plugins: {

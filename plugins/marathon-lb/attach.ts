@@ -6,6 +6,7 @@ import { renderConfig } from './config.js';
 import { Haproxy } from './haproxy.js';
 import type { LbApp, LbOptions, Service } from './model.js';
 import { buildServices } from './services.js';
+import { RuntimeSync, serialized } from './runtime-sync.js';
 import { AliveTasks, SplitStore, trafficRoutes } from './traffic.js';
 
 /** What the LB reads of a started engine (declared here: plugins do not import each other). */
@@ -85,56 +86,22 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
   const haproxy = new Haproxy(o.runDir, log);
   const splits = new SplitStore(path.join(o.runDir, 'splits.json'));
   const alive = new AliveTasks(path.join(o.runDir, 'alive.json'));
-  // Weight and drain state last sent through the runtime API, per "backend/server".
-  const sent = new Map<string, string>();
+  const runtime = new RuntimeSync(haproxy);
   let rejected: { app: string; error: string }[] = [];
   // The last configuration HAProxy refused, and what was served instead: an unchanged refused
   // configuration is not searched again (that costs one `haproxy -c` per app).
   let refused: { config: string; kept: string } | undefined;
   let services = 0;
   let lastReload = 0;
-  let running: Promise<void> | undefined;
 
-  // Weights and drain take effect at once through the runtime API, without waiting for the
-  // (rate-limited) reload that carries them in the configuration — so they also survive it and a
-  // restart. A server about to leave the configuration (its task is being killed, or turned
-  // unhealthy) goes to maintenance at once too — but only when its backend has nothing to add:
-  // taking old servers out before their replacements are in would leave the backend empty.
-  let configured = new Set<string>();
   const current = (apps = lbApps(engine, alive.tasks)) => buildServices(apps, o, splits.all());
-  const syncRuntime = async (list: Service[]) => {
-    if (!haproxy.pid) return;
-    const commands: string[] = [];
-    const now = new Set<string>();
-    // Backends that gain servers with the next reload: nothing leaves their rotation before that.
-    const adding = new Set(list.filter((s) => s.servers.some((v) => !configured.has(`${s.backend}/${v.name}`))).map((s) => s.backend));
-    for (const s of list) {
-      for (const v of s.servers) {
-        const key = `${s.backend}/${v.name}`;
-        now.add(key);
-        if (!configured.has(key)) continue;
-        const state = v.disabled && !adding.has(s.backend) ? 'maint' : 'ready';
-        const weight = adding.has(s.backend) ? Math.max(v.weight ?? 1, Number(sent.get(key)?.split('|')[0] ?? 1)) : (v.weight ?? 1);
-        const want = `${weight}|${state}`;
-        if (sent.get(key) === want) continue;
-        sent.set(key, want);
-        commands.push(`set weight ${key} ${weight}`, `set server ${key} state ${state}`);
-      }
-    }
-    for (const key of [...sent.keys()]) {
-      if (now.has(key) || adding.has(key.split('/')[0])) continue;
-      sent.delete(key);
-      commands.push(`set server ${key} state maint`);
-    }
-    if (commands.length) await haproxy.runtime(commands).catch(() => undefined);
-  };
   const apply = async () => {
     // A stopping engine's view is being taken apart (health results go first): HAProxy keeps what it serves.
     if (engine.stopping) return;
     const apps = lbApps(engine, alive.tasks);
     alive.update(apps);
     const all = current(apps);
-    await syncRuntime(all);
+    await runtime.sync(all);
     if (all.length === 0 && !haproxy.pid) return;
     const config = renderConfig(all, o);
     if (refused?.config === config) return void (await haproxy.apply(refused.kept));
@@ -161,32 +128,16 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
     services = served.length;
     if (r.status === 'reloaded' || r.status === 'started') {
       lastReload = Date.now();
-      configured = new Set(served.flatMap((x) => x.servers.map((v) => `${x.backend}/${v.name}`)));
-      // The new worker has the configuration's weights and states; the runtime view follows it.
-      for (const key of [...sent.keys()]) if (!configured.has(key)) sent.delete(key);
+      runtime.reloaded(served);
     }
   };
-  // One run at a time; a call during a run gets the run after it (so its change is in).
-  let next: Promise<void> | undefined;
-  const refresh = (): Promise<void> => {
-    if (running) {
-      next ??= running.then(() => {
-        next = undefined;
-        return refresh();
-      });
-      return next;
-    }
-    running = (async () => {
-      // What the runtime API can do now need not wait for the reload (nor for apply's haproxy -c).
-      if (!engine.stopping) await syncRuntime(current()).catch(() => undefined);
-      const wait = lastReload + MIN_RELOAD_GAP_MS - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      await apply().catch((err) => log?.warn(`marathon-lb: ${(err as Error).message}`));
-    })().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
+  const refresh = serialized(async () => {
+    // What the runtime API can do now need not wait for the reload (nor for apply's haproxy -c).
+    if (!engine.stopping) await runtime.sync(current()).catch(() => undefined);
+    const wait = lastReload + MIN_RELOAD_GAP_MS - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await apply().catch((err) => log?.warn(`marathon-lb: ${(err as Error).message}`));
+  });
 
   const off = engine.events.on((e) => {
     if (e.eventType === 'status_update_event' || e.eventType === 'health_status_changed_event' || e.eventType === 'api_post_event' || e.eventType === 'deployment_info' || e.eventType === 'group_change_success') void refresh();
@@ -211,7 +162,7 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
   engine.onStop(async () => {
     off();
     clearInterval(timer);
-    await running;
+    await refresh.idle();
     // HAProxy outlives the engine while it serves something (the next engine adopts it), as tasks do.
     if (current().length === 0) await haproxy.stop();
   });

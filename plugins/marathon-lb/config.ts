@@ -2,20 +2,14 @@ import type { LbOptions, Service } from './model.js';
 import { clean } from './services.js';
 
 /**
- * The HAProxy configuration marathon-lb's default templates produce (marathon-lb.md §1.8), in
- * directives HAProxy 2.6 accepts: `http-response set-header` instead of the removed `rspadd`, no
- * `reqirep`/`rspirep`. Master-worker friendly: a stats socket with `expose-fd listeners` for
- * seamless reloads and a server-state file so draining servers stay drained across them.
- */
-/**
  * On a reload the old worker would close idle keep-alive client connections at once, racing a
  * client that is just sending on one (ECONNRESET); with this it answers one more request with
  * `Connection: close` first, as HAProxy did before 2.4.
  */
 const IDLE_CLOSE = '  option idle-close-on-response';
 
-export function renderConfig(services: Service[], o: LbOptions): string {
-  const ports = o.ports ?? { http: 80, appId: 9091, stats: 9090 };
+/** HAProxy's `global` and `defaults` sections, shared by marathon-lb's configuration and the VIP data plane's. */
+export function renderHead(o: Pick<LbOptions, 'runDir' | 'requestLog'>): string[] {
   const out: string[] = [];
   const line = (s = '') => out.push(s);
   line('global');
@@ -41,6 +35,19 @@ export function renderConfig(services: Service[], o: LbOptions): string {
   line('  maxconn 4000');
   for (const [k, v] of [['connect', '3s'], ['client', '30s'], ['server', '30s'], ['tunnel', '3600s'], ['http-keep-alive', '1s'], ['http-request', '15s'], ['queue', '30s'], ['tarpit', '60s']]) line(`  timeout ${k} ${v}`);
   line();
+  return out;
+}
+
+/**
+ * The HAProxy configuration marathon-lb's default templates produce (marathon-lb.md §1.8), in
+ * directives HAProxy 2.6 accepts: `http-response set-header` instead of the removed `rspadd`, no
+ * `reqirep`/`rspirep`. Master-worker friendly: a stats socket with `expose-fd listeners` for
+ * seamless reloads and a server-state file so draining servers stay drained across them.
+ */
+export function renderConfig(services: Service[], o: LbOptions): string {
+  const ports = o.ports ?? { http: 80, appId: 9091, stats: 9090 };
+  const out: string[] = renderHead(o);
+  const line = (s = '') => out.push(s);
   // The stats page: loopback unless told otherwise, and then only with credentials (the course's warning).
   line('listen stats');
   line(`  bind ${o.statsBind}:${ports.stats}`);
@@ -92,6 +99,14 @@ export function renderConfig(services: Service[], o: LbOptions): string {
     line(`  use_backend ${s.backend} if app_${clean(s.appId)}`);
   }
 
+  out.push(...renderServices(services));
+  return out.join('\n') + '\n';
+}
+
+/** One frontend + backend per service (its own bind address and port). */
+export function renderServices(services: Service[]): string[] {
+  const out: string[] = [];
+  const line = (s = '') => out.push(s);
   for (const s of services) {
     line();
     line(`frontend ${s.backend}`);
@@ -129,5 +144,5 @@ export function renderConfig(services: Service[], o: LbOptions): string {
       line(`  server ${v.name} ${v.ip}:${v.port} id ${v.id}${check}${cookie}${weight}${v.disabled ? ' disabled' : ''}`);
     }
   }
-  return out.join('\n') + '\n';
+  return out;
 }

@@ -3,6 +3,7 @@ import { BatonError, definePlugin, reportEarlyError, toBatonError } from '../../
 import { attachLb, type EngineView } from './attach.js';
 import { renderConfig } from './config.js';
 import { haproxyInstalled } from './haproxy.js';
+import { attachL4, type L4Engine, type L4Source } from './l4.js';
 import type { LbApp } from './model.js';
 import { checkLabels } from './rules.js';
 import { buildServices } from './services.js';
@@ -36,6 +37,11 @@ export function lbSettings(env: NodeJS.ProcessEnv, log?: { warn(m: string): void
   };
 }
 
+/** The vip plugin's data plane hook, declared here (plugins do not import each other). */
+interface VipHooks {
+  dataplane: { tapPromise(name: string, fn: (source: L4Source, engine: unknown) => Promise<ReturnType<typeof attachL4> | undefined>): void };
+}
+
 /** The marathon plugin's client hook, declared here (plugins do not import each other). */
 interface MarathonClientHooks {
   client: { promise(recipe: string | undefined): Promise<{ request<T>(method: string, path: string): Promise<T> } | undefined> };
@@ -51,7 +57,13 @@ export default definePlugin({
   name: PLUGIN,
   version: '0.1.0',
   dependsOn: ['marathon', 'engine'],
+  // When the vip plugin is loaded, HAProxy carries its VIPs too (faster than its Node proxy).
+  after: ['vip'],
   apply(runner, { log }) {
+    if (runner.hasHooks('vip')) {
+      runner.hooksOf<VipHooks>('vip').dataplane.tapPromise(PLUGIN, async (source, engine) =>
+        process.env.BATON_VIP_DATAPLANE !== 'node' && (await haproxyInstalled()) ? attachL4(engine as L4Engine, source, log) : undefined);
+    }
     runner.hooksOf<EngineStartedHooks>('engine').started.tap(PLUGIN, (engine) => {
       void (async () => {
         if (!(await haproxyInstalled())) {

@@ -25,12 +25,12 @@ function healthy(app: LbApp, t: LbTask): boolean {
 }
 
 /** Server name: host, IP and port joined with `_`, cleaned; the host is left out when it is the IP (§1.6). */
-function serverName(host: string, ip: string, port: number): string {
+export function serverName(host: string, ip: string, port: number): string {
   return clean(host === ip ? `${ip}_${port}` : `${host}_${ip}_${port}`);
 }
 
 /** Stable server ids: sha256(name) mod 32767, never 0, re-hashed on a collision — server state survives reloads. */
-function serverId(name: string, used: Set<number>): number {
+export function serverId(name: string, used: Set<number>): number {
   for (let k = 0; ; k++) {
     const id = createHash('sha256').update(k === 0 ? name : `${name}#${k}`).digest().readUInt32BE(0) % 32767;
     if (id !== 0 && !used.has(id)) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { BatonError, type ErrorCode } from '../../core/index.js';
+import { login, type Login } from './login.js';
 
 export interface Endpoint {
   url: string;
@@ -13,6 +14,8 @@ export interface Endpoint {
   caFile?: string;
   /** Skip certificate verification: only when asked for explicitly. */
   insecure?: boolean;
+  /** Log in to DC/OS for a token (service account or user) instead of a fixed one. */
+  login?: Login;
 }
 
 export interface MarathonDeploymentRef {
@@ -61,8 +64,10 @@ const BACKOFF_MS = [250, 1000, 3000];
  */
 export class MarathonClient {
   private readonly dispatcher?: Agent;
-  private readonly auth?: string;
+  private auth?: string;
   private readonly base: string;
+  /** The DC/OS login in flight or done (one for all concurrent requests). */
+  private loggingIn?: Promise<void>;
 
   constructor(readonly endpoint: Endpoint, private readonly timeoutMs = 30_000, private readonly backoffMs = BACKOFF_MS) {
     const u = new URL(endpoint.url);
@@ -81,12 +86,46 @@ export class MarathonClient {
     return this.base;
   }
 
+  /**
+   * A token from the DC/OS login, once for concurrent callers. `refused`: the authorization a 401
+   * answered — a new login unless another caller has already replaced it.
+   */
+  private async ensureLogin(refused?: string): Promise<void> {
+    const l = this.endpoint.login;
+    if (!l) return;
+    if (refused !== undefined && refused === this.auth) {
+      this.auth = undefined;
+      this.loggingIn = undefined;
+    }
+    this.loggingIn ??= login(l, (url, init) => this.fetch(url, init), this.timeoutMs).then(
+      (token) => void (this.auth = `token=${token}`),
+      (err) => {
+        this.loggingIn = undefined;
+        throw err;
+      },
+    );
+    await this.loggingIn;
+  }
+
+  private fetch(url: string, init: RequestInit): Promise<Response> {
+    return this.dispatcher ? (undiciFetch(url, { ...(init as object), dispatcher: this.dispatcher }) as unknown as Promise<Response>) : fetch(url, init);
+  }
+
   async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+    await this.ensureLogin();
+    for (let attempt = 0, relogged = false; ; attempt++) {
       const retry = IDEMPOTENT.has(method) && attempt < this.backoffMs.length;
+      const used = this.auth;
       try {
         return await this.once<T>(method, path, body, signal);
       } catch (err) {
+        // An expired DC/OS token: log in again, once, and repeat the call.
+        if (err instanceof MarathonHttpError && err.status === 401 && this.endpoint.login && !relogged) {
+          relogged = true;
+          await this.ensureLogin(used);
+          attempt--;
+          continue;
+        }
         const transient = err instanceof MarathonHttpError ? RETRY_STATUS.has(err.status) : err instanceof BatonError && err.code === 'BATON_TARGET_UNAVAILABLE' && !(err instanceof MarathonHttpError);
         if (!retry || !transient || signal?.aborted) throw err;
         await sleep(this.backoffMs[attempt], undefined, signal ? { signal } : undefined).catch(() => undefined);
@@ -105,7 +144,7 @@ export class MarathonClient {
     };
     let res: Response;
     try {
-      res = this.dispatcher ? ((await undiciFetch(this.base + path, { ...init, dispatcher: this.dispatcher })) as unknown as Response) : await fetch(this.base + path, init);
+      res = await this.fetch(this.base + path, init);
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       const cause = (err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message;
@@ -143,16 +182,27 @@ export class MarathonClient {
    * five, keeping the credentials — which fetch would drop on a cross-origin redirect.
    */
   async stream(path: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+    await this.ensureLogin();
     let url = this.base + path;
+    let relogged = false;
     for (let hop = 0; hop < 5; hop++) {
+      const used = this.auth;
       const headers: Record<string, string> = { accept: 'text/event-stream' };
       if (this.auth) headers.authorization = this.auth;
       const init = { headers, signal, redirect: 'manual' as const };
-      const res = this.dispatcher ? ((await undiciFetch(url, { ...init, dispatcher: this.dispatcher })) as unknown as Response) : await fetch(url, init);
+      const res = await this.fetch(url, init);
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location) {
         await res.body?.cancel();
         url = new URL(location, url).toString();
+        continue;
+      }
+      if (res.status === 401 && this.endpoint.login && !relogged) {
+        // The token expired while the stream was down: log in again and reconnect.
+        await res.body?.cancel();
+        relogged = true;
+        await this.ensureLogin(used);
+        hop--;
         continue;
       }
       if (!res.ok || !res.body) throw new MarathonHttpError(res.status, {}, 'GET', path);

@@ -28,7 +28,10 @@ export interface MarathonHooks {
  * A Marathon endpoint from the recipe's target object and the environment (the recipe wins):
  * `token` / BATON_TOKEN (DC/OS `Authorization: token=…`), `user`+`password` /
  * BATON_MARATHON_USER+BATON_MARATHON_PASSWORD (HTTP basic; also `https://user:pw@host`), `caFile` /
- * BATON_MARATHON_CA, `insecure` / BATON_MARATHON_INSECURE=1 (no certificate check, explicit only).
+ * BATON_MARATHON_CA, `insecure` / BATON_MARATHON_INSECURE=1 (no certificate check, explicit only);
+ * a DC/OS login instead of a fixed token: `uid` / BATON_DCOS_UID with `privateKeyFile` /
+ * BATON_DCOS_PRIVATE_KEY (service account) or BATON_DCOS_PASSWORD (user), at `loginUrl` /
+ * BATON_DCOS_LOGIN_URL (default: the URL's origin + /acs/api/v1/auth/login, as behind Admin Router).
  */
 export function marathonEndpoint(url: string, s: Record<string, unknown>, env: NodeJS.ProcessEnv): Endpoint {
   const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
@@ -37,7 +40,14 @@ export function marathonEndpoint(url: string, s: Record<string, unknown>, env: N
   const password = str(s.password) ?? str(env.BATON_MARATHON_PASSWORD) ?? '';
   const caFile = str(s.caFile) ?? str(env.BATON_MARATHON_CA);
   const insecure = s.insecure === true || env.BATON_MARATHON_INSECURE === '1';
-  return { url, ...(token ? { token } : {}), ...(user ? { basic: { user, password } } : {}), ...(caFile ? { caFile } : {}), ...(insecure ? { insecure } : {}) };
+  const uid = str(s.uid) ?? str(env.BATON_DCOS_UID);
+  const privateKeyFile = str(s.privateKeyFile) ?? str(env.BATON_DCOS_PRIVATE_KEY);
+  const loginPassword = str(env.BATON_DCOS_PASSWORD);
+  const login = uid && !token ? {
+    url: str(s.loginUrl) ?? str(env.BATON_DCOS_LOGIN_URL) ?? `${new URL(url).origin}/acs/api/v1/auth/login`, uid,
+    ...(privateKeyFile ? { privateKeyFile } : {}), ...(loginPassword ? { password: loginPassword } : {}),
+  } : undefined;
+  return { url, ...(token ? { token } : {}), ...(user ? { basic: { user, password } } : {}), ...(caFile ? { caFile } : {}), ...(insecure ? { insecure } : {}), ...(login ? { login } : {}) };
 }
 
 /** What a strategy is asked with: the change, the app as it will be deployed, and the target's API. */
@@ -94,7 +104,7 @@ export default definePlugin({
     const clusterFor = async (spec: TargetSpec, ctx?: PipelineContext): Promise<MarathonCluster | undefined> => {
       if (spec.kind === 'marathon' && spec.url) {
         const ep = marathonEndpoint(spec.url, spec.settings, process.env);
-        for (const secret of [ep.token, ep.basic?.password]) if (secret) ctx?.reporter.addSecret(secret);
+        for (const secret of [ep.token, ep.basic?.password, ep.login?.password]) if (secret) ctx?.reporter.addSecret(secret);
         return new MarathonCluster(ep, 'marathon', `Marathon at ${withoutCredentials(spec.url)}`);
       }
       const ep = await hooks.endpoint.promise(spec, ctx);

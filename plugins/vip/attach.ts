@@ -1,5 +1,6 @@
 import type { App } from '../../core/index.js';
 import { VipAllocator } from './allocate.js';
+import type { L4Dataplane, L4Source } from './dataplane.js';
 import { vipDnsName, vipsOf } from './labels.js';
 import { VipProxy, type Backend } from './proxy.js';
 
@@ -23,6 +24,7 @@ export interface EngineView {
   events: { on(listener: (e: { eventType: string }) => void): () => void };
   onStop(fn: () => void | Promise<void>): void;
   extensions: Map<string, () => { summary: string[] } & Record<string, unknown>>;
+  killGates: ((task: { appId: string }) => Promise<void>)[];
 }
 
 /** One VIP as served: its address, the names it answers to, the apps behind it and its proxy. */
@@ -44,15 +46,15 @@ export interface Vips {
 }
 
 /**
- * Keep one L4 proxy per VIP address:port in step with the engine: VIPs from the apps' port labels,
- * backends from their tasks (`agent address:host port`), refreshed on every engine event — so a
- * task that is killed or turns unhealthy stops getting new connections at once.
+ * Keep every VIP address:port served, in step with the engine: VIPs from the apps' port labels,
+ * backends from their tasks (`agent address:host port`), refreshed on every engine event and before
+ * any task is signalled — so a task that is killed or turns unhealthy gets no new connections.
+ * The data plane is one a plugin offers (`offer`: marathon-lb's HAProxy), else a Node proxy per VIP.
  */
-export function attachVips(engine: EngineView, range: string, log?: { warn(msg: string): void }): Vips {
+export function attachVips(engine: EngineView, range: string, log?: { warn(msg: string): void }, offer?: (source: L4Source) => Promise<L4Dataplane | undefined>): Vips {
   const alloc = new VipAllocator(range);
   const served = new Map<string, ServedVip>();
   let running: Promise<void> | undefined;
-  let again = false;
 
   const table = () => {
     const want = new Map<string, ServedVip & { backends: Backend[] }>();
@@ -83,7 +85,30 @@ export function attachVips(engine: EngineView, range: string, log?: { warn(msg: 
     return want;
   };
 
+  // Decided once, before anything listens (a data plane and a Node proxy cannot share an address).
+  let plane: L4Dataplane | undefined;
+  const source: L4Source = { services: () => [...table().values()].map((w) => ({ key: w.key, address: w.address, port: w.port, backends: w.backends })) };
+  const decided = (offer ? offer(source) : Promise.resolve(undefined)).then(
+    (p) => void (plane = p),
+    (err: Error) => log?.warn(`VIP data plane not available, using the Node proxy: ${err.message}`),
+  );
+
   const apply = async () => {
+    await decided;
+    if (plane) {
+      const want = table();
+      for (const key of served.keys()) if (!want.has(key)) served.delete(key);
+      for (const [key, w] of want) {
+        served.set(key, { ...served.get(key), key, label: w.label, address: w.address, port: w.port, ...(w.dnsName ? { dnsName: w.dnsName } : {}), apps: w.apps });
+      }
+      await plane.refresh();
+      for (const s of served.values()) {
+        const error = plane.status(s.key)?.error;
+        if (error) s.error = error;
+        else delete s.error;
+      }
+      return;
+    }
     const want = table();
     for (const [key, s] of served) {
       if (want.has(key)) continue;
@@ -108,23 +133,26 @@ export function attachVips(engine: EngineView, range: string, log?: { warn(msg: 
       s.proxy?.setBackends(w.backends);
     }
   };
-  // Refreshes never overlap; one requested meanwhile runs right after.
-  const refresh = async (): Promise<void> => {
+  // Refreshes never overlap; a call during one gets the run after it, so what it resolves covers
+  // the engine as of the call (the kill gate relies on that: the killing task is out when it resolves).
+  let next: Promise<void> | undefined;
+  const refresh = (): Promise<void> => {
     if (running) {
-      again = true;
-      return running;
+      next ??= running.then(() => {
+        next = undefined;
+        return refresh();
+      });
+      return next;
     }
-    running = apply().finally(() => {
+    running = apply().catch((err: Error) => log?.warn(`VIPs: ${err.message}`)).finally(() => {
       running = undefined;
-      if (again) {
-        again = false;
-        void refresh();
-      }
     });
     return running;
   };
 
   const off = engine.events.on(() => void refresh());
+  // Before a task is signalled it is out of rotation (its open connections drain).
+  engine.killGates.push(() => refresh());
   const timer = setInterval(() => void refresh(), 1000);
   timer.unref();
   void refresh();
@@ -135,15 +163,21 @@ export function attachVips(engine: EngineView, range: string, log?: { warn(msg: 
     }
     return out;
   };
+  const backendsOf = (s: ServedVip) => (plane ? plane.status(s.key)?.backends : s.proxy?.stats()) ?? [];
   engine.extensions.set('vips', () => ({
-    summary: served.size === 0 ? ['none'] : [...served.values()].map((s) => `${s.label} → ${s.key}${s.dnsName ? ` (${s.dnsName})` : ''}${s.error ? ` NOT SERVED: ${s.error}` : ''}: ${(s.proxy?.stats() ?? []).map((b) => `${b.host}:${b.port}${b.active ? '' : ' draining'} (${b.open} open)`).join(', ') || 'no backends'}`),
+    summary: [
+      `data plane: ${plane ? plane.summary() : 'Node proxy'}`,
+      ...(served.size === 0 ? ['no VIPs'] : [...served.values()].map((s) => `${s.label} → ${s.key}${s.dnsName ? ` (${s.dnsName})` : ''}${s.error ? ` NOT SERVED: ${s.error}` : ''}: ${backendsOf(s).map((b) => `${b.host}:${b.port}${b.active ? '' : ' draining'} (${b.open} open)`).join(', ') || 'no backends'}`)),
+    ],
     perApp: perApp(),
-    vips: [...served.values()].map((s) => ({ label: s.label, address: s.address, port: s.port, dnsName: s.dnsName ?? null, apps: s.apps, error: s.error ?? null, backends: s.proxy?.stats() ?? [] })),
+    dataplane: plane?.name ?? 'node',
+    vips: [...served.values()].map((s) => ({ label: s.label, address: s.address, port: s.port, dnsName: s.dnsName ?? null, apps: s.apps, error: s.error ?? null, backends: backendsOf(s) })),
   }));
   engine.onStop(async () => {
     off();
     clearInterval(timer);
     await running;
+    // A data plane of another plugin outlives the engine as that plugin decides (HAProxy does, like tasks).
     for (const s of served.values()) await s.proxy?.close();
   });
   return { list: () => [...served.values()], refresh };

@@ -1,5 +1,7 @@
+import { AsyncSeriesBailHook } from 'tapable';
 import { definePlugin } from '../../core/index.js';
 import { attachVips, type EngineView, type Vips } from './attach.js';
+import type { L4Dataplane, L4Source, VipHooks } from './dataplane.js';
 import { vipsOf } from './labels.js';
 
 export const PLUGIN = 'vip';
@@ -25,6 +27,7 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['engine', 'discovery'],
   apply(runner, { log }) {
+    const hooks = runner.publishHooks<VipHooks>(PLUGIN, { dataplane: new AsyncSeriesBailHook<[L4Source, unknown], L4Dataplane | undefined>(['source', 'engine'], 'vip.dataplane') });
     runner.hooks.validate.tap({ name: PLUGIN, title: 'VIP labels are well-formed' }, (ctx) => {
       for (const { spec, path } of ctx.recipe.apps) {
         const { vips, bad } = vipsOf(spec);
@@ -38,7 +41,8 @@ export default definePlugin({
 
     let vips: Vips | undefined;
     runner.hooksOf<Hooks>('engine').started.tap(PLUGIN, (engine) => {
-      vips = attachVips(engine, vipRange(), log);
+      // No data plane offered (marathon-lb switched off, or no haproxy): the Node proxy.
+      vips = attachVips(engine, vipRange(), log, hooks.dataplane.taps.length ? (source) => hooks.dataplane.promise(source, engine) : undefined);
     });
     runner.hooksOf<RecordsHooks>('discovery').records.tap(PLUGIN, (r) => {
       for (const v of vips?.list() ?? []) {

@@ -37,6 +37,18 @@ describe('plugin metadata is checked at registration with coded errors', () => {
     expect(() => c.applyPlugins()).toThrow(/cycle: a → b → a/);
   });
 
+  it('after: an optional partner is applied first when loaded, and its absence is no error', () => {
+    const order: string[] = [];
+    const partner = { name: 'partner', apply: (r: Runner) => (order.push('partner'), r.publishHooks('partner', {})) };
+    const user = { name: 'user', after: ['partner'], apply: (r: Runner) => void order.push(`user sees partner: ${r.hasHooks('partner')}`) };
+    new Runner().use(user).use(partner).applyPlugins();
+    expect(order).toEqual(['partner', 'user sees partner: true']);
+    order.length = 0;
+    new Runner().use(user).applyPlugins();
+    expect(order).toEqual(['user sees partner: false']);
+    expect(() => new Runner().use({ name: 'x', after: 'y', apply() {} } as never)).toThrow(/'after' must be/);
+  });
+
   it('an error thrown by apply() is stamped with the plugin', () => {
     const r = new Runner().use({ name: 'explodes', apply() { throw new Error('bad options'); } });
     expect(() => r.applyPlugins()).toThrow(expect.objectContaining({ code: 'BATON_PLUGIN_FAILED', plugin: 'explodes', hook: 'apply' }));

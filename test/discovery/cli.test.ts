@@ -19,6 +19,6 @@ describe('recipes/vip (CLI, real daemon)', () => {
     const status = run(['status', '/vip/backend']).stdout;
     expect(status).toMatch(/^ {2}dns backend-vip\.marathon\.mesos, backend\.vip\.marathon\.mesos$/m);
     expect(status).toMatch(/^ {2}vip \/backend:8080 → 127\.0\.6\.\d+:8080 \(backend\.marathon\.l4lb\.thisdcos\.directory\)$/m);
-    expect(run(['engine', 'status']).stdout).toMatch(/^vips:\n {2}\/backend:8080 → 127\.0\.6\.\d+:8080 .*: 127\.0\.1\.\d+:\d+ \(\d+ open\)/m);
+    expect(run(['engine', 'status']).stdout).toMatch(/^vips:\n {2}data plane: HAProxy pid \d+, \d+ reload\(s\)\n {2}\/backend:8080 → 127\.0\.6\.\d+:8080 .*: 127\.0\.1\.\d+:\d+ \(\d+ open\)/m);
   }, 60_000);
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cgroupMode } from '../../plugins/mesos/cgroups.js';
-import { serverCmd, startTestEngine, until, type TestEngine } from '../helpers/engine.js';
+import { pidAlive as alive, serverCmd, startTestEngine, until, type TestEngine } from '../helpers/engine.js';
 
 const readIf = (f: string) => {
   try {
@@ -13,14 +13,6 @@ const readIf = (f: string) => {
   }
 };
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('task lifecycle on the embedded engine', () => {
   let e: TestEngine;

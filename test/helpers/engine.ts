@@ -17,6 +17,16 @@ import { ROOT } from './cli.js';
 
 export const SERVER = path.join(ROOT, 'test/fixtures/server.mjs');
 /** `cmd` that runs the fixture HTTP server. */
+/** Whether a process with this pid exists (signal 0). */
+export const pidAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 export const serverCmd = (env = '') => `${env ? env + ' ' : ''}exec ${process.execPath} ${SERVER}`;
 
 export interface TestEngine extends RunningEngine {
