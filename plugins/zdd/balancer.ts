@@ -50,6 +50,9 @@ export const drainedServer = (s: GroupServer) => s.scur === 0 && s.qcur === 0;
  * the group's HAProxy servers with state and counters, and its traffic split.
  */
 export class Balancer {
+  /** Whether traffic splits (weights per colour) can be set: canary and the fast blue-green rollback need them. */
+  readonly splits: boolean = true;
+
   constructor(private readonly api: Api, readonly group: string) {}
 
   private get path() {

@@ -89,6 +89,13 @@ export async function swap(c: SwapContext, oldId: string, newId: string, target:
 export async function swapBack(c: SwapContext, oldId: string, newId: string, target: number, s: { drainTimeoutSeconds: number; stepDelaySeconds?: number }): Promise<void> {
   const old = await liveApp(c.api, oldId, c.signal);
   if (!old) throw new BatonError('BATON_NOTHING_TO_ROLL_BACK', `${oldId} is gone already: the swap had finished`);
+  if (!c.lb.splits) {
+    // A cluster's marathon-lb: grow the old colour back (healthy, so marathon-lb serves it), then
+    // delete the new one — marathon-lb's reload drops its servers and old workers finish their sessions.
+    if (old.instances < target) await scale(c, oldId, target);
+    if (await liveApp(c.api, newId, c.signal)) await remove(c, newId);
+    return;
+  }
   // Freeze the traffic where it is (a split stops marathon-lb's count-based draining), grow the
   // old colour back, then move every new connection to it.
   const neu = await liveApp(c.api, newId, c.signal);

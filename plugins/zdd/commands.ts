@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { BatonError, canonicalId, createLogger, reportEarlyError, toBatonError, Reporter, type CommandRegistry } from '../../core/index.js';
-import { Balancer } from './balancer.js';
+import { balancerFor } from './stats-balancer.js';
 import { swap, swapBack, type SwapContext } from './blue-green.js';
 import { abortCanary, promote } from './canary.js';
 import { newestFirst, type Api, type LiveApp } from './colours.js';
@@ -41,7 +41,7 @@ export function registerStrategyCommands(reg: CommandRegistry, connect: Connect)
             .sort(newestFirst);
           if (colours.length < 2) throw new BatonError('BATON_NOT_FOUND', `no blue-green or canary deploy of ${id} is in progress (${colours.length ? `only ${colours[0].id} runs` : 'no colour of it runs'})`);
           const [neu, old] = colours;
-          const lb = new Balancer(api, neu.labels!.HAPROXY_DEPLOYMENT_GROUP);
+          const lb = balancerFor(api, neu.labels!.HAPROXY_DEPLOYMENT_GROUP);
           const state = await lb.state(signal);
           const note = state.split?.note;
           const driven = note?.strategy === 'canary' && Date.now() - (note.heartbeat ?? 0) < STALE_MS;

@@ -1,5 +1,5 @@
 import { BatonError, STAGE, definePlugin, type App, type PipelineContext, type PlanChange } from '../../core/index.js';
-import { Balancer } from './balancer.js';
+import { balancerFor } from './stats-balancer.js';
 import type { Api } from './colours.js';
 import { registerStrategyCommands } from './commands.js';
 import { checkStrategies } from './rules.js';
@@ -39,7 +39,9 @@ export default definePlugin({
         const change = ctx.plan?.changes.find((c) => c.id === spec.id);
         if (!s || !change || change.kind === 'unchanged') continue;
         if (!api) throw new BatonError('BATON_UNSUPPORTED', `${spec.id}: ${s.type} deploys need a Marathon API target`);
-        await new Balancer(api, groupOf(spec)).state(ctx.signal);
+        const lb = balancerFor(api, groupOf(spec));
+        if (s.type === 'canary' && !lb.splits) throw new BatonError('BATON_UNSUPPORTED', `${spec.id}: canary deploys set traffic weights, which a cluster's marathon-lb cannot (BATON_MARATHON_LB_STATS is set); use blue-green there`);
+        await lb.state(ctx.signal);
         const both = await inProgress(api, spec, ctx.signal);
         if (both) throw new BatonError('BATON_DEPLOY_LOCKED', `${spec.id}: an earlier ${s.type} deploy did not finish (${both.map((a) => a.id).join(' and ')} both run); finish it with \`baton promote ${spec.id}\` or undo it with \`baton abort ${spec.id}\``);
       }

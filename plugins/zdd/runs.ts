@@ -1,5 +1,5 @@
 import { RECIPE_LABEL, classifyAppChange, stableJson, type App, type ClusterPort, type Logger, type PipelineContext, type PlanChange } from '../../core/index.js';
-import { Balancer } from './balancer.js';
+import { balancerFor } from './stats-balancer.js';
 import { remove, scale, swap, swapBack, type SwapContext } from './blue-green.js';
 import { abortCanary, canarySize, runCanary } from './canary.js';
 import { colourApp, coloursOf, marathonPortOf, newestFirst, nextColour, type Api, type LiveApp } from './colours.js';
@@ -85,7 +85,7 @@ export async function strategyRun(req: { ctx: PipelineContext; change: PlanChang
   if (!s) return undefined;
   const api = req.client;
   const group = groupOf(app);
-  const c: SwapContext = { api, lb: new Balancer(api, group), log, signal: ctx.signal, waitFor: (ids, appIds) => req.waitFor(ids, appIds) };
+  const c: SwapContext = { api, lb: balancerFor(api, group), log, signal: ctx.signal, waitFor: (ids, appIds) => req.waitFor(ids, appIds) };
   const [live] = await coloursOf(api, group, ctx.signal);
   const servicePort = servicePortOf(app);
   const target = app.instances;
