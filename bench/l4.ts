@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT } from '../core/index.js';
-import { attachL4 } from '../plugins/marathon-lb/l4.js';
+import { attachL4, type L4Service } from '../plugins/marathon-lb/l4.js';
 import { freePort, waitAll } from './net.js';
 import { percentile, round } from './stats.js';
 
@@ -65,7 +65,7 @@ export async function l4Comparison(total = 2000, concurrency = 8, keepAlive = fa
   const procs: ChildProcess[] = [];
   const stops: (() => void | Promise<void>)[] = [];
   const dirs: string[] = [];
-  let planeServices: Parameters<typeof attachL4>[1] extends { services(): infer S } ? S : never = [];
+  let planeServices: L4Service[] = [];
   try {
     const backends = [];
     for (const host of BACKENDS) {

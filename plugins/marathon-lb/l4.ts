@@ -14,7 +14,7 @@ interface L4Backend {
   active: boolean;
   taskId: string;
 }
-interface L4Service {
+export interface L4Service {
   key: string;
   address: string;
   port: number;
@@ -60,6 +60,8 @@ export function attachL4(engine: L4Engine, source: L4Source, log?: { info(m: str
   let served = new Set<string>();
   let lastReload = 0;
   let lastStats: Record<string, string>[] = [];
+  /** The VIPs of the last refresh: what status reports on (reading the source again would rebuild every VIP per call). */
+  let lastWanted: L4Service[] = [];
   // An adopted HAProxy (engine restart) already holds its VIP addresses: no bind check for those,
   // and its servers are the configured ones.
   let adopted = Boolean(haproxy.pid);
@@ -67,10 +69,11 @@ export function attachL4(engine: L4Engine, source: L4Source, log?: { info(m: str
     for (const m of readFileSync(haproxy.configFile, 'utf8').matchAll(/^\s+bind (\S+):(\d+)$/gm)) served.add(`${m[1]}:${m[2]}`);
   }
 
+  const backendOf = (v: L4Service) => `vip_${clean(v.address)}_${v.port}`;
   const toService = (v: L4Service): Service => {
     const ids = new Set<number>();
     return {
-      appId: v.key, index: 0, backend: `vip_${clean(v.address)}_${v.port}`, servicePort: v.port, bindAddr: v.address,
+      appId: v.key, index: 0, backend: backendOf(v), servicePort: v.port, bindAddr: v.address,
       mode: 'tcp', balance: 'leastconn', sticky: false, vhosts: [], weight: 0, redirectToHttps: false, hsts: false,
       servers: v.backends.map((b) => {
         const name = serverName(b.host, b.host, b.port);
@@ -82,6 +85,7 @@ export function attachL4(engine: L4Engine, source: L4Source, log?: { info(m: str
   const apply = async () => {
     if (engine.stopping) return;
     const wanted = source.services();
+    lastWanted = wanted;
     // New VIP addresses must be bindable before they go into the configuration.
     for (const v of wanted) {
       if (served.has(v.key)) continue;
@@ -121,9 +125,9 @@ export function attachL4(engine: L4Engine, source: L4Source, log?: { info(m: str
     summary: () => `HAProxy${haproxy.pid ? ` pid ${haproxy.pid}` : ' (not started: no VIP yet)'}, ${haproxy.reloads} reload(s)`,
     status(key: string) {
       if (unbindable.has(key)) return { backends: [], error: unbindable.get(key)! };
-      const v = source.services().find((x) => x.key === key);
+      const v = lastWanted.find((x) => x.key === key);
       if (!v) return undefined;
-      const backend = toService(v).backend;
+      const backend = backendOf(v);
       // What HAProxy does, not what it was asked: a backend is active once its server takes connections.
       return {
         backends: v.backends.map((b) => {

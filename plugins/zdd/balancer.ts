@@ -53,7 +53,7 @@ export class Balancer {
   /** Whether traffic splits (weights per colour) can be set: canary and the fast blue-green rollback need them. */
   readonly splits: boolean = true;
 
-  constructor(private readonly api: Api, readonly group: string) {}
+  constructor(protected readonly api: Api, readonly group: string) {}
 
   private get path() {
     return `/baton/v1/x/marathon-lb/groups/${encodeURIComponent(this.group)}`;

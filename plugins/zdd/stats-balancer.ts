@@ -26,8 +26,8 @@ export const statsUrls = (env = process.env) => (env.BATON_MARATHON_LB_STATS ?? 
 export class StatsBalancer extends Balancer {
   override readonly splits = false;
 
-  constructor(private readonly client: Api, group: string, private readonly urls: string[]) {
-    super(client, group);
+  constructor(api: Api, group: string, private readonly urls: string[]) {
+    super(api, group);
   }
 
   override async state(signal?: AbortSignal): Promise<GroupState> {
@@ -43,7 +43,7 @@ export class StatsBalancer extends Balancer {
       }
     }));
     const servers: GroupServer[] = [];
-    for (const app of await coloursOf(this.client, this.group, signal)) {
+    for (const app of await coloursOf(this.api, this.group, signal)) {
       for (const t of app.tasks ?? []) {
         const mine = (row: Record<string, string>) => t.ports.some((p) => row.svname.endsWith(`_${p}`) && row.svname.includes(clean(t.host)));
         const rows = sheets.map((rs) => rs.filter(mine));
