@@ -92,8 +92,16 @@ export async function swapBack(c: SwapContext, oldId: string, newId: string, tar
   if (!c.lb.splits) {
     // A cluster's marathon-lb: grow the old colour back (healthy, so marathon-lb serves it), then
     // delete the new one — marathon-lb's reload drops its servers and old workers finish their sessions.
-    if (old.instances < target) await scale(c, oldId, target);
-    if (await liveApp(c.api, newId, c.signal)) await remove(c, newId);
+    // In a hybrid deploy (a canary by count) the colour scaled last is marathon-lb's "new" one, so
+    // growing the old colour makes it disable the new colour's servers: wait for them to drain first.
+    const neu = await liveApp(c.api, newId, c.signal);
+    const grow = old.instances < target;
+    if (grow) await scale(c, oldId, target);
+    if (!neu) return;
+    if (grow && Number(neu.labels?.HAPROXY_DEPLOYMENT_NEW_INSTANCES ?? 0) !== 0) {
+      await c.lb.drained(newId, { outOfRotation: inMaint, stepMs: (s.stepDelaySeconds ?? 1) * 1000, timeoutMs: s.drainTimeoutSeconds * 1000, signal: c.signal, all: true });
+    }
+    await remove(c, newId);
     return;
   }
   // Freeze the traffic where it is (a split stops marathon-lb's count-based draining), grow the

@@ -3,6 +3,7 @@ import { BatonError } from '../../core/index.js';
 import type { GroupServer } from './balancer.js';
 import { remove, scale, settle, type SwapContext } from './blue-green.js';
 import { healthyTasks, liveApp } from './colours.js';
+import { operatorOutcome, shiftTo } from './instance-share.js';
 import type { Canary } from './settings.js';
 
 /** Canary instances for a traffic share: enough to carry it (ceil of the target's share), at least one. */
@@ -38,44 +39,56 @@ export function judge(base: Counters, now: Counters, a: Canary['analysis']): { f
 }
 
 /**
- * Drive a canary through its steps: per step, grow the canary to carry its share, set the share as
- * HAProxy weights, then watch the canary's own counters (5xx, failed connections, response time)
- * for the pause — or until `baton promote`/`baton abort` when the step has no pause. A failed
- * analysis or an abort puts every new connection back on the stable colour first (weight 0 on the
- * canary, applied through HAProxy's runtime API at once), then fails the deploy.
+ * Drive a canary through its steps: per step, grow the canary to carry its share and set the share
+ * as HAProxy weights — or, on a cluster's marathon-lb (no weights), shrink the stable colour by as
+ * many instances (instance-share.ts) — then watch the canary's own counters (5xx, failed
+ * connections, response time) for the pause, or until `baton promote`/`baton abort` when the step
+ * has no pause. A failed analysis or an abort under weights puts every new connection back on the
+ * stable colour first (weight 0 on the canary, through HAProxy's runtime API at once); then the
+ * deploy fails and its rollback drains and deletes the canary.
  */
 export async function runCanary(c: SwapContext, stableId: string, canaryId: string, target: number, s: Canary, from = 0): Promise<void> {
+  const weights = c.lb.splits;
   const heartbeat = () => ({ strategy: 'canary', heartbeat: Date.now(), pid: process.pid });
   const back = async (code: 'BATON_ANALYSIS_FAILED' | 'BATON_ABORTED', why: string): Promise<never> => {
-    await c.lb.split(canaryId, 0, { ...heartbeat(), command: null }, c.signal);
-    throw new BatonError(code, `${canaryId}: ${why}; all traffic is back on ${stableId}`);
+    if (weights) await c.lb.split(canaryId, 0, { ...heartbeat(), command: null }, c.signal);
+    throw new BatonError(code, `${canaryId}: ${why}; ${weights ? 'all traffic is back on' : 'the rollback grows back'} ${stableId}`);
   };
   for (let i = from; i < s.steps.length; i++) {
     const st = s.steps[i];
     const need = canarySize(target, st.weight);
     const cur = await settle(c, canaryId);
-    if (!cur) throw new BatonError('BATON_DEPLOY_FAILED', `${canaryId} disappeared during the canary`);
-    if (cur.instances < need) await scale(c, canaryId, need);
-    await servedByLb(c, canaryId);
-    await c.lb.split(canaryId, st.weight, { ...heartbeat(), step: i }, c.signal);
-    c.log.progress(`step ${i + 1}/${s.steps.length}: ${st.weight} % of new connections${st.pauseSeconds !== undefined ? `, watching for ${st.pauseSeconds}s` : ', waiting for `baton promote`'}`, canaryId, { step: i + 1, weight: st.weight });
+    if (!cur) throw new BatonError(weights ? 'BATON_DEPLOY_FAILED' : 'BATON_ABORTED', `${canaryId} disappeared during the canary${weights ? '' : ' (aborted by an operator?)'}`);
+    let share = `${st.weight} % of new connections`;
+    if (weights) {
+      if (cur.instances < need) await scale(c, canaryId, need);
+      await servedByLb(c, canaryId);
+      await c.lb.split(canaryId, st.weight, { ...heartbeat(), step: i }, c.signal);
+    } else {
+      await shiftTo(c, stableId, canaryId, target, need, s.drainTimeoutSeconds);
+      await servedByLb(c, canaryId);
+      share = `${need} of ${target} instance(s) (${Math.round((100 * need) / target)} % by count, asked ${st.weight} %)`;
+      if (need === target && st.weight < 100) c.log.warn(`${canaryId}: marathon-lb splits by instance count; with ${target} instance(s) the smallest share is ${Math.round(100 / target)} %`);
+    }
+    c.log.progress(`step ${i + 1}/${s.steps.length}: ${share}${st.pauseSeconds !== undefined ? `, watching for ${st.pauseSeconds}s` : ', waiting for `baton promote`'}`, canaryId, { step: i + 1, weight: st.weight, ...(weights ? {} : { instances: need }) });
     const base = counters((await c.lb.state(c.signal)).servers, canaryId);
     const end = st.pauseSeconds !== undefined ? Date.now() + st.pauseSeconds * 1000 : Infinity;
     for (;;) {
       const state = await c.lb.state(c.signal);
       const verdict = judge(base, counters(state.servers, canaryId), s.analysis);
       if (verdict.fail) await back('BATON_ANALYSIS_FAILED', `analysis failed at ${st.weight} %: ${verdict.fail}`);
-      const command = state.split?.note?.command;
+      const command = weights ? state.split?.note?.command : await operatorOutcome(c, stableId, canaryId);
       if (command === 'abort') await back('BATON_ABORTED', `aborted by an operator at ${st.weight} %`);
       if (command === 'promote') {
         c.log.info(`${canaryId}: promoted by an operator at ${st.weight} % (${verdict.summary})`);
-        return promote(c, stableId, canaryId, target, s);
+        // On a cluster `baton promote` did the work; under weights the deploy finishes it.
+        return weights ? promote(c, stableId, canaryId, target, s) : undefined;
       }
       if (Date.now() >= end) {
         c.log.info(`${canaryId}: step ${i + 1} passed at ${st.weight} %: ${verdict.summary}`);
         break;
       }
-      await c.lb.split(canaryId, st.weight, { ...heartbeat(), step: i }, c.signal);
+      if (weights) await c.lb.split(canaryId, st.weight, { ...heartbeat(), step: i }, c.signal);
       await sleep(Math.min(s.analysis.intervalSeconds * 1000, Math.max(0, end - Date.now())), undefined, { signal: c.signal });
     }
   }
@@ -88,7 +101,8 @@ async function servedByLb(c: SwapContext, canaryId: string, ms = 60_000): Promis
   for (;;) {
     if (Date.now() > end) throw new BatonError('BATON_TIMEOUT', `marathon-lb did not serve ${canaryId}'s healthy tasks within ${ms / 1000}s (HAPROXY_GROUP of the app vs the LB's groups?)`);
     const a = await liveApp(c.api, canaryId, c.signal);
-    const healthy = a ? healthyTasks(a).length : 0;
+    if (!a) throw new BatonError('BATON_ABORTED', `${canaryId} no longer runs (aborted by an operator?)`);
+    const healthy = healthyTasks(a).length;
     const up = (await c.lb.state(c.signal)).servers.filter((x) => x.appId === canaryId && x.status.startsWith('UP')).length;
     if (healthy > 0 && up >= healthy) return;
     await sleep(250, undefined, { signal: c.signal });
@@ -97,6 +111,11 @@ async function servedByLb(c: SwapContext, canaryId: string, ms = 60_000): Promis
 
 /** The last step: the canary at the target and 100 %, the stable colour drained and deleted, the split gone. */
 export async function promote(c: SwapContext, stableId: string, canaryId: string, target: number, s: { drainTimeoutSeconds: number }): Promise<void> {
+  if (!c.lb.splits) {
+    // A cluster's marathon-lb: the stable colour shrinks to nothing as the canary takes its place.
+    c.log.progress(`${target} of ${target} instance(s); ${stableId} drains and goes`, canaryId, { instances: target });
+    return shiftTo(c, stableId, canaryId, target, target, s.drainTimeoutSeconds);
+  }
   const cur = await settle(c, canaryId);
   if (!cur) throw new BatonError('BATON_DEPLOY_FAILED', `${canaryId} disappeared during the canary`);
   if (cur.instances < target) await scale(c, canaryId, target);

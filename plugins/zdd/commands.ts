@@ -57,11 +57,14 @@ export function registerStrategyCommands(reg: CommandRegistry, connect: Connect)
           const c: SwapContext = { api, lb, log: createLogger(reporter, 'zdd'), signal, waitFor: (ids) => api.deploymentsGone(ids, signal) };
           const target = Number(neu.labels?.HAPROXY_DEPLOYMENT_TARGET_INSTANCES ?? neu.instances);
           const drain = { drainTimeoutSeconds: 300, stepDelaySeconds: 1 };
-          if (state.split || note) {
-            if (action === 'promote') await promote(c, old.id, neu.id, target, drain);
-            else await abortCanary(c, neu.id, drain);
-          } else if (action === 'promote') {
-            await swap(c, old.id, neu.id, target, { type: 'blue-green', initialInstances: 1, linearIncrease: 0, ...drain });
+          // A canary is weighted (a split) or, on a cluster, by instance count (zdd's hybrid labels).
+          const weighted = Boolean(state.split || note);
+          const hybrid = Number(neu.labels?.HAPROXY_DEPLOYMENT_NEW_INSTANCES ?? 0) !== 0;
+          if (action === 'promote') {
+            if (weighted || hybrid) await promote(c, old.id, neu.id, target, drain);
+            else await swap(c, old.id, neu.id, target, { type: 'blue-green', initialInstances: 1, linearIncrease: 0, ...drain });
+          } else if (weighted) {
+            await abortCanary(c, neu.id, drain);
           } else {
             await swapBack(c, old.id, neu.id, Number(old.labels?.HAPROXY_DEPLOYMENT_TARGET_INSTANCES ?? old.instances), drain as BlueGreen);
           }

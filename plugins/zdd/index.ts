@@ -19,7 +19,8 @@ interface MarathonHooks {
  * blue-green as zdd does it (a second colour grows while marathon-lb drains the old one, old tasks
  * are killed only once drained on the balancer) with a deadline and automatic rollback; and canary
  * by traffic weight (HAProxy server weights per step, analysis of the canary's own 5xx and
- * response times, abort within seconds), with `baton promote` / `baton abort`. Apps without a
+ * response times, abort within seconds) — or, on a cluster's marathon-lb, which has no weights, by
+ * instance count (instance-share.ts) — with `baton promote` / `baton abort`. Apps without a
  * strategy keep Marathon's rolling upgrade.
  */
 export default definePlugin({
@@ -40,7 +41,6 @@ export default definePlugin({
         if (!s || !change || change.kind === 'unchanged') continue;
         if (!api) throw new BatonError('BATON_UNSUPPORTED', `${spec.id}: ${s.type} deploys need a Marathon API target`);
         const lb = balancerFor(api, groupOf(spec));
-        if (s.type === 'canary' && !lb.splits) throw new BatonError('BATON_UNSUPPORTED', `${spec.id}: canary deploys set traffic weights, which a cluster's marathon-lb cannot (BATON_MARATHON_LB_STATS is set); use blue-green there`);
         await lb.state(ctx.signal);
         const both = await inProgress(api, spec, ctx.signal);
         if (both) throw new BatonError('BATON_DEPLOY_LOCKED', `${spec.id}: an earlier ${s.type} deploy did not finish (${both.map((a) => a.id).join(' and ')} both run); finish it with \`baton promote ${spec.id}\` or undo it with \`baton abort ${spec.id}\``);

@@ -1,5 +1,5 @@
 import { RECIPE_LABEL, classifyAppChange, stableJson, type App, type ClusterPort, type Logger, type PipelineContext, type PlanChange } from '../../core/index.js';
-import { balancerFor } from './stats-balancer.js';
+import { balancerFor, statsUrls } from './stats-balancer.js';
 import { remove, scale, swap, swapBack, type SwapContext } from './blue-green.js';
 import { abortCanary, canarySize, runCanary } from './canary.js';
 import { colourApp, coloursOf, marathonPortOf, newestFirst, nextColour, type Api, type LiveApp } from './colours.js';
@@ -20,10 +20,10 @@ function asLive(app: App, live: App): App {
   });
 }
 
-const describe = (s: Strategy, live: App, next: string, target: number) =>
+const describe = (s: Strategy, live: App, next: string, target: number, byCount: boolean) =>
   s.type === 'blue-green'
     ? `blue-green: ${live.id} (${live.instances}) → ${next} (${target}), ${s.initialInstances} first, old servers drained on marathon-lb before each kill`
-    : `canary: ${next} at ${s.steps.map((x) => `${x.weight} %${x.pauseSeconds === undefined ? ' (until promoted)' : ` for ${x.pauseSeconds}s`}`).join(' → ')} → 100 %; aborts on 5xx > ${s.analysis.maxErrorRate * 100} %${s.analysis.maxResponseTimeMs ? ` or response time > ${s.analysis.maxResponseTimeMs} ms` : ''}`;
+    : `canary: ${next} at ${s.steps.map((x) => `${byCount ? `${canarySize(target, x.weight)}/${target} instances` : `${x.weight} %`}${x.pauseSeconds === undefined ? ' (until promoted)' : ` for ${x.pauseSeconds}s`}`).join(' → ')} → ${byCount ? `${target}/${target}` : '100 %'}; aborts on 5xx > ${s.analysis.maxErrorRate * 100} %${s.analysis.maxResponseTimeMs ? ` or response time > ${s.analysis.maxResponseTimeMs} ms` : ''}`;
 
 /**
  * Rewrite the plan for apps deployed by a strategy: they live on the target as colours
@@ -61,7 +61,7 @@ export async function planStrategies(ctx: PipelineContext): Promise<void> {
       const a = live as unknown as Record<string, unknown>;
       const b = mirror as unknown as Record<string, unknown>;
       change.fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => k !== 'instances' && k !== 'version' && stableJson(a[k]) !== stableJson(b[k])).sort();
-      change.strategy = describe(s, live, `${spec.id}-${nextColour(live as unknown as LiveApp)}`, spec.instances);
+      change.strategy = describe(s, live, `${spec.id}-${nextColour(live as unknown as LiveApp)}`, spec.instances, statsUrls().length > 0);
     } else if (kind === 'scale') change.strategy = `${s.type}: scales ${live.id} in place`;
   }
 }
@@ -112,13 +112,16 @@ export async function strategyRun(req: { ctx: PipelineContext; change: PlanChang
   const alt = altPortOf(app, s)!;
   const marathonPort = marathonPortOf(live as never) === alt ? servicePort : alt;
   const first = s.type === 'blue-green' ? Math.min(s.initialInstances, target) : canarySize(target, s.steps[0].weight);
-  const next = colourApp(app, { group, colour, servicePort, marathonPort, target, instances: first, newInstances: 0, startedAt: new Date().toISOString() });
+  // A canary by instance count is zdd's hybrid deploy: NEW_INSTANCES ≠ 0 makes marathon-lb treat the
+  // colour scaled last as the new one, so growing the stable colour back (a rollback) drains the canary.
+  const hybrid = s.type === 'canary' && !c.lb.splits;
+  const next = colourApp(app, { group, colour, servicePort, marathonPort, target, instances: first, newInstances: hybrid ? first : 0, startedAt: new Date().toISOString() });
   // Rollback runs after the run's own deadline passed: it gets its own.
   const undo = () => ({ ...c, signal: AbortSignal.timeout(Math.max(300, s.drainTimeoutSeconds + 120) * 1000) });
   return {
     start: async () => {
       // A canary's split comes first: with it, marathon-lb weighs the colours instead of draining the old one.
-      if (s.type === 'canary') await c.lb.split(next.id, 0, { strategy: 'canary', heartbeat: Date.now(), step: 0 }, ctx.signal);
+      if (s.type === 'canary' && c.lb.splits) await c.lb.split(next.id, 0, { strategy: 'canary', heartbeat: Date.now(), step: 0 }, ctx.signal);
       deployment = await post(next);
       log.info(`${s.type}: ${next.id} created with ${first} instance(s) beside ${live.id} (${live.instances})`);
     },
@@ -129,7 +132,7 @@ export async function strategyRun(req: { ctx: PipelineContext; change: PlanChang
       log.info(`${s.type}: ${next.id} serves ${app.id}; ${live.id} removed`);
     },
     rollback: async () => {
-      if (s.type === 'canary') await abortCanary(undo(), next.id, s);
+      if (s.type === 'canary' && c.lb.splits) await abortCanary(undo(), next.id, s);
       else await swapBack(undo(), live.id, next.id, live.instances, s);
     },
   };

@@ -21,7 +21,7 @@ export const statsUrls = (env = process.env) => (env.BATON_MARATHON_LB_STATS ?? 
  * (`<stats URL>;csv`). Servers are matched to the colours' tasks by name (marathon-lb names them
  * `[host_]ip_port`); a task's server counts as out of rotation only when every instance has it in
  * MAINT, and its sessions are summed over instances. marathon-lb has no traffic-split API, so
- * canary splits are refused (blue-green needs none: marathon-lb drains by instance counts).
+ * weights cannot be set (`splits` is false): blue-green and canary go by instance counts there.
  */
 export class StatsBalancer extends Balancer {
   override readonly splits = false;
@@ -63,7 +63,7 @@ export class StatsBalancer extends Balancer {
   }
 
   override async split(): Promise<GroupState> {
-    throw new BatonError('BATON_UNSUPPORTED', "traffic splits (canary) need Baton's own marathon-lb (the embedded engine): a cluster's marathon-lb only drains by instance counts");
+    throw new BatonError('BATON_UNSUPPORTED', "traffic weights need Baton's own marathon-lb (the embedded engine): a cluster's marathon-lb only drains by instance counts");
   }
 
   override async clear(): Promise<void> {
