@@ -10,7 +10,12 @@ import type { App, Pod } from '../spec/types.js';
 type Raw = Record<string, any>;
 const isObj = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function parseTarget(t: unknown): TargetSpec {
+/**
+ * A recipe's `target`. One that names none goes to BATON_MARATHON_URL when set (CI), else to the
+ * embedded engine — for `deploy` and for every command given a recipe (destroy, status, promote…).
+ */
+export function parseTarget(given: unknown): TargetSpec {
+  const t = given ?? (process.env.BATON_MARATHON_URL || undefined);
   if (t === undefined || t === 'embedded') return { kind: 'embedded', settings: {} };
   if (typeof t === 'string') {
     return /^https?:\/\//.test(t) ? { kind: 'marathon', url: t, settings: {} } : { kind: t, settings: {} };
@@ -74,8 +79,7 @@ export function buildRecipe(raw: Raw, opts: { file?: string; defaultName: string
     name: typeof raw.name === 'string' ? raw.name : opts.defaultName,
     ...(opts.file ? { file: opts.file } : {}),
     dir,
-    // A recipe that names no target goes to BATON_MARATHON_URL when set (CI), else the embedded engine.
-    target: parseTarget(raw.target ?? (process.env.BATON_MARATHON_URL || undefined)),
+    target: parseTarget(raw.target),
     plugins: isObj(raw.plugins) ? (raw.plugins as Record<string, PluginSetting>) : {},
     strict: raw.strict === true,
     apps,

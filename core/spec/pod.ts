@@ -36,6 +36,8 @@ export function normalizePod(raw: Raw, parent = '/'): Pod {
         }
         return out;
       }),
+      // Marathon's own fixtures write `"scheme": "http"`; its RAML type is HTTP | HTTPS: send that.
+      ...(typeof c.healthCheck?.http?.scheme === 'string' ? { healthCheck: { ...c.healthCheck, http: { ...c.healthCheck.http, scheme: c.healthCheck.http.scheme.toUpperCase() } } } : {}),
       environment: c.environment ?? {},
       volumeMounts: arrOf(c.volumeMounts),
       labels: c.labels ?? {},

@@ -3,7 +3,7 @@ import { BatonError, STAGE, deadlineSignal, definePlugin, deploySettings, loadRe
 import { MarathonCluster } from './cluster.js';
 import { withoutCredentials, type Endpoint, type MarathonClient } from './client.js';
 import { registerCommands } from './commands.js';
-import { forMarathon } from './translate.js';
+import { forMarathon, podForMarathon } from './translate.js';
 import { waitForDeployments } from './wait.js';
 
 export const PLUGIN = 'marathon';
@@ -154,7 +154,7 @@ export default definePlugin({
         log.info(`deployment ${ref.deploymentId} started: remove ${c.id}`);
       }
       // Pods: one deployment each (Marathon's /v2/pods takes one pod per request).
-      const pods = new Map(ctx.recipe.pods.map((l) => [l.spec.id, { ...l.spec, labels: { ...l.spec.labels, [RECIPE_LABEL]: ctx.recipe.name } }]));
+      const pods = new Map(ctx.recipe.pods.map((l) => [l.spec.id, podForMarathon(l.spec, l.path, ctx.issues.list, ctx.recipe.name)]));
       for (const c of podChanges) {
         const ref = c.kind === 'remove' ? await target.deletePod(c.id, true, ctx.signal) : await target.putPod(pods.get(c.id)!, force, ctx.signal);
         state.deployments.push(ref.deploymentId);
@@ -233,7 +233,7 @@ export default definePlugin({
 
     /** The cluster of a recipe's target, or of the default one (BATON_MARATHON_URL, else embedded). */
     const clusterOf = async (recipe: string | undefined) => {
-      const spec = recipe ? parseTarget((await loadRecipeFile(recipe)).raw.target) : parseTarget(process.env.BATON_MARATHON_URL ?? 'embedded');
+      const spec = parseTarget(recipe ? (await loadRecipeFile(recipe)).raw.target : undefined);
       const c = await clusterFor(spec);
       if (!c) throw new BatonError('BATON_NO_TARGET', `No plugin serves target '${spec.kind}'`);
       return c;

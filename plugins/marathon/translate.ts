@@ -1,11 +1,11 @@
-import { parsePointer, pointer, type App, type Issue, type JsonPath } from '../../core/index.js';
+import { RECIPE_LABEL, parsePointer, pointer, type Issue, type JsonPath, type Pod } from '../../core/index.js';
 
 /**
- * The app as Marathon gets it: fields validation reported as unknown (`schema.unknown-field`,
+ * An app or pod as Marathon gets it: fields validation reported as unknown (`schema.unknown-field`,
  * "Marathon would silently ignore it") are left out, so what is sent is exactly what Marathon
  * reads — checked against Marathon's own JSON schema and RAML types in test/marathon.
  */
-export function forMarathon(app: App, at: JsonPath, issues: readonly Issue[]): App {
+export function forMarathon<T extends object>(app: T, at: JsonPath, issues: readonly Issue[]): T {
   const base = pointer(at);
   const unknown = issues.filter((i) => i.rule === 'schema.unknown-field' && i.path.startsWith(base + '/'));
   if (unknown.length === 0) return app;
@@ -16,5 +16,11 @@ export function forMarathon(app: App, at: JsonPath, issues: readonly Issue[]): A
     for (const k of path.slice(0, -1)) node = node && typeof node === 'object' ? (node as Record<string | number, unknown>)[k] : undefined;
     if (node && typeof node === 'object' && !Array.isArray(node)) delete (node as Record<string | number, unknown>)[path.at(-1)!];
   }
-  return out as unknown as App;
+  return out as unknown as T;
+}
+
+/** A pod as `deploy` sends it (PUT /v2/pods/{id}): translated, with the recipe's ownership label. */
+export function podForMarathon(pod: Pod, at: JsonPath, issues: readonly Issue[], recipe: string): Pod {
+  const p = forMarathon(pod, at, issues);
+  return { ...p, labels: { ...p.labels, [RECIPE_LABEL]: recipe } };
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRunner, type TestRunner } from '../../bin/testing.js';
-import { batonAsync, events } from '../helpers/cli.js';
+import { ROOT, batonAsync, events } from '../helpers/cli.js';
 import { serverCmd, until } from '../helpers/engine.js';
 
 /**
@@ -45,6 +45,31 @@ describe('the Marathon target, against the embedded engine over HTTP', () => {
     expect(x.code, x.stderr).toBe(0);
     await until(() => !t.engine.apps.has('/remote'), 20_000, 'the app removed');
   }, 120_000);
+
+  it("the pod and group recipes deploy through the client too (PUT /v2/pods, group apps in dependency order); status and destroy see them", async () => {
+    const pod = path.join(ROOT, 'recipes/pod');
+    const group = path.join(ROOT, 'recipes/app-group');
+    const p = await cli(['deploy', pod]);
+    expect(p.code, p.stderr).toBe(0);
+    const podIds = () => [...t.engine.apps].filter(([, a]) => a.pod).map(([id]) => id);
+    const [podId] = podIds();
+    expect(podId).toBeDefined();
+    const g = await cli(['deploy', '--json', group]);
+    expect(g.code, g.stderr).toBe(0);
+    const apps = [...t.engine.apps].filter(([id, a]) => id.startsWith('/shop/') && !a.pod).map(([id]) => id).sort();
+    expect(apps).toEqual(['/shop/api/orders', '/shop/db/store', '/shop/web/frontend']);
+    // Group dependencies became app dependencies: the API came up after the store, the frontend after the API.
+    const started = (id: string) => Math.min(...[...t.engine.instances.values()].filter((i) => i.appId === id).map((i) => Date.parse(i.startedAt ?? '') || Infinity));
+    expect(started('/shop/db/store')).toBeLessThan(started('/shop/api/orders'));
+    expect(started('/shop/api/orders')).toBeLessThan(started('/shop/web/frontend'));
+
+    const st = await cli(['status', '--json']);
+    expect(st.code, st.stderr).toBe(0);
+    expect(st.stdout).toContain(podId);
+    expect((await cli(['destroy', pod])).code).toBe(0);
+    expect((await cli(['destroy', group])).code).toBe(0);
+    await until(() => podIds().length === 0 && ![...t.engine.apps.keys()].some((id) => id.startsWith('/shop/')), 30_000, 'pod and group removed');
+  }, 180_000);
 
   it('credentials in the target URL are sent, never printed', async () => {
     const stateDir = path.join(dir, 'tok');

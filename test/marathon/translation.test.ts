@@ -2,9 +2,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { Issues, Runner, normalizeApp, ownedApp, toRecipeShape, type Recipe } from '../../core/index.js';
-import { forMarathon } from '../../plugins/marathon/translate.js';
+import { Issues, Runner, normalizeApp, normalizePod, ownedApp, toRecipeShape, type Recipe } from '../../core/index.js';
+import { forMarathon, podForMarathon } from '../../plugins/marathon/translate.js';
 import { ROOT } from '../helpers/cli.js';
+import { RamlTypes } from '../helpers/raml.js';
 
 const DATA = path.resolve(ROOT, '../shared/reference/marathon-data');
 const read = (f: string) => JSON.parse(readFileSync(path.join(DATA, f), 'utf8'));
@@ -41,5 +42,74 @@ describe("the JSON Baton sends Marathon: Marathon's schema, and a round trip", (
         expect(back).toEqual(JSON.parse(JSON.stringify(sent)));
       });
     }
+  }
+});
+
+const ajvErrors = (v: { errors?: { instancePath: string; message?: string }[] | null }) => (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+const validated = async (doc: unknown) => (await new Runner().run({ command: 'validate', until: 'validate', dryRun: true, raw: toRecipeShape(doc).recipe, defaultName: 'translation', options: {} })).ctx;
+
+/**
+ * Pods have no JSON schema in Marathon, only RAML types (pod.raml and the libraries it uses), read
+ * here by test/helpers/raml.ts. What `deploy` PUTs to /v2/pods/{id} must be a `Pod` under them.
+ */
+describe("the pods Baton sends Marathon: Marathon's RAML types, and a round trip", () => {
+  const pod = new RamlTypes(path.join(DATA, 'raml-types')).validator('pod.raml', 'Pod');
+  const pods = ['examples/pod.json', ...readdirSync(path.join(DATA, 'examples-system-tests/pods')).map((f) => `examples-system-tests/pods/${f}`)];
+  // Marathon's own fixtures that its RAML types refuse, and what Baton says about them instead of sending them.
+  const refused: Record<string, string[]> = {
+    'examples/pod.json': ['pod.health.timeout'], // timeoutSeconds 2 ≥ intervalSeconds 1 (marathon.md health rules)
+    'examples-system-tests/pods/test-pod.json': ['schema.pattern', 'schema.enum'], // container name "healthApp1", image kind "docker"
+  };
+  for (const file of pods) {
+    it(file, async () => {
+      const ctx = await validated(read(file));
+      const errors = ctx.issues.list.filter((i) => i.severity === 'error');
+      if (refused[file]) {
+        expect([...new Set(errors.map((e) => e.rule))].sort()).toEqual([...refused[file]].sort());
+        return;
+      }
+      expect(errors).toEqual([]);
+      const [{ spec, path: at }] = ctx.recipe.pods;
+      const sent = JSON.parse(JSON.stringify(podForMarathon(spec, at, ctx.issues.list, 'translation')));
+      expect(pod(sent) ? [] : ajvErrors(pod)).toEqual([]);
+      expect(normalizePod(sent)).toEqual(sent);
+    });
+  }
+
+  it('the RAML reading is strict where the types are: empty containers, a string cpus, a bad container name fail', () => {
+    const ok = { id: '/p', containers: [{ name: 'web', resources: { cpus: 0.1, mem: 32 }, exec: { command: { shell: 'sleep 1' } } }] };
+    expect(pod(ok) ? [] : ajvErrors(pod)).toEqual([]);
+    expect(pod({ ...ok, containers: [] })).toBe(false);
+    expect(pod({ ...ok, containers: [{ ...ok.containers[0], resources: { cpus: 'x', mem: 32 } }] })).toBe(false);
+    expect(ajvErrors(pod)).toContain('/containers/0/resources/cpus must be number');
+    expect(pod({ ...ok, containers: [{ ...ok.containers[0], name: 'Web_1' }] })).toBe(false);
+    expect(pod({ ...ok, scaling: { kind: 'fixed', instances: -1 } })).toBe(false);
+  });
+});
+
+/**
+ * Groups reach Marathon as their apps (PUT /v2/apps, group fields applied), so the group examples
+ * must be valid groups under Marathon's Group schema, and every app Baton derives from them valid
+ * under its AppDefinition schema, reading back the same.
+ */
+describe("groups: Marathon's Group schema, and the apps Baton sends for them", () => {
+  // Draft-4 `id` becomes `$id`, so that its `./AppDefinition.json` resolves to the app schema above.
+  const { $schema: _g, id: _id, ...groupSchema } = read('json-schema/Group.json');
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+  ajv.addSchema({ ...schema, $id: 'https://marathon.schema/AppDefinition.json' });
+  const group = ajv.compile({ ...groupSchema, $id: 'https://marathon.schema/Group.json' });
+  for (const file of ['examples/group.json', 'examples-system-tests/groups/sleep-group.json']) {
+    it(file, async () => {
+      const raw = read(file);
+      expect(group(raw) ? [] : ajvErrors(group)).toEqual([]);
+      const ctx = await validated(raw);
+      expect(ctx.issues.list.filter((i) => i.severity === 'error')).toEqual([]);
+      expect(ctx.recipe.apps.length).toBeGreaterThan(0);
+      for (const { spec, path: at } of ctx.recipe.apps) {
+        const sent = JSON.parse(JSON.stringify(ownedApp(forMarathon(spec, at, ctx.issues.list), { name: 'translation' } as Recipe)));
+        expect(check(sent) ? [] : ajvErrors(check)).toEqual([]);
+        expect(normalizeApp(sent, new Issues(), '/')).toEqual(sent);
+      }
+    });
   }
 });
