@@ -1,7 +1,7 @@
-import { BatonError, dropNulls, normalizeApp, normalizePod, Issues, type App, type ClusterPort, type ClusterState, type InstanceEndpoint, type Pod } from '../../core/index.js';
+import { BatonError, type App, type ClusterPort, type ClusterState, type InstanceEndpoint, type Pod } from '../../core/index.js';
+import { appFromMarathon, definitionOf, podFromMarathon } from './translate.js';
 import { MarathonClient, MarathonHttpError, type Endpoint, type MarathonDeploymentRef } from './client.js';
 
-const READ_ONLY = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'taskStats', 'readinessCheckResults'];
 
 export interface TaskStatus {
   id: string;
@@ -47,14 +47,14 @@ export class MarathonCluster implements ClusterPort {
   async state(signal?: AbortSignal): Promise<ClusterState> {
     const { apps } = await this.client.get<{ apps: Record<string, unknown>[] }>('/v2/apps', signal);
     // Re-normalise what the target returns, so that comparisons with the recipe are like for like.
-    return { apps: apps.map((a) => normalizeApp(stripReadOnly(a), new Issues())), pods: await this.pods(signal) };
+    return { apps: apps.map(appFromMarathon), pods: await this.pods(signal) };
   }
 
   /** Every pod, normalised as a recipe's (none where the target does not support pods). */
   private async pods(signal?: AbortSignal): Promise<Pod[]> {
     try {
       const pods = await this.client.get<Pod[]>('/v2/pods', signal);
-      return pods.map((p) => normalizePod(dropNulls(stripPodReadOnly(p)) as Record<string, unknown>));
+      return pods.map(podFromMarathon);
     } catch (err) {
       if (err instanceof MarathonHttpError && err.status === 404) return [];
       throw err;
@@ -92,7 +92,7 @@ export class MarathonCluster implements ClusterPort {
     const byId = new Map(apps.map((a) => [String(a.id), a]));
     return new Map(ids.map((id) => {
       const a = byId.get(id);
-      return [id, a ? (stripReadOnly(a) as unknown as App) : null];
+      return [id, a ? (definitionOf(a) as unknown as App) : null];
     }));
   }
 
@@ -220,16 +220,4 @@ export interface PodStatus {
   status: string;
   spec: { scaling?: { instances?: number } };
   instances: { id: string; status: string; agentId: string | null; agentHostname: string | null; containers: { name: string; status: string; containerId: string; endpoints: { name: string; allocatedHostPort?: number; healthy?: boolean }[] }[]; localVolumes?: { containerPath: string; persistenceId: string }[] }[];
-}
-
-/** A pod as Marathon returns it, without what it adds (version) so it compares with a recipe's. */
-function stripPodReadOnly(p: Pod): Record<string, unknown> {
-  const { version: _v, ...rest } = p as Pod & { version?: string };
-  return rest;
-}
-
-function stripReadOnly(a: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...a };
-  for (const k of READ_ONLY) delete out[k];
-  return out;
 }

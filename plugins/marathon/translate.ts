@@ -1,4 +1,7 @@
-import { RECIPE_LABEL, parsePointer, pointer, type Issue, type JsonPath, type Pod } from '../../core/index.js';
+import { Issues, RECIPE_LABEL, dropNulls, normalizeApp, normalizePod, parsePointer, pointer, type App, type Issue, type JsonPath, type Pod } from '../../core/index.js';
+
+/** What Marathon adds to an app it returns (status, versions, tasks): not part of the definition. */
+const READ_ONLY = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'taskStats', 'readinessCheckResults'];
 
 /**
  * An app or pod as Marathon gets it: fields validation reported as unknown (`schema.unknown-field`,
@@ -23,4 +26,23 @@ export function forMarathon<T extends object>(app: T, at: JsonPath, issues: read
 export function podForMarathon(pod: Pod, at: JsonPath, issues: readonly Issue[], recipe: string): Pod {
   const p = forMarathon(pod, at, issues);
   return { ...p, labels: { ...p.labels, [RECIPE_LABEL]: recipe } };
+}
+
+/**
+ * An app's definition as Marathon returns it, without what Marathon adds, and without its nulls
+ * (`"args": null`, `"user": null`): Marathon reads null as absent, its schema does not allow it.
+ */
+export function definitionOf(a: Record<string, unknown>): Record<string, unknown> {
+  const out = dropNulls(a) as Record<string, unknown>;
+  for (const k of READ_ONLY) delete out[k];
+  return out;
+}
+
+/** An app Marathon returns, normalised as a recipe's, so comparisons are like for like. */
+export const appFromMarathon = (a: Record<string, unknown>): App => normalizeApp(definitionOf(a), new Issues());
+
+/** A pod Marathon returns (without its version, nulls dropped), normalised as a recipe's. */
+export function podFromMarathon(p: Pod): Pod {
+  const { version: _v, ...rest } = p as Pod & { version?: string };
+  return normalizePod(dropNulls(rest) as Record<string, unknown>);
 }

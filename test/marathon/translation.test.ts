@@ -3,7 +3,7 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { Issues, Runner, normalizeApp, normalizePod, ownedApp, toRecipeShape, type Recipe } from '../../core/index.js';
-import { forMarathon, podForMarathon } from '../../plugins/marathon/translate.js';
+import { appFromMarathon, forMarathon, podForMarathon, podFromMarathon } from '../../plugins/marathon/translate.js';
 import { ROOT } from '../helpers/cli.js';
 import { RamlTypes } from '../helpers/raml.js';
 
@@ -11,7 +11,7 @@ const DATA = path.resolve(ROOT, '../shared/reference/marathon-data');
 const read = (f: string) => JSON.parse(readFileSync(path.join(DATA, f), 'utf8'));
 const apps = [
   ...readdirSync(path.join(DATA, 'examples-system-tests/apps')).filter((f) => f.endsWith('.json')).map((f) => `examples-system-tests/apps/${f}`),
-  'examples-articles/app-simple.json', 'examples/app-check-http-example.json',
+  'examples-articles/app-simple.json', 'examples/app-check-http-example.json', 'examples/apps_create.json',
 ];
 
 /**
@@ -43,6 +43,28 @@ describe("the JSON Baton sends Marathon: Marathon's schema, and a round trip", (
       });
     }
   }
+
+  it('examples/app.json, which Marathon itself would refuse, is refused with the JSON path and rule of each reason', async () => {
+    const { ctx } = await new Runner().run({ command: 'validate', until: 'validate', dryRun: true, raw: toRecipeShape(read('examples/app.json')).recipe, defaultName: 'translation', options: {} });
+    expect(ctx.issues.list.filter((i) => i.severity === 'error').map((i) => [i.path, i.rule])).toEqual([
+      ['/apps/0/cmd', 'app.cmd-args-container'],
+      ['/apps/0/networks/0/name', 'app.networks.container-name'],
+      ['/apps/0/env/PASSWORD/secret', 'app.env.secret-ref'],
+      ['/apps/0/acceptedResourceRoles/0', 'app.accepted-roles'],
+    ]);
+  });
+
+  it('apps as GET /v2/apps returns them (examples/app_list.json) read back to definitions that are valid to send again', () => {
+    const { apps: listed } = read('examples/app_list.json') as { apps: Record<string, unknown>[] };
+    expect(listed.length).toBeGreaterThan(0);
+    for (const a of listed) {
+      const def = JSON.parse(JSON.stringify(appFromMarathon(a)));
+      expect(def).not.toHaveProperty('tasksRunning');
+      expect(def).not.toHaveProperty('version');
+      expect(check(def) ? [] : check.errors!.map((e) => `${e.instancePath} ${e.message}`)).toEqual([]);
+      expect(appFromMarathon(def)).toEqual(def);
+    }
+  });
 });
 
 const ajvErrors = (v: { errors?: { instancePath: string; message?: string }[] | null }) => (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
@@ -73,6 +95,8 @@ describe("the pods Baton sends Marathon: Marathon's RAML types, and a round trip
       const sent = JSON.parse(JSON.stringify(podForMarathon(spec, at, ctx.issues.list, 'translation')));
       expect(pod(sent) ? [] : ajvErrors(pod)).toEqual([]);
       expect(normalizePod(sent)).toEqual(sent);
+      // Read back as GET /v2/pods returns it (with its version): the same definition.
+      expect(podFromMarathon({ ...sent, version: '2026-11-21T00:00:00.000Z' })).toEqual(sent);
     });
   }
 
