@@ -87,8 +87,11 @@ export interface TaskRuntime {
    * checks. Resolves with the exit code (null when it timed out or could not run).
    */
   exec?(h: TaskHandle, command: string, timeoutMs: number): Promise<{ exitCode: number | null; output: string }>;
-  /** Paths of the task's stdout and stderr files. */
-  logFiles(h: TaskHandle, sandbox: string): { stdout: string; stderr: string };
+  /**
+   * Paths of the task's stdout and stderr files; for a task of several containers (a pod), those
+   * of the named one (undefined when it has none of that name), else of its first.
+   */
+  logFiles(h: TaskHandle, sandbox: string, container?: string): { stdout: string; stderr: string } | undefined;
   /**
    * An engine died between starting a launch and recording its handle: find the task from its
    * sandbox (or labels) so it is adopted rather than duplicated. Undefined when nothing started.

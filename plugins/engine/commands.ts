@@ -62,7 +62,7 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
           out(`engine is not running (state dir ${settings.stateDir})`);
           return reg.exit(EXIT.TARGET_UNAVAILABLE);
         }
-        const st = (await (await fetch(`${info.url}/baton/v1/status`)).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const st = (await (await fetch(`${info.url}/baton/v1/status`, { headers: authHeader(settings.token) })).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
         if (a.json) return out(JSON.stringify({ type: 'engine-status', ...st }));
         const lines = [`engine ${st.engineId} at ${st.url} (pid ${st.pid}, since ${st.startedAt})`, `state: ${st.stateDir}`];
         for (const [rt, iso] of Object.entries(st.isolation)) lines.push(`isolation (${rt}): ${iso}`);
@@ -84,9 +84,10 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
 
   const logs: CommandModule<object, any> = { // eslint-disable-line @typescript-eslint/no-explicit-any
     command: 'logs <id>',
-    describe: "A task's stdout (or stderr); for an app id, every task's, prefixed",
+    describe: "A task's stdout (or stderr); for an app id, every task's; for a pod id, every instance's containers', prefixed",
     builder: (y) => y
-      .positional('id', { type: 'string', describe: 'App id (/hello) or task id' })
+      .positional('id', { type: 'string', describe: 'App or pod id (/hello), task id or pod instance id' })
+      .option('container', { alias: 'c', type: 'string', describe: "A pod's container (default: all of them; for an instance id: its first)" })
       .option('follow', { alias: 'f', type: 'boolean', describe: 'Keep streaming' })
       .option('stderr', { type: 'boolean', describe: 'stderr instead of stdout' })
       .option('state-dir', stateDirOpt),
@@ -95,18 +96,17 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
         const settings = await settingsFromArgs(a);
         const info = await runningEngine(settings.stateDir, settings.token);
         if (!info) throw toBatonError(Object.assign(new Error('the embedded engine is not running'), {}));
-        const isApp = String(a.id).startsWith('/');
-        const taskIds: string[] = isApp
-          ? ((await (await fetch(`${info.url}/v2/apps${a.id}/tasks`)).json()) as { tasks?: { id: string }[] }).tasks?.map((t) => t.id) ?? []
-          : [String(a.id)];
-        if (taskIds.length === 0) {
-          reg.io.stderr.write(`no tasks for ${a.id}\n`);
+        const get = (p: string) => fetch(`${info.url}${p}`, { headers: authHeader(settings.token) });
+        const sources = await logSources(get, String(a.id), a.container as string | undefined);
+        if (sources.length === 0) {
+          reg.io.stderr.write(`no tasks for ${a.id}${a.container ? ` with a container ${a.container}` : ''}\n`);
           return reg.exit(EXIT.INVALID_INPUT);
         }
-        await Promise.all(taskIds.map(async (t) => {
-          const r = await fetch(`${info.url}/baton/v1/tasks/${encodeURIComponent(t)}/logs?stream=${a.stderr ? 'stderr' : 'stdout'}&follow=${a.follow ? 'true' : 'false'}`);
-          if (!r.ok || !r.body) throw new Error(`no logs for task ${t} (HTTP ${r.status})`);
-          const prefix = taskIds.length > 1 ? `${t.split('.instance-')[1]?.slice(0, 8) ?? t} | ` : '';
+        await Promise.all(sources.map(async (src) => {
+          const q = new URLSearchParams({ stream: a.stderr ? 'stderr' : 'stdout', follow: a.follow ? 'true' : 'false', ...(src.container ? { container: src.container } : {}) });
+          const r = await get(`/baton/v1/tasks/${encodeURIComponent(src.task)}/logs?${q}`);
+          if (!r.ok || !r.body) throw new Error(`no logs for task ${src.task} (HTTP ${r.status})`);
+          const prefix = sources.length > 1 ? `${src.label} | ` : '';
           let rest = '';
           for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
             const lines = (rest + Buffer.from(chunk).toString()).split('\n');
@@ -158,4 +158,19 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
   reg.add(engine);
   reg.add(logs);
   reg.add(up);
+}
+
+const authHeader = (token: string | undefined): Record<string, string> => (token ? { authorization: `token=${token}` } : {});
+const short = (id: string) => id.split('.instance-')[1]?.slice(0, 8) ?? id;
+
+/** What `baton logs <id>` reads: a task or pod instance; an app's tasks; a pod's instances × containers. */
+async function logSources(get: (p: string) => Promise<Response>, id: string, container: string | undefined): Promise<{ task: string; container?: string; label: string }[]> {
+  if (!id.startsWith('/')) return [{ task: id, ...(container ? { container } : {}), label: short(id) }];
+  const app = await get(`/v2/apps${id}/tasks`);
+  if (app.ok) return (((await app.json()) as { tasks?: { id: string }[] }).tasks ?? []).map((t) => ({ task: t.id, label: short(t.id) }));
+  const pod = await get(`/v2/pods${id}::status`);
+  if (!pod.ok) return [];
+  const st = (await pod.json()) as { instances?: { id: string; containers?: { name: string }[] }[] };
+  return (st.instances ?? []).flatMap((i) => (i.containers ?? []).filter((c) => !container || c.name === container)
+    .map((c) => ({ task: i.id, container: c.name, label: `${short(i.id)} ${c.name}` })));
 }

@@ -111,10 +111,11 @@ export function createPodRuntime(runtimes: () => readonly TaskRuntime[]): TaskRu
       return rt.exec(p.handle, command, timeoutMs);
     },
 
-    // `baton logs` of a pod task: its first container's (each container's files are in its own sandbox).
-    logFiles: (h: TaskHandle) => {
-      const p = data(h).parts[0];
-      return byName(p.runtime)!.logFiles(p.handle!, p.sandbox);
+    // `baton logs` of a pod task: the named container's, else its first (each has its own sandbox).
+    logFiles: (h: TaskHandle, _sandbox: string, container?: string) => {
+      const parts = data(h).parts.filter((x) => x.name !== INFRA);
+      const p = container === undefined ? parts[0] : parts.find((x) => x.name === container);
+      return p?.handle ? byName(p.runtime)!.logFiles(p.handle, p.sandbox) : undefined;
     },
 
     async recover(taskId: string, sandbox: string): Promise<TaskHandle | undefined> {

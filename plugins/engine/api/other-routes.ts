@@ -97,7 +97,8 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     const inst = [...e.instances.values()].find((i) => i.taskId === taskId || i.instanceId === taskId);
     if (!inst?.sandbox || !inst.handle) return reply.code(404).send({ message: `Task '${taskId}' does not exist` });
     const rt = e.runtimes.find((r) => r.name === inst.handle!.runtime);
-    const files = rt?.logFiles(inst.handle, inst.sandbox);
+    const files = rt?.logFiles(inst.handle, inst.sandbox, q.container === undefined ? undefined : String(q.container));
+    if (q.container !== undefined && !files) return reply.code(404).send({ message: `Task '${taskId}' has no container '${String(q.container)}'` });
     const file = q.stream === 'stderr' ? files?.stderr : files?.stdout;
     if (!file || !existsSync(file)) return reply.type('text/plain').send('');
     if (q.tail !== undefined) {
