@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveEngine, type RunningEngine } from '../../plugins/engine/serve.js';
 import { resolveSettings } from '../../plugins/engine/settings.js';
 import { EXIT, redactSecrets, secretValues } from '../../core/index.js';
-import { cliDaemon, events } from '../helpers/cli.js';
+import { batonAsync, cliDaemon, events } from '../helpers/cli.js';
 import { isLoopback, listeningAddresses } from '../helpers/listeners.js';
 
 describe('engine API security', () => {
@@ -32,6 +32,18 @@ describe('engine API security', () => {
     expect((await fetch(`${running.url}/v2/apps`, { headers: { authorization: 'token=s3cret-token' } })).status).toBe(200);
     expect((await fetch(`${running.url}/v2/apps`, { headers: { authorization: 'Bearer s3cret-token' } })).status).toBe(200);
   });
+
+  it("the CLI's own engine commands send the token (BATON_ENGINE_TOKEN); without it the engine is not theirs to use", async () => {
+    const env = { BATON_STATE_DIR: path.join(dir, 'b') };
+    const withToken = await batonAsync(['engine', 'status', '--json'], { env: { ...env, BATON_ENGINE_TOKEN: 's3cret-token' } });
+    expect(withToken.code, withToken.stderr).toBe(EXIT.OK);
+    expect(events(withToken.stdout)[0]).toMatchObject({ type: 'engine-status', url: running.url });
+    const logs = await batonAsync(['logs', '/nothing'], { env: { ...env, BATON_ENGINE_TOKEN: 's3cret-token' } });
+    expect(logs.stderr).toContain('no tasks for /nothing');
+    const without = await batonAsync(['engine', 'status'], { env });
+    expect(without.code).toBe(EXIT.TARGET_UNAVAILABLE);
+    expect(without.stdout + without.stderr).not.toContain('s3cret-token');
+  }, 60_000);
 });
 
 describe('which env values are secret', () => {
