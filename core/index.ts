@@ -36,4 +36,5 @@ export { APP_SCHEMA, POD_SCHEMA, GROUP_SCHEMA } from './spec/schema.js';
 export { main, type CliEnv, type CliContext } from './cli/main.js';
 export { runPipelineCommand, reportEarlyError, type PipelineCommandInput, type OutputOptions } from './cli/pipeline-command.js';
 export { CORE_VERSION, PACKAGE_ROOT } from './version.js';
+export { serialized } from './serialized.js';
 export type { AgentInfo, TaskLaunch, TaskHandle, TaskExit, TaskStatus, TaskRuntime, TerminalState, TaskVolume } from './runtime.js';

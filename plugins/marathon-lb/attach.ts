@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { App } from '../../core/index.js';
+import { serialized, type App } from '../../core/index.js';
 import { renderConfig } from './config.js';
 import { Haproxy } from './haproxy.js';
 import type { LbApp, LbOptions, Service } from './model.js';
 import { buildServices } from './services.js';
-import { RuntimeSync, serialized } from './runtime-sync.js';
+import { RuntimeSync } from './runtime-sync.js';
 import { AliveTasks, SplitStore, trafficRoutes } from './traffic.js';
 
 /** What the LB reads of a started engine (declared here: plugins do not import each other). */

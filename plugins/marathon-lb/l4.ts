@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { serialized } from '../../core/index.js';
 import { renderHead, renderServices } from './config.js';
 import { Haproxy } from './haproxy.js';
 import type { Service } from './model.js';
-import { RuntimeSync, serialized } from './runtime-sync.js';
+import { RuntimeSync } from './runtime-sync.js';
 import { clean, serverId, serverName } from './services.js';
 
 /** The vip plugin's data plane contract (vip.dataplane), declared here: plugins do not import each other. */

@@ -2,7 +2,6 @@ import { BatonError, type App, type ClusterPort, type ClusterState, type Instanc
 import { appFromMarathon, definitionOf, podFromMarathon } from './translate.js';
 import { MarathonClient, MarathonHttpError, type Endpoint, type MarathonDeploymentRef } from './client.js';
 
-
 export interface TaskStatus {
   id: string;
   host: string;
@@ -50,11 +49,15 @@ export class MarathonCluster implements ClusterPort {
     return { apps: apps.map(appFromMarathon), pods: await this.pods(signal) };
   }
 
-  /** Every pod, normalised as a recipe's (none where the target does not support pods). */
+  /** Every pod, normalised as a recipe's. */
   private async pods(signal?: AbortSignal): Promise<Pod[]> {
+    return (await this.podList<Pod>('/v2/pods', signal)).map(podFromMarathon);
+  }
+
+  /** A /v2/pods listing; none where the target does not support pods (it answers 404). */
+  private async podList<T>(path: string, signal?: AbortSignal): Promise<T[]> {
     try {
-      const pods = await this.client.get<Pod[]>('/v2/pods', signal);
-      return pods.map(podFromMarathon);
+      return await this.client.get<T[]>(path, signal);
     } catch (err) {
       if (err instanceof MarathonHttpError && err.status === 404) return [];
       throw err;
@@ -79,12 +82,7 @@ export class MarathonCluster implements ClusterPort {
 
   /** /v2/pods/::status (empty where pods are not supported). */
   async podStatuses(signal?: AbortSignal): Promise<PodStatus[]> {
-    try {
-      return await this.client.get<PodStatus[]>('/v2/pods/::status', signal);
-    } catch (err) {
-      if (err instanceof MarathonHttpError && err.status === 404) return [];
-      throw err;
-    }
+    return this.podList<PodStatus>('/v2/pods/::status', signal);
   }
 
   async definitions(ids: string[], signal?: AbortSignal): Promise<Map<string, App | null>> {

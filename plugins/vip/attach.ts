@@ -1,4 +1,4 @@
-import type { App } from '../../core/index.js';
+import { serialized, type App } from '../../core/index.js';
 import { VipAllocator } from './allocate.js';
 import type { L4Dataplane, L4Source } from './dataplane.js';
 import { vipDnsName, vipsOf } from './labels.js';
@@ -54,7 +54,6 @@ export interface Vips {
 export function attachVips(engine: EngineView, range: string, log?: { warn(msg: string): void }, offer?: (source: L4Source) => Promise<L4Dataplane | undefined>): Vips {
   const alloc = new VipAllocator(range);
   const served = new Map<string, ServedVip>();
-  let running: Promise<void> | undefined;
 
   const table = () => {
     const want = new Map<string, ServedVip & { backends: Backend[] }>();
@@ -135,20 +134,7 @@ export function attachVips(engine: EngineView, range: string, log?: { warn(msg: 
   };
   // Refreshes never overlap; a call during one gets the run after it, so what it resolves covers
   // the engine as of the call (the kill gate relies on that: the killing task is out when it resolves).
-  let next: Promise<void> | undefined;
-  const refresh = (): Promise<void> => {
-    if (running) {
-      next ??= running.then(() => {
-        next = undefined;
-        return refresh();
-      });
-      return next;
-    }
-    running = apply().catch((err: Error) => log?.warn(`VIPs: ${err.message}`)).finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
+  const refresh = serialized(() => apply().catch((err: Error) => log?.warn(`VIPs: ${err.message}`)));
 
   const off = engine.events.on(() => void refresh());
   // Before a task is signalled it is out of rotation (its open connections drain).
@@ -176,7 +162,7 @@ export function attachVips(engine: EngineView, range: string, log?: { warn(msg: 
   engine.onStop(async () => {
     off();
     clearInterval(timer);
-    await running;
+    await refresh.idle();
     // A data plane of another plugin outlives the engine as that plugin decides (HAProxy does, like tasks).
     for (const s of served.values()) await s.proxy?.close();
   });

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BatonError } from '../../core/index.js';
 import { inMaint } from './balancer.js';
 import { remove, scale, settle, type SwapContext } from './blue-green.js';
-import { liveApp } from './colours.js';
+import { coloursOf, liveApp } from './colours.js';
 
 type Ref = { deploymentId: string };
 
@@ -48,7 +48,8 @@ export async function shiftTo(c: SwapContext, stableId: string, canaryId: string
  * canary gone is an abort, the stable colour gone a promotion.
  */
 export async function operatorOutcome(c: SwapContext, stableId: string, canaryId: string): Promise<'abort' | 'promote' | undefined> {
-  if (!(await liveApp(c.api, canaryId, c.signal))) return 'abort';
-  if (!(await liveApp(c.api, stableId, c.signal))) return 'promote';
+  const live = new Set((await coloursOf(c.api, c.lb.group, c.signal)).map((a) => a.id));
+  if (!live.has(canaryId)) return 'abort';
+  if (!live.has(stableId)) return 'promote';
   return undefined;
 }

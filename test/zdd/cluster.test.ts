@@ -78,44 +78,7 @@ describe('blue-green and canary against a Marathon + marathon-lb cluster (stats 
   });
   const appIds = async () => (await t.api<{ apps: { id: string }[] }>('GET', '/v2/apps')).body.apps.map((a) => a.id).filter((id) => id !== '/lb-keeper').sort();
 
-  it('without stats URLs the cluster has no traffic API: blue-green is refused before anything changes (exit 2)', async () => {
-    const r = await cli(['deploy', recipe('1', blueGreen)], { BATON_MARATHON_LB_STATS: '' });
-    expect(r.code).toBe(EXIT.INVALID_INPUT);
-    expect(r.stderr).toMatch(/traffic API/);
-    expect(await appIds()).toEqual([]);
-  }, 60_000);
-
-  it('blue, then green replaces blue under load with no failed request', async () => {
-    const first = await cli(['deploy', recipe('1', blueGreen)]);
-    expect(first.code, first.stderr).toBe(EXIT.OK);
-    await until(async () => (await get().catch(() => '')).startsWith('ok cshop-blue.'), 20_000, 'blue served');
-
-    let stop = false;
-    const failures: string[] = [];
-    const colours = new Set<string>();
-    const worker = async () => {
-      for (let k = 0; k < 10_000 && !stop; k++) {
-        await new Promise((w) => setTimeout(w, 5));
-        try {
-          colours.add(/cshop-(blue|green)/.exec(await get())?.[1] ?? 'other');
-        } catch (err) {
-          failures.push((err as Error).message);
-        }
-      }
-    };
-    const load = Promise.all([worker(), worker()]);
-    const second = await cli(['deploy', recipe('2', blueGreen)]);
-    stop = true;
-    await load;
-    expect(second.code, second.stderr).toBe(EXIT.OK);
-    expect(failures).toEqual([]);
-    expect([...colours].sort()).toEqual(['blue', 'green']);
-    expect(await appIds()).toEqual(['/cshop-green']);
-  }, 180_000);
-
-  // marathon-lb has no weights: a canary is zdd's hybrid split, k of the target's instances.
-  const canary = (steps: Record<string, unknown>[]) => ({ type: 'canary', steps, analysis: { intervalSeconds: 0.5, maxErrorRate: 0.05, minRequests: 5 }, drainTimeoutSeconds: 20 });
-  const instances = async () => Object.fromEntries((await t.api<{ apps: { id: string; instances: number }[] }>('GET', '/v2/apps')).body.apps.filter((a) => a.id !== '/lb-keeper').sort((a, b) => a.id.localeCompare(b.id)).map((a) => [a.id, a.instances]));
+  /** Two workers sending requests (bounded) until stopped: answers per colour, failures. */
   const load = () => {
     const l = { stop: false, failures: [] as string[], byColour: new Map<string, number>(), done: Promise.resolve() as Promise<unknown> };
     const worker = async () => {
@@ -132,6 +95,32 @@ describe('blue-green and canary against a Marathon + marathon-lb cluster (stats 
     l.done = Promise.all([worker(), worker()]);
     return l;
   };
+
+  it('without stats URLs the cluster has no traffic API: blue-green is refused before anything changes (exit 2)', async () => {
+    const r = await cli(['deploy', recipe('1', blueGreen)], { BATON_MARATHON_LB_STATS: '' });
+    expect(r.code).toBe(EXIT.INVALID_INPUT);
+    expect(r.stderr).toMatch(/traffic API/);
+    expect(await appIds()).toEqual([]);
+  }, 60_000);
+
+  it('blue, then green replaces blue under load with no failed request', async () => {
+    const first = await cli(['deploy', recipe('1', blueGreen)]);
+    expect(first.code, first.stderr).toBe(EXIT.OK);
+    await until(async () => (await get().catch(() => '')).startsWith('ok cshop-blue.'), 20_000, 'blue served');
+
+    const l = load();
+    const second = await cli(['deploy', recipe('2', blueGreen)]);
+    l.stop = true;
+    await l.done;
+    expect(second.code, second.stderr).toBe(EXIT.OK);
+    expect(l.failures).toEqual([]);
+    expect([...l.byColour.keys()].sort()).toEqual(['blue', 'green']);
+    expect(await appIds()).toEqual(['/cshop-green']);
+  }, 180_000);
+
+  // marathon-lb has no weights: a canary is zdd's hybrid split, k of the target's instances.
+  const canary = (steps: Record<string, unknown>[]) => ({ type: 'canary', steps, analysis: { intervalSeconds: 0.5, maxErrorRate: 0.05, minRequests: 5 }, drainTimeoutSeconds: 20 });
+  const instances = async () => Object.fromEntries((await t.api<{ apps: { id: string; instances: number }[] }>('GET', '/v2/apps')).body.apps.filter((a) => a.id !== '/lb-keeper').sort((a, b) => a.id.localeCompare(b.id)).map((a) => [a.id, a.instances]));
 
   /** The live colour and the one a deploy adds next (zdd: blue → green, green → blue). */
   const colours = async () => {
@@ -185,39 +174,40 @@ describe('blue-green and canary against a Marathon + marathon-lb cluster (stats 
     expect(after).toEqual(Array(20).fill(`ok cshop-${c.stable}`));
   }, 180_000);
 
-  it('a step without a pause waits; `baton abort` from another process undoes the canary and the deploy says so', async () => {
+  /**
+   * A canary deploy with a step that waits, under load once the step is on, and `baton <action>`
+   * from another process: what the action and the deploy said, and the load's failures.
+   */
+  const operator = async (release: string, action: 'abort' | 'promote') => {
     const c = await colours();
-    const deploy = cli(['deploy', recipe('5', canary([{ weight: 30 }]))]);
+    const deploy = cli(['deploy', recipe(release, canary([{ weight: 30 }]))]);
     await until(hybrid(c, 2, 1), 60_000, 'the hybrid step (2 stable, 1 canary)');
     await until(async () => (await get().catch(() => '')).startsWith(`ok cshop-${c.canary}.`), 10_000, 'the canary served');
     const l = load();
-    const a = await cli(['abort', '/cshop']);
+    const a = await cli([action, '/cshop']);
     const r = await deploy;
     l.stop = true;
     await l.done;
+    return { c, a, r, failures: l.failures };
+  };
+
+  it('a step without a pause waits; `baton abort` from another process undoes the canary and the deploy says so', async () => {
+    const { c, a, r, failures } = await operator('5', 'abort');
     expect(a.code, a.stderr).toBe(EXIT.OK);
     expect(a.stdout).toContain(`back on /cshop-${c.stable}; /cshop-${c.canary} removed`);
     expect(r.code).not.toBe(EXIT.OK);
     expect(r.stderr).toMatch(/aborted by an operator/);
-    expect(l.failures).toEqual([]);
+    expect(failures).toEqual([]);
     expect(await instances()).toEqual({ [`/cshop-${c.stable}`]: 3 });
   }, 180_000);
 
   it('`baton promote` from another process finishes a waiting canary: the stable colour drains and goes, the deploy succeeds', async () => {
-    const c = await colours();
-    const deploy = cli(['deploy', recipe('6', canary([{ weight: 30 }]))]);
-    await until(hybrid(c, 2, 1), 60_000, 'the hybrid step (2 stable, 1 canary)');
-    await until(async () => (await get().catch(() => '')).startsWith(`ok cshop-${c.canary}.`), 10_000, 'the canary served');
-    const l = load();
-    const p = await cli(['promote', '/cshop']);
-    const r = await deploy;
-    l.stop = true;
-    await l.done;
+    const { c, a: p, r, failures } = await operator('6', 'promote');
     expect(p.code, p.stderr).toBe(EXIT.OK);
     expect(p.stdout).toContain(`/cshop-${c.canary} serves it; /cshop-${c.stable} removed`);
     expect(r.code, r.stderr).toBe(EXIT.OK);
     expect(r.stderr).toMatch(/promoted by an operator/);
-    expect(l.failures).toEqual([]);
+    expect(failures).toEqual([]);
     expect(await instances()).toEqual({ [`/cshop-${c.canary}`]: 3 });
   }, 180_000);
 });
