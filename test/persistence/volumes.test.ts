@@ -64,9 +64,13 @@ describe('persistent local volumes (process tasks)', () => {
     expect(dir).toBe(path.join(e.stateDir, 'agents', first.slaveId, 'volumes', first.localVolumes[0].persistenceId));
     const token = await until(() => (existsSync(path.join(dir, 'token')) ? readFileSync(path.join(dir, 'token'), 'utf8') : ''), 10_000, 'the token');
     const instanceId = e.engine.instancesOf(id)[0].instanceId;
-    const same = (t: Task) => {
+    const starts = () => readFileSync(path.join(dir, 'starts'), 'utf8').trim().split('\n');
+    // A task is TASK_RUNNING from its spawn, before its shell appends to data/starts: wait for that line,
+    // or the next step (a scale to 0 right after a relaunch) can kill the shell before it writes.
+    const same = async (t: Task) => {
       expect(t.slaveId).toBe(first.slaveId);
       expect(t.localVolumes).toEqual(first.localVolumes);
+      await until(() => starts().includes(t.id), 10_000, `the start of ${t.id} logged`);
       expect(readFileSync(path.join(dir, 'token'), 'utf8')).toBe(token);
       expect(e.engine.instancesOf(id).map((i) => i.instanceId)).toEqual([instanceId]);
     };
@@ -76,13 +80,13 @@ describe('persistent local volumes (process tasks)', () => {
     await post(first, '/exit');
     const second = await relaunched(first);
     expect(second.id).toMatch(/\._app\.2$/);
-    same(second);
+    await same(second);
 
     // 2. Its health check fails: killed, relaunched there again.
     await until(() => e.engine.isHealthy(e.engine.instancesOf(id)[0]), 10_000, 'healthy');
     await post(second, '/fail');
     const third = await relaunched(second);
-    same(third);
+    await same(third);
 
     // 3. Scale to 0: the task stops, the reservation stays (suspended), its disk still counted.
     expect((await e.api('PUT', `/v2/apps${id}`, { instances: 0 })).status).toBe(200);
@@ -95,14 +99,14 @@ describe('persistent local volumes (process tasks)', () => {
     expect((await e.api('PUT', `/v2/apps${id}`, { instances: 1 })).status).toBe(200);
     await e.settle();
     const [fourth] = await running(id);
-    same(fourth);
+    await same(fourth);
 
     // 4. A rolling upgrade (env change): stop first (maxOverCapacity 0), then the new version on the same reservation.
     const before = e.events.length;
     expect((await e.api('PUT', `/v2/apps${id}`, { env: { RELEASE: '2' } })).status).toBe(200);
     await e.settle();
     const [fifth] = await running(id);
-    same(fifth);
+    await same(fifth);
     const updates = e.events.slice(before).filter((x) => x.eventType === 'status_update_event').map((x) => `${x.taskStatus} ${x.taskId}`);
     const killed = updates.findIndex((u) => u.startsWith('TASK_KILLED') && u.endsWith(fourth.id));
     const started = updates.findIndex((u) => u.startsWith('TASK_RUNNING') && u.endsWith(fifth.id));
@@ -111,8 +115,6 @@ describe('persistent local volumes (process tasks)', () => {
     expect((await e.api('GET', `/v2/apps${id}/tasks`)).body.tasks[0].version).toBe((await e.api('GET', `/v2/apps${id}`)).body.app.version);
 
     // Every start appended to the same file: five incarnations, one volume.
-    const starts = () => readFileSync(path.join(dir, 'starts'), 'utf8').trim().split('\n');
-    await until(() => starts().includes(fifth.id), 10_000, 'the fifth start logged');
     const seen = [first.id, second.id, third.id, fourth.id, fifth.id];
     expect(starts().filter((t) => seen.includes(t))).toEqual(seen);
     // Only this instance ever wrote there (incarnations of the same instance id).
