@@ -99,22 +99,19 @@ export async function l4Comparison(total = 2000, concurrency = 8, keepAlive = fa
     await waitAll([vip, nodeVip, ha]);
     await sleep(200);
 
-    await load(backends, 300, concurrency, agent); // warm up every path once
-    await load([vip], 300, concurrency, agent);
-    await load([nodeVip], 300, concurrency, agent);
-    await load([ha], 300, concurrency, agent);
     type Round = Awaited<ReturnType<typeof load>>;
     const rounds = { direct: [] as Round[], vip: [] as Round[], nodeVip: [] as Round[], haproxy: [] as Round[] };
     const targets = { direct: backends, vip: [vip], nodeVip: [nodeVip], haproxy: [ha] };
-    // Four rounds, the order rotated each round: whatever drifts (TIME_WAIT, CPU clock) favours no target.
     const order = Object.keys(rounds) as (keyof typeof rounds)[];
+    for (const name of order) await load(targets[name], 300, concurrency, agent); // warm up every path once
+    // Four rounds, the order rotated each round: whatever drifts (TIME_WAIT, CPU clock) favours no target.
     for (let r = 0; r < order.length; r++) {
       for (let k = 0; k < order.length; k++) {
         const name = order[(r + k) % order.length];
         rounds[name].push(await load(targets[name], total, concurrency, agent));
       }
     }
-    const best = (xs: Awaited<ReturnType<typeof load>>[]) => ({
+    const best = (xs: Round[]) => ({
       rps: Math.max(...xs.map((x) => x.rps)), p50: Math.min(...xs.map((x) => x.p50)), p99: Math.min(...xs.map((x) => x.p99)), failed: xs.reduce((n, x) => n + x.failed, 0),
     });
     return { total, concurrency, keepAlive, direct: best(rounds.direct), vip: best(rounds.vip), nodeVip: best(rounds.nodeVip), haproxy: best(rounds.haproxy), rounds };

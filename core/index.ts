@@ -21,7 +21,7 @@ export { buildRecipe, parseTarget } from './recipe/build.js';
 export { toRecipeShape, type RawRecipe } from './recipe/shape.js';
 export { baseRecipeSchema, RECIPE_SCHEMA_ID, type JsonSchema } from './recipe/schema.js';
 export type { Recipe, Located, RecipeGroup, TargetSpec, PluginSetting } from './recipe/types.js';
-export { computePlan, hasChanges, ownedApp, type Plan, type PlanChange } from './plan.js';
+export { computePlan, hasChanges, owned, type Plan, type PlanChange } from './plan.js';
 export { dropNulls } from './core-taps.js';
 export { RECIPE_LABEL, type ClusterPort, type ClusterState, type InstanceEndpoint } from './cluster.js';
 export { DEPLOY_DEFAULTS, DEPLOY_SECTION_SCHEMA, deploySettings, type DeploySettings, type OnFailure } from './deploy-settings.js';

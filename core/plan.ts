@@ -29,9 +29,9 @@ export function hasChanges(plan: Plan): boolean {
   return plan.changes.some((c) => c.kind !== 'unchanged');
 }
 
-/** The app as it will be deployed: the recipe's app with Baton's ownership label. */
-export function ownedApp(app: App, recipe: Recipe): App {
-  return { ...app, labels: { ...app.labels, [RECIPE_LABEL]: recipe.name } };
+/** An app or pod as it will be deployed: the recipe's, with Baton's ownership label. */
+export function owned<T extends { labels?: Record<string, string> }>(spec: T, recipe: Pick<Recipe, 'name'>): T {
+  return { ...spec, labels: { ...spec.labels, [RECIPE_LABEL]: recipe.name } };
 }
 
 /**
@@ -44,7 +44,7 @@ export function computePlan(recipe: Recipe, state: ClusterState, target: string)
   const currentApps = new Map(state.apps.map((a) => [a.id, a]));
   const currentPods = new Map(state.pods.map((p) => [p.id, p]));
   for (const { spec } of recipe.apps) {
-    const next = ownedApp(spec, recipe);
+    const next = owned(spec, recipe);
     const cur = currentApps.get(spec.id);
     const kind = classifyAppChange(cur, next);
     changes.push({
@@ -54,7 +54,7 @@ export function computePlan(recipe: Recipe, state: ClusterState, target: string)
     });
   }
   for (const { spec } of recipe.pods) {
-    const next = { ...spec, labels: { ...spec.labels, [RECIPE_LABEL]: recipe.name } };
+    const next = owned(spec, recipe);
     const cur = currentPods.get(spec.id);
     const kind = classifyPodChange(cur, next);
     changes.push({

@@ -9,7 +9,7 @@ import { constrainingTasks, openSession, type PlacementPolicy, type PlacementSes
 import { agentInfo, type AgentSpec, type EngineSettings } from './settings.js';
 import { Store } from './store.js';
 import { Groups } from './groups.js';
-import { taskEnv } from './task-env.js';
+import { DEFAULT_KILL_GRACE_S, taskLaunch } from './task-launch.js';
 import { ACTIVE, BACKOFF_COUNTED, TERMINAL, type Condition, type Deployment, type Instance, type StoredApp, type TaskFailure } from './types.js';
 import { DeploymentDriver } from './deployment-driver.js';
 import { passKillGates, type ExtensionRoute, type KillGate } from './extensions.js';
@@ -17,7 +17,6 @@ import { placeInstance, type VolumeProvider } from './volumes.js';
 import { adoptLaunches, removeStrays } from './recovery.js';
 
 const TICK_MS = 200;
-const DEFAULT_KILL_GRACE_S = 3; // the Mesos command executor's default shutdown grace
 
 const TASK_STATE: Record<Condition, string> = {
   Scheduled: 'TASK_STAGING', Staging: 'TASK_STAGING', Starting: 'TASK_STARTING', Running: 'TASK_RUNNING', Killing: 'TASK_KILLING',
@@ -383,15 +382,7 @@ export class Engine {
         this.saveInstance(i);
       }
       mkdirSync(i.sandbox, { recursive: true });
-      const env = taskEnv(spec.app, info, i.taskId, spec.version, ports, i.sandbox);
-      // Baton's addition: where the engine's DNS answers (process tasks query it directly).
-      if (this.resolvers.length) env.BATON_DNS = this.resolvers[0];
-      i.handle = await rt.launch({
-        taskId: i.taskId, instanceId: i.instanceId, app: spec.app, ...(spec.pod ? { pod: spec.pod } : {}), agent: info, sandbox: i.sandbox, env, ports,
-        killGraceSeconds: spec.app.taskKillGracePeriodSeconds ?? DEFAULT_KILL_GRACE_S,
-        ...(i.reservation ? { volumes: i.reservation.volumes.map((v) => ({ containerPath: v.containerPath, hostPath: v.hostPath, persistenceId: v.persistenceId })) } : {}),
-        ...(this.resolvers.some((r) => r.endsWith(':53')) ? { dns: this.resolvers.filter((r) => r.endsWith(':53')).map((r) => r.slice(0, -3)) } : {}),
-      });
+      i.handle = await rt.launch(taskLaunch(i, spec, info, ports, this.resolvers));
       i.startedAt = new Date().toISOString();
       i.activeSince ??= i.startedAt;
       this.backoff.started(i.appId);

@@ -1,5 +1,5 @@
 import { SyncHook } from 'tapable';
-import { BatonError, STAGE, definePlugin, isResident, ownedApp, type App, type PipelineContext, type TargetSpec, type TaskRuntime } from '../../core/index.js';
+import { BatonError, STAGE, definePlugin, isResident, owned, type App, type PipelineContext, type TargetSpec, type TaskRuntime } from '../../core/index.js';
 import { registerEngineCommands } from './commands.js';
 import { ensureEngine, runningEngine } from './daemon.js';
 import { predictPlacement, type Prediction } from './predict.js';
@@ -116,7 +116,7 @@ export default definePlugin({
     runner.hooks.plan.tapPromise({ name: PLUGIN, stage: STAGE.NORMAL, title: 'Predict placement on the engine agents' }, async (ctx) => {
       if (ctx.recipe.target.kind !== 'embedded' || !ctx.plan) return;
       const settings = resolveSettings((ctx.recipe.raw.engine as Record<string, unknown> | undefined) ?? {});
-      const apps = ctx.recipe.apps.map((l) => ownedApp(l.spec, ctx.recipe));
+      const apps = ctx.recipe.apps.map((l) => owned(l.spec, ctx.recipe));
       const remove = ctx.plan.changes.filter((c) => c.kind === 'remove' && c.type === 'app').map((c) => c.id);
       const predictions = await predictOnEngine(settings, apps, remove, ctx.signal)
         ?? predictPlacement(settings.agents, policies(settings), new Map(), [], apps, remove);

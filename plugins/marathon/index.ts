@@ -1,9 +1,9 @@
 import { AsyncSeriesBailHook } from 'tapable';
-import { BatonError, STAGE, deadlineSignal, definePlugin, deploySettings, loadRecipeFile, ownedApp, parseTarget, RECIPE_LABEL, type App, type Pod, type PipelineContext, type PlanChange, type TargetSpec } from '../../core/index.js';
+import { BatonError, STAGE, deadlineSignal, definePlugin, deploySettings, loadRecipeFile, owned, parseTarget, type App, type Pod, type PipelineContext, type PlanChange, type TargetSpec } from '../../core/index.js';
 import { MarathonCluster } from './cluster.js';
 import { withoutCredentials, type Endpoint, type MarathonClient } from './client.js';
 import { registerCommands } from './commands.js';
-import { forMarathon, podForMarathon } from './translate.js';
+import { forMarathon } from './translate.js';
 import { waitForDeployments } from './wait.js';
 
 export const PLUGIN = 'marathon';
@@ -121,7 +121,7 @@ export default definePlugin({
       const strategies: RunState['strategies'] = [];
       for (const change of ctx.plan.changes.filter((c) => c.type === 'app' && c.kind !== 'unchanged' && c.kind !== 'remove')) {
         const run = await hooks.strategy.promise({
-          ctx, change, app: ownedApp(byId.get(change.id)!, ctx.recipe), client: target.client,
+          ctx, change, app: owned(byId.get(change.id)!, ctx.recipe), client: target.client,
           waitFor: async (ids, appIds, signal) => void (await waitForDeployments(target, ids, appIds, waitOptions(ctx, signal))),
         });
         if (run) strategies.push({ id: change.id, run });
@@ -142,7 +142,7 @@ export default definePlugin({
       }
       const force = ctx.options.force === true;
       if (put.length > 0) {
-        const ref = await target.putApps(put.map((c) => ownedApp(byId.get(c.id)!, ctx.recipe)), force, ctx.signal);
+        const ref = await target.putApps(put.map((c) => owned(byId.get(c.id)!, ctx.recipe)), force, ctx.signal);
         state.deployments.push(ref.deploymentId);
         state.apps.push(...put.map((c) => c.id));
         log.info(`deployment ${ref.deploymentId} started: ${put.map((c) => `${c.kind} ${c.id}`).join(', ')}`);
@@ -154,7 +154,7 @@ export default definePlugin({
         log.info(`deployment ${ref.deploymentId} started: remove ${c.id}`);
       }
       // Pods: one deployment each (Marathon's /v2/pods takes one pod per request).
-      const pods = new Map(ctx.recipe.pods.map((l) => [l.spec.id, podForMarathon(l.spec, l.path, ctx.issues.list, ctx.recipe.name)]));
+      const pods = new Map(ctx.recipe.pods.map((l) => [l.spec.id, owned(forMarathon(l.spec, l.path, ctx.issues.list), ctx.recipe)]));
       for (const c of podChanges) {
         const ref = c.kind === 'remove' ? await target.deletePod(c.id, true, ctx.signal) : await target.putPod(pods.get(c.id)!, force, ctx.signal);
         state.deployments.push(ref.deploymentId);

@@ -1,4 +1,4 @@
-import { Issues, RECIPE_LABEL, dropNulls, normalizeApp, normalizePod, parsePointer, pointer, type App, type Issue, type JsonPath, type Pod } from '../../core/index.js';
+import { Issues, dropNulls, normalizeApp, normalizePod, parsePointer, pointer, type App, type Issue, type JsonPath, type Pod } from '../../core/index.js';
 
 /** What Marathon adds to an app it returns (status, versions, tasks): not part of the definition. */
 const READ_ONLY = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'taskStats', 'readinessCheckResults'];
@@ -20,12 +20,6 @@ export function forMarathon<T extends object>(app: T, at: JsonPath, issues: read
     if (node && typeof node === 'object' && !Array.isArray(node)) delete (node as Record<string | number, unknown>)[path.at(-1)!];
   }
   return out as unknown as T;
-}
-
-/** A pod as `deploy` sends it (PUT /v2/pods/{id}): translated, with the recipe's ownership label. */
-export function podForMarathon(pod: Pod, at: JsonPath, issues: readonly Issue[], recipe: string): Pod {
-  const p = forMarathon(pod, at, issues);
-  return { ...p, labels: { ...p.labels, [RECIPE_LABEL]: recipe } };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatonError, type Logger } from '../../core/index.js';
 import { Balancer, inMaint } from './balancer.js';
-import { healthyTasks, liveApp, type Api, type LiveApp } from './colours.js';
+import { healthyTasks, isHybrid, liveApp, type Api, type LiveApp } from './colours.js';
 import type { BlueGreen } from './settings.js';
 
 export interface SwapContext {
@@ -98,7 +98,7 @@ export async function swapBack(c: SwapContext, oldId: string, newId: string, tar
     const grow = old.instances < target;
     if (grow) await scale(c, oldId, target);
     if (!neu) return;
-    if (grow && Number(neu.labels?.HAPROXY_DEPLOYMENT_NEW_INSTANCES ?? 0) !== 0) {
+    if (grow && isHybrid(neu)) {
       await c.lb.drained(newId, { outOfRotation: inMaint, stepMs: (s.stepDelaySeconds ?? 1) * 1000, timeoutMs: s.drainTimeoutSeconds * 1000, signal: c.signal, all: true });
     }
     await remove(c, newId);

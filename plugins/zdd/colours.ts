@@ -22,6 +22,12 @@ export interface LiveApp {
 export const COLOUR_LABELS = ['HAPROXY_DEPLOYMENT_COLOUR', 'HAPROXY_DEPLOYMENT_STARTED_AT', 'HAPROXY_DEPLOYMENT_TARGET_INSTANCES', 'HAPROXY_DEPLOYMENT_NEW_INSTANCES', 'HAPROXY_APP_ID', 'HAPROXY_0_PORT'];
 
 const started = (a: { labels?: Record<string, string> }) => Date.parse(a.labels?.HAPROXY_DEPLOYMENT_STARTED_AT ?? '') || 0;
+/**
+ * A colour of zdd's hybrid deploy (NEW_INSTANCES ≠ 0: a canary by instance count on a cluster):
+ * marathon-lb then treats the colour scaled last as the new one and disables the other's servers.
+ */
+export const isHybrid = (a: { labels?: Record<string, string> }) => Number(a.labels?.HAPROXY_DEPLOYMENT_NEW_INSTANCES ?? 0) !== 0;
+
 /** Colours newest first, by STARTED_AT (as zdd sorts them). */
 export const newestFirst = (a: { labels?: Record<string, string> }, b: { labels?: Record<string, string> }) => started(b) - started(a);
 

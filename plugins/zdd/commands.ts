@@ -3,7 +3,7 @@ import { BatonError, canonicalId, createLogger, reportEarlyError, toBatonError, 
 import { balancerFor } from './stats-balancer.js';
 import { swap, swapBack, type SwapContext } from './blue-green.js';
 import { abortCanary, promote } from './canary.js';
-import { newestFirst, type Api, type LiveApp } from './colours.js';
+import { isHybrid, newestFirst, type Api, type LiveApp } from './colours.js';
 import type { BlueGreen } from './settings.js';
 
 export type Connect = (recipe: string | undefined) => Promise<Api | undefined>;
@@ -59,9 +59,8 @@ export function registerStrategyCommands(reg: CommandRegistry, connect: Connect)
           const drain = { drainTimeoutSeconds: 300, stepDelaySeconds: 1 };
           // A canary is weighted (a split) or, on a cluster, by instance count (zdd's hybrid labels).
           const weighted = Boolean(state.split || note);
-          const hybrid = Number(neu.labels?.HAPROXY_DEPLOYMENT_NEW_INSTANCES ?? 0) !== 0;
           if (action === 'promote') {
-            if (weighted || hybrid) await promote(c, old.id, neu.id, target, drain);
+            if (weighted || isHybrid(neu)) await promote(c, old.id, neu.id, target, drain);
             else await swap(c, old.id, neu.id, target, { type: 'blue-green', initialInstances: 1, linearIncrease: 0, ...drain });
           } else if (weighted) {
             await abortCanary(c, neu.id, drain);

@@ -40,8 +40,7 @@ export default definePlugin({
         const change = ctx.plan?.changes.find((c) => c.id === spec.id);
         if (!s || !change || change.kind === 'unchanged') continue;
         if (!api) throw new BatonError('BATON_UNSUPPORTED', `${spec.id}: ${s.type} deploys need a Marathon API target`);
-        const lb = balancerFor(api, groupOf(spec));
-        await lb.state(ctx.signal);
+        await balancerFor(api, groupOf(spec)).state(ctx.signal); // the balancer answers
         const both = await inProgress(api, spec, ctx.signal);
         if (both) throw new BatonError('BATON_DEPLOY_LOCKED', `${spec.id}: an earlier ${s.type} deploy did not finish (${both.map((a) => a.id).join(' and ')} both run); finish it with \`baton promote ${spec.id}\` or undo it with \`baton abort ${spec.id}\``);
       }

@@ -1,4 +1,4 @@
-import { RECIPE_LABEL, classifyAppChange, stableJson, type App, type ClusterPort, type Logger, type PipelineContext, type PlanChange } from '../../core/index.js';
+import { classifyAppChange, owned, stableJson, type App, type ClusterPort, type Logger, type PipelineContext, type PlanChange } from '../../core/index.js';
 import { balancerFor, statsUrls } from './stats-balancer.js';
 import { remove, scale, swap, swapBack, type SwapContext } from './blue-green.js';
 import { abortCanary, canarySize, runCanary } from './canary.js';
@@ -54,7 +54,7 @@ export async function planStrategies(ctx: PipelineContext): Promise<void> {
     }
     const live = colours[0];
     const bare = asLive(spec, live);
-    const mirror = { ...bare, labels: { ...bare.labels, [RECIPE_LABEL]: ctx.recipe.name } };
+    const mirror = owned(bare, ctx.recipe);
     const kind = classifyAppChange(live, mirror);
     Object.assign(change, { kind, from: live.instances, to: spec.instances });
     if (kind === 'restart') {

@@ -9,7 +9,6 @@ import { pidAlive as alive, serverCmd, until } from '../helpers/engine.js';
 
 type Vips = { dataplane: string; summary: string[]; vips: { label: string; address: string; port: number; error: string | null; backends: { taskId: string; active: boolean }[] }[] };
 
-
 /** Twenty GETs through a VIP, each on a new connection: the backends that answered, and the failures. */
 async function through(address: string, port: number, n = 20) {
   const seen = new Set<string>();

@@ -4,16 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerClient } from '../../plugins/docker/index.js';
 import { LABEL } from '../../plugins/docker/runtime.js';
-import { hit, startTestEngine, until, type TestEngine } from '../helpers/engine.js';
+import { hit, readIf, startTestEngine, until, type TestEngine } from '../helpers/engine.js';
 
 const BUSYBOX = 'baton-test/busybox:1';
-const readIfExists = (f: string) => {
-  try {
-    return readFileSync(f, 'utf8');
-  } catch {
-    return '';
-  }
-};
 type Task = { id: string; host: string; ports: number[]; state: string };
 const docker = dockerClient();
 
@@ -98,8 +91,8 @@ describe('Docker containers on the embedded engine (dockerode, real dockerd)', (
     const failed = e.events.find((ev) => ev.eventType === 'status_update_event' && ev.appId === '/crash-c' && ev.taskStatus === 'TASK_FAILED')!;
     expect(failed.message).toBe('exited with code 3');
     const sandbox = path.join(e.stateDir, 'agents', String(failed.slaveId), 'sandboxes', String(failed.taskId));
-    await until(() => readIfExists(path.join(sandbox, 'stderr')).includes('oops'), 5000, 'stderr in the sandbox');
-    expect(readIfExists(path.join(sandbox, 'stdout'))).toBe('about to fail\n');
+    await until(() => readIf(path.join(sandbox, 'stderr')).includes('oops'), 5000, 'stderr in the sandbox');
+    expect(readIf(path.join(sandbox, 'stdout'))).toBe('about to fail\n');
     await e.api('DELETE', '/v2/apps/crash-c');
     await e.settle();
   }, 30_000);

@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { createDockerRuntime } from '../../plugins/docker/runtime.js';
 import { serveEngine, type RunningEngine } from '../../plugins/engine/serve.js';
 import { resolveSettings } from '../../plugins/engine/settings.js';
 import { createLocalVolumes } from '../../plugins/persistence/volumes.js';
-import { until } from '../helpers/engine.js';
+import { readIf, until } from '../helpers/engine.js';
 
 /**
  * A dockerd of the test's own: its own socket, data and exec roots, and its own network namespace
@@ -22,14 +22,6 @@ function startDockerd(root: string): ChildProcess {
     '--pidfile', `${root}/dockerd.pid`, '--bridge', 'none', '--iptables=false', '--ip-masq=false',
   ], { stdio: 'ignore' });
 }
-
-const readIf = (f: string) => {
-  try {
-    return readFileSync(f, 'utf8');
-  } catch {
-    return '';
-  }
-};
 
 describe('dockerd restart: the engine reconciles', () => {
   let root: string;

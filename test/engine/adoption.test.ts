@@ -1,4 +1,3 @@
-import { execSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -6,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureEngine, runningEngine, stopEngine } from '../../plugins/engine/daemon.js';
 import { resolveSettings } from '../../plugins/engine/settings.js';
-import { hit, serverCmd, until } from '../helpers/engine.js';
+import { hit, pidAlive, readIf, serverCmd, until } from '../helpers/engine.js';
 
 /** The fixture server itself, not its supervisor or a shell still running `sleep 1; exec ...`. */
 const isServer = (cmdline: string) => cmdline.split('\0')[1]?.endsWith('server.mjs') === true;
@@ -79,7 +78,7 @@ describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
     await until(async () => ((await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { version: string }[]).some((t) => t.version === upgrade.body.version), 10_000, 'the first new task');
     const before = await runningEngine(d.stateDir);
     process.kill(before!.pid, 'SIGKILL'); // mid-deployment
-    await until(() => !isAlive(before!.pid), 5000, 'the engine to die');
+    await until(() => !pidAlive(before!.pid), 5000, 'the engine to die');
 
     // Tasks outlived the engine.
     expect(taskProcesses('/adopt', d.stateDir).length).toBeGreaterThanOrEqual(3);
@@ -99,7 +98,7 @@ describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
     const tasks = (await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { id: string }[];
     const info = await runningEngine(d.stateDir);
     await stopEngine(d.stateDir);
-    expect(isAlive(info!.pid)).toBe(false);
+    expect(pidAlive(info!.pid)).toBe(false);
     const victim = taskProcesses('/adopt', d.stateDir)[0];
     process.kill(victim, 'SIGKILL');
     await d.start();
@@ -143,7 +142,7 @@ describe('engine crash safety: SIGKILL at random points of deployments, many tim
       await new Promise((res) => setTimeout(res, Math.floor(random() * 1200)));
       const before = await runningEngine(d.stateDir);
       process.kill(before!.pid, 'SIGKILL');
-      await until(() => !isAlive(before!.pid), 5000, 'the engine to die');
+      await until(() => !pidAlive(before!.pid), 5000, 'the engine to die');
       await d.start();
     }
     await until(async () => (await api('GET', '/v2/deployments')).body.length === 0, 60_000, 'every deployment to end');
@@ -178,18 +177,10 @@ function volumeTokens(stateDir: string): Record<string, { token: string; starts:
   for (const agent of existsSync(agents) ? readdirSync(agents) : []) {
     const dir = path.join(agents, agent, 'volumes');
     for (const v of existsSync(dir) ? readdirSync(dir) : []) {
-      const read = (f: string) => (existsSync(path.join(dir, v, f)) ? readFileSync(path.join(dir, v, f), 'utf8').trim() : '');
+      const read = (f: string) => readIf(path.join(dir, v, f)).trim();
       out[`${agent}/${v}`] = { token: read('token'), starts: read('starts').split('\n').filter(Boolean) };
     }
   }
   return out;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !execSync(`ps -o stat= -p ${pid}`).toString().trim().startsWith('Z');
-  } catch {
-    return false;
-  }
-}

@@ -3,16 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cgroupMode } from '../../plugins/mesos/cgroups.js';
-import { pidAlive as alive, serverCmd, startTestEngine, until, type TestEngine } from '../helpers/engine.js';
-
-const readIf = (f: string) => {
-  try {
-    return readFileSync(f, 'utf8');
-  } catch {
-    return '';
-  }
-};
-
+import { pidAlive as alive, readIf, serverCmd, startTestEngine, until, type TestEngine } from '../helpers/engine.js';
 
 describe('task lifecycle on the embedded engine', () => {
   let e: TestEngine;

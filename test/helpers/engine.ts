@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,17 +17,22 @@ import type { MarathonEvent } from '../../plugins/engine/events.js';
 import { ROOT } from './cli.js';
 
 export const SERVER = path.join(ROOT, 'test/fixtures/server.mjs');
-/** `cmd` that runs the fixture HTTP server. */
-/** Whether a process with this pid exists (signal 0). */
+/** Whether a process with this pid runs (a zombie, dead but not yet reaped, does not). */
 export const pidAlive = (pid: number) => {
+  const stat = readIf(`/proc/${pid}/stat`);
+  return stat !== '' && !/\) Z /.test(stat);
+};
+
+/** A file's text, '' when it does not exist (yet). */
+export const readIf = (f: string) => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return readFileSync(f, 'utf8');
   } catch {
-    return false;
+    return '';
   }
 };
 
+/** `cmd` that runs the fixture HTTP server. */
 export const serverCmd = (env = '') => `${env ? env + ' ' : ''}exec ${process.execPath} ${SERVER}`;
 
 export interface TestEngine extends RunningEngine {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -11,7 +11,7 @@ import { lbSettings } from '../../plugins/marathon-lb/index.js';
 import { createMesosRuntime } from '../../plugins/mesos/runtime.js';
 import { serveEngine } from '../../plugins/engine/serve.js';
 import { resolveSettings } from '../../plugins/engine/settings.js';
-import { serverCmd, until } from '../helpers/engine.js';
+import { pidAlive as alive, serverCmd, until } from '../helpers/engine.js';
 
 const get = (port: number) =>
   new Promise<number>((resolve) => {
@@ -22,7 +22,6 @@ const get = (port: number) =>
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(0));
   });
-const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 
 /** HAProxy is a service beside the engine, like tasks: it keeps serving through an engine restart and is adopted. */
 describe('marathon-lb across an engine restart (real HAProxy)', () => {

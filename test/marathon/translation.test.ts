@@ -2,8 +2,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { Issues, Runner, normalizeApp, normalizePod, ownedApp, toRecipeShape, type Recipe } from '../../core/index.js';
-import { appFromMarathon, forMarathon, podForMarathon, podFromMarathon } from '../../plugins/marathon/translate.js';
+import { Issues, Runner, normalizeApp, normalizePod, owned, toRecipeShape } from '../../core/index.js';
+import { appFromMarathon, forMarathon, podFromMarathon } from '../../plugins/marathon/translate.js';
 import { ROOT } from '../helpers/cli.js';
 import { RamlTypes } from '../helpers/raml.js';
 
@@ -36,7 +36,7 @@ describe("the JSON Baton sends Marathon: Marathon's schema, and a round trip", (
         const { recipe } = toRecipeShape(app);
         const { ctx } = await runner.run({ command: 'validate', until: 'validate', dryRun: true, raw: recipe, defaultName: 'translation', options: {} });
         const [{ spec, path: at }] = ctx.recipe.apps;
-        const sent = JSON.parse(JSON.stringify(ownedApp(forMarathon(spec, at, ctx.issues.list), { name: 'translation' } as Recipe)));
+        const sent = JSON.parse(JSON.stringify(owned(forMarathon(spec, at, ctx.issues.list), { name: 'translation' })));
         expect(check(sent) ? [] : check.errors!.map((e) => `${e.instancePath} ${e.message}`)).toEqual([]);
         const back = normalizeApp(sent, new Issues(), '/');
         expect(back).toEqual(JSON.parse(JSON.stringify(sent)));
@@ -92,7 +92,7 @@ describe("the pods Baton sends Marathon: Marathon's RAML types, and a round trip
       }
       expect(errors).toEqual([]);
       const [{ spec, path: at }] = ctx.recipe.pods;
-      const sent = JSON.parse(JSON.stringify(podForMarathon(spec, at, ctx.issues.list, 'translation')));
+      const sent = JSON.parse(JSON.stringify(owned(forMarathon(spec, at, ctx.issues.list), { name: 'translation' })));
       expect(pod(sent) ? [] : ajvErrors(pod)).toEqual([]);
       expect(normalizePod(sent)).toEqual(sent);
       // Read back as GET /v2/pods returns it (with its version): the same definition.
@@ -130,7 +130,7 @@ describe("groups: Marathon's Group schema, and the apps Baton sends for them", (
       expect(ctx.issues.list.filter((i) => i.severity === 'error')).toEqual([]);
       expect(ctx.recipe.apps.length).toBeGreaterThan(0);
       for (const { spec, path: at } of ctx.recipe.apps) {
-        const sent = JSON.parse(JSON.stringify(ownedApp(forMarathon(spec, at, ctx.issues.list), { name: 'translation' } as Recipe)));
+        const sent = JSON.parse(JSON.stringify(owned(forMarathon(spec, at, ctx.issues.list), { name: 'translation' })));
         expect(check(sent) ? [] : ajvErrors(check)).toEqual([]);
         expect(normalizeApp(sent, new Issues(), '/')).toEqual(sent);
       }
