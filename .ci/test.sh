@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The one test command (README, `npm test`, CI): set up everything the tests need, then run them all.
+# The one test command (README, `npm test`, CI): set up everything the tests need, check format and
+# lint, then run every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup.sh --system
+npm run --silent lint
 exec npx --no-install vitest run "$@"

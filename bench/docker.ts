@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, timeDeploys, waitAll } from './net.js';
 import { dockerClient } from '../plugins/docker/index.js';
 import { createDockerRuntime } from '../plugins/docker/runtime.js';

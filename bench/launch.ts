@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, timeDeploys, waitAll } from './net.js';
 import { PACKAGE_ROOT } from '../core/index.js';
 import { serveEngine } from '../plugins/engine/serve.js';

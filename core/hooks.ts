@@ -16,7 +16,8 @@ export interface TapExtra {
 
 /** Where plugins add CLI commands (yargs command modules), with what their handlers need. */
 export interface CommandRegistry {
-  add(command: CommandModule<object, any>): void; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  add(command: CommandModule<object, any>): void;
   /** The built-in plugins (for handlers that run pipelines with runPipelineCommand). */
   readonly builtins: readonly BatonPlugin[];
   /** Where output goes. */

@@ -1,7 +1,6 @@
 import { RECIPE_LABEL, type ClusterState } from './cluster.js';
 import { classifyAppChange, classifyPodChange, stableJson, withAssignedServicePorts, type ChangeKind } from './spec/change.js';
 import type { Recipe } from './recipe/types.js';
-import type { App } from './spec/types.js';
 
 export interface PlanChange {
   kind: ChangeKind;

@@ -14,7 +14,8 @@ type RecipeArgs = OutputOptions & { recipe?: string };
 const recipeArg = { describe: 'Recipe file or directory (default: search from the working directory)', type: 'string' } as const;
 
 /** Core's own commands: validate, plan, schema, hooks. Deploy-side commands come from plugins. */
-export function coreCommands(cli: CliContext): CommandModule<object, any>[] { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function coreCommands(cli: CliContext): CommandModule<object, any>[] {
   const validate: CommandModule<object, RecipeArgs> = {
     command: 'validate [recipe]',
     describe: 'Check a recipe: schema, Marathon rules and plugin rules, all errors at once',

@@ -34,7 +34,8 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
   let code: number = EXIT.OK;
   const ctx: CliContext = { builtins: env.builtins, io, cwd: env.cwd ?? process.cwd(), exit: (c) => { code = c; } };
 
-  const commands: CommandModule<object, any>[] = [...coreCommands(ctx)]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const commands: CommandModule<object, any>[] = [...coreCommands(ctx)];
   try {
     // Built-in plugins contribute commands; a throwaway runner asks them (apply does no I/O).
     const runner = new Runner();

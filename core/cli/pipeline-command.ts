@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { RunOptions } from '../context.js';
-import { BatonError, toBatonError } from '../errors.js';
+import { type BatonError, toBatonError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { hasChanges } from '../plan.js';
 import type { BatonPlugin } from '../plugin.js';

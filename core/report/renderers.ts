@@ -217,7 +217,11 @@ function listrView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean 
       const sub = ph ? stageTasks.get(ph)?.[current.get(ph) ?? 0] : undefined;
       if (sub) sub.output = `${e.item ? `${e.item}: ` : ''}${e.message}`;
     } else if (e.type === 'phase:end') {
-      for (const d of stageQueues.get(e.phase) ?? []) if (!d.settled) (e.status === 'ok' ? d.resolve() : d.reject(new Error(`${e.phase} failed`)));
+      for (const d of stageQueues.get(e.phase) ?? []) {
+        if (d.settled) continue;
+        if (e.status === 'ok') d.resolve();
+        else d.reject(new Error(`${e.phase} failed`));
+      }
     } else if (e.type === 'run:end') {
       for (const q of stageQueues.values()) for (const d of q) if (!d.settled) d.reject(new Error('not run'));
     }

@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { App, TaskExit, TaskHandle, TaskLaunch, TaskRuntime, TaskStatus } from '../../core/index.js';
 import { PARAMETERS } from './parameters.js';
 
@@ -197,6 +197,7 @@ export function createDockerRuntime(o: DockerRuntimeOptions): TaskRuntime & { re
         const stream = await ex.start({});
         let output = '';
         stream.on('data', (b: Buffer) => {
+          // eslint-disable-next-line no-control-regex -- the exec stream's framing leaves control bytes in the text
           if (output.length < 2048) output += b.toString().replace(/[\x00-\x08]/g, '');
         });
         const done = new Promise<void>((r) => stream.on('end', () => r()));

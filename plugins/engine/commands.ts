@@ -6,6 +6,9 @@ import type { PlacementPolicy } from './placement-policy.js';
 import { serveEngine, settingsFor } from './serve.js';
 import { resolveSettings, type EngineSettings } from './settings.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- /baton/v1/status sections are open-ended JSON
+type StatusJson = Record<string, any>;
+
 export interface EngineCommandDeps {
   runtimes: (engineId: string, settings: EngineSettings) => TaskRuntime[];
   policies: (settings: EngineSettings) => PlacementPolicy[];
@@ -24,7 +27,8 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
   const fail = (err: unknown, json?: boolean) => reg.exit(reportEarlyError(toBatonError(err), { io: reg.io, json }));
   const out = (s: string): void => void reg.io.stdout.write(s + '\n');
 
-  const engine: CommandModule<object, any> = { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const engine: CommandModule<object, any> = {
     command: 'engine <action>',
     describe: 'Manage the embedded engine daemon: start | stop | status',
     builder: (y) => y
@@ -62,7 +66,7 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
           out(`engine is not running (state dir ${settings.stateDir})`);
           return reg.exit(EXIT.TARGET_UNAVAILABLE);
         }
-        const st = (await (await fetch(`${info.url}/baton/v1/status`, { headers: authHeader(settings.token) })).json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const st = (await (await fetch(`${info.url}/baton/v1/status`, { headers: authHeader(settings.token) })).json()) as StatusJson;
         if (a.json) return out(JSON.stringify({ type: 'engine-status', ...st }));
         const lines = [`engine ${st.engineId} at ${st.url} (pid ${st.pid}, since ${st.startedAt})`, `state: ${st.stateDir}`];
         for (const [rt, iso] of Object.entries(st.isolation)) lines.push(`isolation (${rt}): ${iso}`);
@@ -82,7 +86,8 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
     },
   };
 
-  const logs: CommandModule<object, any> = { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const logs: CommandModule<object, any> = {
     command: 'logs <id>',
     describe: "A task's stdout (or stderr); for an app id, every task's; for a pod id, every instance's containers', prefixed",
     builder: (y) => y
@@ -121,7 +126,8 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
     },
   };
 
-  const up: CommandModule<object, any> = { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const up: CommandModule<object, any> = {
     command: 'up [recipe]',
     describe: 'Run the engine in the foreground, deploy the recipe, stream events; Ctrl-C removes what it deployed',
     builder: (y) => y.positional('recipe', { type: 'string' }).option('state-dir', stateDirOpt).option('port', { type: 'number' }),

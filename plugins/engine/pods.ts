@@ -8,7 +8,8 @@ export function podEndpoints(pod: Pod): { container: string; name: string; hostP
 
 /** A container's health check (podHealthCheck) as the engine's check of the instance: Mesos-level, per container (§6.2). */
 function podCheck(pod: Pod, c: PodContainer): HealthCheck | undefined {
-  const h = c.healthCheck as Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const h = c.healthCheck as Record<string, any> | undefined;
   if (!h) return undefined;
   const common = {
     ...HEALTH_DEFAULTS,

@@ -35,7 +35,8 @@ export function registerGroupCommands(reg: CommandRegistry, connect: Connect): v
   };
 
   type Args = { action: string; id: string; factor?: number; to?: string; recipe?: string; json?: boolean; wait?: boolean; timeout: number; force?: boolean };
-  const cmd: CommandModule<object, any> = { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const cmd: CommandModule<object, any> = {
     command: 'group <action> <id> [factor]',
     describe: 'App groups (/v2/groups): show | versions | scale <factor> | rollback --to <version>',
     builder: (y) => y

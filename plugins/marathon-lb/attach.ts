@@ -4,7 +4,7 @@ import path from 'node:path';
 import { serialized, type App } from '../../core/index.js';
 import { renderConfig } from './config.js';
 import { Haproxy } from './haproxy.js';
-import type { LbApp, LbOptions, Service } from './model.js';
+import type { LbApp, LbOptions } from './model.js';
 import { buildServices } from './services.js';
 import { RuntimeSync } from './runtime-sync.js';
 import { AliveTasks, SplitStore, trafficRoutes } from './traffic.js';

@@ -4,6 +4,9 @@ import { DEPLOY_DEFAULTS, EXIT, deadlineSignal, RECIPE_LABEL, createLogger, load
 import { waitForDeployments } from './wait.js';
 import type { MarathonCluster } from './cluster.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- yargs' parsed arguments
+type AnyArgs = Record<string, any>;
+
 type Args = {
   recipe?: string; json?: boolean; renderer?: string; verbose?: boolean; strict?: boolean; timeout?: number; force?: boolean; detach?: boolean;
   'on-failure'?: 'rollback' | 'pause' | 'leave'; 'progress-deadline'?: number; 'healthy-deadline'?: number; 'allow-pending'?: boolean;
@@ -115,7 +118,7 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
     },
   };
 
-  const simple = (command: string, describe: string, run: (c: MarathonCluster, a: Record<string, any>) => Promise<{ deploymentId: string }>): CommandModule<object, any> => ({ // eslint-disable-line @typescript-eslint/no-explicit-any
+  const simple = (command: string, describe: string, run: (c: MarathonCluster, a: AnyArgs) => Promise<{ deploymentId: string }>): CommandModule<object, AnyArgs> => ({
     command,
     describe,
     builder: (y) => y.option('recipe', { type: 'string', describe: 'Use this recipe\'s target' }).option('force', { type: 'boolean', default: false, describe: 'Override deployment locks' }),

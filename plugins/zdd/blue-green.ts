@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatonError, type Logger } from '../../core/index.js';
-import { Balancer, inMaint } from './balancer.js';
+import { type Balancer, inMaint } from './balancer.js';
 import { healthyTasks, isHybrid, liveApp, type Api, type LiveApp } from './colours.js';
 import type { BlueGreen } from './settings.js';
 

@@ -36,7 +36,8 @@ describe('VIP data plane: HAProxy (real daemon)', () => {
   const env = { BATON_VIP_RANGE: process.env.BATON_VIP_RANGE, BATON_DNS: process.env.BATON_DNS };
   const api = async (method: string, p: string, body?: unknown) => {
     const r = await fetch(url + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
-    return r.json() as Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return r.json() as Promise<any>;
   };
   const vips = async () => (await api('GET', '/baton/v1/status')).extensions.vips as Vips;
   beforeAll(async () => {

@@ -11,6 +11,9 @@ import { resolveSettings } from '../../plugins/engine/settings.js';
 import { createLocalVolumes } from '../../plugins/persistence/volumes.js';
 import { readIf, until } from '../helpers/engine.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers read field by field
+type Json = any;
+
 /**
  * A dockerd of the test's own: its own socket, data and exec roots, and its own network namespace
  * (`unshare -n`) — a second daemon in the host's namespace would tear down the main daemon's docker0
@@ -29,7 +32,7 @@ describe('dockerd restart: the engine reconciles', () => {
   let running: RunningEngine;
   let endpoint: string;
   let stateDir: string;
-  const api = async (m: string, p: string, body?: unknown) => (await fetch(running.url + p, { method: m, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined })).json() as Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const api = async (m: string, p: string, body?: unknown) => (await fetch(running.url + p, { method: m, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined })).json() as Promise<Json>;
   const runningTasks = async (id: string) => ((await api('GET', `/v2/apps${id}/tasks`)).tasks as { id: string; state: string; slaveId: string }[]).filter((t) => t.state === 'TASK_RUNNING');
   const restartDockerd = async () => {
     dockerd.kill('SIGTERM');

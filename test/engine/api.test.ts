@@ -10,10 +10,12 @@ const example = (f: string) => JSON.parse(readFileSync(path.join(EXAMPLES, f), '
 const keys = (o: object) => Object.keys(o).sort();
 
 /** Read Server-Sent Events until `stop` says so (bounded); `attached` resolves on the first frame. */
-function sse(url: string, stop: (events: { event: string; data: any }[]) => boolean, ms = 15_000) { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function sse(url: string, stop: (events: { event: string; data: any }[]) => boolean, ms = 15_000) {
   let onAttached!: () => void;
   const attached = new Promise<void>((r) => (onAttached = r));
-  const done = new Promise<{ event: string; data: any }[]>((resolve, reject) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const done = new Promise<{ event: string; data: any }[]>((resolve, reject) => {
     const got: { event: string; data: unknown }[] = [];
     const req = http.get(url, { headers: { accept: 'text/event-stream' } }, (res) => {
       let buf = '';

@@ -141,7 +141,10 @@ describe('readiness and health-gated deployments (§3.4, §3.5, §4.5)', () => {
     for (const id of old) healthy.add(id);
     let floor = healthy.size;
     for (const ev of e.events.slice(from)) {
-      if (ev.eventType === 'instance_health_changed_event' && ev.runSpecId === '/gated') ev.healthy ? healthy.add(String(ev.instanceId)) : healthy.delete(String(ev.instanceId));
+      if (ev.eventType === 'instance_health_changed_event' && ev.runSpecId === '/gated') {
+        if (ev.healthy) healthy.add(String(ev.instanceId));
+        else healthy.delete(String(ev.instanceId));
+      }
       if (ev.eventType === 'status_update_event' && ev.appId === '/gated' && ev.taskStatus === 'TASK_KILLING') healthy.delete(String(ev.taskId).replace(/\._app\.\d+$/, ''));
       floor = Math.min(floor, healthy.size);
     }

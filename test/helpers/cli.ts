@@ -30,7 +30,8 @@ export function baton(args: string[], opts: { cwd?: string; env?: Record<string,
 }
 
 /** Parse NDJSON output into events. */
-export function events(stdout: string): Array<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function events(stdout: string): Array<Record<string, any>> {
   return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 

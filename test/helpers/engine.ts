@@ -38,7 +38,8 @@ export const serverCmd = (env = '') => `${env ? env + ' ' : ''}exec ${process.ex
 export interface TestEngine extends RunningEngine {
   stateDir: string;
   events: MarathonEvent[];
-  api<T = any>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T; headers: Headers }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  api<T = any>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T; headers: Headers }>;
   /** Wait until no deployment runs (or throw after `ms`). */
   settle(ms?: number): Promise<void>;
   /** Remove every app, wait for its tasks to end, stop the engine, delete its state. */

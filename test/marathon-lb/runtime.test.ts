@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/net.js';
 import { createTestRunner, type TestRunner } from '../../bin/testing.js';
@@ -45,7 +46,7 @@ describe('marathon-lb on the embedded engine (real HAProxy)', () => {
     new Promise<{ status: number; body: string; subject?: string }>((resolve, reject) => {
       const req = https.get({ host: '127.0.2.1', port, servername, path: '/', agent: false, rejectUnauthorized: false, timeout: 3000 }, (res) => {
         let body = '';
-        const subject = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN;
+        const subject = (res.socket as TLSSocket).getPeerCertificate().subject?.CN;
         res.on('data', (d) => (body += d));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body, subject }));
       });
