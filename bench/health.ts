@@ -14,14 +14,35 @@ const SERVER = path.join(PACKAGE_ROOT, 'test/fixtures/server.mjs');
  * Health detection: time from an instance turning unhealthy (POST /fail) to its kill, against the
  * bound Marathon's rules give, interval × (maxConsecutiveFailures + 1) + timeout.
  */
-export async function healthDetection(runs: number, check = { intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 2 }) {
+export async function healthDetection(
+  runs: number,
+  check = { intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 2 },
+) {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'baton-bench-health-'));
-  const running = await serveEngine({ ...resolveSettings({ stateDir }), port: 0 }, (id, s) => [createMesosRuntime(id, s.agents.reduce((n, a) => n + a.cpus, 0))], [], (e) => attachProber(e as never));
+  const running = await serveEngine(
+    { ...resolveSettings({ stateDir }), port: 0 },
+    (id, s) => [
+      createMesosRuntime(
+        id,
+        s.agents.reduce((n, a) => n + a.cpus, 0),
+      ),
+    ],
+    [],
+    (e) => attachProber(e as never),
+  );
   const samples: number[] = [];
   try {
     await fetch(`${running.url}/v2/apps`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id: '/hc', cmd: `exec ${process.execPath} ${SERVER}`, instances: 1, cpus: 0.1, mem: 128, healthChecks: [{ protocol: 'HTTP', path: '/health', gracePeriodSeconds: 5, ...check }] }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        id: '/hc',
+        cmd: `exec ${process.execPath} ${SERVER}`,
+        instances: 1,
+        cpus: 0.1,
+        mem: 128,
+        healthChecks: [{ protocol: 'HTTP', path: '/health', gracePeriodSeconds: 5, ...check }],
+      }),
     });
     for (let r = 0; r < runs; r++) {
       // Wait for a healthy task, then make it sick.

@@ -15,31 +15,45 @@ const BACKENDS = ['127.0.1.1', '127.0.1.2', '127.0.1.3'];
 function get(host: string, port: number, agent: http.Agent | false): Promise<number> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    http.get({ host, port, path: '/', agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(performance.now() - t0));
-    }).on('error', reject);
+    http
+      .get({ host, port, path: '/', agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(performance.now() - t0));
+      })
+      .on('error', reject);
   });
 }
 
 /** `total` requests, `concurrency` at a time, over `targets` in turn: requests/s and latency percentiles. */
-async function load(targets: { host: string; port: number }[], total: number, concurrency: number, agent: http.Agent | false) {
+async function load(
+  targets: { host: string; port: number }[],
+  total: number,
+  concurrency: number,
+  agent: http.Agent | false,
+) {
   const lat: number[] = [];
   let next = 0;
   let failed = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < total) {
-      const t = targets[next++ % targets.length];
-      try {
-        lat.push(await get(t.host, t.port, agent));
-      } catch {
-        failed++;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const t = targets[next++ % targets.length];
+        try {
+          lat.push(await get(t.host, t.port, agent));
+        } catch {
+          failed++;
+        }
       }
-    }
-  }));
+    }),
+  );
   const s = (performance.now() - t0) / 1000;
-  return { rps: round(lat.length / s, 0), p50: round(percentile(lat, 50), 2), p99: round(percentile(lat, 99), 2), failed };
+  return {
+    rps: round(lat.length / s, 0),
+    p50: round(percentile(lat, 50), 2),
+    p99: round(percentile(lat, 99), 2),
+    failed,
+  };
 }
 
 /**
@@ -70,7 +84,12 @@ export async function l4Comparison(total = 2000, concurrency = 8, keepAlive = fa
     const backends = [];
     for (const host of BACKENDS) {
       const port = await freePort(host);
-      procs.push(child(process.execPath, [path.join(PACKAGE_ROOT, 'test/fixtures/server.mjs')], { HOST: host, PORT0: String(port) }));
+      procs.push(
+        child(process.execPath, [path.join(PACKAGE_ROOT, 'test/fixtures/server.mjs')], {
+          HOST: host,
+          PORT0: String(port),
+        }),
+      );
       backends.push({ host, port });
     }
     await waitAll(backends);
@@ -78,23 +97,50 @@ export async function l4Comparison(total = 2000, concurrency = 8, keepAlive = fa
     const vip = { host: '127.0.6.249', port: await freePort('127.0.6.249') };
     const planeDir = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-vip-'));
     dirs.push(planeDir);
-    planeServices = [{ key: `${vip.host}:${vip.port}`, address: vip.host, port: vip.port, backends: backends.map((b, i) => ({ ...b, active: true, taskId: `b${i}` })) }];
-    const plane = attachL4({ settings: { stateDir: planeDir }, onStop: (fn) => void stops.push(fn) }, { services: () => planeServices });
+    planeServices = [
+      {
+        key: `${vip.host}:${vip.port}`,
+        address: vip.host,
+        port: vip.port,
+        backends: backends.map((b, i) => ({ ...b, active: true, taskId: `b${i}` })),
+      },
+    ];
+    const plane = attachL4(
+      { settings: { stateDir: planeDir }, onStop: (fn) => void stops.push(fn) },
+      { services: () => planeServices },
+    );
     await plane.refresh();
 
     const nodeVip = { host: '127.0.6.250', port: await freePort('127.0.6.250') };
-    const vipProc = child(process.execPath, [path.join(PACKAGE_ROOT, 'dist/bench/vip-proxy-child.js'), nodeVip.host, String(nodeVip.port), JSON.stringify(backends)]);
+    const vipProc = child(process.execPath, [
+      path.join(PACKAGE_ROOT, 'dist/bench/vip-proxy-child.js'),
+      nodeVip.host,
+      String(nodeVip.port),
+      JSON.stringify(backends),
+    ]);
     procs.push(vipProc);
 
     const ha = { host: '127.0.6.251', port: await freePort('127.0.6.251') };
     const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-bench-haproxy-'));
     dirs.push(dir);
-    writeFileSync(path.join(dir, 'haproxy.cfg'), [
-      'global', '  maxconn 4096',
-      'defaults', '  mode tcp', '  timeout connect 2s', '  timeout client 30s', '  timeout server 30s',
-      'frontend vip', `  bind ${ha.host}:${ha.port}`, '  default_backend apps',
-      'backend apps', '  balance leastconn', ...backends.map((b, i) => `  server s${i} ${b.host}:${b.port}`),
-    ].join('\n') + '\n');
+    writeFileSync(
+      path.join(dir, 'haproxy.cfg'),
+      [
+        'global',
+        '  maxconn 4096',
+        'defaults',
+        '  mode tcp',
+        '  timeout connect 2s',
+        '  timeout client 30s',
+        '  timeout server 30s',
+        'frontend vip',
+        `  bind ${ha.host}:${ha.port}`,
+        '  default_backend apps',
+        'backend apps',
+        '  balance leastconn',
+        ...backends.map((b, i) => `  server s${i} ${b.host}:${b.port}`),
+      ].join('\n') + '\n',
+    );
     procs.push(child('haproxy', ['-f', path.join(dir, 'haproxy.cfg'), '-db']));
     await waitAll([vip, nodeVip, ha]);
     await sleep(200);
@@ -112,9 +158,21 @@ export async function l4Comparison(total = 2000, concurrency = 8, keepAlive = fa
       }
     }
     const best = (xs: Round[]) => ({
-      rps: Math.max(...xs.map((x) => x.rps)), p50: Math.min(...xs.map((x) => x.p50)), p99: Math.min(...xs.map((x) => x.p99)), failed: xs.reduce((n, x) => n + x.failed, 0),
+      rps: Math.max(...xs.map((x) => x.rps)),
+      p50: Math.min(...xs.map((x) => x.p50)),
+      p99: Math.min(...xs.map((x) => x.p99)),
+      failed: xs.reduce((n, x) => n + x.failed, 0),
     });
-    return { total, concurrency, keepAlive, direct: best(rounds.direct), vip: best(rounds.vip), nodeVip: best(rounds.nodeVip), haproxy: best(rounds.haproxy), rounds };
+    return {
+      total,
+      concurrency,
+      keepAlive,
+      direct: best(rounds.direct),
+      vip: best(rounds.vip),
+      nodeVip: best(rounds.nodeVip),
+      haproxy: best(rounds.haproxy),
+      rounds,
+    };
   } finally {
     if (agent) agent.destroy();
     for (const p of procs) p.kill('SIGTERM');

@@ -15,12 +15,14 @@ export async function answers(host: string, port: number): Promise<boolean> {
 
 /** Poll every target every 5 ms until all answer (bounded: ~20 s each). */
 export async function waitAll(targets: { host: string; port: number }[]): Promise<void> {
-  await Promise.all(targets.map(async (t) => {
-    for (let i = 0; !(await answers(t.host, t.port)); i++) {
-      if (i > 4000) throw new Error(`${t.host}:${t.port} never answered`);
-      await sleep(5);
-    }
-  }));
+  await Promise.all(
+    targets.map(async (t) => {
+      for (let i = 0; !(await answers(t.host, t.port)); i++) {
+        if (i > 4000) throw new Error(`${t.host}:${t.port} never answered`);
+        await sleep(5);
+      }
+    }),
+  );
 }
 
 /** A port free right now on a loopback address. */
@@ -47,10 +49,16 @@ export async function timeDeploys(
   for (let r = 0; r < runs; r++) {
     const id = `/bench-${r}`;
     const t0 = performance.now();
-    await fetch(`${engine.url}/v2/apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, instances: n, ...body(id) }) });
+    await fetch(`${engine.url}/v2/apps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id, instances: n, ...body(id) }),
+    });
     let tasks: { host: string; ports: number[] }[] = [];
     while (tasks.length < n) {
-      tasks = ((await (await fetch(`${engine.url}/v2/apps${id}/tasks`)).json()) as { tasks: typeof tasks }).tasks.filter((t) => t.ports.length > 0);
+      tasks = (
+        (await (await fetch(`${engine.url}/v2/apps${id}/tasks`)).json()) as { tasks: typeof tasks }
+      ).tasks.filter((t) => t.ports.length > 0);
       if (tasks.length < n) await sleep(5);
     }
     await waitAll(tasks.map((t) => ({ host: t.host, port: t.ports[0] })));

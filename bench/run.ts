@@ -19,7 +19,10 @@ const RUNS = Number(process.env.BATON_BENCH_RUNS ?? 7);
 const N = 10;
 
 /** Baseline runs before and after the measured side, so drift (warm caches) favours neither. */
-async function around<T>(baseline: () => Promise<number>, measured: () => Promise<T>): Promise<{ raw: number[]; result: T }> {
+async function around<T>(
+  baseline: () => Promise<number>,
+  measured: () => Promise<T>,
+): Promise<{ raw: number[]; result: T }> {
   const raw: number[] = [];
   for (let i = 0; i < RUNS; i++) raw.push(await baseline());
   const result = await measured();
@@ -27,11 +30,17 @@ async function around<T>(baseline: () => Promise<number>, measured: () => Promis
   return { raw, result };
 }
 
-const { raw, result: baton } = await around(() => rawLaunch(N), async () => (await engineLaunch(N, RUNS)).samples);
+const { raw, result: baton } = await around(
+  () => rawLaunch(N),
+  async () => (await engineLaunch(N, RUNS)).samples,
+);
 
 const health = await healthDetection(Math.min(RUNS, 5));
 
-const { raw: rawC, result: batonC } = await around(() => rawContainers(N), () => engineContainers(N, RUNS));
+const { raw: rawC, result: batonC } = await around(
+  () => rawContainers(N),
+  () => engineContainers(N, RUNS),
+);
 
 /** A result row: medians of both sides and their ratio. */
 const ratioRow = (name: string, baseline: string, rawMs: number[], batonMs: number[], goal: string) => ({
@@ -45,11 +54,23 @@ const ratioRow = (name: string, baseline: string, rawMs: number[], batonMs: numb
 });
 
 const results = [
-  ratioRow(`launch ${N} process instances until all answer`, 'spawn the same 10 servers directly and poll until each answers', raw, baton, '≤ 1.2'),
-  ratioRow(`launch ${N} Docker containers until all answer`, 'dockerode create + start of the same 10 containers, poll until each answers', rawC, batonC, '≤ 1.2'),
+  ratioRow(
+    `launch ${N} process instances until all answer`,
+    'spawn the same 10 servers directly and poll until each answers',
+    raw,
+    baton,
+    '≤ 1.2',
+  ),
+  ratioRow(
+    `launch ${N} Docker containers until all answer`,
+    'dockerode create + start of the same 10 containers, poll until each answers',
+    rawC,
+    batonC,
+    '≤ 1.2',
+  ),
   {
     name: 'health: unhealthy → kill (interval 1s, max 2)',
-    baseline: 'Marathon\'s bound: interval × (maxConsecutiveFailures + 1) + timeout',
+    baseline: "Marathon's bound: interval × (maxConsecutiveFailures + 1) + timeout",
     baselineMs: health.boundMs,
     batonMs: round(median(health.samples)),
     ratio: round(median(health.samples) / health.boundMs, 2),
@@ -59,7 +80,13 @@ const results = [
 ];
 
 // Scheduler placement at scale: 10,000 instances on 100 agents, and how it grows.
-const scale = [[1000, 100], [5000, 100], [10000, 100], [10000, 10], [10000, 1000]].map(([i, a]) => placementScale(i, a, Math.min(RUNS, 5)));
+const scale = [
+  [1000, 100],
+  [5000, 100],
+  [10000, 100],
+  [10000, 10],
+  [10000, 1000],
+].map(([i, a]) => placementScale(i, a, Math.min(RUNS, 5)));
 const headline = scale.find((s) => s.instances === 10000 && s.agents === 100)!;
 for (const c of headline.cases) {
   results.push({
@@ -127,18 +154,84 @@ for (const x of strategies.filter((y) => y !== steady)) {
 const big = await scaleBench(1000);
 const at = (n: number) => big.points.find((p) => p.tasks === n)!;
 results.push(
-  { name: 'API p99, GET /v2/apps?embed=apps.tasks, 1,000 tasks (ms)', baseline: 'the same request on the empty engine', baselineMs: at(0).api.p99, batonMs: at(1000).api.p99, ratio: round(at(1000).api.p99 / at(0).api.p99, 2), goal: '< 50 ms', samples: { baton: [at(1000).api.p50, at(1000).api.p99] } },
-  { name: 'engine RSS with 1,000 tasks (MB)', baseline: 'the empty engine', baselineMs: at(0).rssMb, batonMs: at(1000).rssMb, ratio: round(at(1000).rssMb / at(0).rssMb, 2), goal: '< 300 MB', samples: { baton: [at(1000).rssMb] } },
-  { name: 'engine CPU while idle, 1,000 tasks (% of a CPU)', baseline: 'the empty engine', baselineMs: at(0).idleCpuPct, batonMs: at(1000).idleCpuPct, ratio: round(at(1000).idleCpuPct / Math.max(at(0).idleCpuPct, 0.1), 1), goal: 'reported', samples: { baton: [at(1000).idleCpuPct] } },
+  {
+    name: 'API p99, GET /v2/apps?embed=apps.tasks, 1,000 tasks (ms)',
+    baseline: 'the same request on the empty engine',
+    baselineMs: at(0).api.p99,
+    batonMs: at(1000).api.p99,
+    ratio: round(at(1000).api.p99 / at(0).api.p99, 2),
+    goal: '< 50 ms',
+    samples: { baton: [at(1000).api.p50, at(1000).api.p99] },
+  },
+  {
+    name: 'engine RSS with 1,000 tasks (MB)',
+    baseline: 'the empty engine',
+    baselineMs: at(0).rssMb,
+    batonMs: at(1000).rssMb,
+    ratio: round(at(1000).rssMb / at(0).rssMb, 2),
+    goal: '< 300 MB',
+    samples: { baton: [at(1000).rssMb] },
+  },
+  {
+    name: 'engine CPU while idle, 1,000 tasks (% of a CPU)',
+    baseline: 'the empty engine',
+    baselineMs: at(0).idleCpuPct,
+    batonMs: at(1000).idleCpuPct,
+    ratio: round(at(1000).idleCpuPct / Math.max(at(0).idleCpuPct, 0.1), 1),
+    goal: 'reported',
+    samples: { baton: [at(1000).idleCpuPct] },
+  },
 );
 
-const machine = { node: process.version, cpus: os.cpus().length, model: os.cpus()[0]?.model, platform: `${os.platform()} ${os.release()}` };
+const machine = {
+  node: process.version,
+  cpus: os.cpus().length,
+  model: os.cpus()[0]?.model,
+  platform: `${os.platform()} ${os.release()}`,
+};
 console.log(`Baton ${CORE_VERSION} benchmarks (median of ${RUNS} runs; ${machine.cpus} CPUs, Node ${machine.node})`);
-console.log('benchmark'.padEnd(66) + 'baseline ms'.padStart(12) + 'baton ms'.padStart(10) + 'ratio'.padStart(8) + '  goal');
-for (const r of results) console.log(r.name.padEnd(66) + String(r.baselineMs).padStart(12) + String(r.batonMs).padStart(10) + String(r.ratio).padStart(8) + '  ' + r.goal);
+console.log(
+  'benchmark'.padEnd(66) + 'baseline ms'.padStart(12) + 'baton ms'.padStart(10) + 'ratio'.padStart(8) + '  goal',
+);
+for (const r of results)
+  console.log(
+    r.name.padEnd(66) +
+      String(r.baselineMs).padStart(12) +
+      String(r.batonMs).padStart(10) +
+      String(r.ratio).padStart(8) +
+      '  ' +
+      r.goal,
+  );
 console.log('\nplacement growth (ms per scheduling pass; placed instances in brackets)');
-console.log('instances'.padStart(10) + 'agents'.padStart(8) + 'none'.padStart(10) + scale[0].cases.map((c) => c.name.padStart(26)).join(''));
-for (const s of scale) console.log(String(s.instances).padStart(10) + String(s.agents).padStart(8) + String(s.baselineMs).padStart(10) + s.cases.map((c) => `${c.ms} [${c.placed}]`.padStart(26)).join(''));
+console.log(
+  'instances'.padStart(10) +
+    'agents'.padStart(8) +
+    'none'.padStart(10) +
+    scale[0].cases.map((c) => c.name.padStart(26)).join(''),
+);
+for (const s of scale)
+  console.log(
+    String(s.instances).padStart(10) +
+      String(s.agents).padStart(8) +
+      String(s.baselineMs).padStart(10) +
+      s.cases.map((c) => `${c.ms} [${c.placed}]`.padStart(26)).join(''),
+  );
 const dir = path.join(PACKAGE_ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
-writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), version: CORE_VERSION, machine, results, placementGrowth: scale, l4, strategies, scale: big }, null, 2));
+writeFileSync(
+  path.join(dir, 'latest.json'),
+  JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      version: CORE_VERSION,
+      machine,
+      results,
+      placementGrowth: scale,
+      l4,
+      strategies,
+      scale: big,
+    },
+    null,
+    2,
+  ),
+);

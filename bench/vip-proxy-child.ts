@@ -6,7 +6,9 @@ import { VipProxy } from '../plugins/vip/proxy.js';
  */
 const [address, port, backends] = process.argv.slice(2);
 const proxy = new VipProxy(address, Number(port));
-proxy.setBackends((JSON.parse(backends) as { host: string; port: number }[]).map((b, i) => ({ ...b, active: true, taskId: `b${i}` })));
+proxy.setBackends(
+  (JSON.parse(backends) as { host: string; port: number }[]).map((b, i) => ({ ...b, active: true, taskId: `b${i}` })),
+);
 await proxy.listen();
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => void proxy.close().then(() => process.exit(0)));

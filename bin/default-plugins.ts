@@ -18,5 +18,19 @@ import pods from '../plugins/pods/index.js';
  * This list is the only place that knows them all: core never imports plugins/.
  */
 export function defaultPlugins(): BatonPlugin[] {
-  return [marathon, engine, mesos, docker, pods, persistence, health, constraints, groups, discovery, vip, marathonLb, zdd];
+  return [
+    marathon,
+    engine,
+    mesos,
+    docker,
+    pods,
+    persistence,
+    health,
+    constraints,
+    groups,
+    discovery,
+    vip,
+    marathonLb,
+    zdd,
+  ];
 }

@@ -2,7 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Reporter, Runner, toRecipeShape, type BatonPlugin, type Phase, type RawRecipe, type RunOptions, type RunResult, type TaskRuntime, type TimedEvent } from '../core/index.js';
+import {
+  Reporter,
+  Runner,
+  toRecipeShape,
+  type BatonPlugin,
+  type Phase,
+  type RawRecipe,
+  type RunOptions,
+  type RunResult,
+  type TaskRuntime,
+  type TimedEvent,
+} from '../core/index.js';
 import { attachPlugins, type EngineHooks } from '../plugins/engine/index.js';
 import type { PlacementPolicy } from '../plugins/engine/placement-policy.js';
 import { serveEngine, type RunningEngine } from '../plugins/engine/serve.js';
@@ -66,25 +77,44 @@ function makeRunner(opts: TestRunnerOptions): { runner: Runner; events: TimedEve
 
 export async function createTestRunner(opts: TestRunnerOptions = {}): Promise<TestRunner> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'baton-test-runner-'));
-  const settings: EngineSettings = { ...resolveSettings({ stateDir, ...(opts.agents ? { agents: opts.agents } : {}) }), port: 0 };
+  const settings: EngineSettings = {
+    ...resolveSettings({ stateDir, ...(opts.agents ? { agents: opts.agents } : {}) }),
+    port: 0,
+  };
   // The engine gets its runtimes, placement policies and extensions through the engine plugin's
   // hooks, exactly as `baton engine serve` does, so plugins that tap them are part of the test.
   const { runner: host } = makeRunner({ ...opts, builtins: true });
   const hooks = host.hooksOf<EngineHooks>('engine');
   const runtimes = (engineId: string, s: EngineSettings) => {
     const list: TaskRuntime[] = [];
-    hooks.runtimes.call({ engineId, offeredCpus: s.agents.reduce((n, a) => n + a.cpus, 0), agents: s.agents, add: (rt) => list.push(rt), runtimes: list });
+    hooks.runtimes.call({
+      engineId,
+      offeredCpus: s.agents.reduce((n, a) => n + a.cpus, 0),
+      agents: s.agents,
+      add: (rt) => list.push(rt),
+      runtimes: list,
+    });
     return list;
   };
   const policies: PlacementPolicy[] = [];
   hooks.placement.call({ agents: settings.agents, add: (p) => policies.push(p) });
   const running = await serveEngine(settings, runtimes, policies, (engine) => attachPlugins(hooks, engine));
 
-  const run = async (raw: RawRecipe, command: string, until: Phase, dryRun: boolean, options: RunOptions = {}): Promise<TestRun> => {
+  const run = async (
+    raw: RawRecipe,
+    command: string,
+    until: Phase,
+    dryRun: boolean,
+    options: RunOptions = {},
+  ): Promise<TestRun> => {
     const { runner, events } = makeRunner(opts);
     const { recipe } = toRecipeShape(raw);
     // The recipe deploys to this engine: same state directory, so the engine plugin finds it running.
-    const withEngine = { ...recipe, target: 'embedded', engine: { ...((recipe.engine as object) ?? {}), stateDir, ...(opts.agents ? { agents: opts.agents } : {}) } };
+    const withEngine = {
+      ...recipe,
+      target: 'embedded',
+      engine: { ...((recipe.engine as object) ?? {}), stateDir, ...(opts.agents ? { agents: opts.agents } : {}) },
+    };
     const result = await runner.run({ command, until, dryRun, raw: withEngine, defaultName: 'test', options });
     return { ...result, events };
   };
@@ -97,7 +127,11 @@ export async function createTestRunner(opts: TestRunnerOptions = {}): Promise<Te
     plan: (recipe, options) => run(recipe, 'plan', 'preflight', true, options),
     validate: (recipe) => run(recipe, 'validate', 'validate', true),
     async api<T>(method: string, p: string, body?: unknown) {
-      const r = await fetch(running.url + p, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const r = await fetch(running.url + p, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const text = await r.text();
       return { status: r.status, body: (text ? JSON.parse(text) : undefined) as T };
     },

@@ -16,18 +16,22 @@ import { secretValues } from './report/secrets.js';
 export function registerCoreTaps(runner: Runner): void {
   const { hooks } = runner;
 
-  hooks.normalize.tap({ name: 'core', stage: STAGE.CORE, title: 'Check the recipe schema and normalise (Marathon rules)' }, (ctx) => {
-    const { validate } = runner.compiledSchema();
-    // Marathon reads `null` as "absent" (its GET output is full of them): same here, so exported
-    // definitions round-trip.
-    for (const k of ['apps', 'pods', 'groups']) if (Array.isArray(ctx.raw[k])) ctx.raw = { ...ctx.raw, [k]: dropNulls(ctx.raw[k]) };
-    const strict = ctx.raw.strict === true || ctx.options.strict === true;
-    schemaIssues(validate, ctx.raw, ctx.issues, strict);
-    ctx.recipe = buildRecipe(ctx.raw, { file: ctx.recipe.file, defaultName: ctx.recipe.name }, ctx.issues);
-    ctx.recipe.strict = strict;
-    // Values of env vars that look secret (apps, pods and their containers) never reach any output (plan, logs, NDJSON).
-    for (const v of secretValues(ctx.raw)) ctx.reporter.addSecret(v);
-  });
+  hooks.normalize.tap(
+    { name: 'core', stage: STAGE.CORE, title: 'Check the recipe schema and normalise (Marathon rules)' },
+    (ctx) => {
+      const { validate } = runner.compiledSchema();
+      // Marathon reads `null` as "absent" (its GET output is full of them): same here, so exported
+      // definitions round-trip.
+      for (const k of ['apps', 'pods', 'groups'])
+        if (Array.isArray(ctx.raw[k])) ctx.raw = { ...ctx.raw, [k]: dropNulls(ctx.raw[k]) };
+      const strict = ctx.raw.strict === true || ctx.options.strict === true;
+      schemaIssues(validate, ctx.raw, ctx.issues, strict);
+      ctx.recipe = buildRecipe(ctx.raw, { file: ctx.recipe.file, defaultName: ctx.recipe.name }, ctx.issues);
+      ctx.recipe.strict = strict;
+      // Values of env vars that look secret (apps, pods and their containers) never reach any output (plan, logs, NDJSON).
+      for (const v of secretValues(ctx.raw)) ctx.reporter.addSecret(v);
+    },
+  );
 
   hooks.validate.tap({ name: 'core', stage: STAGE.CORE, title: 'Marathon app and pod rules' }, (ctx) => {
     for (const { spec, path, raw } of ctx.recipe.apps) validateApp(spec, ctx.issues.at(...path), raw.id);
@@ -48,7 +52,9 @@ export function registerCoreTaps(runner: Runner): void {
       }
     } else if (ctx.dryRun) {
       ctx.plan = computePlan(ctx.recipe, { apps: [], pods: [] }, ctx.recipe.target.kind);
-      ctx.plan.notes.push(`No plugin serves target '${ctx.recipe.target.kind}': its current state is unknown, so every spec is shown as created.`);
+      ctx.plan.notes.push(
+        `No plugin serves target '${ctx.recipe.target.kind}': its current state is unknown, so every spec is shown as created.`,
+      );
     } else {
       throw new BatonError('BATON_NO_TARGET', `No plugin can deploy to target '${ctx.recipe.target.kind}'`);
     }
@@ -64,7 +70,11 @@ export function registerCoreTaps(runner: Runner): void {
 export function dropNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(dropNulls);
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, dropNulls(x)]));
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== null)
+        .map(([k, x]) => [k, dropNulls(x)]),
+    );
   }
   return v;
 }

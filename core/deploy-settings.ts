@@ -27,20 +27,45 @@ export const DEPLOY_SECTION_SCHEMA = {
   additionalProperties: false,
   description: 'Deadlines and failure handling of `baton deploy` (flags override).',
   properties: {
-    timeoutSeconds: { type: 'number', exclusiveMinimum: 0, description: `Deadline for the whole deploy (default ${DEPLOY_DEFAULTS.timeoutSeconds}).` },
-    progressDeadlineSeconds: { type: 'number', exclusiveMinimum: 0, description: `Fail after this long without progress (default ${DEPLOY_DEFAULTS.progressDeadlineSeconds}).` },
-    healthyDeadlineSeconds: { type: 'number', exclusiveMinimum: 0, description: `Fail when a new instance is not healthy this long after it was scheduled (default ${DEPLOY_DEFAULTS.healthyDeadlineSeconds}).` },
-    onFailure: { type: 'string', enum: ['rollback', 'pause', 'leave'], description: 'What to do when a deploy fails after it started (default rollback).' },
+    timeoutSeconds: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      description: `Deadline for the whole deploy (default ${DEPLOY_DEFAULTS.timeoutSeconds}).`,
+    },
+    progressDeadlineSeconds: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      description: `Fail after this long without progress (default ${DEPLOY_DEFAULTS.progressDeadlineSeconds}).`,
+    },
+    healthyDeadlineSeconds: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      description: `Fail when a new instance is not healthy this long after it was scheduled (default ${DEPLOY_DEFAULTS.healthyDeadlineSeconds}).`,
+    },
+    onFailure: {
+      type: 'string',
+      enum: ['rollback', 'pause', 'leave'],
+      description: 'What to do when a deploy fails after it started (default rollback).',
+    },
   },
 };
 
 export function deploySettings(ctx: Pick<PipelineContext, 'options' | 'raw'>): DeploySettings {
-  const r = (typeof ctx.raw.deploy === 'object' && ctx.raw.deploy !== null ? ctx.raw.deploy : {}) as Partial<DeploySettings>;
+  const r = (
+    typeof ctx.raw.deploy === 'object' && ctx.raw.deploy !== null ? ctx.raw.deploy : {}
+  ) as Partial<DeploySettings>;
   const o = ctx.options;
   return {
-    timeoutSeconds: o.timeoutMs !== undefined ? o.timeoutMs / 1000 : (r.timeoutSeconds ?? DEPLOY_DEFAULTS.timeoutSeconds),
-    progressDeadlineSeconds: (o.progressDeadlineSeconds as number | undefined) ?? r.progressDeadlineSeconds ?? DEPLOY_DEFAULTS.progressDeadlineSeconds,
-    healthyDeadlineSeconds: (o.healthyDeadlineSeconds as number | undefined) ?? r.healthyDeadlineSeconds ?? DEPLOY_DEFAULTS.healthyDeadlineSeconds,
+    timeoutSeconds:
+      o.timeoutMs !== undefined ? o.timeoutMs / 1000 : (r.timeoutSeconds ?? DEPLOY_DEFAULTS.timeoutSeconds),
+    progressDeadlineSeconds:
+      (o.progressDeadlineSeconds as number | undefined) ??
+      r.progressDeadlineSeconds ??
+      DEPLOY_DEFAULTS.progressDeadlineSeconds,
+    healthyDeadlineSeconds:
+      (o.healthyDeadlineSeconds as number | undefined) ??
+      r.healthyDeadlineSeconds ??
+      DEPLOY_DEFAULTS.healthyDeadlineSeconds,
     onFailure: o.onFailure ?? r.onFailure ?? DEPLOY_DEFAULTS.onFailure,
   };
 }

@@ -69,7 +69,10 @@ export type PhaseHookName = 'normalize' | 'validate' | 'plan' | 'preflight' | 'a
 export function createRunnerHooks(): RunnerHooks {
   const phase = (name: string): Phase => new AsyncSeriesHook<[PipelineContext], TapExtra>(['ctx'], name);
   return Object.freeze({
-    loadRecipe: new AsyncSeriesWaterfallHook<[RawRecipe, PipelineContext], RawRecipe, TapExtra>(['raw', 'ctx'], 'loadRecipe'),
+    loadRecipe: new AsyncSeriesWaterfallHook<[RawRecipe, PipelineContext], RawRecipe, TapExtra>(
+      ['raw', 'ctx'],
+      'loadRecipe',
+    ),
     normalize: phase('normalize'),
     validate: phase('validate'),
     plan: phase('plan'),
@@ -81,7 +84,10 @@ export function createRunnerHooks(): RunnerHooks {
     failed: new AsyncSeriesHook<[PipelineContext, BatonError], TapExtra>(['ctx', 'error'], 'failed'),
     rollback: new AsyncSeriesHook<[PipelineContext, BatonError], TapExtra>(['ctx', 'error'], 'rollback'),
     recipeSchema: new SyncWaterfallHook<[JsonSchema], JsonSchema, TapExtra>(['schema'], 'recipeSchema'),
-    resolveTarget: new AsyncSeriesBailHook<[TargetSpec, PipelineContext], ClusterPort | undefined, TapExtra>(['target', 'ctx'], 'resolveTarget'),
+    resolveTarget: new AsyncSeriesBailHook<[TargetSpec, PipelineContext], ClusterPort | undefined, TapExtra>(
+      ['target', 'ctx'],
+      'resolveTarget',
+    ),
     commands: new SyncHook<[CommandRegistry], void, TapExtra>(['registry'], 'commands'),
   });
 }

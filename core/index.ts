@@ -2,18 +2,49 @@
  * Baton core: the one public entry. Plugins (built-in and third-party) import only from here.
  */
 export { Runner, type RunInput, type RunResult, type TapInfo } from './runner.js';
-export { createRunnerHooks, type RunnerHooks, type TapExtra, type CommandRegistry, type PhaseHookName } from './hooks.js';
+export {
+  createRunnerHooks,
+  type RunnerHooks,
+  type TapExtra,
+  type CommandRegistry,
+  type PhaseHookName,
+} from './hooks.js';
 export { STAGE } from './stages.js';
 export { PHASES, STEPS, phasesFor, stepOf, type Phase, type StepRow } from './steps.js';
 export { definePlugin, checkPlugin, type BatonPlugin, type PluginTools } from './plugin.js';
 export { usePlugins, loadPlugin } from './plugin-loader.js';
 export { isContext, type PipelineContext, type RunOptions } from './context.js';
-export { BatonError, deadlineSignal, isBatonError, stampError, toBatonError, type BatonErrorOptions } from './errors.js';
+export {
+  BatonError,
+  deadlineSignal,
+  isBatonError,
+  stampError,
+  toBatonError,
+  type BatonErrorOptions,
+} from './errors.js';
 export { ERROR_CODES, type ErrorCode } from './error-codes.js';
 export { EXIT, type ExitCode } from './exit-codes.js';
-export { Issues, pointer, marathonPath, parsePointer, sortIssues, schemaIssues, compileSchema, suggest, type Issue, type JsonPath, type Severity } from './validation.js';
+export {
+  Issues,
+  pointer,
+  marathonPath,
+  parsePointer,
+  sortIssues,
+  schemaIssues,
+  compileSchema,
+  suggest,
+  type Issue,
+  type JsonPath,
+  type Severity,
+} from './validation.js';
 export { Reporter, createLogger, type BatonEvent, type TimedEvent, type Logger } from './report/events.js';
-export { chooseRenderer, attachRenderer, type RendererName, type RenderTarget, type RunView } from './report/renderers.js';
+export {
+  chooseRenderer,
+  attachRenderer,
+  type RendererName,
+  type RenderTarget,
+  type RunView,
+} from './report/renderers.js';
 export { formatError, formatIssue, formatPlan, palette } from './report/format.js';
 export { redactSecrets, secretValues, SECRET_NAME } from './report/secrets.js';
 export { loadRecipeFile, SEARCH_PLACES, MODULE_NAME, type LoadedRecipe } from './recipe/load.js';
@@ -24,17 +55,43 @@ export type { Recipe, Located, RecipeGroup, TargetSpec, PluginSetting } from './
 export { computePlan, hasChanges, owned, type Plan, type PlanChange } from './plan.js';
 export { dropNulls } from './core-taps.js';
 export { RECIPE_LABEL, type ClusterPort, type ClusterState, type InstanceEndpoint } from './cluster.js';
-export { DEPLOY_DEFAULTS, DEPLOY_SECTION_SCHEMA, deploySettings, type DeploySettings, type OnFailure } from './deploy-settings.js';
+export {
+  DEPLOY_DEFAULTS,
+  DEPLOY_SECTION_SCHEMA,
+  deploySettings,
+  type DeploySettings,
+  type OnFailure,
+} from './deploy-settings.js';
 export * from './spec/types.js';
 export { canonicalId, parentId, isChildOf, idProblems, idToTaskPrefix, podContainerTaskId } from './spec/ids.js';
 export { dependencyTargets, findDependencyCycle, type DependencyNode } from './spec/dependencies.js';
 export { normalizeApp, HEALTH_DEFAULTS } from './spec/normalize-app.js';
 export { validateApp, residentUpdateIssues } from './spec/validate-app.js';
 export { normalizePod, validatePod } from './spec/pod.js';
-export { classifyAppChange, classifyPodChange, stableJson, withAssignedServicePorts, type ChangeKind } from './spec/change.js';
+export {
+  classifyAppChange,
+  classifyPodChange,
+  stableJson,
+  withAssignedServicePorts,
+  type ChangeKind,
+} from './spec/change.js';
 export { APP_SCHEMA, POD_SCHEMA, GROUP_SCHEMA } from './spec/schema.js';
 export { main, type CliEnv, type CliContext } from './cli/main.js';
-export { runPipelineCommand, reportEarlyError, type PipelineCommandInput, type OutputOptions } from './cli/pipeline-command.js';
+export {
+  runPipelineCommand,
+  reportEarlyError,
+  type PipelineCommandInput,
+  type OutputOptions,
+} from './cli/pipeline-command.js';
 export { CORE_VERSION, PACKAGE_ROOT } from './version.js';
 export { serialized } from './serialized.js';
-export type { AgentInfo, TaskLaunch, TaskHandle, TaskExit, TaskStatus, TaskRuntime, TerminalState, TaskVolume } from './runtime.js';
+export type {
+  AgentInfo,
+  TaskLaunch,
+  TaskHandle,
+  TaskExit,
+  TaskStatus,
+  TaskRuntime,
+  TerminalState,
+  TaskVolume,
+} from './runtime.js';

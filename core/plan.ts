@@ -1,5 +1,11 @@
 import { RECIPE_LABEL, type ClusterState } from './cluster.js';
-import { classifyAppChange, classifyPodChange, stableJson, withAssignedServicePorts, type ChangeKind } from './spec/change.js';
+import {
+  classifyAppChange,
+  classifyPodChange,
+  stableJson,
+  withAssignedServicePorts,
+  type ChangeKind,
+} from './spec/change.js';
 import type { Recipe } from './recipe/types.js';
 
 export interface PlanChange {
@@ -47,8 +53,11 @@ export function computePlan(recipe: Recipe, state: ClusterState, target: string)
     const cur = currentApps.get(spec.id);
     const kind = classifyAppChange(cur, next);
     changes.push({
-      kind, type: 'app', id: spec.id,
-      ...(cur ? { from: cur.instances } : {}), to: spec.instances,
+      kind,
+      type: 'app',
+      id: spec.id,
+      ...(cur ? { from: cur.instances } : {}),
+      to: spec.instances,
       ...(kind === 'restart' && cur ? { fields: changedFields(cur, withAssignedServicePorts(next, cur)) } : {}),
     });
   }
@@ -57,17 +66,22 @@ export function computePlan(recipe: Recipe, state: ClusterState, target: string)
     const cur = currentPods.get(spec.id);
     const kind = classifyPodChange(cur, next);
     changes.push({
-      kind, type: 'pod', id: spec.id,
-      ...(cur ? { from: cur.scaling.instances } : {}), to: spec.scaling.instances,
+      kind,
+      type: 'pod',
+      id: spec.id,
+      ...(cur ? { from: cur.scaling.instances } : {}),
+      to: spec.scaling.instances,
       ...(kind === 'restart' && cur ? { fields: changedFields(cur, next) } : {}),
     });
   }
   const wanted = new Set([...recipe.apps, ...recipe.pods].map((l) => l.spec.id));
   for (const a of state.apps) {
-    if (a.labels?.[RECIPE_LABEL] === recipe.name && !wanted.has(a.id)) changes.push({ kind: 'remove', type: 'app', id: a.id, from: a.instances });
+    if (a.labels?.[RECIPE_LABEL] === recipe.name && !wanted.has(a.id))
+      changes.push({ kind: 'remove', type: 'app', id: a.id, from: a.instances });
   }
   for (const p of state.pods) {
-    if (p.labels?.[RECIPE_LABEL] === recipe.name && !wanted.has(p.id)) changes.push({ kind: 'remove', type: 'pod', id: p.id, from: p.scaling.instances });
+    if (p.labels?.[RECIPE_LABEL] === recipe.name && !wanted.has(p.id))
+      changes.push({ kind: 'remove', type: 'pod', id: p.id, from: p.scaling.instances });
   }
   return { target, changes, notes: [] };
 }
@@ -76,5 +90,7 @@ function changedFields(a: object, b: object): string[] {
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
   const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
-  return [...keys].filter((k) => k !== 'instances' && k !== 'version' && stableJson(ra[k]) !== stableJson(rb[k])).sort();
+  return [...keys]
+    .filter((k) => k !== 'instances' && k !== 'version' && stableJson(ra[k]) !== stableJson(rb[k]))
+    .sort();
 }

@@ -13,7 +13,12 @@ import type { Runner } from './runner.js';
  * off with `false`), then every other key of the recipe's `plugins` section, loaded by npm name
  * (resolved from the recipe's directory) or by relative path.
  */
-export async function usePlugins(runner: Runner, builtins: readonly BatonPlugin[], settings: Record<string, PluginSetting>, fromDir: string): Promise<void> {
+export async function usePlugins(
+  runner: Runner,
+  builtins: readonly BatonPlugin[],
+  settings: Record<string, PluginSetting>,
+  fromDir: string,
+): Promise<void> {
   const byName = new Map(builtins.map((p) => [p.name, p]));
   for (const p of builtins) {
     const s = settings[p.name];
@@ -28,7 +33,11 @@ export async function usePlugins(runner: Runner, builtins: readonly BatonPlugin[
 }
 
 /** Load one plugin module. Its export may be the plugin, or a factory called with the options. */
-export async function loadPlugin(spec: string, fromDir: string, options: Record<string, unknown> = {}): Promise<unknown> {
+export async function loadPlugin(
+  spec: string,
+  fromDir: string,
+  options: Record<string, unknown> = {},
+): Promise<unknown> {
   let file: string;
   try {
     file = spec.startsWith('.') || path.isAbsolute(spec) ? path.resolve(fromDir, spec) : resolvePackage(spec, fromDir);
@@ -39,12 +48,16 @@ export async function loadPlugin(spec: string, fromDir: string, options: Record<
       details: 'Install it next to the recipe (npm install), or give a path starting with ./',
     });
   }
-  if (!existsSync(file)) throw new BatonError('BATON_PLUGIN_NOT_FOUND', `Plugin file ${file} does not exist`, { plugin: spec });
+  if (!existsSync(file))
+    throw new BatonError('BATON_PLUGIN_NOT_FOUND', `Plugin file ${file} does not exist`, { plugin: spec });
   let mod: Record<string, unknown>;
   try {
     mod = /\.[mc]?ts$/.test(file) ? await importTypeScript(file) : await import(pathToFileURL(file).href);
   } catch (err) {
-    throw new BatonError('BATON_PLUGIN_INVALID', `Plugin '${spec}' failed to load: ${(err as Error).message}`, { plugin: spec, cause: err });
+    throw new BatonError('BATON_PLUGIN_INVALID', `Plugin '${spec}' failed to load: ${(err as Error).message}`, {
+      plugin: spec,
+      cause: err,
+    });
   }
   const exported = (mod.default as Record<string, unknown> | undefined)?.default ?? mod.default ?? mod.plugin ?? mod;
   return typeof exported === 'function' ? (exported as (o: object) => unknown)(options) : exported;
@@ -95,10 +108,12 @@ function exportsEntry(exp: unknown): string | undefined {
 async function importTypeScript(file: string): Promise<Record<string, unknown>> {
   const ts = (await import('typescript')).default;
   const source = await readFile(file, 'utf8');
-  const out = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-    fileName: file,
-  }).outputText.replace(/(from\s+['"]\.{1,2}\/[^'"]+?)\.ts(['"])/g, '$1.js$2');
+  const out = ts
+    .transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      fileName: file,
+    })
+    .outputText.replace(/(from\s+['"]\.{1,2}\/[^'"]+?)\.ts(['"])/g, '$1.js$2');
   const tmp = `${file}.${process.pid}.${Date.now()}.mjs`;
   await writeFile(tmp, out);
   try {

@@ -79,7 +79,10 @@ export class Runner {
   /** Register a plugin (checked against the contract now; applied before the first run). */
   use(plugin: unknown, options: Record<string, unknown> = {}, source?: string): this {
     checkPlugin(plugin, this.coreVersion, source);
-    if (this.applied) throw new BatonError('BATON_HOOKS_FROZEN', `plugin ${plugin.name} was added after the plugins were applied`, { plugin: plugin.name });
+    if (this.applied)
+      throw new BatonError('BATON_HOOKS_FROZEN', `plugin ${plugin.name} was added after the plugins were applied`, {
+        plugin: plugin.name,
+      });
     if (this.registered.has(plugin.name) || plugin.name === 'core') {
       throw new BatonError('BATON_PLUGIN_DUPLICATE', `two plugins are named '${plugin.name}'`, { plugin: plugin.name });
     }
@@ -98,10 +101,14 @@ export class Runner {
     for (const { plugin } of this.registered.values()) {
       for (const dep of plugin.dependsOn ?? []) {
         if (!this.registered.has(dep)) {
-          throw new BatonError('BATON_PLUGIN_MISSING_DEPENDENCY', `plugin ${plugin.name} depends on '${dep}', which is not loaded`, {
-            plugin: plugin.name,
-            details: `Add '${dep}' to the recipe's plugins, or switch ${plugin.name} off.`,
-          });
+          throw new BatonError(
+            'BATON_PLUGIN_MISSING_DEPENDENCY',
+            `plugin ${plugin.name} depends on '${dep}', which is not loaded`,
+            {
+              plugin: plugin.name,
+              details: `Add '${dep}' to the recipe's plugins, or switch ${plugin.name} off.`,
+            },
+          );
         }
       }
     }
@@ -110,11 +117,16 @@ export class Runner {
     const visit = (name: string, chain: string[]) => {
       if (done.has(name)) return;
       if (visiting.has(name)) {
-        throw new BatonError('BATON_PLUGIN_INVALID', `plugins depend on each other in a cycle: ${[...chain, name].join(' → ')}`, { plugin: name });
+        throw new BatonError(
+          'BATON_PLUGIN_INVALID',
+          `plugins depend on each other in a cycle: ${[...chain, name].join(' → ')}`,
+          { plugin: name },
+        );
       }
       visiting.add(name);
       const { plugin, options } = this.registered.get(name)!;
-      for (const dep of [...(plugin.dependsOn ?? []), ...(plugin.after ?? []).filter((d) => this.registered.has(d))]) visit(dep, [...chain, name]);
+      for (const dep of [...(plugin.dependsOn ?? []), ...(plugin.after ?? []).filter((d) => this.registered.has(d))])
+        visit(dep, [...chain, name]);
       this.applying = name;
       try {
         plugin.apply(this, { log: this.logger(name), options, coreVersion: this.coreVersion });
@@ -131,7 +143,8 @@ export class Runner {
 
   /** Publish a plugin's own hooks object for plugins that depend on it (frozen). */
   publishHooks<T extends object>(owner: string, hooks: T): Readonly<T> {
-    if (this.published.has(owner)) throw new BatonError('BATON_PLUGIN_DUPLICATE', `hooks of '${owner}' are already published`, { plugin: owner });
+    if (this.published.has(owner))
+      throw new BatonError('BATON_PLUGIN_DUPLICATE', `hooks of '${owner}' are already published`, { plugin: owner });
     const frozen = Object.freeze(hooks);
     this.published.set(owner, frozen);
     for (const [name, hook] of Object.entries(frozen)) {
@@ -193,7 +206,13 @@ export class Runner {
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const arm = (ms: number) => {
-      timer = setTimeout(() => abort.abort(new BatonError('BATON_TIMEOUT', `The deploy did not finish within its ${Math.round(ms / 1000)}s deadline`)), ms);
+      timer = setTimeout(
+        () =>
+          abort.abort(
+            new BatonError('BATON_TIMEOUT', `The deploy did not finish within its ${Math.round(ms / 1000)}s deadline`),
+          ),
+        ms,
+      );
     };
     if (input.options?.timeoutMs) arm(input.options.timeoutMs);
     const onOuterAbort = () => abort.abort(new BatonError('BATON_INTERRUPTED', 'Interrupted'));
@@ -204,7 +223,18 @@ export class Runner {
       dryRun: input.dryRun,
       options: Object.freeze({ ...(input.options ?? {}) }),
       raw: input.raw,
-      recipe: { name: input.defaultName, dir: process.cwd(), target: { kind: 'embedded', settings: {} }, plugins: {}, strict: false, apps: [], pods: [], groups: [], raw: input.raw, ...(input.file ? { file: input.file } : {}) },
+      recipe: {
+        name: input.defaultName,
+        dir: process.cwd(),
+        target: { kind: 'embedded', settings: {} },
+        plugins: {},
+        strict: false,
+        apps: [],
+        pods: [],
+        groups: [],
+        raw: input.raw,
+        ...(input.file ? { file: input.file } : {}),
+      },
       issues: new Issues(),
       reporter: this.reporter,
       log: this.logger('core'),
@@ -215,7 +245,13 @@ export class Runner {
     let applyStarted = false;
     try {
       this.applyPlugins();
-      this.reporter.emit({ type: 'run:start', command: input.command, dryRun: input.dryRun, phases: phases.map((p) => p.phase), ...(input.file ? { file: input.file } : {}) });
+      this.reporter.emit({
+        type: 'run:start',
+        command: input.command,
+        dryRun: input.dryRun,
+        phases: phases.map((p) => p.phase),
+        ...(input.file ? { file: input.file } : {}),
+      });
       for (const step of phases) {
         if (step.phase === 'apply') {
           applyStarted = true;
@@ -234,15 +270,26 @@ export class Runner {
       this.reporter.emit({ type: 'run:end', status: 'ok', exitCode: EXIT.OK, durationMs: Date.now() - started });
       return { ok: true, exitCode: EXIT.OK, ctx };
     } catch (thrown) {
-      let error = abort.signal.aborted && abort.signal.reason instanceof BatonError ? abort.signal.reason : toBatonError(thrown);
+      let error =
+        abort.signal.aborted && abort.signal.reason instanceof BatonError ? abort.signal.reason : toBatonError(thrown);
       ctx.error = error;
-      if (applyStarted && !input.dryRun && deploySettings(ctx).onFailure === 'rollback' && this.hooks.rollback.taps.length > 0) {
+      if (
+        applyStarted &&
+        !input.dryRun &&
+        deploySettings(ctx).onFailure === 'rollback' &&
+        this.hooks.rollback.taps.length > 0
+      ) {
         error = await this.rollback(ctx, error);
         ctx.error = error;
       }
       await this.callFailed(ctx, error);
       this.reporter.emit({ type: 'error', error: error.toJSON() });
-      this.reporter.emit({ type: 'run:end', status: 'failed', exitCode: error.exitCode, durationMs: Date.now() - started });
+      this.reporter.emit({
+        type: 'run:end',
+        status: 'failed',
+        exitCode: error.exitCode,
+        durationMs: Date.now() - started,
+      });
       return { ok: false, exitCode: error.exitCode, error, ctx };
     } finally {
       if (timer) clearTimeout(timer);
@@ -265,10 +312,14 @@ export class Runner {
       }
       if (collected.length === 1) throw collected[0];
       if (collected.length > 1) {
-        throw new BatonError(collected[0].code, `${collected.length} plugins failed in ${phase}: ${collected.map((e) => `${e.plugin}: ${e.message}`).join('; ')}`, {
-          hook: phase,
-          data: { errors: collected.map((e) => e.toJSON()) },
-        });
+        throw new BatonError(
+          collected[0].code,
+          `${collected.length} plugins failed in ${phase}: ${collected.map((e) => `${e.plugin}: ${e.message}`).join('; ')}`,
+          {
+            hook: phase,
+            data: { errors: collected.map((e) => e.toJSON()) },
+          },
+        );
       }
       if (ctx.signal.aborted) throw ctx.signal.reason;
       this.reporter.emit({ type: 'phase:end', phase, status: 'ok', durationMs: Date.now() - t0 });
@@ -287,17 +338,27 @@ export class Runner {
     this.reportedIssues.set(ctx, ctx.issues.list.length);
     const errors = sorted.filter((i) => i.severity === 'error');
     if (errors.length > 0) {
-      throw new BatonError('BATON_RECIPE_INVALID', `The recipe has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was applied`, {
-        hook: 'validate',
-        data: { issues: errors },
-      });
+      throw new BatonError(
+        'BATON_RECIPE_INVALID',
+        `The recipe has ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing was applied`,
+        {
+          hook: 'validate',
+          data: { issues: errors },
+        },
+      );
     }
   }
 
   private async rollback(ctx: PipelineContext, cause: BatonError): Promise<BatonError> {
     try {
       await this.hooks.rollback.promise(ctx, cause);
-      return new BatonError('BATON_ROLLED_BACK', `${cause.message} — rolled back`, { cause, hook: cause.hook, plugin: cause.plugin, details: cause.details, data: { cause: cause.toJSON() } });
+      return new BatonError('BATON_ROLLED_BACK', `${cause.message} — rolled back`, {
+        cause,
+        hook: cause.hook,
+        plugin: cause.plugin,
+        details: cause.details,
+        data: { cause: cause.toJSON() },
+      });
     } catch (err) {
       const e = toBatonError(err);
       if (e.code === 'BATON_NOTHING_TO_ROLL_BACK') {
@@ -327,7 +388,11 @@ export class Runner {
   private wrapTap(hookName: string, tap: any): any {
     const plugin = this.applying;
     if (!plugin) {
-      throw new BatonError('BATON_HOOKS_FROZEN', `a tap named '${tap.name}' was added to '${hookName}' outside a plugin's apply()`, { hook: hookName });
+      throw new BatonError(
+        'BATON_HOOKS_FROZEN',
+        `a tap named '${tap.name}' was added to '${hookName}' outside a plugin's apply()`,
+        { hook: hookName },
+      );
     }
     const wrapped = wrapTap(hookName, tap, plugin, this.reporter, SETTLE_ALL.has(hookName));
     this.tapOwners.set(wrapped, plugin);

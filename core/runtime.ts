@@ -55,7 +55,8 @@ export interface TaskHandle {
   data: Record<string, unknown>;
 }
 
-export type TerminalState = 'TASK_FINISHED' | 'TASK_FAILED' | 'TASK_KILLED' | 'TASK_ERROR' | 'TASK_GONE' | 'TASK_DROPPED';
+export type TerminalState =
+  'TASK_FINISHED' | 'TASK_FAILED' | 'TASK_KILLED' | 'TASK_ERROR' | 'TASK_GONE' | 'TASK_DROPPED';
 
 export interface TaskExit {
   state: TerminalState;

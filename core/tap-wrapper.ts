@@ -35,12 +35,22 @@ export function wrapTap(hookName: string, tap: any, plugin: string, reporter: Re
   };
   const ok = (t0: number, ctx?: PipelineContext) => {
     restore(ctx);
-    if (isPhase) reporter.emit({ type: 'stage:end', phase: hookName, plugin, title, status: 'ok', durationMs: Date.now() - t0 });
+    if (isPhase)
+      reporter.emit({ type: 'stage:end', phase: hookName, plugin, title, status: 'ok', durationMs: Date.now() - t0 });
   };
   const fail = (err: unknown, t0: number, ctx?: PipelineContext) => {
     restore(ctx);
     const stamped = stampError(err, plugin, hookName);
-    if (isPhase) reporter.emit({ type: 'stage:end', phase: hookName, plugin, title, status: 'failed', durationMs: Date.now() - t0, error: stamped.toJSON() });
+    if (isPhase)
+      reporter.emit({
+        type: 'stage:end',
+        phase: hookName,
+        plugin,
+        title,
+        status: 'failed',
+        durationMs: Date.now() - t0,
+        error: stamped.toJSON(),
+      });
     const sink = ctx && ((ctx as unknown as Record<symbol, unknown>)[COLLECTED] as BatonError[] | undefined);
     if (settle && sink) {
       sink.push(stamped);

@@ -33,10 +33,13 @@ export function marathonPath(path: JsonPath): string {
 /** Parse a JSON Pointer back into segments (numbers where they index arrays). */
 export function parsePointer(p: string): (string | number)[] {
   if (p === '' || p === '/') return [];
-  return p.slice(1).split('/').map((s) => {
-    const u = s.replace(/~1/g, '/').replace(/~0/g, '~');
-    return /^\d+$/.test(u) ? Number(u) : u;
-  });
+  return p
+    .slice(1)
+    .split('/')
+    .map((s) => {
+      const u = s.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^\d+$/.test(u) ? Number(u) : u;
+    });
 }
 
 /**
@@ -71,7 +74,8 @@ export class Issues {
   private add(path: JsonPath, rule: string, message: string, severity: Severity): void {
     const full = pointer([...this.base, ...path]);
     // One error per path is enough: the schema and a semantic rule may both see a bad value.
-    if (this.sink.some((i) => i.path === full && (i.rule === rule || (severity === 'error' && i.severity === 'error')))) return;
+    if (this.sink.some((i) => i.path === full && (i.rule === rule || (severity === 'error' && i.severity === 'error'))))
+      return;
     this.sink.push({ path: full, rule, message, severity, ...(this.plugin ? { plugin: this.plugin } : {}) });
   }
 
@@ -153,7 +157,11 @@ function reportAjvError(e: ErrorObject, issues: Issues, strict: boolean): void {
       issues.error(path, 'schema.type', `must be ${[p.type].flat().join(' or ')}`);
       return;
     case 'enum':
-      issues.error(path, 'schema.enum', `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);
+      issues.error(
+        path,
+        'schema.enum',
+        `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+      );
       return;
     case 'minimum':
     case 'maximum':

@@ -12,12 +12,20 @@ import { fileURLToPath } from 'node:url';
  */
 export default function setup(): () => void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')],
+    { stdio: 'inherit' },
+  );
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-test-default-'));
   process.env.BATON_TEST_STATE_DIR = path.join(dir, 'state');
   return () => {
     try {
-      execFileSync(process.execPath, [path.join(root, 'dist/bin/baton.js'), 'engine', 'stop'], { env: { ...process.env, BATON_STATE_DIR: process.env.BATON_TEST_STATE_DIR }, stdio: 'ignore', timeout: 30_000 });
+      execFileSync(process.execPath, [path.join(root, 'dist/bin/baton.js'), 'engine', 'stop'], {
+        env: { ...process.env, BATON_STATE_DIR: process.env.BATON_TEST_STATE_DIR },
+        stdio: 'ignore',
+        timeout: 30_000,
+      });
     } catch {
       /* no engine was started there */
     }

@@ -11,7 +11,10 @@ import { reportEarlyError, runPipelineCommand, type OutputOptions } from './pipe
 
 type RecipeArgs = OutputOptions & { recipe?: string };
 
-const recipeArg = { describe: 'Recipe file or directory (default: search from the working directory)', type: 'string' } as const;
+const recipeArg = {
+  describe: 'Recipe file or directory (default: search from the working directory)',
+  type: 'string',
+} as const;
 
 /** Core's own commands: validate, plan, schema, hooks. Deploy-side commands come from plugins. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -20,13 +23,36 @@ export function coreCommands(cli: CliContext): CommandModule<object, any>[] {
     command: 'validate [recipe]',
     describe: 'Check a recipe: schema, Marathon rules and plugin rules, all errors at once',
     builder: (y) => y.positional('recipe', recipeArg),
-    handler: async (a) => cli.exit(await runPipelineCommand({ ...a, command: 'validate', until: 'validate', dryRun: true, builtins: cli.builtins, io: cli.io, cwd: cli.cwd })),
+    handler: async (a) =>
+      cli.exit(
+        await runPipelineCommand({
+          ...a,
+          command: 'validate',
+          until: 'validate',
+          dryRun: true,
+          builtins: cli.builtins,
+          io: cli.io,
+          cwd: cli.cwd,
+        }),
+      ),
   };
   const plan: CommandModule<object, RecipeArgs> = {
     command: 'plan [recipe]',
-    describe: 'Show what a deploy would change (create, restart, scale, remove); changes nothing. Exit 3 when there are changes',
+    describe:
+      'Show what a deploy would change (create, restart, scale, remove); changes nothing. Exit 3 when there are changes',
     builder: (y) => y.positional('recipe', recipeArg),
-    handler: async (a) => cli.exit(await runPipelineCommand({ ...a, command: 'plan', until: 'preflight', dryRun: true, builtins: cli.builtins, io: cli.io, cwd: cli.cwd })),
+    handler: async (a) =>
+      cli.exit(
+        await runPipelineCommand({
+          ...a,
+          command: 'plan',
+          until: 'preflight',
+          dryRun: true,
+          builtins: cli.builtins,
+          io: cli.io,
+          cwd: cli.cwd,
+        }),
+      ),
   };
   const schema: CommandModule<object, { recipe?: string }> = {
     command: 'schema [recipe]',
@@ -49,16 +75,25 @@ export function coreCommands(cli: CliContext): CommandModule<object, any>[] {
       try {
         const runner = await runnerFor(cli, a.recipe);
         const rows = [
-          ...PHASES.map((phase) => ({ phase, dryRun: stepOf(phase).dryRun, settleAll: stepOf(phase).settleAll, taps: runner.tapsOf(phase) })),
+          ...PHASES.map((phase) => ({
+            phase,
+            dryRun: stepOf(phase).dryRun,
+            settleAll: stepOf(phase).settleAll,
+            taps: runner.tapsOf(phase),
+          })),
           ...(['rollback', 'failed'] as const).map((phase) => ({ phase, taps: runner.tapsOf(phase) })),
         ];
         if (a.json) {
-          cli.io.stdout.write(JSON.stringify({ type: 'hooks', plugins: runner.plugins.map((p) => p.name), phases: rows }) + '\n');
+          cli.io.stdout.write(
+            JSON.stringify({ type: 'hooks', plugins: runner.plugins.map((p) => p.name), phases: rows }) + '\n',
+          );
           return;
         }
         const out = [`plugins: ${['core', ...runner.plugins.map((p) => p.name)].join(', ')}`];
         for (const r of rows) {
-          out.push(`${r.phase}${'dryRun' in r ? `  (plan: ${r.dryRun ? 'runs' : 'skipped'}${r.settleAll ? ', settle-all' : ''})` : ''}`);
+          out.push(
+            `${r.phase}${'dryRun' in r ? `  (plan: ${r.dryRun ? 'runs' : 'skipped'}${r.settleAll ? ', settle-all' : ''})` : ''}`,
+          );
           for (const t of r.taps) out.push(`  ${String(t.stage).padStart(7)}  ${t.plugin.padEnd(14)} ${t.title}`);
         }
         cli.io.stdout.write(out.join('\n') + '\n');
@@ -84,5 +119,3 @@ async function runnerFor(cli: CliContext, recipe: string | undefined): Promise<R
   runner.applyPlugins();
   return runner;
 }
-
-

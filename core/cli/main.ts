@@ -32,7 +32,14 @@ export interface CliContext {
 export async function main(argv: string[], env: CliEnv): Promise<number> {
   const io: RenderTarget = env.io ?? { stdout: process.stdout, stderr: process.stderr, env: process.env };
   let code: number = EXIT.OK;
-  const ctx: CliContext = { builtins: env.builtins, io, cwd: env.cwd ?? process.cwd(), exit: (c) => { code = c; } };
+  const ctx: CliContext = {
+    builtins: env.builtins,
+    io,
+    cwd: env.cwd ?? process.cwd(),
+    exit: (c) => {
+      code = c;
+    },
+  };
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const commands: CommandModule<object, any>[] = [...coreCommands(ctx)];
@@ -49,9 +56,18 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
 
   let cli: Argv = yargs(argv)
     .scriptName('baton')
-    .usage('$0 <command> [recipe] [options]\n\nDeploy Marathon apps, pods and groups to the embedded engine or a Marathon cluster.')
-    .option('json', { type: 'boolean', describe: 'Write NDJSON events to stdout (one event per line) and nothing else' })
-    .option('renderer', { choices: ['auto', 'tty', 'plain', 'json', 'silent'], default: 'auto', describe: 'Output style (auto: TTY tree on a terminal, plain lines in CI or pipes)' })
+    .usage(
+      '$0 <command> [recipe] [options]\n\nDeploy Marathon apps, pods and groups to the embedded engine or a Marathon cluster.',
+    )
+    .option('json', {
+      type: 'boolean',
+      describe: 'Write NDJSON events to stdout (one event per line) and nothing else',
+    })
+    .option('renderer', {
+      choices: ['auto', 'tty', 'plain', 'json', 'silent'],
+      default: 'auto',
+      describe: 'Output style (auto: TTY tree on a terminal, plain lines in CI or pipes)',
+    })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Show every stage and debug logs' })
     .option('strict', { type: 'boolean', describe: 'Treat unknown recipe fields as errors' })
     .strict()
@@ -62,7 +78,9 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
     .example('$0 plan recipes/hello', 'what a deploy would change (exit 3 when there are changes)')
     .example('$0 plan --json recipes/hello', 'the same as NDJSON events, for CI')
     .example('$0 schema > baton.schema.json', 'the recipe JSON Schema, for editors')
-    .epilogue('Exit codes: 0 ok, 1 deploy failed, 2 invalid input, 3 plan has changes, 4 rolled back, 5 timeout, 6 target unavailable, 70 internal. See docs/cli.md.')
+    .epilogue(
+      'Exit codes: 0 ok, 1 deploy failed, 2 invalid input, 3 plan has changes, 4 rolled back, 5 timeout, 6 target unavailable, 70 internal. See docs/cli.md.',
+    )
     .version(CORE_VERSION)
     .help()
     .alias('h', 'help')

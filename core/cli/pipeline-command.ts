@@ -47,7 +47,9 @@ export async function runPipelineCommand(input: PipelineCommandInput): Promise<n
   let loaded;
   try {
     loaded = await loadRecipeFile(input.recipe, input.cwd);
-    const settings = (typeof loaded.raw.plugins === 'object' && loaded.raw.plugins !== null ? loaded.raw.plugins : {}) as Record<string, PluginSetting>;
+    const settings = (
+      typeof loaded.raw.plugins === 'object' && loaded.raw.plugins !== null ? loaded.raw.plugins : {}
+    ) as Record<string, PluginSetting>;
     await usePlugins(runner, input.builtins, settings, path.dirname(loaded.file));
     runner.applyPlugins();
   } catch (err) {
@@ -66,7 +68,8 @@ export async function runPipelineCommand(input: PipelineCommandInput): Promise<n
   });
   await view.finish({ error: result.error, recipe: result.ctx.recipe.name });
   await input.after?.(result);
-  if (result.ok && input.command === 'plan' && result.ctx.plan && hasChanges(result.ctx.plan)) return EXIT.PLAN_HAS_CHANGES;
+  if (result.ok && input.command === 'plan' && result.ctx.plan && hasChanges(result.ctx.plan))
+    return EXIT.PLAN_HAS_CHANGES;
   return result.exitCode;
 }
 
@@ -75,10 +78,11 @@ export function reportEarlyError(error: BatonError, out: OutputOptions & { io: R
   if (out.json) {
     const time = new Date().toISOString();
     out.io.stdout.write(JSON.stringify({ type: 'error', error: error.toJSON(), time }) + '\n');
-    out.io.stdout.write(JSON.stringify({ type: 'run:end', status: 'failed', exitCode: error.exitCode, durationMs: 0, time }) + '\n');
+    out.io.stdout.write(
+      JSON.stringify({ type: 'run:end', status: 'failed', exitCode: error.exitCode, durationMs: 0, time }) + '\n',
+    );
   } else {
     out.io.stderr.write(formatError(error, palette(out.io.stderr, out.io.env)).join('\n') + '\n');
   }
   return error.exitCode;
 }
-

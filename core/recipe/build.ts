@@ -31,7 +31,11 @@ export function parseTarget(given: unknown): TargetSpec {
  * does. Findings only normalisation can make (ids outside their group, duplicate ids) go to
  * `issues`.
  */
-export function buildRecipe(raw: Raw, opts: { file?: string; defaultName: string; cwd?: string }, issues: Issues): Recipe {
+export function buildRecipe(
+  raw: Raw,
+  opts: { file?: string; defaultName: string; cwd?: string },
+  issues: Issues,
+): Recipe {
   const apps: Located<App>[] = [];
   const pods: Located<Pod>[] = [];
   const groups: RecipeGroup[] = [];
@@ -51,8 +55,15 @@ export function buildRecipe(raw: Raw, opts: { file?: string; defaultName: string
   const addGroup = (g: unknown, at: JsonPath, parent: string) => {
     if (!isObj(g) || typeof g.id !== 'string') return;
     const id = canonicalId(g.id, parent);
-    if (parent !== '/' && !isChildOf(id, parent)) issues.at(...at).error(['id'], 'group.child-id', `Identifier ${id} is not child of ${parent}`);
-    groups.push({ id, dependencies: (Array.isArray(g.dependencies) ? g.dependencies : []).map((d: string) => canonicalId(String(d), id)), path: at });
+    if (parent !== '/' && !isChildOf(id, parent))
+      issues.at(...at).error(['id'], 'group.child-id', `Identifier ${id} is not child of ${parent}`);
+    groups.push({
+      id,
+      dependencies: (Array.isArray(g.dependencies) ? g.dependencies : []).map((d: string) =>
+        canonicalId(String(d), id),
+      ),
+      path: at,
+    });
     (Array.isArray(g.apps) ? g.apps : []).forEach((a: unknown, i: number) => addApp(a, [...at, 'apps', i], id));
     (Array.isArray(g.pods) ? g.pods : []).forEach((p: unknown, i: number) => addPod(p, [...at, 'pods', i], id));
     (Array.isArray(g.groups) ? g.groups : []).forEach((s: unknown, i: number) => addGroup(s, [...at, 'groups', i], id));
@@ -67,11 +78,15 @@ export function buildRecipe(raw: Raw, opts: { file?: string; defaultName: string
   for (const { spec, path: at } of [...apps, ...pods] as Located<{ id: string }>[]) {
     if (!spec.id) continue;
     const first = seen.get(spec.id);
-    if (first) issues.at(...at).error(['id'], 'recipe.duplicate-id', `id ${spec.id} is already used at ${'/' + first.join('/')}`);
+    if (first)
+      issues
+        .at(...at)
+        .error(['id'], 'recipe.duplicate-id', `id ${spec.id} is already used at ${'/' + first.join('/')}`);
     else seen.set(spec.id, at);
   }
   for (const g of groups) {
-    if (seen.has(g.id)) issues.at(...g.path).error(['id'], 'recipe.duplicate-id', `group id ${g.id} is already used by an app or pod`);
+    if (seen.has(g.id))
+      issues.at(...g.path).error(['id'], 'recipe.duplicate-id', `group id ${g.id} is already used by an app or pod`);
   }
 
   const dir = opts.file ? path.dirname(opts.file) : (opts.cwd ?? process.cwd());

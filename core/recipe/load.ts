@@ -61,13 +61,18 @@ export async function loadRecipeFile(where: string | undefined, cwd = process.cw
     isDir = (await stat(target)).isDirectory();
   } catch {
     throw new BatonError('BATON_RECIPE_NOT_FOUND', `No recipe at ${target}`, {
-      details: 'Give a recipe file or a directory holding baton.config.{json,yaml,yml,js,mjs,cjs,ts}, .batonrc* or a package.json "baton" key.',
+      details:
+        'Give a recipe file or a directory holding baton.config.{json,yaml,yml,js,mjs,cjs,ts}, .batonrc* or a package.json "baton" key.',
     });
   }
   try {
     result = isDir ? await explorer.search(target) : await explorer.load(target);
   } catch (err) {
-    throw new BatonError('BATON_RECIPE_UNREADABLE', `Cannot read recipe ${isDir ? 'in ' + target : target}: ${(err as Error).message}`, { cause: err });
+    throw new BatonError(
+      'BATON_RECIPE_UNREADABLE',
+      `Cannot read recipe ${isDir ? 'in ' + target : target}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   if (!result || result.isEmpty || result.config === undefined || result.config === null) {
     throw new BatonError('BATON_RECIPE_NOT_FOUND', `No recipe found in ${target}`, {
@@ -85,5 +90,10 @@ export async function loadRecipeFile(where: string | undefined, cwd = process.cw
 }
 
 function sanitizeName(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'recipe';
+  return (
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'recipe'
+  );
 }

@@ -19,9 +19,14 @@ export function baseRecipeSchema(): JsonSchema {
     additionalProperties: false,
     properties: {
       $schema: { type: 'string' },
-      name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', description: 'Recipe name; defaults to the file or directory name.' },
+      name: {
+        type: 'string',
+        pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+        description: 'Recipe name; defaults to the file or directory name.',
+      },
       target: {
-        description: "Where to deploy: 'embedded' (default, the engine on this machine), a Marathon URL, or an object {kind, url, ...}.",
+        description:
+          "Where to deploy: 'embedded' (default, the engine on this machine), a Marathon URL, or an object {kind, url, ...}.",
         type: ['string', 'object'],
         properties: {
           kind: { type: 'string' },
@@ -31,13 +36,20 @@ export function baseRecipeSchema(): JsonSchema {
           password: { type: 'string' },
           caFile: { type: 'string', description: 'PEM file of the CA that signed the target certificate.' },
           insecure: { type: 'boolean', description: 'Skip certificate verification (explicit only).' },
-          uid: { type: 'string', description: 'DC/OS login: service account (with privateKeyFile) or user (password: BATON_DCOS_PASSWORD).' },
+          uid: {
+            type: 'string',
+            description: 'DC/OS login: service account (with privateKeyFile) or user (password: BATON_DCOS_PASSWORD).',
+          },
           privateKeyFile: { type: 'string', description: "PEM file of the DC/OS service account's private key." },
-          loginUrl: { type: 'string', description: "DC/OS login URL (default: the URL's origin + /acs/api/v1/auth/login)." },
+          loginUrl: {
+            type: 'string',
+            description: "DC/OS login URL (default: the URL's origin + /acs/api/v1/auth/login).",
+          },
         },
       },
       plugins: {
-        description: 'Plugins by built-in name, npm name or relative path: false switches one off, true or an options object switches it on.',
+        description:
+          'Plugins by built-in name, npm name or relative path: false switches one off, true or an options object switches it on.',
         type: 'object',
         additionalProperties: { type: ['boolean', 'object'] },
       },

@@ -11,7 +11,8 @@ export function toRecipeShape(doc: unknown): { recipe: RawRecipe; shape: 'recipe
   const d = doc as RawRecipe;
   if (typeof d.id === 'string') {
     if (Array.isArray(d.containers)) return { recipe: { pods: [d] }, shape: 'pod' };
-    if (Array.isArray(d.apps) || Array.isArray(d.groups) || Array.isArray(d.pods)) return { recipe: { groups: [d] }, shape: 'group' };
+    if (Array.isArray(d.apps) || Array.isArray(d.groups) || Array.isArray(d.pods))
+      return { recipe: { groups: [d] }, shape: 'group' };
     return { recipe: { apps: [d] }, shape: 'app' };
   }
   return { recipe: d, shape: 'recipe' };

@@ -11,10 +11,25 @@ export type BatonEvent =
   | { type: 'phase:start'; phase: string }
   | { type: 'phase:end'; phase: string; status: 'ok' | 'failed' | 'skipped'; durationMs: number }
   | { type: 'stage:start'; phase: string; plugin: string; title: string }
-  | { type: 'stage:end'; phase: string; plugin: string; title: string; status: 'ok' | 'failed'; durationMs: number; error?: Record<string, unknown> }
+  | {
+      type: 'stage:end';
+      phase: string;
+      plugin: string;
+      title: string;
+      status: 'ok' | 'failed';
+      durationMs: number;
+      error?: Record<string, unknown>;
+    }
   | ({ type: 'issue' } & Issue)
   | { type: 'plan'; plan: Plan }
-  | { type: 'progress'; phase?: string; plugin?: string; item?: string; message: string; data?: Record<string, unknown> }
+  | {
+      type: 'progress';
+      phase?: string;
+      plugin?: string;
+      item?: string;
+      message: string;
+      data?: Record<string, unknown>;
+    }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; plugin?: string; message: string }
   | { type: 'error'; error: Record<string, unknown> }
   | { type: 'run:end'; status: 'ok' | 'failed'; exitCode: number; durationMs: number };
@@ -74,6 +89,12 @@ export function createLogger(reporter: Reporter, plugin?: string): Logger {
     warn: log('warn'),
     error: log('error'),
     progress: (message, item, data) =>
-      reporter.emit({ type: 'progress', message, ...(plugin ? { plugin } : {}), ...(item ? { item } : {}), ...(data ? { data } : {}) }),
+      reporter.emit({
+        type: 'progress',
+        message,
+        ...(plugin ? { plugin } : {}),
+        ...(item ? { item } : {}),
+        ...(data ? { data } : {}),
+      }),
   };
 }

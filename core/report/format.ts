@@ -4,7 +4,8 @@ import type { Issue } from '../validation.js';
 
 /** ANSI colour only for a TTY, and never with NO_COLOR set (https://no-color.org). */
 export function palette(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env) {
-  const on = env.NO_COLOR === undefined && (env.FORCE_COLOR !== undefined ? env.FORCE_COLOR !== '0' : stream.isTTY === true);
+  const on =
+    env.NO_COLOR === undefined && (env.FORCE_COLOR !== undefined ? env.FORCE_COLOR !== '0' : stream.isTTY === true);
   const c = (code: number) => (s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
   return { red: c(31), green: c(32), yellow: c(33), blue: c(34), dim: c(2), bold: c(1) };
 }
@@ -31,16 +32,24 @@ export function formatPlan(plan: Plan, recipe: string, p: Palette): string[] {
     let detail = '';
     if (c.kind === 'create') detail = `${c.to} instance${c.to === 1 ? '' : 's'}`;
     else if (c.kind === 'scale') detail = `${c.from} → ${c.to} instances`;
-    else if (c.kind === 'restart') detail = `${c.strategy ? c.strategy.split(':')[0] : 'rolling restart'}: ${c.fields?.join(', ') || 'definition'} changed${c.from !== c.to ? `; ${c.from} → ${c.to} instances` : ''}`;
+    else if (c.kind === 'restart')
+      detail = `${c.strategy ? c.strategy.split(':')[0] : 'rolling restart'}: ${c.fields?.join(', ') || 'definition'} changed${c.from !== c.to ? `; ${c.from} → ${c.to} instances` : ''}`;
     else if (c.kind === 'remove') detail = `${c.from} instance${c.from === 1 ? '' : 's'} stopped`;
     lines.push(`  ${colour[c.kind](KIND_MARK[c.kind])} ${c.type} ${c.id}${detail ? p.dim('  ' + detail) : ''}`);
     if (c.strategy) lines.push(p.dim(`      ${c.strategy}`));
-    if (c.pending) lines.push(p.yellow(`      ⚠ ${c.pending.instances} instance${c.pending.instances === 1 ? '' : 's'} would wait: ${c.pending.why}`));
+    if (c.pending)
+      lines.push(
+        p.yellow(
+          `      ⚠ ${c.pending.instances} instance${c.pending.instances === 1 ? '' : 's'} would wait: ${c.pending.why}`,
+        ),
+      );
   }
   for (const n of plan.notes) lines.push(p.yellow(`  note: ${n}`));
   const count = (k: PlanChange['kind']) => plan.changes.filter((c) => c.kind === k).length;
   const summary = (['create', 'restart', 'scale', 'remove'] as const).map((k) => `${count(k)} to ${k}`).join(', ');
-  lines.push(count('create') + count('restart') + count('scale') + count('remove') === 0 ? 'No changes.' : `${summary}.`);
+  lines.push(
+    count('create') + count('restart') + count('scale') + count('remove') === 0 ? 'No changes.' : `${summary}.`,
+  );
   return lines;
 }
 

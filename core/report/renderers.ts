@@ -31,7 +31,12 @@ export function chooseRenderer(opts: { json?: boolean; renderer?: string }, out:
   return out.stdout.isTTY === true && !ci ? 'tty' : 'plain';
 }
 
-export function attachRenderer(name: RendererName, runner: Runner, out: RenderTarget, opts: { verbose?: boolean } = {}): RunView {
+export function attachRenderer(
+  name: RendererName,
+  runner: Runner,
+  out: RenderTarget,
+  opts: { verbose?: boolean } = {},
+): RunView {
   const view = pickView(name, runner, out, opts);
   return out.env.GITHUB_ACTIONS === 'true' ? withAnnotations(view, runner, out, name === 'json') : view;
 }
@@ -47,14 +52,22 @@ const ghProp = (s: string) => ghData(s).replace(/:/g, '%3A').replace(/,/g, '%2C'
  */
 function withAnnotations(view: RunView, runner: Runner, out: RenderTarget, json: boolean): RunView {
   const issues: Issue[] = [];
-  const off = runner.reporter.on((e) => void (e.type === 'issue' && e.severity === 'error' ? issues.push(e) : undefined));
+  const off = runner.reporter.on(
+    (e) => void (e.type === 'issue' && e.severity === 'error' ? issues.push(e) : undefined),
+  );
   return {
     async finish(result) {
       await view.finish(result);
       off();
       const w = json ? out.stderr : out.stdout;
-      for (const i of issues) w.write(`::error title=${ghProp(`${i.rule} at ${i.path || '/'}`)}::${ghData(`${i.path || '/'}: ${i.message} (${i.rule})`)}\n`);
-      if (result.error) w.write(`::error title=${ghProp(`Baton ${result.error.code} (exit ${result.error.exitCode})`)}::${ghData(result.error.message + (result.error.details ? `\n${result.error.details}` : ''))}\n`);
+      for (const i of issues)
+        w.write(
+          `::error title=${ghProp(`${i.rule} at ${i.path || '/'}`)}::${ghData(`${i.path || '/'}: ${i.message} (${i.rule})`)}\n`,
+        );
+      if (result.error)
+        w.write(
+          `::error title=${ghProp(`Baton ${result.error.code} (exit ${result.error.exitCode})`)}::${ghData(result.error.message + (result.error.details ? `\n${result.error.details}` : ''))}\n`,
+        );
     },
   };
 }
@@ -88,17 +101,33 @@ function collector(runner: Runner) {
     if (e.type === 'issue') issues.push(e);
     if (e.type === 'plan') plan = e.plan;
   });
-  return { issues, get plan() { return plan; }, get command() { return command; }, off };
+  return {
+    issues,
+    get plan() {
+      return plan;
+    },
+    get command() {
+      return command;
+    },
+    off,
+  };
 }
 
-function printSummary(out: RenderTarget, c: ReturnType<typeof collector>, result: { error?: BatonError; recipe: string }): void {
+function printSummary(
+  out: RenderTarget,
+  c: ReturnType<typeof collector>,
+  result: { error?: BatonError; recipe: string },
+): void {
   const p = palette(out.stdout, out.env);
   const lines: string[] = [];
   for (const i of c.issues) lines.push(formatIssue(i, p));
   if (c.plan) lines.push(...formatPlan(c.plan, result.recipe, p));
   if (!result.error && c.command === 'validate') {
     const warnings = c.issues.filter((i) => i.severity === 'warning').length;
-    lines.push(p.green(`✔ Recipe ${result.recipe} is valid`) + (warnings ? p.yellow(` (${warnings} warning${warnings === 1 ? '' : 's'})`) : ''));
+    lines.push(
+      p.green(`✔ Recipe ${result.recipe} is valid`) +
+        (warnings ? p.yellow(` (${warnings} warning${warnings === 1 ? '' : 's'})`) : ''),
+    );
   }
   if (lines.length) out.stdout.write(lines.join('\n') + '\n');
   if (result.error) out.stderr.write(formatError(result.error, palette(out.stderr, out.env)).join('\n') + '\n');
@@ -118,7 +147,8 @@ function plainView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean 
         break;
       case 'stage:end':
         if (e.status === 'failed') w(`${p.red('✖')} [${e.phase}] ${e.title} ${p.dim(`${e.durationMs}ms`)}`);
-        else if (opts.verbose || e.plugin !== 'core') w(`${p.green('✔')} [${e.phase}] ${e.title} ${p.dim(`${e.durationMs}ms`)}`);
+        else if (opts.verbose || e.plugin !== 'core')
+          w(`${p.green('✔')} [${e.phase}] ${e.title} ${p.dim(`${e.durationMs}ms`)}`);
         break;
       case 'progress': {
         const key = `${e.plugin}/${e.item ?? ''}`;
@@ -129,7 +159,10 @@ function plainView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean 
         break;
       }
       case 'log':
-        if (e.level !== 'debug' || opts.verbose) w(`${e.level === 'warn' ? p.yellow('warn') : e.level === 'error' ? p.red('error') : p.dim(e.level)} ${e.plugin ? `[${e.plugin}] ` : ''}${e.message}`);
+        if (e.level !== 'debug' || opts.verbose)
+          w(
+            `${e.level === 'warn' ? p.yellow('warn') : e.level === 'error' ? p.red('error') : p.dim(e.level)} ${e.plugin ? `[${e.plugin}] ` : ''}${e.message}`,
+          );
         break;
     }
   });
@@ -158,8 +191,14 @@ function deferred(): Deferred {
   promise.catch(() => {});
   const d: Deferred = {
     promise,
-    resolve: () => { d.settled = true; resolve(); },
-    reject: (e) => { d.settled = true; reject(e); },
+    resolve: () => {
+      d.settled = true;
+      resolve();
+    },
+    reject: (e) => {
+      d.settled = true;
+      reject(e);
+    },
     settled: false,
   };
   return d;
@@ -179,7 +218,10 @@ function listrView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean 
   const off = runner.reporter.on((e) => {
     if (e.type === 'run:start') {
       for (const ph of e.phases) {
-        stageQueues.set(ph, runner.tapsOf(ph as 'apply').map(() => deferred()));
+        stageQueues.set(
+          ph,
+          runner.tapsOf(ph as 'apply').map(() => deferred()),
+        );
         stageTasks.set(ph, []);
       }
       const list = new Listr(

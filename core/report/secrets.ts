@@ -9,7 +9,8 @@ function eachSecret(node: unknown, visit: EnvVisitor): void {
   if (!node || typeof node !== 'object') return;
   for (const [k, v] of Object.entries(node)) {
     if ((k === 'env' || k === 'environment') && v && typeof v === 'object' && !Array.isArray(v)) {
-      for (const [name, value] of Object.entries(v)) if (typeof value === 'string' && SECRET_NAME.test(name)) visit(v as Record<string, unknown>, name);
+      for (const [name, value] of Object.entries(v))
+        if (typeof value === 'string' && SECRET_NAME.test(name)) visit(v as Record<string, unknown>, name);
     } else eachSecret(v, visit);
   }
 }

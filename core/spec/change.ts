@@ -6,8 +6,15 @@ export type ChangeKind = 'create' | 'restart' | 'scale' | 'remove' | 'unchanged'
 export function stableJson(v: unknown): string {
   if (Array.isArray(v)) return '[' + v.map(stableJson).join(',') + ']';
   if (v && typeof v === 'object') {
-    return '{' + Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort()
-      .map((k) => JSON.stringify(k) + ':' + stableJson((v as Record<string, unknown>)[k])).join(',') + '}';
+    return (
+      '{' +
+      Object.keys(v)
+        .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+        .sort()
+        .map((k) => JSON.stringify(k) + ':' + stableJson((v as Record<string, unknown>)[k]))
+        .join(',') +
+      '}'
+    );
   }
   return JSON.stringify(v);
 }
@@ -42,13 +49,16 @@ export function withAssignedServicePorts(next: App, current: App): App {
   const out: App = { ...next };
   if (next.portDefinitions && current.portDefinitions) {
     out.portDefinitions = next.portDefinitions.map((d, i) =>
-      d.port === 0 && current.portDefinitions?.[i] ? { ...d, port: current.portDefinitions[i].port } : d);
+      d.port === 0 && current.portDefinitions?.[i] ? { ...d, port: current.portDefinitions[i].port } : d,
+    );
   }
   if (next.container?.portMappings && current.container?.portMappings) {
     const cur = current.container.portMappings;
     out.container = {
       ...next.container,
-      portMappings: next.container.portMappings.map((m, i) => (m.servicePort === 0 && cur[i] ? { ...m, servicePort: cur[i].servicePort } : m)),
+      portMappings: next.container.portMappings.map((m, i) =>
+        m.servicePort === 0 && cur[i] ? { ...m, servicePort: cur[i].servicePort } : m,
+      ),
     };
   }
   return out;

@@ -17,7 +17,12 @@ export function dependencyTargets(dep: string, ids: readonly string[]): string[]
  */
 export function findDependencyCycle(nodes: readonly DependencyNode[]): string[] | undefined {
   const ids = nodes.map((n) => n.id);
-  const edges = new Map(nodes.map((n) => [n.id, [...new Set(n.dependencies.flatMap((d) => dependencyTargets(d, ids)))].filter((t) => t !== n.id)]));
+  const edges = new Map(
+    nodes.map((n) => [
+      n.id,
+      [...new Set(n.dependencies.flatMap((d) => dependencyTargets(d, ids)))].filter((t) => t !== n.id),
+    ]),
+  );
   const state = new Map<string, 'open' | 'done'>();
   const stack: string[] = [];
   const visit = (id: string): string[] | undefined => {

@@ -1,6 +1,15 @@
 import { canonicalId, parentId } from './ids.js';
 import { READ_ONLY_APP_FIELDS } from './schema.js';
-import type { App, AppVolume, Container, HealthCheck, Network, PortDefinition, PortMapping, ReadinessCheck } from './types.js';
+import type {
+  App,
+  AppVolume,
+  Container,
+  HealthCheck,
+  Network,
+  PortDefinition,
+  PortMapping,
+  ReadinessCheck,
+} from './types.js';
 import type { Issues } from '../validation.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- raw JSON is untyped until normalised */
@@ -39,7 +48,11 @@ export function normalizeApp(input: Raw, issues: Issues, parent = '/'): App {
 
   let portDefinitions: PortDefinition[] | undefined;
   if (raw.ports !== undefined && raw.portDefinitions !== undefined) {
-    issues.error(['ports'], 'app.ports.deprecated-with-port-definitions', "'ports' (deprecated) and 'portDefinitions' cannot be used together");
+    issues.error(
+      ['ports'],
+      'app.ports.deprecated-with-port-definitions',
+      "'ports' (deprecated) and 'portDefinitions' cannot be used together",
+    );
   }
   if (hostMode) {
     const defs: Raw[] | undefined = Array.isArray(raw.portDefinitions)
@@ -47,16 +60,22 @@ export function normalizeApp(input: Raw, issues: Issues, parent = '/'): App {
       : Array.isArray(raw.ports)
         ? raw.ports.map((port: number) => ({ port }))
         : undefined;
-    portDefinitions = defs === undefined
-      ? [{ port: 0, protocol: 'tcp', name: 'default' }]
-      : defs.map((d) => ({ ...d, port: d.port ?? 0, protocol: d.protocol ?? 'tcp' }) as PortDefinition);
+    portDefinitions =
+      defs === undefined
+        ? [{ port: 0, protocol: 'tcp', name: 'default' }]
+        : defs.map((d) => ({ ...d, port: d.port ?? 0, protocol: d.protocol ?? 'tcp' }) as PortDefinition);
   }
 
   if (container && !hostMode) {
     const bridge = networks.some((n) => n.mode === 'container/bridge');
     const mappings: Raw[] = container.portMappings ?? [{ containerPort: 0, name: 'default' }];
     container.portMappings = mappings.map((m) => {
-      const out: Raw = { ...m, containerPort: m.containerPort ?? 0, servicePort: m.servicePort ?? 0, protocol: m.protocol ?? 'tcp' };
+      const out: Raw = {
+        ...m,
+        containerPort: m.containerPort ?? 0,
+        servicePort: m.servicePort ?? 0,
+        protocol: m.protocol ?? 'tcp',
+      };
       // In bridge mode a missing hostPort means "dynamic" (§9); in container mode it means none.
       if (bridge && out.hostPort === undefined) out.hostPort = 0;
       return out as PortMapping;
@@ -68,9 +87,15 @@ export function normalizeApp(input: Raw, issues: Issues, parent = '/'): App {
   }
   const fetch = Array.isArray(raw.fetch)
     ? raw.fetch
-    : arrOf<string>(raw.uris).map((uri) => ({ uri, extract: /\.(tgz|tar\.gz|tbz2|tar\.bz2|txz|tar\.xz|zip)$/.test(uri) }));
+    : arrOf<string>(raw.uris).map((uri) => ({
+        uri,
+        extract: /\.(tgz|tar\.gz|tbz2|tar\.bz2|txz|tar\.xz|zip)$/.test(uri),
+      }));
 
-  const upgradeDefault = resident || external ? { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } : { minimumHealthCapacity: 1, maximumOverCapacity: 1 };
+  const upgradeDefault =
+    resident || external
+      ? { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 }
+      : { minimumHealthCapacity: 1, maximumOverCapacity: 1 };
   const app: App = {
     id,
     ...(raw.cmd !== undefined ? { cmd: raw.cmd } : {}),
@@ -104,11 +129,22 @@ export function normalizeApp(input: Raw, issues: Issues, parent = '/'): App {
     backoffFactor: raw.backoffFactor ?? 1.15,
     maxLaunchDelaySeconds: raw.maxLaunchDelaySeconds ?? 300,
     killSelection: raw.killSelection ?? 'YOUNGEST_FIRST',
-    unreachableStrategy: raw.unreachableStrategy ?? (resident ? 'disabled' : { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 }),
-    ...(raw.taskKillGracePeriodSeconds !== undefined ? { taskKillGracePeriodSeconds: raw.taskKillGracePeriodSeconds } : {}),
-    dependencies: arrOf<string>(raw.dependencies).map((d) => (typeof d === 'string' ? canonicalId(d, parentId(id)) : d)),
+    unreachableStrategy:
+      raw.unreachableStrategy ?? (resident ? 'disabled' : { inactiveAfterSeconds: 0, expungeAfterSeconds: 0 }),
+    ...(raw.taskKillGracePeriodSeconds !== undefined
+      ? { taskKillGracePeriodSeconds: raw.taskKillGracePeriodSeconds }
+      : {}),
+    dependencies: arrOf<string>(raw.dependencies).map((d) =>
+      typeof d === 'string' ? canonicalId(d, parentId(id)) : d,
+    ),
     ...(resident || raw.residency !== undefined
-      ? { residency: { relaunchEscalationTimeoutSeconds: 3600, taskLostBehavior: 'WAIT_FOREVER', ...(raw.residency ?? {}) } }
+      ? {
+          residency: {
+            relaunchEscalationTimeoutSeconds: 3600,
+            taskLostBehavior: 'WAIT_FOREVER',
+            ...(raw.residency ?? {}),
+          },
+        }
       : {}),
     ...(raw.tty !== undefined ? { tty: raw.tty } : {}),
     ...(raw.executorResources !== undefined ? { executorResources: raw.executorResources } : {}),
@@ -124,8 +160,11 @@ function normalizeContainer(raw: Raw, issues: Issues): Container | undefined {
   if (docker) {
     if (docker.portMappings !== undefined) {
       if (c.portMappings !== undefined) {
-        issues.error(['container', 'docker', 'portMappings'], 'app.container.port-mappings-twice',
-          "port mappings are set both in 'container.docker.portMappings' (deprecated) and 'container.portMappings'");
+        issues.error(
+          ['container', 'docker', 'portMappings'],
+          'app.container.port-mappings-twice',
+          "port mappings are set both in 'container.docker.portMappings' (deprecated) and 'container.portMappings'",
+        );
       } else {
         c.portMappings = docker.portMappings;
       }
@@ -159,8 +198,11 @@ function normalizeNetworks(raw: Raw, container: Container | undefined, issues: I
   const legacy = raw.container?.docker?.network as string | undefined;
   if (container?.docker) delete (container.docker as Raw).network; // translated below
   if (raw.networks !== undefined && (legacy !== undefined || raw.ipAddress !== undefined)) {
-    issues.error(['networks'], 'app.networks.deprecated-mixed',
-      "'networks' cannot be combined with the deprecated 'container.docker.network' or 'ipAddress'");
+    issues.error(
+      ['networks'],
+      'app.networks.deprecated-mixed',
+      "'networks' cannot be combined with the deprecated 'container.docker.network' or 'ipAddress'",
+    );
   }
   if (Array.isArray(raw.networks)) {
     return raw.networks.map((n: Raw) => {
@@ -174,10 +216,20 @@ function normalizeNetworks(raw: Raw, container: Container | undefined, issues: I
     const ip = raw.ipAddress;
     if (container && container.type === 'MESOS' && container.portMappings === undefined && isObj(ip.discovery)) {
       container.portMappings = arrOf<Raw>(ip.discovery.ports).map((p) => ({
-        containerPort: p.number, name: p.name, protocol: p.protocol ?? 'tcp', labels: p.labels, servicePort: 0,
+        containerPort: p.number,
+        name: p.name,
+        protocol: p.protocol ?? 'tcp',
+        labels: p.labels,
+        servicePort: 0,
       })) as PortMapping[];
     }
-    return [{ mode: 'container', ...(ip.networkName ? { name: ip.networkName } : {}), ...(ip.labels ? { labels: ip.labels } : {}) }];
+    return [
+      {
+        mode: 'container',
+        ...(ip.networkName ? { name: ip.networkName } : {}),
+        ...(ip.labels ? { labels: ip.labels } : {}),
+      },
+    ];
   }
   switch (legacy) {
     case 'BRIDGE':

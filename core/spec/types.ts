@@ -173,7 +173,10 @@ export interface Pod {
   scheduling: {
     backoff: { backoff: number; backoffFactor: number; maxLaunchDelay: number };
     upgrade: UpgradeStrategy;
-    placement: { constraints: { fieldName: string; operator: string; value?: string }[]; acceptedResourceRoles?: string[] };
+    placement: {
+      constraints: { fieldName: string; operator: string; value?: string }[];
+      acceptedResourceRoles?: string[];
+    };
     killSelection: KillSelection;
     unreachableStrategy: UnreachableStrategy;
   };

@@ -37,13 +37,26 @@ export function formatAttribute(v: string | number): string {
   if (/^[+-]?(\d+\.?\d*|\.\d+)$/.test(s)) return formatScalar(Number(s));
   const ranges = /^\[(.*)\]$/.exec(s);
   if (ranges) {
-    const parts = ranges[1].split(',').map((r) => r.trim()).filter(Boolean).map((r) => r.split('-').map((n) => Number(n.trim())));
+    const parts = ranges[1]
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean)
+      .map((r) => r.split('-').map((n) => Number(n.trim())));
     if (parts.every((p) => p.length === 2 && p.every(Number.isFinite))) {
-      return `[${parts.sort((a, b) => a[0] - b[0]).map(([b, e]) => `${b}-${e}`).join(',')}]`;
+      return `[${parts
+        .sort((a, b) => a[0] - b[0])
+        .map(([b, e]) => `${b}-${e}`)
+        .join(',')}]`;
     }
   }
   const set = /^\{(.*)\}$/.exec(s);
-  if (set) return `{${set[1].split(',').map((x) => x.trim()).filter(Boolean).sort().join(',')}}`;
+  if (set)
+    return `{${set[1]
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)
+      .sort()
+      .join(',')}}`;
   return s;
 }
 

@@ -35,7 +35,11 @@ export interface KillCandidate {
  * smallest group, emptied groups counting as 0) at most 1 or below what it was. It may choose fewer
  * than `count`; the engine kills the rest in its ordinary order.
  */
-export function groupByKills(constraints: readonly Constraint[], candidates: readonly KillCandidate[], count: number): string[] {
+export function groupByKills(
+  constraints: readonly Constraint[],
+  candidates: readonly KillCandidate[],
+  count: number,
+): string[] {
   const groupBys = constraints.filter((c) => c.operator === 'GROUP_BY');
   if (count <= 0) return [];
   if (count >= candidates.length) return candidates.map((c) => c.instanceId);
@@ -49,7 +53,8 @@ export function groupByKills(constraints: readonly Constraint[], candidates: rea
     }
     return [...groups.values()];
   });
-  const sizes = (d: string[][], without: ReadonlySet<string>) => d.map((g) => g.filter((id) => !without.has(id)).length);
+  const sizes = (d: string[][], without: ReadonlySet<string>) =>
+    d.map((g) => g.filter((id) => !without.has(id)).length);
   const spread = (d: string[][], without: ReadonlySet<string>) => {
     const s = sizes(d, without);
     return Math.max(...s) - Math.min(...s);

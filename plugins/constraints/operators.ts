@@ -36,7 +36,11 @@ export function accepts(c: Constraint, agent: ConstraintAgent, placed: readonly 
     case 'IS':
       return v === isTarget(c.value ?? '');
     case 'GROUP_BY':
-      return groupByAccepts(v, values().map((x) => x ?? GROUP_KEY_MISSING), c.value);
+      return groupByAccepts(
+        v,
+        values().map((x) => x ?? GROUP_KEY_MISSING),
+        c.value,
+      );
     default:
       return false; // validation rejects unknown operators before anything is placed
   }

@@ -17,11 +17,16 @@ export class ConstraintSession {
   private readonly values = new Map<string, (string | undefined)[]>();
   private readonly labels: string[];
 
-  constructor(private readonly constraints: readonly Constraint[], placed: readonly ConstraintAgent[]) {
+  constructor(
+    private readonly constraints: readonly Constraint[],
+    placed: readonly ConstraintAgent[],
+  ) {
     this.counts = constraints.map(() => new Map());
     this.labels = constraints.map(label);
     this.first = constraints.map(() => undefined);
-    this.regexes = constraints.map((c) => (c.operator === 'LIKE' || c.operator === 'UNLIKE' ? new RegExp(`^(?:${c.value ?? ''})$`) : undefined));
+    this.regexes = constraints.map((c) =>
+      c.operator === 'LIKE' || c.operator === 'UNLIKE' ? new RegExp(`^(?:${c.value ?? ''})$`) : undefined,
+    );
     for (const a of placed) this.placed(a);
   }
 

@@ -43,15 +43,40 @@ export async function attachDiscovery(engine: EngineView, o: DiscoveryOptions): 
     engine.resolvers.push(`${server.address}:${server.port}`);
     o.log?.info(`DNS for *.marathon.mesos and *.l4lb.thisdcos.directory on ${server.address}:${server.port}`);
   } catch (err) {
-    o.log?.warn(`no DNS: cannot listen on ${o.address}:${o.port} (${(err as Error).message}); set BATON_DNS=<address>:<port>`);
+    o.log?.warn(
+      `no DNS: cannot listen on ${o.address}:${o.port} (${(err as Error).message}); set BATON_DNS=<address>:<port>`,
+    );
   }
   engine.extensions.set('dns', () => {
     const r = rebuild();
-    const names = [...r.a.keys()].filter((n) => n.endsWith('.marathon.mesos') && !n.includes('.slave.') && !/-[a-z0-9]{5}-[a-z0-9]+\.marathon\.mesos$/.test(n));
+    const names = [...r.a.keys()].filter(
+      (n) =>
+        n.endsWith('.marathon.mesos') && !n.includes('.slave.') && !/-[a-z0-9]{5}-[a-z0-9]+\.marathon\.mesos$/.test(n),
+    );
     return {
-      summary: server ? [`server ${server.address}:${server.port}`, ...names.sort().map((n) => `${n} → ${r.a.get(n)!.map((x) => x.address).join(', ')}`)] : ['not serving (see the engine log)'],
+      summary: server
+        ? [
+            `server ${server.address}:${server.port}`,
+            ...names.sort().map(
+              (n) =>
+                `${n} → ${r.a
+                  .get(n)!
+                  .map((x) => x.address)
+                  .join(', ')}`,
+            ),
+          ]
+        : ['not serving (see the engine log)'],
       server: server ? `${server.address}:${server.port}` : null,
-      perApp: Object.fromEntries([...engine.apps.keys()].map((id) => [id, [`dns ${appNames(id).map((n) => `${n}.marathon.mesos`).join(', ')}`]])),
+      perApp: Object.fromEntries(
+        [...engine.apps.keys()].map((id) => [
+          id,
+          [
+            `dns ${appNames(id)
+              .map((n) => `${n}.marathon.mesos`)
+              .join(', ')}`,
+          ],
+        ]),
+      ),
       names: Object.fromEntries([...r.a].map(([n, v]) => [n, v.map((x) => x.address)])),
     };
   });

@@ -22,7 +22,9 @@ export function mesosRecords(e: EngineView): RecordSet {
     const canonical = canonicalTaskLabel(i.appId, i.taskId, agent.id);
     addA(r, `${canonical}.${FRAMEWORK}.mesos`, agent.address);
     addA(r, `${canonical}.${FRAMEWORK}.slave.mesos`, agent.address);
-    const defs = stored.app.container?.portMappings?.length ? stored.app.container.portMappings : (stored.app.portDefinitions ?? []);
+    const defs = stored.app.container?.portMappings?.length
+      ? stored.app.container.portMappings
+      : (stored.app.portDefinitions ?? []);
     for (const name of appNames(i.appId)) {
       addA(r, `${name}.${FRAMEWORK}.mesos`, agent.address);
       addA(r, `${name}.${FRAMEWORK}.slave.mesos`, agent.address);
@@ -31,7 +33,8 @@ export function mesosRecords(e: EngineView): RecordSet {
         for (const proto of (def?.protocol ?? 'tcp').split(',')) {
           addSrv(r, `_${name}._${proto}.${FRAMEWORK}.mesos`, `${canonical}.${FRAMEWORK}.mesos`, port);
           addSrv(r, `_${name}._${proto}.${FRAMEWORK}.slave.mesos`, `${canonical}.${FRAMEWORK}.slave.mesos`, port);
-          if (def?.name) addSrv(r, `_${def.name}._${name}._${proto}.${FRAMEWORK}.mesos`, `${canonical}.${FRAMEWORK}.mesos`, port);
+          if (def?.name)
+            addSrv(r, `_${def.name}._${name}._${proto}.${FRAMEWORK}.mesos`, `${canonical}.${FRAMEWORK}.mesos`, port);
         }
       });
     }

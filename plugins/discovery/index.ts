@@ -24,7 +24,9 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['engine'],
   apply(runner, { log }) {
-    const hooks = runner.publishHooks<DiscoveryHooks>(PLUGIN, { records: new SyncHook<[RecordSet]>(['records'], 'discovery.records') });
+    const hooks = runner.publishHooks<DiscoveryHooks>(PLUGIN, {
+      records: new SyncHook<[RecordSet]>(['records'], 'discovery.records'),
+    });
     runner.hooksOf<EngineStartedHooks>('engine').started.tap(PLUGIN, (engine) => {
       void attachDiscovery(engine, { ...dnsEndpoint(), extend: (r) => hooks.records.call(r), log });
     });

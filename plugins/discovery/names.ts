@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 
 /** Mesos-DNS's RFC 1123 label mangling (marathon-lb.md §5): lower-case; `.`, `_`, `-` → `-`; others dropped; ≤ 63. */
 export function mangle(label: string): string {
-  return label.toLowerCase().replace(/[._-]/g, '-').replace(/[^a-z0-9-]/g, '').replace(/^-+|-+$/g, '').slice(0, 63);
+  return label
+    .toLowerCase()
+    .replace(/[._-]/g, '-')
+    .replace(/[^a-z0-9-]/g, '')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63);
 }
 
 /** Marathon's Mesos task name for an app: the id's path reversed and dotted (`/shop/web` → `web.shop`). */

@@ -34,13 +34,20 @@ export function answer(query: dnsPacket.Packet, records: RecordSet): Buffer {
     }
     if ((type === 'A' || type === 'ANY') && a) {
       // Shuffled on every answer, as Mesos-DNS does: crude balancing across instances.
-      for (const r of [...a].sort(() => Math.random() - 0.5)) answers.push({ type: 'A', name: q.name, ttl: r.ttl, data: r.address });
+      for (const r of [...a].sort(() => Math.random() - 0.5))
+        answers.push({ type: 'A', name: q.name, ttl: r.ttl, data: r.address });
     }
     if ((type === 'SRV' || type === 'ANY') && srv) {
       for (const r of srv) {
-        answers.push({ type: 'SRV', name: q.name, ttl: r.ttl, data: { priority: 0, weight: 1, port: r.port, target: r.target } });
+        answers.push({
+          type: 'SRV',
+          name: q.name,
+          ttl: r.ttl,
+          data: { priority: 0, weight: 1, port: r.port, target: r.target },
+        });
         for (const t of records.a.get(r.target) ?? []) {
-          if (!additionals.some((x) => x.name === r.target && x.type === 'A' && x.data === t.address)) additionals.push({ type: 'A', name: r.target, ttl: t.ttl, data: t.address });
+          if (!additionals.some((x) => x.name === r.target && x.type === 'A' && x.data === t.address))
+            additionals.push({ type: 'A', name: r.target, ttl: t.ttl, data: t.address });
         }
       }
     }
@@ -66,7 +73,11 @@ export function startDnsServer(address: string, port: number, records: () => Rec
     socket.bind(port, address, () => {
       socket.off('error', reject);
       const bound = socket.address();
-      resolve({ address: bound.address, port: bound.port, close: () => new Promise<void>((r) => socket.close(() => r())) });
+      resolve({
+        address: bound.address,
+        port: bound.port,
+        close: () => new Promise<void>((r) => socket.close(() => r())),
+      });
     });
   });
 }

@@ -4,17 +4,25 @@ import { PARAMETERS } from './parameters.js';
 import { createDockerRuntime, imageOf, pullImage } from './runtime.js';
 
 interface EngineRuntimeHooks {
-  runtimes: { tap(name: string, fn: (reg: { engineId: string; agents: { id: string; docker?: string }[]; add(rt: TaskRuntime): void }) => void): void };
+  runtimes: {
+    tap(
+      name: string,
+      fn: (reg: { engineId: string; agents: { id: string; docker?: string }[]; add(rt: TaskRuntime): void }) => void,
+    ): void;
+  };
 }
 
 /** A dockerode client for an endpoint: "unix:///path", "tcp://host:port", or the default (DOCKER_HOST or the local socket). */
 export function dockerClient(endpoint?: string): Docker {
   if (!endpoint) return new Docker();
   const u = new URL(endpoint);
-  return u.protocol === 'unix:' ? new Docker({ socketPath: u.pathname }) : new Docker({ host: u.hostname, port: Number(u.port || 2375) });
+  return u.protocol === 'unix:'
+    ? new Docker({ socketPath: u.pathname })
+    : new Docker({ host: u.hostname, port: Number(u.port || 2375) });
 }
 
-export const describeEndpoint = (endpoint?: string) => endpoint ?? (process.env.DOCKER_HOST || 'unix:///var/run/docker.sock');
+export const describeEndpoint = (endpoint?: string) =>
+  endpoint ?? (process.env.DOCKER_HOST || 'unix:///var/run/docker.sock');
 
 /**
  * Docker containers on the embedded engine (`container.type: DOCKER`; `MESOS` with `docker.image`
@@ -33,11 +41,13 @@ export default definePlugin({
         return clients.get(key)!;
       };
       const byAgent = new Map(reg.agents.map((a) => [a.id, a.docker]));
-      reg.add(createDockerRuntime({
-        engineId: reg.engineId,
-        dockerFor: (agentId) => forEndpoint(byAgent.get(agentId)),
-        allDockers: () => [...new Set([undefined, ...byAgent.values()])].map(forEndpoint),
-      }));
+      reg.add(
+        createDockerRuntime({
+          engineId: reg.engineId,
+          dockerFor: (agentId) => forEndpoint(byAgent.get(agentId)),
+          allDockers: () => [...new Set([undefined, ...byAgent.values()])].map(forEndpoint),
+        }),
+      );
     });
 
     // `docker run` options that have no mapping are errors, not silently dropped.
@@ -45,40 +55,65 @@ export default definePlugin({
       for (const { spec, path } of ctx.recipe.apps) {
         (spec.container?.docker?.parameters ?? []).forEach((p, i) => {
           if (!(p.key in PARAMETERS)) {
-            ctx.issues.at(...path).error(['container', 'docker', 'parameters', i, 'key'], 'docker.parameter-unsupported',
-              `'${p.key}' is not a supported docker run option; supported: ${Object.keys(PARAMETERS).join(', ')}`);
+            ctx.issues
+              .at(...path)
+              .error(
+                ['container', 'docker', 'parameters', i, 'key'],
+                'docker.parameter-unsupported',
+                `'${p.key}' is not a supported docker run option; supported: ${Object.keys(PARAMETERS).join(', ')}`,
+              );
           }
         });
       }
     });
 
     // The daemon must answer before anything changes; process tasks are not affected either way.
-    runner.hooks.preflight.tapPromise({ name: 'docker', stage: STAGE.NORMAL, title: 'Docker daemon and images (apps with an image)' }, async (ctx) => {
-      if (ctx.recipe.target.kind !== 'embedded' || !ctx.recipe.apps.some((a) => imageOf(a.spec))) return;
-      const agents = ((ctx.recipe.raw.engine as { agents?: { docker?: string }[] } | undefined)?.agents ?? []).map((a) => a.docker);
-      for (const endpoint of new Set(agents.length ? agents : [undefined])) {
-        const d = dockerClient(endpoint);
-        try {
-          await d.ping({ abortSignal: AbortSignal.timeout(3000) } as never);
-        } catch (err) {
-          throw new BatonError('BATON_TARGET_UNAVAILABLE', `The Docker daemon at ${describeEndpoint(endpoint)} does not answer: ${(err as Error).message}`, {
-            details: 'Start dockerd (or set DOCKER_HOST / the agent\'s docker endpoint). Process tasks are not affected.',
-          });
-        }
-        // An image that is not here and cannot be pulled fails now, before anything changes.
-        for (const { spec } of ctx.recipe.apps) {
-          const image = imageOf(spec);
-          if (!image) continue;
-          const present = await d.getImage(image).inspect().then(() => true, () => false);
-          if (present && !spec.container?.docker?.forcePullImage) continue;
-          log.progress(`pulling ${image}`, spec.id);
-          await pullImage(d, image, 60_000).catch((err: Error) => {
-            throw new BatonError('BATON_DEPLOY_FAILED', `${spec.id}: image ${image} is not on this machine and cannot be pulled: ${err.message.split('\n')[0]}`, {
-              details: 'Build or load it locally (docker build / docker load), or make its registry reachable.',
+    runner.hooks.preflight.tapPromise(
+      { name: 'docker', stage: STAGE.NORMAL, title: 'Docker daemon and images (apps with an image)' },
+      async (ctx) => {
+        if (ctx.recipe.target.kind !== 'embedded' || !ctx.recipe.apps.some((a) => imageOf(a.spec))) return;
+        const agents = ((ctx.recipe.raw.engine as { agents?: { docker?: string }[] } | undefined)?.agents ?? []).map(
+          (a) => a.docker,
+        );
+        for (const endpoint of new Set(agents.length ? agents : [undefined])) {
+          const d = dockerClient(endpoint);
+          try {
+            await d.ping({ abortSignal: AbortSignal.timeout(3000) } as never);
+          } catch (err) {
+            throw new BatonError(
+              'BATON_TARGET_UNAVAILABLE',
+              `The Docker daemon at ${describeEndpoint(endpoint)} does not answer: ${(err as Error).message}`,
+              {
+                details:
+                  "Start dockerd (or set DOCKER_HOST / the agent's docker endpoint). Process tasks are not affected.",
+              },
+            );
+          }
+          // An image that is not here and cannot be pulled fails now, before anything changes.
+          for (const { spec } of ctx.recipe.apps) {
+            const image = imageOf(spec);
+            if (!image) continue;
+            const present = await d
+              .getImage(image)
+              .inspect()
+              .then(
+                () => true,
+                () => false,
+              );
+            if (present && !spec.container?.docker?.forcePullImage) continue;
+            log.progress(`pulling ${image}`, spec.id);
+            await pullImage(d, image, 60_000).catch((err: Error) => {
+              throw new BatonError(
+                'BATON_DEPLOY_FAILED',
+                `${spec.id}: image ${image} is not on this machine and cannot be pulled: ${err.message.split('\n')[0]}`,
+                {
+                  details: 'Build or load it locally (docker build / docker load), or make its registry reachable.',
+                },
+              );
             });
-          });
+          }
         }
-      }
-    });
+      },
+    );
   },
 });

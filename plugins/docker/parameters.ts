@@ -40,5 +40,8 @@ export const PARAMETERS: Record<string, Apply> = {
 function bytes(v: string): number {
   const m = /^(\d+(?:\.\d+)?)([bkmg]?)$/i.exec(v.trim());
   if (!m) throw new Error(`not a size: ${v}`);
-  return Math.round(Number(m[1]) * { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'b' | 'k' | 'm' | 'g']);
+  return Math.round(
+    Number(m[1]) *
+      { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'b' | 'k' | 'm' | 'g'],
+  );
 }

@@ -9,7 +9,13 @@ export const CONTAINER_SANDBOX = '/mnt/mesos/sandbox';
 /** Host variables a process task inherits; a container keeps its image's own instead. */
 const HOST_ONLY_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_PATH'];
 
-export const LABEL = { engine: 'baton.engine', task: 'baton.task', instance: 'baton.instance', app: 'baton.app', agent: 'baton.agent' } as const;
+export const LABEL = {
+  engine: 'baton.engine',
+  task: 'baton.task',
+  instance: 'baton.instance',
+  app: 'baton.app',
+  agent: 'baton.agent',
+} as const;
 
 interface DockerTaskData {
   containerId: string;
@@ -30,7 +36,8 @@ export interface DockerRuntimeOptions {
 }
 
 /** Docker's container name rules: [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
-export const containerName = (engineId: string, taskId: string) => `baton-${engineId}-${taskId}`.replace(/[^a-zA-Z0-9_.-]/g, '_');
+export const containerName = (engineId: string, taskId: string) =>
+  `baton-${engineId}-${taskId}`.replace(/[^a-zA-Z0-9_.-]/g, '_');
 
 const data = (h: TaskHandle) => h.data as unknown as DockerTaskData;
 
@@ -47,7 +54,9 @@ export function createOptions(t: TaskLaunch, engineId: string): Docker.Container
   const docker = app.container!.docker!;
   const mode = app.networks[0]?.mode ?? 'host';
   const bridge = mode === 'container/bridge';
-  const env = Object.entries({ ...t.env, MESOS_SANDBOX: CONTAINER_SANDBOX }).filter(([k]) => !HOST_ONLY_ENV.includes(k)).map(([k, v]) => `${k}=${v}`);
+  const env = Object.entries({ ...t.env, MESOS_SANDBOX: CONTAINER_SANDBOX })
+    .filter(([k]) => !HOST_ONLY_ENV.includes(k))
+    .map(([k, v]) => `${k}=${v}`);
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   if (bridge) {
@@ -69,7 +78,9 @@ export function createOptions(t: TaskLaunch, engineId: string): Docker.Container
   for (const v of app.container?.volumes ?? []) {
     if (v.hostPath === undefined) continue;
     // A relative hostPath names a persistent volume (§5.1) or a sandbox directory.
-    const hostPath = path.isAbsolute(v.hostPath) ? v.hostPath : (persistent.get(v.hostPath) ?? path.join(t.sandbox, v.hostPath));
+    const hostPath = path.isAbsolute(v.hostPath)
+      ? v.hostPath
+      : (persistent.get(v.hostPath) ?? path.join(t.sandbox, v.hostPath));
     const at = path.isAbsolute(v.containerPath) ? v.containerPath : `${CONTAINER_SANDBOX}/${v.containerPath}`;
     binds.push(`${hostPath}:${at}:${(v.mode ?? 'RW').toLowerCase()}`);
   }
@@ -77,7 +88,14 @@ export function createOptions(t: TaskLaunch, engineId: string): Docker.Container
     name: containerName(engineId, t.taskId),
     Image: docker.image,
     Env: env,
-    Labels: { ...app.labels, [LABEL.engine]: engineId, [LABEL.task]: t.taskId, [LABEL.instance]: t.instanceId, [LABEL.app]: app.id, [LABEL.agent]: t.agent.id },
+    Labels: {
+      ...app.labels,
+      [LABEL.engine]: engineId,
+      [LABEL.task]: t.taskId,
+      [LABEL.instance]: t.instanceId,
+      [LABEL.app]: app.id,
+      [LABEL.agent]: t.agent.id,
+    },
     ExposedPorts: exposed,
     StopTimeout: t.killGraceSeconds,
     HostConfig: {
@@ -108,7 +126,9 @@ export function createOptions(t: TaskLaunch, engineId: string): Docker.Container
  * restarted engine adopts them and removes strays; their output is copied into the sandbox's
  * stdout/stderr files (as Mesos' Docker executor does), so `baton logs` works alike.
  */
-export function createDockerRuntime(o: DockerRuntimeOptions): TaskRuntime & { reconcile(known: Set<string>): Promise<string[]> } {
+export function createDockerRuntime(
+  o: DockerRuntimeOptions,
+): TaskRuntime & { reconcile(known: Set<string>): Promise<string[]> } {
   const pumps = new Map<string, { out: WriteStream; err: WriteStream; stop: () => void; ended: Promise<void> }>();
 
   const pump = async (d: Docker, h: DockerTaskData, sinceSeconds: number) => {
@@ -119,7 +139,14 @@ export function createDockerRuntime(o: DockerRuntimeOptions): TaskRuntime & { re
     const entry = { out, err, stop: () => {}, ended: new Promise<void>((r) => (ended = r)) };
     pumps.set(h.containerId, entry);
     try {
-      const stream = (await d.getContainer(h.containerId).logs({ follow: true, stdout: true, stderr: true, since: sinceSeconds })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+      const stream = (await d
+        .getContainer(h.containerId)
+        .logs({
+          follow: true,
+          stdout: true,
+          stderr: true,
+          since: sinceSeconds,
+        })) as unknown as NodeJS.ReadableStream & { destroy(): void };
       d.modem.demuxStream(stream, out, err);
       entry.stop = () => stream.destroy();
       stream.on('end', () => {
@@ -137,11 +164,23 @@ export function createDockerRuntime(o: DockerRuntimeOptions): TaskRuntime & { re
   };
 
   const ensureImage = async (d: Docker, image: string, forcePull: boolean) => {
-    if (!forcePull && (await d.getImage(image).inspect().then(() => true, () => false))) return;
+    if (
+      !forcePull &&
+      (await d
+        .getImage(image)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        ))
+    )
+      return;
     try {
       await pullImage(d, image, o.pullTimeoutMs ?? 60_000);
     } catch (err) {
-      throw new Error(`image ${image} is not on this machine and cannot be pulled: ${(err as Error).message.split('\n')[0]}`);
+      throw new Error(
+        `image ${image} is not on this machine and cannot be pulled: ${(err as Error).message.split('\n')[0]}`,
+      );
     }
   };
 
@@ -154,7 +193,13 @@ export function createDockerRuntime(o: DockerRuntimeOptions): TaskRuntime & { re
       const d = o.dockerFor(t.agent.id);
       await ensureImage(d, imageOf(t.app)!, t.app.container?.docker?.forcePullImage === true);
       const container = await d.createContainer(createOptions(t, o.engineId));
-      const h: DockerTaskData = { containerId: container.id, name: containerName(o.engineId, t.taskId), agentId: t.agent.id, sandbox: t.sandbox, memMiB: t.app.mem };
+      const h: DockerTaskData = {
+        containerId: container.id,
+        name: containerName(o.engineId, t.taskId),
+        agentId: t.agent.id,
+        sandbox: t.sandbox,
+        memMiB: t.app.mem,
+      };
       await container.start();
       void pump(d, h, 0);
       return { taskId: t.taskId, runtime: 'docker', data: h as unknown as Record<string, unknown> };
@@ -168,7 +213,10 @@ export function createDockerRuntime(o: DockerRuntimeOptions): TaskRuntime & { re
         info = await d.getContainer(h.containerId).inspect();
       } catch (err) {
         if ((err as { statusCode?: number }).statusCode === 404) {
-          return { running: false, exit: { state: 'TASK_GONE', message: `container ${h.name} disappeared (removed outside Baton?)` } };
+          return {
+            running: false,
+            exit: { state: 'TASK_GONE', message: `container ${h.name} disappeared (removed outside Baton?)` },
+          };
         }
         return { running: true }; // dockerd unreachable: nothing is known, nothing is changed
       }
@@ -201,7 +249,10 @@ export function createDockerRuntime(o: DockerRuntimeOptions): TaskRuntime & { re
           if (output.length < 2048) output += b.toString().replace(/[\x00-\x08]/g, '');
         });
         const done = new Promise<void>((r) => stream.on('end', () => r()));
-        const timedOut = await Promise.race([done.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), timeoutMs).unref())]);
+        const timedOut = await Promise.race([
+          done.then(() => false),
+          new Promise<boolean>((r) => setTimeout(() => r(true), timeoutMs).unref()),
+        ]);
         if (timedOut) return { exitCode: null, output };
         return { exitCode: (await ex.inspect()).ExitCode ?? null, output };
       } catch (err) {
@@ -211,9 +262,20 @@ export function createDockerRuntime(o: DockerRuntimeOptions): TaskRuntime & { re
 
     async recover(taskId: string, sandbox: string): Promise<TaskHandle | undefined> {
       for (const d of o.allDockers()) {
-        const [c] = await d.listContainers({ all: true, filters: { label: [`${LABEL.engine}=${o.engineId}`, `${LABEL.task}=${taskId}`] } }).catch(() => []);
+        const [c] = await d
+          .listContainers({
+            all: true,
+            filters: { label: [`${LABEL.engine}=${o.engineId}`, `${LABEL.task}=${taskId}`] },
+          })
+          .catch(() => []);
         if (!c) continue;
-        const h: DockerTaskData = { containerId: c.Id, name: c.Names[0]?.replace(/^\//, '') ?? '', agentId: c.Labels[LABEL.agent] ?? '', sandbox, memMiB: 0 };
+        const h: DockerTaskData = {
+          containerId: c.Id,
+          name: c.Names[0]?.replace(/^\//, '') ?? '',
+          agentId: c.Labels[LABEL.agent] ?? '',
+          sandbox,
+          memMiB: 0,
+        };
         return { taskId, runtime: 'docker', data: h as unknown as Record<string, unknown> };
       }
       return undefined;
@@ -226,7 +288,10 @@ export function createDockerRuntime(o: DockerRuntimeOptions): TaskRuntime & { re
       // Let the log copy finish (the stream ends with the container) before the container goes.
       const p = pumps.get(h.containerId);
       if (p) {
-        const done = await Promise.race([p.ended.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref())]);
+        const done = await Promise.race([
+          p.ended.then(() => true),
+          new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref()),
+        ]);
         if (!done) p.stop();
         pumps.delete(h.containerId);
       }
@@ -241,9 +306,14 @@ export function createDockerRuntime(o: DockerRuntimeOptions): TaskRuntime & { re
     async reconcile(known: Set<string>): Promise<string[]> {
       const removed: string[] = [];
       for (const d of o.allDockers()) {
-        for (const c of await d.listContainers({ all: true, filters: { label: [`${LABEL.engine}=${o.engineId}`] } }).catch(() => [])) {
+        for (const c of await d
+          .listContainers({ all: true, filters: { label: [`${LABEL.engine}=${o.engineId}`] } })
+          .catch(() => [])) {
           if (known.has(c.Labels[LABEL.task])) continue;
-          await d.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+          await d
+            .getContainer(c.Id)
+            .remove({ force: true })
+            .catch(() => undefined);
           removed.push(c.Names[0]?.replace(/^\//, '') ?? c.Id);
         }
       }
@@ -261,13 +331,25 @@ export function pullImage(d: Docker, image: string, timeoutMs: number): Promise<
         d.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve()));
       });
     }),
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs).unref()),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs).unref(),
+    ),
   ]);
 }
 
 function exitOf(info: Docker.ContainerInspectInfo, h: DockerTaskData): TaskExit {
   const code = info.State.ExitCode;
-  if (info.State.OOMKilled) return { state: 'TASK_FAILED', exitCode: code, message: `out of memory: killed at its ${h.memMiB} MiB limit`, reason: 'REASON_CONTAINER_LIMITATION_MEMORY' };
+  if (info.State.OOMKilled)
+    return {
+      state: 'TASK_FAILED',
+      exitCode: code,
+      message: `out of memory: killed at its ${h.memMiB} MiB limit`,
+      reason: 'REASON_CONTAINER_LIMITATION_MEMORY',
+    };
   if (code === 0) return { state: 'TASK_FINISHED', exitCode: 0, message: 'exited with code 0' };
-  return { state: 'TASK_FAILED', exitCode: code, message: info.State.Error ? `failed: ${info.State.Error}` : `exited with code ${code}` };
+  return {
+    state: 'TASK_FAILED',
+    exitCode: code,
+    message: info.State.Error ? `failed: ${info.State.Error}` : `exited with code ${code}`,
+  };
 }

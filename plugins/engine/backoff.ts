@@ -23,7 +23,9 @@ export class Backoff {
   /** A counted failure (Failed, Finished, Error, Gone — not Killed). */
   failed(appId: string, configVersion: string, p: BackoffPolicy, now = Date.now()): Delay {
     const prev = this.current(appId, configVersion, p, now);
-    const delaySeconds = prev ? Math.min(prev.delaySeconds * p.backoffFactor, p.maxLaunchDelaySeconds) : Math.min(p.backoffSeconds, p.maxLaunchDelaySeconds);
+    const delaySeconds = prev
+      ? Math.min(prev.delaySeconds * p.backoffFactor, p.maxLaunchDelaySeconds)
+      : Math.min(p.backoffSeconds, p.maxLaunchDelaySeconds);
     const d = { configVersion, delaySeconds, reference: now };
     this.delays.set(appId, d);
     return d;

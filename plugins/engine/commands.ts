@@ -1,5 +1,14 @@
 import type { CommandModule } from 'yargs';
-import { EXIT, RECIPE_LABEL, reportEarlyError, runPipelineCommand, toBatonError, loadRecipeFile, type CommandRegistry, type TaskRuntime } from '../../core/index.js';
+import {
+  EXIT,
+  RECIPE_LABEL,
+  reportEarlyError,
+  runPipelineCommand,
+  toBatonError,
+  loadRecipeFile,
+  type CommandRegistry,
+  type TaskRuntime,
+} from '../../core/index.js';
 import { ensureEngine, runningEngine, stopEngine } from './daemon.js';
 import type { Engine } from './engine.js';
 import type { PlacementPolicy } from './placement-policy.js';
@@ -15,11 +24,20 @@ export interface EngineCommandDeps {
   attach: (engine: Engine) => void;
 }
 
-const stateDirOpt = { type: 'string', describe: 'Engine state directory (default: $BATON_STATE_DIR or ~/.local/state/baton/engine)' } as const;
+const stateDirOpt = {
+  type: 'string',
+  describe: 'Engine state directory (default: $BATON_STATE_DIR or ~/.local/state/baton/engine)',
+} as const;
 
 async function settingsFromArgs(a: Record<string, unknown>): Promise<EngineSettings> {
-  const section = a.recipe ? (((await loadRecipeFile(String(a.recipe))).raw.engine as Record<string, unknown> | undefined) ?? {}) : {};
-  return resolveSettings({ ...section, ...(a['state-dir'] ? { stateDir: a['state-dir'] } : {}), ...(a.port ? { port: a.port } : {}) });
+  const section = a.recipe
+    ? (((await loadRecipeFile(String(a.recipe))).raw.engine as Record<string, unknown> | undefined) ?? {})
+    : {};
+  return resolveSettings({
+    ...section,
+    ...(a['state-dir'] ? { stateDir: a['state-dir'] } : {}),
+    ...(a.port ? { port: a.port } : {}),
+  });
 }
 
 /** `baton engine start|stop|status|serve`, `baton up`, `baton logs`. */
@@ -31,11 +49,15 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
   const engine: CommandModule<object, any> = {
     command: 'engine <action>',
     describe: 'Manage the embedded engine daemon: start | stop | status',
-    builder: (y) => y
-      .positional('action', { choices: ['start', 'stop', 'status', 'serve'], describe: 'start (idempotent), stop (tasks keep running), status' })
-      .option('state-dir', stateDirOpt)
-      .option('port', { type: 'number', describe: 'API port on 127.0.0.1 (default 8480)' })
-      .option('recipe', { type: 'string', describe: "Take agents and port from this recipe's engine section" }),
+    builder: (y) =>
+      y
+        .positional('action', {
+          choices: ['start', 'stop', 'status', 'serve'],
+          describe: 'start (idempotent), stop (tasks keep running), status',
+        })
+        .option('state-dir', stateDirOpt)
+        .option('port', { type: 'number', describe: 'API port on 127.0.0.1 (default 8480)' })
+        .option('recipe', { type: 'string', describe: "Take agents and port from this recipe's engine section" }),
     handler: async (a) => {
       try {
         const settings = await settingsFromArgs(a);
@@ -58,7 +80,11 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
         }
         if (a.action === 'stop') {
           const info = await stopEngine(settings.stateDir);
-          out(info ? `engine stopped (pid ${info.pid}); its tasks keep running and are adopted by the next engine` : 'engine is not running');
+          out(
+            info
+              ? `engine stopped (pid ${info.pid}); its tasks keep running and are adopted by the next engine`
+              : 'engine is not running',
+          );
           return;
         }
         const info = await runningEngine(settings.stateDir, settings.token);
@@ -66,14 +92,23 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
           out(`engine is not running (state dir ${settings.stateDir})`);
           return reg.exit(EXIT.TARGET_UNAVAILABLE);
         }
-        const st = (await (await fetch(`${info.url}/baton/v1/status`, { headers: authHeader(settings.token) })).json()) as StatusJson;
+        const st = (await (
+          await fetch(`${info.url}/baton/v1/status`, { headers: authHeader(settings.token) })
+        ).json()) as StatusJson;
         if (a.json) return out(JSON.stringify({ type: 'engine-status', ...st }));
-        const lines = [`engine ${st.engineId} at ${st.url} (pid ${st.pid}, since ${st.startedAt})`, `state: ${st.stateDir}`];
+        const lines = [
+          `engine ${st.engineId} at ${st.url} (pid ${st.pid}, since ${st.startedAt})`,
+          `state: ${st.stateDir}`,
+        ];
         for (const [rt, iso] of Object.entries(st.isolation)) lines.push(`isolation (${rt}): ${iso}`);
-        lines.push(`apps: ${st.apps}, deployments: ${st.deployments}, tasks: ${st.tasks.running} running, ${st.tasks.staging} staging, ${st.tasks.waiting} waiting`);
+        lines.push(
+          `apps: ${st.apps}, deployments: ${st.deployments}, tasks: ${st.tasks.running} running, ${st.tasks.staging} staging, ${st.tasks.waiting} waiting`,
+        );
         lines.push('agents:');
         for (const ag of st.agents) {
-          lines.push(`  ${ag.id.padEnd(18)} ${ag.address.padEnd(11)} role ${ag.role.padEnd(12)} tasks ${String(ag.tasks).padStart(3)}  cpus ${ag.used.cpus}/${ag.resources.cpus}  mem ${ag.used.mem}/${ag.resources.mem}  disk ${ag.used.disk}/${ag.resources.disk}  ports ${ag.resources.ports} (${ag.used.ports} used)`);
+          lines.push(
+            `  ${ag.id.padEnd(18)} ${ag.address.padEnd(11)} role ${ag.role.padEnd(12)} tasks ${String(ag.tasks).padStart(3)}  cpus ${ag.used.cpus}/${ag.resources.cpus}  mem ${ag.used.mem}/${ag.resources.mem}  disk ${ag.used.disk}/${ag.resources.disk}  ports ${ag.resources.ports} (${ag.used.ports} used)`,
+          );
         }
         for (const q of st.queue) lines.push(`waiting: ${q.appId} ×${q.count}: ${q.why}`);
         for (const [name, ext] of Object.entries(st.extensions ?? {}) as [string, { summary: string[] }][]) {
@@ -89,13 +124,19 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const logs: CommandModule<object, any> = {
     command: 'logs <id>',
-    describe: "A task's stdout (or stderr); for an app id, every task's; for a pod id, every instance's containers', prefixed",
-    builder: (y) => y
-      .positional('id', { type: 'string', describe: 'App or pod id (/hello), task id or pod instance id' })
-      .option('container', { alias: 'c', type: 'string', describe: "A pod's container (default: all of them; for an instance id: its first)" })
-      .option('follow', { alias: 'f', type: 'boolean', describe: 'Keep streaming' })
-      .option('stderr', { type: 'boolean', describe: 'stderr instead of stdout' })
-      .option('state-dir', stateDirOpt),
+    describe:
+      "A task's stdout (or stderr); for an app id, every task's; for a pod id, every instance's containers', prefixed",
+    builder: (y) =>
+      y
+        .positional('id', { type: 'string', describe: 'App or pod id (/hello), task id or pod instance id' })
+        .option('container', {
+          alias: 'c',
+          type: 'string',
+          describe: "A pod's container (default: all of them; for an instance id: its first)",
+        })
+        .option('follow', { alias: 'f', type: 'boolean', describe: 'Keep streaming' })
+        .option('stderr', { type: 'boolean', describe: 'stderr instead of stdout' })
+        .option('state-dir', stateDirOpt),
     handler: async (a) => {
       try {
         const settings = await settingsFromArgs(a);
@@ -107,19 +148,25 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
           reg.io.stderr.write(`no tasks for ${a.id}${a.container ? ` with a container ${a.container}` : ''}\n`);
           return reg.exit(EXIT.INVALID_INPUT);
         }
-        await Promise.all(sources.map(async (src) => {
-          const q = new URLSearchParams({ stream: a.stderr ? 'stderr' : 'stdout', follow: a.follow ? 'true' : 'false', ...(src.container ? { container: src.container } : {}) });
-          const r = await get(`/baton/v1/tasks/${encodeURIComponent(src.task)}/logs?${q}`);
-          if (!r.ok || !r.body) throw new Error(`no logs for task ${src.task} (HTTP ${r.status})`);
-          const prefix = sources.length > 1 ? `${src.label} | ` : '';
-          let rest = '';
-          for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
-            const lines = (rest + Buffer.from(chunk).toString()).split('\n');
-            rest = lines.pop() ?? '';
-            for (const l of lines) reg.io.stdout.write(prefix + l + '\n');
-          }
-          if (rest) reg.io.stdout.write(prefix + rest + '\n');
-        }));
+        await Promise.all(
+          sources.map(async (src) => {
+            const q = new URLSearchParams({
+              stream: a.stderr ? 'stderr' : 'stdout',
+              follow: a.follow ? 'true' : 'false',
+              ...(src.container ? { container: src.container } : {}),
+            });
+            const r = await get(`/baton/v1/tasks/${encodeURIComponent(src.task)}/logs?${q}`);
+            if (!r.ok || !r.body) throw new Error(`no logs for task ${src.task} (HTTP ${r.status})`);
+            const prefix = sources.length > 1 ? `${src.label} | ` : '';
+            let rest = '';
+            for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
+              const lines = (rest + Buffer.from(chunk).toString()).split('\n');
+              rest = lines.pop() ?? '';
+              for (const l of lines) reg.io.stdout.write(prefix + l + '\n');
+            }
+            if (rest) reg.io.stdout.write(prefix + rest + '\n');
+          }),
+        );
       } catch (err) {
         fail(err);
       }
@@ -130,7 +177,8 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
   const up: CommandModule<object, any> = {
     command: 'up [recipe]',
     describe: 'Run the engine in the foreground, deploy the recipe, stream events; Ctrl-C removes what it deployed',
-    builder: (y) => y.positional('recipe', { type: 'string' }).option('state-dir', stateDirOpt).option('port', { type: 'number' }),
+    builder: (y) =>
+      y.positional('recipe', { type: 'string' }).option('state-dir', stateDirOpt).option('port', { type: 'number' }),
     handler: async (a) => {
       try {
         // Ctrl-C is ours from the start: during the deploy it aborts it, later it ends the session;
@@ -140,17 +188,36 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
         process.once('SIGINT', onSigint);
         const settings = await settingsFromArgs(a);
         const running = await serveEngine(settings, deps.runtimes, deps.policies(settings), deps.attach);
-        reg.io.stderr.write(`engine serving ${running.url} in the foreground (Ctrl-C to remove the recipe's apps and stop)\n`);
+        reg.io.stderr.write(
+          `engine serving ${running.url} in the foreground (Ctrl-C to remove the recipe's apps and stop)\n`,
+        );
         const offEvents = running.engine.events.on((ev) => {
-          if (ev.eventType === 'status_update_event') out(`${ev.timestamp} ${String(ev.taskStatus).padEnd(13)} ${ev.appId} ${ev.host}:${(ev.ports as number[]).join(',')} ${ev.taskId}${ev.message ? ` (${ev.message})` : ''}`);
-          else if (ev.eventType.startsWith('deployment_')) out(`${ev.timestamp} ${ev.eventType} ${(ev as { id?: string }).id ?? ''}`);
+          if (ev.eventType === 'status_update_event')
+            out(
+              `${ev.timestamp} ${String(ev.taskStatus).padEnd(13)} ${ev.appId} ${ev.host}:${(ev.ports as number[]).join(',')} ${ev.taskId}${ev.message ? ` (${ev.message})` : ''}`,
+            );
+          else if (ev.eventType.startsWith('deployment_'))
+            out(`${ev.timestamp} ${ev.eventType} ${(ev as { id?: string }).id ?? ''}`);
         });
-        const code = await runPipelineCommand({ ...a, command: 'deploy', until: 'finalize', dryRun: false, builtins: reg.builtins, io: reg.io, signal: interrupt.signal, options: { onFailure: 'leave' } });
-        if (code === EXIT.OK && !interrupt.signal.aborted) await new Promise((resolve) => interrupt.signal.addEventListener('abort', resolve, { once: true }));
-        const deployed = [...running.engine.apps.values()].filter((s) => s.app.labels[RECIPE_LABEL]).map((s) => s.app.id);
+        const code = await runPipelineCommand({
+          ...a,
+          command: 'deploy',
+          until: 'finalize',
+          dryRun: false,
+          builtins: reg.builtins,
+          io: reg.io,
+          signal: interrupt.signal,
+          options: { onFailure: 'leave' },
+        });
+        if (code === EXIT.OK && !interrupt.signal.aborted)
+          await new Promise((resolve) => interrupt.signal.addEventListener('abort', resolve, { once: true }));
+        const deployed = [...running.engine.apps.values()]
+          .filter((s) => s.app.labels[RECIPE_LABEL])
+          .map((s) => s.app.id);
         reg.io.stderr.write(`\nremoving ${deployed.join(', ') || 'nothing'} ...\n`);
         for (const id of deployed) running.engine.driver.deploy({ target: new Map([[id, null]]), force: true });
-        for (let i = 0; i < 600 && deployed.some((id) => running.engine.apps.has(id)); i++) await new Promise((r) => setTimeout(r, 100));
+        for (let i = 0; i < 600 && deployed.some((id) => running.engine.apps.has(id)); i++)
+          await new Promise((r) => setTimeout(r, 100));
         offEvents();
         await running.close();
         process.off('SIGINT', onSigint);
@@ -166,17 +233,29 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
   reg.add(up);
 }
 
-const authHeader = (token: string | undefined): Record<string, string> => (token ? { authorization: `token=${token}` } : {});
+const authHeader = (token: string | undefined): Record<string, string> =>
+  token ? { authorization: `token=${token}` } : {};
 const short = (id: string) => id.split('.instance-')[1]?.slice(0, 8) ?? id;
 
 /** What `baton logs <id>` reads: a task or pod instance; an app's tasks; a pod's instances × containers. */
-async function logSources(get: (p: string) => Promise<Response>, id: string, container: string | undefined): Promise<{ task: string; container?: string; label: string }[]> {
+async function logSources(
+  get: (p: string) => Promise<Response>,
+  id: string,
+  container: string | undefined,
+): Promise<{ task: string; container?: string; label: string }[]> {
   if (!id.startsWith('/')) return [{ task: id, ...(container ? { container } : {}), label: short(id) }];
   const app = await get(`/v2/apps${id}/tasks`);
-  if (app.ok) return (((await app.json()) as { tasks?: { id: string }[] }).tasks ?? []).map((t) => ({ task: t.id, label: short(t.id) }));
+  if (app.ok)
+    return (((await app.json()) as { tasks?: { id: string }[] }).tasks ?? []).map((t) => ({
+      task: t.id,
+      label: short(t.id),
+    }));
   const pod = await get(`/v2/pods${id}::status`);
   if (!pod.ok) return [];
   const st = (await pod.json()) as { instances?: { id: string; containers?: { name: string }[] }[] };
-  return (st.instances ?? []).flatMap((i) => (i.containers ?? []).filter((c) => !container || c.name === container)
-    .map((c) => ({ task: i.id, container: c.name, label: `${short(i.id)} ${c.name}` })));
+  return (st.instances ?? []).flatMap((i) =>
+    (i.containers ?? [])
+      .filter((c) => !container || c.name === container)
+      .map((c) => ({ task: i.id, container: c.name, label: `${short(i.id)} ${c.name}` })),
+  );
 }

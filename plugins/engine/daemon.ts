@@ -26,7 +26,10 @@ function alive(pid: number): boolean {
 
 async function answers(url: string, token?: string): Promise<boolean> {
   try {
-    const r = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000), headers: token ? { authorization: `token=${token}` } : {} });
+    const r = await fetch(`${url}/ping`, {
+      signal: AbortSignal.timeout(1000),
+      headers: token ? { authorization: `token=${token}` } : {},
+    });
     return r.ok;
   } catch {
     return false;
@@ -54,13 +57,20 @@ export async function ensureEngine(settings: EngineSettings, log?: Logger): Prom
   const running = await runningEngine(settings.stateDir, settings.token);
   if (running) return { url: running.url, started: false };
   mkdirSync(settings.stateDir, { recursive: true });
-  writeFileSync(settingsFile(settings.stateDir), JSON.stringify({ host: settings.host, port: settings.port, agents: settings.agents }, null, 2));
+  writeFileSync(
+    settingsFile(settings.stateDir),
+    JSON.stringify({ host: settings.host, port: settings.port, agents: settings.agents }, null, 2),
+  );
   const out = openSync(path.join(settings.stateDir, 'engine.log'), 'a');
-  const child = spawn(process.execPath, [path.join(PACKAGE_ROOT, 'dist/bin/baton.js'), 'engine', 'serve', '--state-dir', settings.stateDir], {
-    detached: true,
-    stdio: ['ignore', out, out],
-    env: process.env,
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(PACKAGE_ROOT, 'dist/bin/baton.js'), 'engine', 'serve', '--state-dir', settings.stateDir],
+    {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: process.env,
+    },
+  );
   child.unref();
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
@@ -72,8 +82,14 @@ export async function ensureEngine(settings: EngineSettings, log?: Logger): Prom
     if (child.exitCode !== null) break;
     await sleep(50);
   }
-  const tail = existsSync(path.join(settings.stateDir, 'engine.log')) ? readFileSync(path.join(settings.stateDir, 'engine.log'), 'utf8').split('\n').slice(-8).join('\n') : '';
-  throw new BatonError('BATON_TARGET_UNAVAILABLE', `The embedded engine did not start (state dir ${settings.stateDir})`, { details: tail });
+  const tail = existsSync(path.join(settings.stateDir, 'engine.log'))
+    ? readFileSync(path.join(settings.stateDir, 'engine.log'), 'utf8').split('\n').slice(-8).join('\n')
+    : '';
+  throw new BatonError(
+    'BATON_TARGET_UNAVAILABLE',
+    `The embedded engine did not start (state dir ${settings.stateDir})`,
+    { details: tail },
+  );
 }
 
 /** Stop the engine daemon (SIGTERM; tasks keep running and are adopted by the next engine). */

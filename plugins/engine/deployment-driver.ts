@@ -5,7 +5,15 @@ import type { Engine } from './engine.js';
 import type { GroupSpec } from './groups.js';
 import { killOrder } from './kill-order.js';
 import { replaceStart, toLaunch } from './replace.js';
-import { ACTIVE, TERMINAL, type ActionState, type Deployment, type DeploymentAction, type Instance, type StoredApp } from './types.js';
+import {
+  ACTIVE,
+  TERMINAL,
+  type ActionState,
+  type Deployment,
+  type DeploymentAction,
+  type Instance,
+  type StoredApp,
+} from './types.js';
 
 /** The change would make dependencies cyclic (HTTP 422). */
 export class CycleError extends Error {
@@ -17,7 +25,9 @@ export class CycleError extends Error {
 /** A plan touches apps another deployment holds (HTTP 409 unless forced). */
 export class LockedError extends Error {
   constructor(readonly deploymentIds: string[]) {
-    super(`App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/${deploymentIds[0]}'.`);
+    super(
+      `App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/${deploymentIds[0]}'.`,
+    );
   }
 }
 
@@ -65,32 +75,47 @@ export class DeploymentDriver {
       if (kind === 'unchanged' && !exact) continue;
       const config = kind === 'create' || (kind === 'restart' && !req.restarts?.has(id));
       const pod = req.pods?.get(id);
-      nextStored.set(id, exact ?? {
-        app,
-        ...(pod ? { pod } : {}),
-        version,
-        versionInfo: {
-          lastConfigChangeAt: config || !cur ? version : cur.versionInfo.lastConfigChangeAt,
-          lastScalingAt: version,
+      nextStored.set(
+        id,
+        exact ?? {
+          app,
+          ...(pod ? { pod } : {}),
+          version,
+          versionInfo: {
+            lastConfigChangeAt: config || !cur ? version : cur.versionInfo.lastConfigChangeAt,
+            lastScalingAt: version,
+          },
         },
-      });
+      );
     }
     const affected = [...nextStored.keys()];
     // Marathon refuses a change that makes the dependency graph cyclic (§4.3).
     const inheritedAfter = this.inheritedWith(req.groups);
-    const after = [...new Map([...current, ...[...nextStored].map(([id, s]) => [id, s?.app ?? null] as const)])].filter((x): x is [string, App] => x[1] !== null);
-    const cycle = findDependencyCycle(after.map(([id, a]) => ({ id, dependencies: [...a.dependencies, ...inheritedAfter(id)] })));
+    const after = [...new Map([...current, ...[...nextStored].map(([id, s]) => [id, s?.app ?? null] as const)])].filter(
+      (x): x is [string, App] => x[1] !== null,
+    );
+    const cycle = findDependencyCycle(
+      after.map(([id, a]) => ({ id, dependencies: [...a.dependencies, ...inheritedAfter(id)] })),
+    );
     if (cycle) throw new CycleError(cycle);
-    const groupsChanged = [...(req.groups ?? new Map())].some(([id, g]) => JSON.stringify(e.groups.get(id) ?? null) !== JSON.stringify(g));
+    const groupsChanged = [...(req.groups ?? new Map())].some(
+      ([id, g]) => JSON.stringify(e.groups.get(id) ?? null) !== JSON.stringify(g),
+    );
     const conflicts = [...new Set(affected.flatMap((id) => this.locks(id)))];
     if (conflicts.length > 0 && !req.force) throw new LockedError(conflicts.map((d) => d.id));
 
     const targetApps = new Map([...nextStored].map(([id, s]) => [id, s ? s.app : null]));
     const steps = planSteps(current, targetApps, req.restarts, inheritedAfter);
     const dep: Deployment = {
-      id: randomUUID(), version, steps, currentStep: 0, affectedApps: affected,
+      id: randomUUID(),
+      version,
+      steps,
+      currentStep: 0,
+      affectedApps: affected,
       original: Object.fromEntries(affected.map((id) => [id, e.apps.get(id) ?? null])),
-      target: Object.fromEntries(nextStored), state: {}, startedAt: new Date().toISOString(),
+      target: Object.fromEntries(nextStored),
+      state: {},
+      startedAt: new Date().toISOString(),
       ...(req.restarts?.size ? { restarts: [...req.restarts] } : {}),
     };
     e.store.tx(() => {
@@ -108,7 +133,12 @@ export class DeploymentDriver {
       }
       if (affected.length > 0 || groupsChanged) {
         const apps = [...e.apps.values()].filter((s) => nextStored.get(s.app.id) !== null);
-        e.store.putRootVersion({ version, apps, groups: e.groups.all(), affected: [...affected, ...(req.groups?.keys() ?? [])] });
+        e.store.putRootVersion({
+          version,
+          apps,
+          groups: e.groups.all(),
+          affected: [...affected, ...(req.groups?.keys() ?? [])],
+        });
       }
     });
     for (const id of affected) e.backoff.reset(id);
@@ -158,18 +188,25 @@ export class DeploymentDriver {
 
   /** Remember how the versions this deployment brought ended (`baton history`, rollback targets). */
   private record(d: Deployment, outcome: 'succeeded' | 'failed'): void {
-    for (const [id, s] of Object.entries(d.target)) if (s) this.engine.store.recordOutcome(id, s.version, d.id, outcome);
+    for (const [id, s] of Object.entries(d.target))
+      if (s) this.engine.store.recordOutcome(id, s.version, d.id, outcome);
   }
 
   planJson(d: Deployment) {
     return {
-      id: d.id, version: d.version, original: {}, target: {},
+      id: d.id,
+      version: d.version,
+      original: {},
+      target: {},
       steps: d.steps.map((s) => ({ actions: s.map((a) => ({ action: a.action, app: a.app })) })),
     };
   }
 
   private info(d: Deployment): void {
-    this.engine.events.emit('deployment_info', { plan: this.planJson(d), currentStep: { actions: d.steps[d.currentStep].map((a) => ({ action: a.action, app: a.app })) } });
+    this.engine.events.emit('deployment_info', {
+      plan: this.planJson(d),
+      currentStep: { actions: d.steps[d.currentStep].map((a) => ({ action: a.action, app: a.app })) },
+    });
   }
 
   /** One pass over every running deployment, oldest first. */
@@ -309,7 +346,14 @@ export class DeploymentDriver {
       const healthyOld = oldRunning().filter((i) => app.healthChecks.length === 0 || e.isHealthy(i)).length;
       // Stopped reservations (a resident app scaled down) hold volumes, not capacity.
       const current = insts.filter((i) => i.goal !== 'Stopped').length;
-      const s = replaceStart(n, app.upgradeStrategy.minimumHealthCapacity, app.upgradeStrategy.maximumOverCapacity, healthyOld, current, isResident(app));
+      const s = replaceStart(
+        n,
+        app.upgradeStrategy.minimumHealthCapacity,
+        app.upgradeStrategy.maximumOverCapacity,
+        healthyOld,
+        current,
+        isResident(app),
+      );
       st.initialized = true;
       st.killNow = s.killNow;
       st.maxCapacity = s.maxCapacity;
@@ -328,7 +372,8 @@ export class DeploymentDriver {
       }
     }
     const fresh = insts.filter((i) => !isOld(i) && i.goal === 'Running');
-    for (const i of fresh) if (e.isHealthy(i) && e.isReady(i) && !st.healthySeen!.includes(i.instanceId)) st.healthySeen!.push(i.instanceId);
+    for (const i of fresh)
+      if (e.isHealthy(i) && e.isReady(i) && !st.healthySeen!.includes(i.instanceId)) st.healthySeen!.push(i.instanceId);
     // Each new instance that turned healthy (and ready) lets one more old instance go.
     const wantKilled = st.killNow! + st.healthySeen!.length;
     for (const i of order(oldRunning())) {
@@ -337,7 +382,9 @@ export class DeploymentDriver {
       st.oldKilled!++;
     }
     // Capacity is freed only once an old task is actually terminal.
-    const oldActive = insts.filter((i) => isOld(i) && (i.condition === 'Scheduled' ? i.goal === 'Running' : !TERMINAL.has(i.condition))).length;
+    const oldActive = insts.filter(
+      (i) => isOld(i) && (i.condition === 'Scheduled' ? i.goal === 'Running' : !TERMINAL.has(i.condition)),
+    ).length;
     const launch = toLaunch(n, st.maxCapacity!, oldActive, fresh.length);
     for (let k = 0; k < launch; k++) e.scheduleInstance(stored);
     const freshHealthy = fresh.filter((i) => e.isHealthy(i) && e.isReady(i)).length;

@@ -5,12 +5,27 @@ import { idToTaskPrefix, isResident, type App, type Pod, type TaskExit, type Tas
 import { Backoff } from './backoff.js';
 import { EngineEvents } from './events.js';
 import { usage, type DeclineReason } from './placement.js';
-import { constrainingTasks, openSession, type PlacementPolicy, type PlacementSession, type PolicyFinding } from './placement-policy.js';
+import {
+  constrainingTasks,
+  openSession,
+  type PlacementPolicy,
+  type PlacementSession,
+  type PolicyFinding,
+} from './placement-policy.js';
 import { agentInfo, type AgentSpec, type EngineSettings } from './settings.js';
 import { Store } from './store.js';
 import { Groups } from './groups.js';
 import { DEFAULT_KILL_GRACE_S, taskLaunch } from './task-launch.js';
-import { ACTIVE, BACKOFF_COUNTED, TERMINAL, type Condition, type Deployment, type Instance, type StoredApp, type TaskFailure } from './types.js';
+import {
+  ACTIVE,
+  BACKOFF_COUNTED,
+  TERMINAL,
+  type Condition,
+  type Deployment,
+  type Instance,
+  type StoredApp,
+  type TaskFailure,
+} from './types.js';
 import { DeploymentDriver } from './deployment-driver.js';
 import { passKillGates, type ExtensionRoute, type KillGate } from './extensions.js';
 import { placeInstance, type VolumeProvider } from './volumes.js';
@@ -19,13 +34,26 @@ import { adoptLaunches, removeStrays } from './recovery.js';
 const TICK_MS = 200;
 
 const TASK_STATE: Record<Condition, string> = {
-  Scheduled: 'TASK_STAGING', Staging: 'TASK_STAGING', Starting: 'TASK_STARTING', Running: 'TASK_RUNNING', Killing: 'TASK_KILLING',
-  Killed: 'TASK_KILLED', Finished: 'TASK_FINISHED', Failed: 'TASK_FAILED', Error: 'TASK_ERROR', Gone: 'TASK_GONE',
+  Scheduled: 'TASK_STAGING',
+  Staging: 'TASK_STAGING',
+  Starting: 'TASK_STARTING',
+  Running: 'TASK_RUNNING',
+  Killing: 'TASK_KILLING',
+  Killed: 'TASK_KILLED',
+  Finished: 'TASK_FINISHED',
+  Failed: 'TASK_FAILED',
+  Error: 'TASK_ERROR',
+  Gone: 'TASK_GONE',
 };
 export const taskState = (c: Condition) => TASK_STATE[c];
 
 const EXIT_CONDITION: Record<TaskExit['state'], Condition> = {
-  TASK_FINISHED: 'Finished', TASK_FAILED: 'Failed', TASK_KILLED: 'Killed', TASK_ERROR: 'Error', TASK_GONE: 'Gone', TASK_DROPPED: 'Gone',
+  TASK_FINISHED: 'Finished',
+  TASK_FAILED: 'Failed',
+  TASK_KILLED: 'Killed',
+  TASK_ERROR: 'Error',
+  TASK_GONE: 'Gone',
+  TASK_DROPPED: 'Gone',
 };
 
 /** Why an app's instances wait (for /v2/queue and `baton status`). */
@@ -128,14 +156,24 @@ export class Engine {
     i.since = new Date().toISOString();
     this.saveInstance(i);
     this.events.emit('instance_changed_event', {
-      instanceId: i.instanceId, condition, runSpecId: i.appId, agentId: i.agentId ?? '', host: this.agent(i.agentId)?.hostname ?? '',
+      instanceId: i.instanceId,
+      condition,
+      runSpecId: i.appId,
+      agentId: i.agentId ?? '',
+      host: this.agent(i.agentId)?.hostname ?? '',
       runSpecVersion: i.runSpecVersion,
     });
     if (i.taskId && condition !== 'Scheduled') {
       this.events.emit('status_update_event', {
-        slaveId: i.agentId ?? '', taskId: i.taskId, taskStatus: TASK_STATE[condition], message: i.lastExit?.message ?? '', appId: i.appId,
-        host: this.agent(i.agentId)?.hostname ?? '', ipAddresses: [{ ipAddress: this.agent(i.agentId)?.address ?? '', protocol: 'IPv4' }],
-        ports: i.ports, version: i.runSpecVersion,
+        slaveId: i.agentId ?? '',
+        taskId: i.taskId,
+        taskStatus: TASK_STATE[condition],
+        message: i.lastExit?.message ?? '',
+        appId: i.appId,
+        host: this.agent(i.agentId)?.hostname ?? '',
+        ipAddresses: [{ ipAddress: this.agent(i.agentId)?.address ?? '', protocol: 'IPv4' }],
+        ports: i.ports,
+        version: i.runSpecVersion,
       });
     }
   }
@@ -145,8 +183,13 @@ export class Engine {
    * instance id, its volumes, re-targeted to this version; §5.3 step 4), then get a new one.
    */
   scheduleInstance(app: StoredApp): Instance {
-    const stopped = this.instancesOf(app.app.id).filter((i) => i.goal === 'Stopped' && i.reservation)
-      .sort((a, b) => Number(TERMINAL.has(b.condition)) - Number(TERMINAL.has(a.condition)) || a.createdAt.localeCompare(b.createdAt));
+    const stopped = this.instancesOf(app.app.id)
+      .filter((i) => i.goal === 'Stopped' && i.reservation)
+      .sort(
+        (a, b) =>
+          Number(TERMINAL.has(b.condition)) - Number(TERMINAL.has(a.condition)) ||
+          a.createdAt.localeCompare(b.createdAt),
+      );
     if (stopped.length > 0) {
       const i = stopped[0];
       i.goal = 'Running';
@@ -157,8 +200,15 @@ export class Engine {
     }
     const now = new Date().toISOString();
     const i: Instance = {
-      instanceId: `${idToTaskPrefix(app.app.id)}.instance-${randomUUID()}`, appId: app.app.id, runSpecVersion: app.version,
-      goal: 'Running', condition: 'Scheduled', since: now, incarnation: 0, ports: [], createdAt: now,
+      instanceId: `${idToTaskPrefix(app.app.id)}.instance-${randomUUID()}`,
+      appId: app.app.id,
+      runSpecVersion: app.version,
+      goal: 'Running',
+      condition: 'Scheduled',
+      since: now,
+      incarnation: 0,
+      ports: [],
+      createdAt: now,
     };
     this.instances.set(i.instanceId, i);
     this.saveInstance(i);
@@ -246,21 +296,30 @@ export class Engine {
 
   /** Learn the state of every live task from its runtime. */
   private async observe(): Promise<void> {
-    const live = [...this.instances.values()].filter((i) => i.handle && ACTIVE.has(i.condition) && !this.busy.has(i.instanceId));
-    await Promise.all(live.map(async (i) => {
-      const rt = this.runtimes.find((r) => r.name === i.handle!.runtime);
-      if (!rt) return;
-      const s = await rt.inspect(i.handle!).catch(() => ({ running: true as const })); // unreachable: unknown, keep
-      if (!s.running && !this.busy.has(i.instanceId) && ACTIVE.has(i.condition)) this.onExit(i, s.exit, rt);
-    }));
+    const live = [...this.instances.values()].filter(
+      (i) => i.handle && ACTIVE.has(i.condition) && !this.busy.has(i.instanceId),
+    );
+    await Promise.all(
+      live.map(async (i) => {
+        const rt = this.runtimes.find((r) => r.name === i.handle!.runtime);
+        if (!rt) return;
+        const s = await rt.inspect(i.handle!).catch(() => ({ running: true as const })); // unreachable: unknown, keep
+        if (!s.running && !this.busy.has(i.instanceId) && ACTIVE.has(i.condition)) this.onExit(i, s.exit, rt);
+      }),
+    );
   }
 
   private onExit(i: Instance, exit: TaskExit, rt: TaskRuntime): void {
     const killedByUs = i.killing || i.goal !== 'Running';
     const condition: Condition = killedByUs && exit.reason === undefined ? 'Killed' : EXIT_CONDITION[exit.state];
-    i.lastExit = killedByUs && exit.reason === undefined
-      ? { ...exit, state: 'TASK_KILLED', message: i.killReason ? `killed: ${i.killReason}` : `killed (${exit.message})` }
-      : exit;
+    i.lastExit =
+      killedByUs && exit.reason === undefined
+        ? {
+            ...exit,
+            state: 'TASK_KILLED',
+            message: i.killReason ? `killed: ${i.killReason}` : `killed (${exit.message})`,
+          }
+        : exit;
     i.killing = false;
     i.killReason = undefined;
     i.health = undefined;
@@ -270,8 +329,14 @@ export class Engine {
     if (stored && BACKOFF_COUNTED.has(condition)) {
       const agent = this.agent(i.agentId);
       this.lastFailure.set(i.appId, {
-        appId: i.appId, host: agent?.hostname ?? '', message: exit.message, state: TASK_STATE[condition], taskId: i.taskId ?? '',
-        timestamp: new Date().toISOString(), version: i.runSpecVersion, slaveId: agent?.id ?? '',
+        appId: i.appId,
+        host: agent?.hostname ?? '',
+        message: exit.message,
+        state: TASK_STATE[condition],
+        taskId: i.taskId ?? '',
+        timestamp: new Date().toISOString(),
+        version: i.runSpecVersion,
+        slaveId: agent?.id ?? '',
       });
       // Backoff is keyed by the config version the task ran (§1.10): an old task crashing during
       // an upgrade must not delay the new version's launches.
@@ -284,7 +349,9 @@ export class Engine {
 
   /** The app version an instance runs (relaunches keep it; deployments move instances on). */
   specOf(i: Instance, current: StoredApp): StoredApp {
-    return current.version === i.runSpecVersion ? current : (this.store.appVersion(i.appId, i.runSpecVersion) ?? current);
+    return current.version === i.runSpecVersion
+      ? current
+      : (this.store.appVersion(i.appId, i.runSpecVersion) ?? current);
   }
 
   /** Launch what should run, kill what should not, forget what is done. */
@@ -302,7 +369,10 @@ export class Engine {
     }
     for (const i of this.instances.values()) {
       if (this.busy.has(i.instanceId)) continue;
-      if (i.goal !== 'Running' && (i.condition === 'Staging' || i.condition === 'Starting' || i.condition === 'Running')) {
+      if (
+        i.goal !== 'Running' &&
+        (i.condition === 'Staging' || i.condition === 'Starting' || i.condition === 'Running')
+      ) {
         void this.kill(i);
         continue;
       }
@@ -316,7 +386,15 @@ export class Engine {
       // Relaunches keep the instance's version; new instances of a deployment carry the new one.
       const spec = this.specOf(i, stored);
       const others = byApp.get(i.appId) ?? [];
-      const entry = waiting.get(i.appId) ?? { appId: i.appId, count: 0, since: this.queue.get(i.appId)?.since ?? new Date().toISOString(), delayMs: 0, declined: {}, constraints: {}, placed: 0 };
+      const entry = waiting.get(i.appId) ?? {
+        appId: i.appId,
+        count: 0,
+        since: this.queue.get(i.appId)?.since ?? new Date().toISOString(),
+        delayMs: 0,
+        declined: {},
+        constraints: {},
+        placed: 0,
+      };
       waiting.set(i.appId, entry);
       entry.count++;
       const delay = this.backoff.waitMs(i.appId, spec.versionInfo.lastConfigChangeAt, spec.app);
@@ -327,7 +405,15 @@ export class Engine {
       // One placement session per app version and pass: constraints count incrementally.
       const key = `${i.appId}@${spec.version}`;
       let session = sessions.get(key);
-      if (!session) sessions.set(key, (session = openSession(this.policies, spec.app, constrainingTasks(others, spec.versionInfo.lastConfigChangeAt, (id) => this.agent(id)))));
+      if (!session)
+        sessions.set(
+          key,
+          (session = openSession(
+            this.policies,
+            spec.app,
+            constrainingTasks(others, spec.versionInfo.lastConfigChangeAt, (id) => this.agent(id)),
+          )),
+        );
       if (isResident(spec.app) && !this.volumes) {
         entry.declined = { UnfulfilledConstraint: this.settings.agents.length };
         entry.constraints = { 'persistent volumes (no persistence plugin)': this.settings.agents.length };
@@ -346,7 +432,9 @@ export class Engine {
     this.queue.clear();
     for (const [id, e] of waiting) {
       if (e.count === 0) continue;
-      e.placed = (byApp.get(id) ?? []).filter((o) => o.agentId && ACTIVE.has(o.condition) && o.goal === 'Running').length;
+      e.placed = (byApp.get(id) ?? []).filter(
+        (o) => o.agentId && ACTIVE.has(o.condition) && o.goal === 'Running',
+      ).length;
       this.queue.set(id, e);
     }
   }
@@ -375,7 +463,12 @@ export class Engine {
       i.ready = undefined;
       i.readiness = undefined;
       this.setCondition(i, 'Staging'); // persisted before anything starts: a crash here is recoverable
-      if (!rt) throw new Error(spec.pod ? 'no task runtime launches pods (is the pods plugin on?)' : `no task runtime accepts this app (is the ${spec.app.container ? 'docker' : 'mesos'} plugin on?)`);
+      if (!rt)
+        throw new Error(
+          spec.pod
+            ? 'no task runtime launches pods (is the pods plugin on?)'
+            : `no task runtime accepts this app (is the ${spec.app.container ? 'docker' : 'mesos'} plugin on?)`,
+        );
       if (isResident(spec.app) && !i.reservation) {
         // Recorded before the task starts: a crash after this keeps the volumes with the instance.
         i.reservation = { agentId: agent.id, volumes: this.volumes!.create(spec.app, i.instanceId, info) };

@@ -3,17 +3,30 @@ export interface ExtensionRoute {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   /** Under /baton/v1/x/, e.g. "marathon-lb/groups/:group". */
   path: string;
-  handler(req: { params: Record<string, string>; query: Record<string, string>; body: unknown }): Promise<{ status?: number; body: unknown }>;
+  handler(req: {
+    params: Record<string, string>;
+    query: Record<string, string>;
+    body: unknown;
+  }): Promise<{ status?: number; body: unknown }>;
 }
 
 /** The route for `method` and a path below /baton/v1/x/ ("a/b/c"), with its `:params`. */
-export function matchRoute(routes: readonly ExtensionRoute[], method: string, rest: string): { route: ExtensionRoute; params: Record<string, string> } | undefined {
+export function matchRoute(
+  routes: readonly ExtensionRoute[],
+  method: string,
+  rest: string,
+): { route: ExtensionRoute; params: Record<string, string> } | undefined {
   const segments = rest.split('?')[0].split('/');
   for (const route of routes) {
     const parts = route.path.split('/');
     if (route.method !== method || parts.length !== segments.length) continue;
     const params: Record<string, string> = {};
-    if (parts.every((p, i) => (p.startsWith(':') ? ((params[p.slice(1)] = decodeURIComponent(segments[i])), true) : p === segments[i]))) return { route, params };
+    if (
+      parts.every((p, i) =>
+        p.startsWith(':') ? ((params[p.slice(1)] = decodeURIComponent(segments[i])), true) : p === segments[i],
+      )
+    )
+      return { route, params };
   }
   return undefined;
 }
@@ -32,6 +45,9 @@ const KILL_GATE_MS = 2500;
 export async function passKillGates(gates: readonly KillGate[], task: KillingTask): Promise<void> {
   if (gates.length === 0) return;
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([Promise.all(gates.map((g) => g(task).catch(() => undefined))), new Promise((r) => (timer = setTimeout(r, KILL_GATE_MS)))]);
+  await Promise.race([
+    Promise.all(gates.map((g) => g(task).catch(() => undefined))),
+    new Promise((r) => (timer = setTimeout(r, KILL_GATE_MS))),
+  ]);
   clearTimeout(timer);
 }

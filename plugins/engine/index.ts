@@ -1,5 +1,15 @@
 import { SyncHook } from 'tapable';
-import { BatonError, STAGE, definePlugin, isResident, owned, type App, type PipelineContext, type TargetSpec, type TaskRuntime } from '../../core/index.js';
+import {
+  BatonError,
+  STAGE,
+  definePlugin,
+  isResident,
+  owned,
+  type App,
+  type PipelineContext,
+  type TargetSpec,
+  type TaskRuntime,
+} from '../../core/index.js';
 import { registerEngineCommands } from './commands.js';
 import { ensureEngine, runningEngine } from './daemon.js';
 import { predictPlacement, type Prediction } from './predict.js';
@@ -48,7 +58,12 @@ export function attachPlugins(hooks: EngineHooks, engine: Engine): void {
 
 /** Shape of the marathon plugin's published hooks this plugin taps (declared, not imported). */
 interface MarathonEndpointHooks {
-  endpoint: { tapPromise(name: string, fn: (t: TargetSpec, ctx?: PipelineContext) => Promise<{ url: string; token?: string } | undefined>): void };
+  endpoint: {
+    tapPromise(
+      name: string,
+      fn: (t: TargetSpec, ctx?: PipelineContext) => Promise<{ url: string; token?: string } | undefined>,
+    ): void;
+  };
 }
 
 /**
@@ -70,7 +85,13 @@ export default definePlugin({
     const runtimes = (engineId: string, settings?: EngineSettings) => {
       const list: TaskRuntime[] = [];
       const offeredCpus = (settings?.agents ?? []).reduce((n, a) => n + a.cpus, 0) || 1;
-      hooks.runtimes.call({ engineId, offeredCpus, agents: settings?.agents ?? [], add: (rt) => list.push(rt), runtimes: list });
+      hooks.runtimes.call({
+        engineId,
+        offeredCpus,
+        agents: settings?.agents ?? [],
+        add: (rt) => list.push(rt),
+        runtimes: list,
+      });
       return list;
     };
     const policies = (settings: EngineSettings) => {
@@ -79,7 +100,10 @@ export default definePlugin({
       return list;
     };
 
-    runner.hooks.recipeSchema.tap(PLUGIN, (s) => ({ ...s, properties: { ...s.properties, engine: ENGINE_SECTION_SCHEMA } }));
+    runner.hooks.recipeSchema.tap(PLUGIN, (s) => ({
+      ...s,
+      properties: { ...s.properties, engine: ENGINE_SECTION_SCHEMA },
+    }));
 
     runner.hooksOf<MarathonEndpointHooks>('marathon').endpoint.tapPromise(PLUGIN, async (spec, ctx) => {
       if (spec.kind !== 'embedded') return undefined;
@@ -89,64 +113,124 @@ export default definePlugin({
     });
 
     // Recipe checks only this target can make: something must be able to run each app.
-    runner.hooks.validate.tap({ name: PLUGIN, stage: STAGE.NORMAL, title: 'Embedded engine can run every app' }, (ctx) => {
-      if (ctx.recipe.target.kind !== 'embedded') return;
-      const probe = runtimes('validate');
-      for (const { spec, path } of ctx.recipe.apps) {
-        if (!probe.some((r) => r.accepts(spec))) {
-          ctx.issues.at(...path).error(['container'], 'engine.no-runtime', `no plugin runs ${spec.container ? `${spec.container.type} containers${spec.container.docker ? ' with an image' : ''}` : 'command tasks'} on the embedded engine (is the ${spec.container?.docker ? 'docker' : 'mesos'} plugin on?)`);
+    runner.hooks.validate.tap(
+      { name: PLUGIN, stage: STAGE.NORMAL, title: 'Embedded engine can run every app' },
+      (ctx) => {
+        if (ctx.recipe.target.kind !== 'embedded') return;
+        const probe = runtimes('validate');
+        for (const { spec, path } of ctx.recipe.apps) {
+          if (!probe.some((r) => r.accepts(spec))) {
+            ctx.issues
+              .at(...path)
+              .error(
+                ['container'],
+                'engine.no-runtime',
+                `no plugin runs ${spec.container ? `${spec.container.type} containers${spec.container.docker ? ' with an image' : ''}` : 'command tasks'} on the embedded engine (is the ${spec.container?.docker ? 'docker' : 'mesos'} plugin on?)`,
+              );
+          }
+          if ((spec.healthChecks.length > 0 || spec.readinessChecks.length > 0) && !tapped(hooks.probes)) {
+            ctx.issues
+              .at(...path)
+              .error(
+                [spec.healthChecks.length > 0 ? 'healthChecks' : 'readinessChecks'],
+                'engine.health-unsupported',
+                'health or readiness checks are set but no plugin probes them on the embedded engine (is the health plugin on?)',
+              );
+          }
+          if (isResident(spec) && !tapped(hooks.volumes)) {
+            ctx.issues
+              .at(...path)
+              .error(
+                ['container', 'volumes'],
+                'engine.persistence-unsupported',
+                'persistent volumes are set but no plugin provides them on the embedded engine (is the persistence plugin on?)',
+              );
+          }
+          if (spec.constraints.length > 0 && !tapped(hooks.placement)) {
+            ctx.issues
+              .at(...path)
+              .error(
+                ['constraints'],
+                'engine.constraints-unsupported',
+                'constraints are set but no plugin evaluates them on the embedded engine (is the constraints plugin on?)',
+              );
+          }
         }
-        if ((spec.healthChecks.length > 0 || spec.readinessChecks.length > 0) && !tapped(hooks.probes)) {
-          ctx.issues.at(...path).error([spec.healthChecks.length > 0 ? 'healthChecks' : 'readinessChecks'], 'engine.health-unsupported', 'health or readiness checks are set but no plugin probes them on the embedded engine (is the health plugin on?)');
+        if (!probe.some((r) => r.acceptsPod)) {
+          for (const { path } of ctx.recipe.pods)
+            ctx.issues
+              .at(...path)
+              .error(
+                [],
+                'engine.pods-unsupported',
+                'no plugin runs pods on the embedded engine (is the pods plugin on?)',
+              );
         }
-        if (isResident(spec) && !tapped(hooks.volumes)) {
-          ctx.issues.at(...path).error(['container', 'volumes'], 'engine.persistence-unsupported', 'persistent volumes are set but no plugin provides them on the embedded engine (is the persistence plugin on?)');
-        }
-        if (spec.constraints.length > 0 && !tapped(hooks.placement)) {
-          ctx.issues.at(...path).error(['constraints'], 'engine.constraints-unsupported', 'constraints are set but no plugin evaluates them on the embedded engine (is the constraints plugin on?)');
-        }
-      }
-      if (!probe.some((r) => r.acceptsPod)) {
-        for (const { path } of ctx.recipe.pods) ctx.issues.at(...path).error([], 'engine.pods-unsupported', 'no plugin runs pods on the embedded engine (is the pods plugin on?)');
-      }
-    });
+      },
+    );
 
     // Placement prediction: `plan` shows instances that could not be placed, `deploy` stops before
     // changing anything unless --allow-pending (Marathon would accept and wait forever).
-    runner.hooks.plan.tapPromise({ name: PLUGIN, stage: STAGE.NORMAL, title: 'Predict placement on the engine agents' }, async (ctx) => {
-      if (ctx.recipe.target.kind !== 'embedded' || !ctx.plan) return;
-      const settings = resolveSettings((ctx.recipe.raw.engine as Record<string, unknown> | undefined) ?? {});
-      const apps = ctx.recipe.apps.map((l) => owned(l.spec, ctx.recipe));
-      const remove = ctx.plan.changes.filter((c) => c.kind === 'remove' && c.type === 'app').map((c) => c.id);
-      const predictions = await predictOnEngine(settings, apps, remove, ctx.signal)
-        ?? predictPlacement(settings.agents, policies(settings), new Map(), [], apps, remove);
-      for (const p of predictions) {
-        const change = ctx.plan.changes.find((c) => c.type === 'app' && c.id === p.id);
-        if (change) change.pending = { instances: p.pending, why: p.why };
-      }
-    });
+    runner.hooks.plan.tapPromise(
+      { name: PLUGIN, stage: STAGE.NORMAL, title: 'Predict placement on the engine agents' },
+      async (ctx) => {
+        if (ctx.recipe.target.kind !== 'embedded' || !ctx.plan) return;
+        const settings = resolveSettings((ctx.recipe.raw.engine as Record<string, unknown> | undefined) ?? {});
+        const apps = ctx.recipe.apps.map((l) => owned(l.spec, ctx.recipe));
+        const remove = ctx.plan.changes.filter((c) => c.kind === 'remove' && c.type === 'app').map((c) => c.id);
+        const predictions =
+          (await predictOnEngine(settings, apps, remove, ctx.signal)) ??
+          predictPlacement(settings.agents, policies(settings), new Map(), [], apps, remove);
+        for (const p of predictions) {
+          const change = ctx.plan.changes.find((c) => c.type === 'app' && c.id === p.id);
+          if (change) change.pending = { instances: p.pending, why: p.why };
+        }
+      },
+    );
     runner.hooks.preflight.tap({ name: PLUGIN, stage: STAGE.NORMAL, title: 'Every instance can be placed' }, (ctx) => {
       if (ctx.dryRun || ctx.options.allowPending === true || ctx.recipe.target.kind !== 'embedded') return;
       const stuck = (ctx.plan?.changes ?? []).filter((c) => c.pending);
       if (stuck.length === 0) return;
-      throw new BatonError('BATON_UNPLACEABLE', `${stuck.map((c) => `${c.id}: ${c.pending!.instances} instance(s) cannot be placed`).join('; ')}`, {
-        details: [...stuck.map((c) => `${c.id}: ${c.pending!.why}`), 'Nothing was changed. Deploy with --allow-pending to let them wait for room, as Marathon would.'].join('\n'),
-      });
+      throw new BatonError(
+        'BATON_UNPLACEABLE',
+        `${stuck.map((c) => `${c.id}: ${c.pending!.instances} instance(s) cannot be placed`).join('; ')}`,
+        {
+          details: [
+            ...stuck.map((c) => `${c.id}: ${c.pending!.why}`),
+            'Nothing was changed. Deploy with --allow-pending to let them wait for room, as Marathon would.',
+          ].join('\n'),
+        },
+      );
     });
 
-    runner.hooks.commands.tap(PLUGIN, (reg) => registerEngineCommands(reg, { runtimes, policies, attach: (engine) => attachPlugins(hooks, engine) }));
+    runner.hooks.commands.tap(PLUGIN, (reg) =>
+      registerEngineCommands(reg, { runtimes, policies, attach: (engine) => attachPlugins(hooks, engine) }),
+    );
   },
 });
 
 /** Ask a running engine to predict placement against its live state; undefined when none runs. */
-async function predictOnEngine(settings: EngineSettings, apps: App[], remove: string[], signal: AbortSignal): Promise<Prediction[] | undefined> {
+async function predictOnEngine(
+  settings: EngineSettings,
+  apps: App[],
+  remove: string[],
+  signal: AbortSignal,
+): Promise<Prediction[] | undefined> {
   const running = await runningEngine(settings.stateDir, settings.token);
   if (!running) return undefined;
   const r = await fetch(`${running.url}/baton/v1/predict`, {
-    method: 'POST', signal,
-    headers: { 'content-type': 'application/json', ...(settings.token ? { authorization: `token=${settings.token}` } : {}) },
+    method: 'POST',
+    signal,
+    headers: {
+      'content-type': 'application/json',
+      ...(settings.token ? { authorization: `token=${settings.token}` } : {}),
+    },
     body: JSON.stringify({ apps, remove }),
   });
-  if (!r.ok) throw new BatonError('BATON_TARGET_UNAVAILABLE', `the engine could not predict placement (HTTP ${r.status}): ${(await r.text()).slice(0, 300)}`);
+  if (!r.ok)
+    throw new BatonError(
+      'BATON_TARGET_UNAVAILABLE',
+      `the engine could not predict placement (HTTP ${r.status}): ${(await r.text()).slice(0, 300)}`,
+    );
   return ((await r.json()) as { predictions: Prediction[] }).predictions;
 }

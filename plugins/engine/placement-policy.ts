@@ -47,7 +47,11 @@ export interface PlacementRegistry {
 }
 
 /** All policies' sessions for one app as one: the first rule broken wins; every policy hears of placements. */
-export function openSession(policies: readonly PlacementPolicy[], app: App, placed: readonly PlacedTask[]): PlacementSession {
+export function openSession(
+  policies: readonly PlacementPolicy[],
+  app: App,
+  placed: readonly PlacedTask[],
+): PlacementSession {
   const sessions = policies.flatMap((p) => {
     const s = p.session?.(app, placed);
     return s ? [s] : [];
@@ -71,7 +75,11 @@ export function openSession(policies: readonly PlacementPolicy[], app: App, plac
  * version at least as new as the last config change (old-version tasks are invisible during a
  * config-change upgrade; a restart keeps lastConfigChangeAt, so they count then).
  */
-export function constrainingTasks(instances: readonly Instance[], lastConfigChangeAt: string, agentOf: (id: string) => AgentSpec | undefined): PlacedTask[] {
+export function constrainingTasks(
+  instances: readonly Instance[],
+  lastConfigChangeAt: string,
+  agentOf: (id: string) => AgentSpec | undefined,
+): PlacedTask[] {
   const out: PlacedTask[] = [];
   for (const o of instances) {
     if (!o.agentId || !ACTIVE.has(o.condition) || o.runSpecVersion < lastConfigChangeAt) continue;

@@ -14,7 +14,13 @@ export interface AgentUsage {
 }
 
 /** Why an offer (agent) was declined, in /v2/queue's funnel order (marathon.md §10.2). */
-export type DeclineReason = 'UnfulfilledRole' | 'UnfulfilledConstraint' | 'InsufficientCpus' | 'InsufficientMemory' | 'InsufficientDisk' | 'InsufficientPorts';
+export type DeclineReason =
+  | 'UnfulfilledRole'
+  | 'UnfulfilledConstraint'
+  | 'InsufficientCpus'
+  | 'InsufficientMemory'
+  | 'InsufficientDisk'
+  | 'InsufficientPorts';
 
 export interface PlacementResult {
   agent?: AgentSpec;
@@ -28,9 +34,14 @@ export interface PlacementResult {
 /** A placement plugin's verdict on an agent: undefined = may take the task, else the rule it breaks. */
 export type AgentCheck = (agent: AgentSpec) => string | undefined;
 
-export function usage(agents: AgentSpec[], instances: Iterable<Instance>, appsById: Map<string, App>): Map<string, AgentUsage> {
+export function usage(
+  agents: AgentSpec[],
+  instances: Iterable<Instance>,
+  appsById: Map<string, App>,
+): Map<string, AgentUsage> {
   const out = new Map<string, AgentUsage>();
-  for (const a of agents) out.set(a.id, { agent: a, cpus: a.cpus, mem: a.mem, disk: a.disk, usedPorts: new Set(), perApp: new Map() });
+  for (const a of agents)
+    out.set(a.id, { agent: a, cpus: a.cpus, mem: a.mem, disk: a.disk, usedPorts: new Set(), perApp: new Map() });
   for (const i of instances) {
     // A reservation holds its volumes' disk whether or not its task runs (§5.3).
     if (i.reservation) {
@@ -116,19 +127,37 @@ export function place(
   const roles = app.acceptedResourceRoles ?? ['*'];
   let best: { u: AgentUsage; ports: number[] } | undefined;
   for (const u of usageByAgent.values()) {
-    if (!roles.includes(u.agent.role)) { bump('UnfulfilledRole'); continue; }
+    if (!roles.includes(u.agent.role)) {
+      bump('UnfulfilledRole');
+      continue;
+    }
     const broken = check(u.agent);
     if (broken !== undefined) {
       bump('UnfulfilledConstraint');
       constraints[broken] = (constraints[broken] ?? 0) + 1;
       continue;
     }
-    if (u.cpus + 1e-9 < app.cpus) { bump('InsufficientCpus'); continue; }
-    if (u.mem + 1e-9 < app.mem) { bump('InsufficientMemory'); continue; }
-    if (u.disk + 1e-9 < app.disk) { bump('InsufficientDisk'); continue; }
+    if (u.cpus + 1e-9 < app.cpus) {
+      bump('InsufficientCpus');
+      continue;
+    }
+    if (u.mem + 1e-9 < app.mem) {
+      bump('InsufficientMemory');
+      continue;
+    }
+    if (u.disk + 1e-9 < app.disk) {
+      bump('InsufficientDisk');
+      continue;
+    }
     const ports = allocatePorts(u, wanted, random);
-    if (!ports) { bump('InsufficientPorts'); continue; }
-    if (!best) { best = { u, ports }; continue; }
+    if (!ports) {
+      bump('InsufficientPorts');
+      continue;
+    }
+    if (!best) {
+      best = { u, ports };
+      continue;
+    }
     const a = u.perApp.get(app.id) ?? 0;
     const b = best.u.perApp.get(app.id) ?? 0;
     if (a < b || (a === b && u.mem > best.u.mem)) best = { u, ports };

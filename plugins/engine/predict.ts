@@ -49,7 +49,7 @@ export function predictPlacement(
   const agentById = new Map(agents.map((a) => [a.id, a]));
   // Dynamic ports start at a pseudo-random offset as in the scheduler; seeded, so a plan is repeatable.
   let seed = 1;
-  const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
   // Usage is computed once and then kept up to date: place() books what it places, kills give back.
   const use = usage(agents, tasks.map(simInstance), apps);
   const release = (t: SimTask) => {
@@ -62,7 +62,8 @@ export function predictPlacement(
     for (const p of t.ports) u.usedPorts.delete(p);
     u.perApp.set(t.appKey, (u.perApp.get(t.appKey) ?? 1) - 1);
   };
-  const placedOf = (key: string): PlacedTask[] => tasks.filter((t) => t.appKey === key).map((t) => ({ instanceId: t.instanceId, agent: agentById.get(t.agentId)! }));
+  const placedOf = (key: string): PlacedTask[] =>
+    tasks.filter((t) => t.appKey === key).map((t) => ({ instanceId: t.instanceId, agent: agentById.get(t.agentId)! }));
   const tryPlace = (app: App, key: string, session: PlacementSession): PlacementResult => {
     const r = place({ ...app, id: key }, use, (agent) => session.reject(agent), random);
     if (r.agent) {
@@ -72,7 +73,19 @@ export function predictPlacement(
     return r;
   };
   const describe = (r: PlacementResult, placed: number, wanted: number) =>
-    waitingWhy({ appId: '', count: wanted - placed, since: '', delayMs: 0, declined: r.declined, constraints: r.constraints, placed }, agents.length, wanted);
+    waitingWhy(
+      {
+        appId: '',
+        count: wanted - placed,
+        since: '',
+        delayMs: 0,
+        declined: r.declined,
+        constraints: r.constraints,
+        placed,
+      },
+      agents.length,
+      wanted,
+    );
 
   const out: Prediction[] = [];
   for (const app of next) {
@@ -107,14 +120,22 @@ export function predictPlacement(
         if (!last.agent) break;
         placed++;
       }
-      if (last && !last.agent) out.push({ id: app.id, pending: app.instances - placed, why: describe(last, placed, app.instances) });
+      if (last && !last.agent)
+        out.push({ id: app.id, pending: app.instances - placed, why: describe(last, placed, app.instances) });
       continue;
     }
     // Config change: old tasks are invisible to the new version's constraints (§2.3) but hold
     // their resources and ports until killed.
     const n = app.instances;
     const old = tasks.filter((t) => t.appKey === oldKey);
-    const s = replaceStart(n, app.upgradeStrategy.minimumHealthCapacity, app.upgradeStrategy.maximumOverCapacity, old.length, old.length, isResident(app));
+    const s = replaceStart(
+      n,
+      app.upgradeStrategy.minimumHealthCapacity,
+      app.upgradeStrategy.maximumOverCapacity,
+      old.length,
+      old.length,
+      isResident(app),
+    );
     const kill = (count: number) => {
       for (let k = 0; k < count; k++) {
         const idx = tasks.findIndex((t) => t.appKey === oldKey);
@@ -150,7 +171,12 @@ export function predictPlacement(
           }
           break; // n = 0
         }
-        out.push({ id: app.id, pending: n - started, why: `rolling upgrade cannot continue with ${oldActive} old instance(s) running: ${describe(last, started, n)}`, stuckUpgrade: true });
+        out.push({
+          id: app.id,
+          pending: n - started,
+          why: `rolling upgrade cannot continue with ${oldActive} old instance(s) running: ${describe(last, started, n)}`,
+          stuckUpgrade: true,
+        });
         break;
       }
       kill(Math.min(launched, oldActive)); // each new instance healthy → one old one killed
@@ -160,5 +186,16 @@ export function predictPlacement(
 }
 
 function simInstance(t: SimTask): Instance & { appId: string } {
-  return { instanceId: t.instanceId, appId: t.appKey, agentId: t.agentId, ports: t.ports, condition: 'Running', goal: 'Running', runSpecVersion: '', since: '', incarnation: 1, createdAt: '' };
+  return {
+    instanceId: t.instanceId,
+    appId: t.appKey,
+    agentId: t.agentId,
+    ports: t.ports,
+    condition: 'Running',
+    goal: 'Running',
+    runSpecVersion: '',
+    since: '',
+    incarnation: 1,
+    createdAt: '',
+  };
 }

@@ -30,12 +30,14 @@ export async function removeStrays(e: Engine): Promise<void> {
   for (const i of e.instances.values()) {
     const stored = e.apps.get(i.appId);
     const pod = stored?.pod && e.specOf(i, stored).pod;
-    if (pod && i.incarnation > 0) for (const c of pod.containers) known.add(podContainerTaskId(i.instanceId, c.name, i.incarnation));
+    if (pod && i.incarnation > 0)
+      for (const c of pod.containers) known.add(podContainerTaskId(i.instanceId, c.name, i.incarnation));
   }
   for (const rt of e.runtimes) {
     if (!rt.reconcile) continue;
     try {
-      for (const name of await rt.reconcile(known)) e.events.emit('unknown_instance_terminated_event', { instanceId: name, runSpecId: '', condition: 'Killed' });
+      for (const name of await rt.reconcile(known))
+        e.events.emit('unknown_instance_terminated_event', { instanceId: name, runSpecId: '', condition: 'Killed' });
     } catch {
       /* the runtime is unreachable now; next time */
     }

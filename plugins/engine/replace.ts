@@ -8,12 +8,20 @@ export interface ReplaceStart {
   killNow: number;
 }
 
-export function replaceStart(n: number, minHC: number, maxOC: number, healthyOld: number, currentSize: number, resident: boolean): ReplaceStart {
+export function replaceStart(
+  n: number,
+  minHC: number,
+  maxOC: number,
+  healthyOld: number,
+  currentSize: number,
+  resident: boolean,
+): ReplaceStart {
   const minHealthy = Math.ceil(n * minHC);
   let maxCapacity = Math.floor(n * (1 + maxOC));
   let killNow = Math.max(0, healthyOld - minHealthy);
   if (minHealthy === maxCapacity && maxCapacity <= healthyOld) {
-    if (resident) killNow = healthyOld - minHealthy + 1; // go one below to free a reservation
+    if (resident)
+      killNow = healthyOld - minHealthy + 1; // go one below to free a reservation
     else maxCapacity += 1; // allow a surge of one
   }
   if (n < currentSize) killNow = Math.max(currentSize - n, killNow);

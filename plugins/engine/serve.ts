@@ -31,7 +31,8 @@ export async function serveEngine(
   attach: (engine: Engine) => void = () => {},
 ): Promise<RunningEngine> {
   const other = await runningEngine(settings.stateDir, settings.token);
-  if (other && other.pid !== process.pid) throw new Error(`an engine (pid ${other.pid}) already serves ${settings.stateDir} at ${other.url}`);
+  if (other && other.pid !== process.pid)
+    throw new Error(`an engine (pid ${other.pid}) already serves ${settings.stateDir} at ${other.url}`);
   const engine = new Engine(settings, runtimes, policies);
   await engine.start();
   attach(engine);

@@ -113,12 +113,22 @@ const agentSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    id: { type: 'string' }, hostname: { type: 'string' }, address: { type: 'string', pattern: '^127\\.' },
-    role: { type: 'string', enum: ['*', 'slave_public'] }, attributes: { type: 'object', additionalProperties: { type: ['string', 'number'] } },
-    cpus: { type: 'number', minimum: 0 }, mem: { type: 'number', minimum: 0 }, disk: { type: 'number', minimum: 0 },
+    id: { type: 'string' },
+    hostname: { type: 'string' },
+    address: { type: 'string', pattern: '^127\\.' },
+    role: { type: 'string', enum: ['*', 'slave_public'] },
+    attributes: { type: 'object', additionalProperties: { type: ['string', 'number'] } },
+    cpus: { type: 'number', minimum: 0 },
+    mem: { type: 'number', minimum: 0 },
+    disk: { type: 'number', minimum: 0 },
     ports: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, minItems: 2, maxItems: 2 },
-    region: { type: 'string', description: 'Fault-domain region (@region)' }, zone: { type: 'string', description: 'Fault-domain zone (@zone)' },
-    docker: { type: 'string', pattern: '^(unix|tcp)://', description: 'Docker daemon of this agent (default: the local socket)' },
+    region: { type: 'string', description: 'Fault-domain region (@region)' },
+    zone: { type: 'string', description: 'Fault-domain zone (@zone)' },
+    docker: {
+      type: 'string',
+      pattern: '^(unix|tcp)://',
+      description: 'Docker daemon of this agent (default: the local socket)',
+    },
   },
 };
 
@@ -128,8 +138,16 @@ export const ENGINE_SECTION_SCHEMA = {
   additionalProperties: false,
   description: 'Embedded engine settings (used when the target is "embedded").',
   properties: {
-    port: { type: 'integer', minimum: 1, maximum: 65535, description: `API port on 127.0.0.1 (default ${DEFAULT_PORT}).` },
-    stateDir: { type: 'string', description: 'State directory (default: $BATON_STATE_DIR or ~/.local/state/baton/engine).' },
+    port: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
+      description: `API port on 127.0.0.1 (default ${DEFAULT_PORT}).`,
+    },
+    stateDir: {
+      type: 'string',
+      description: 'State directory (default: $BATON_STATE_DIR or ~/.local/state/baton/engine).',
+    },
     agents: { type: 'array', items: agentSchema, description: 'Simulated agents; default 3 private + 1 public.' },
   },
 };

@@ -49,27 +49,49 @@ export class Store {
     `);
     this.stmts = {
       getMeta: this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
-      setMeta: this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      setMeta: this.db.prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      ),
       apps: this.db.prepare<[], { json: string }>('SELECT json FROM apps'),
-      putApp: this.db.prepare('INSERT INTO apps (id, json) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json'),
+      putApp: this.db.prepare(
+        'INSERT INTO apps (id, json) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json',
+      ),
       delApp: this.db.prepare('DELETE FROM apps WHERE id = ?'),
       putVersion: this.db.prepare('INSERT OR REPLACE INTO app_versions (id, version, json) VALUES (?, ?, ?)'),
-      versions: this.db.prepare<[string], { version: string }>('SELECT version FROM app_versions WHERE id = ? ORDER BY version DESC'),
-      version: this.db.prepare<[string, string], { json: string }>('SELECT json FROM app_versions WHERE id = ? AND version = ?'),
-      trimVersions: this.db.prepare(`DELETE FROM app_versions WHERE id = ? AND version NOT IN (SELECT version FROM app_versions WHERE id = ? ORDER BY version DESC LIMIT ${MAX_VERSIONS})`),
+      versions: this.db.prepare<[string], { version: string }>(
+        'SELECT version FROM app_versions WHERE id = ? ORDER BY version DESC',
+      ),
+      version: this.db.prepare<[string, string], { json: string }>(
+        'SELECT json FROM app_versions WHERE id = ? AND version = ?',
+      ),
+      trimVersions: this.db.prepare(
+        `DELETE FROM app_versions WHERE id = ? AND version NOT IN (SELECT version FROM app_versions WHERE id = ? ORDER BY version DESC LIMIT ${MAX_VERSIONS})`,
+      ),
       delVersions: this.db.prepare('DELETE FROM app_versions WHERE id = ?'),
       instances: this.db.prepare<[], { json: string }>('SELECT json FROM instances'),
-      putInstance: this.db.prepare('INSERT INTO instances (instance_id, app_id, json) VALUES (?, ?, ?) ON CONFLICT(instance_id) DO UPDATE SET json = excluded.json'),
+      putInstance: this.db.prepare(
+        'INSERT INTO instances (instance_id, app_id, json) VALUES (?, ?, ?) ON CONFLICT(instance_id) DO UPDATE SET json = excluded.json',
+      ),
       delInstance: this.db.prepare('DELETE FROM instances WHERE instance_id = ?'),
       deployments: this.db.prepare<[], { json: string }>('SELECT json FROM deployments'),
-      putDeployment: this.db.prepare('INSERT INTO deployments (id, json) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json'),
+      putDeployment: this.db.prepare(
+        'INSERT INTO deployments (id, json) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json',
+      ),
       delDeployment: this.db.prepare('DELETE FROM deployments WHERE id = ?'),
-      putOutcome: this.db.prepare('INSERT OR REPLACE INTO outcomes (app_id, version, deployment_id, outcome, at) VALUES (?, ?, ?, ?, ?)'),
+      putOutcome: this.db.prepare(
+        'INSERT OR REPLACE INTO outcomes (app_id, version, deployment_id, outcome, at) VALUES (?, ?, ?, ?, ?)',
+      ),
       putRoot: this.db.prepare('INSERT OR REPLACE INTO root_versions (version, json) VALUES (?, ?)'),
-      trimRoot: this.db.prepare(`DELETE FROM root_versions WHERE version NOT IN (SELECT version FROM root_versions ORDER BY version DESC LIMIT ${MAX_ROOT_VERSIONS})`),
-      rootVersions: this.db.prepare<[], { version: string; json: string }>('SELECT version, json FROM root_versions ORDER BY version DESC'),
+      trimRoot: this.db.prepare(
+        `DELETE FROM root_versions WHERE version NOT IN (SELECT version FROM root_versions ORDER BY version DESC LIMIT ${MAX_ROOT_VERSIONS})`,
+      ),
+      rootVersions: this.db.prepare<[], { version: string; json: string }>(
+        'SELECT version, json FROM root_versions ORDER BY version DESC',
+      ),
       rootVersion: this.db.prepare<[string], { json: string }>('SELECT json FROM root_versions WHERE version = ?'),
-      outcomes: this.db.prepare<[string], Outcome>('SELECT version, deployment_id AS deploymentId, outcome, at FROM outcomes WHERE app_id = ? ORDER BY at'),
+      outcomes: this.db.prepare<[string], Outcome>(
+        'SELECT version, deployment_id AS deploymentId, outcome, at FROM outcomes WHERE app_id = ? ORDER BY at',
+      ),
     };
   }
 

@@ -14,7 +14,14 @@ const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'NODE_PATH'
  * then the app's own `env` (user env wins on collisions). Secret references are not injected
  * (open-source Marathon stores but does not inject them).
  */
-export function taskEnv(app: App, agent: AgentInfo, taskId: string, version: string, hostPorts: number[], sandbox: string): Record<string, string> {
+export function taskEnv(
+  app: App,
+  agent: AgentInfo,
+  taskId: string,
+  version: string,
+  hostPorts: number[],
+  sandbox: string,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const k of INHERITED) if (process.env[k] !== undefined) env[k] = process.env[k]!;
   env.MESOS_TASK_ID = taskId;
@@ -38,7 +45,10 @@ export function taskEnv(app: App, agent: AgentInfo, taskId: string, version: str
 
   const defs = app.portDefinitions ?? [];
   const mappings = app.container?.portMappings ?? [];
-  const declared = mappings.length > 0 ? mappings.map((m) => ({ port: m.containerPort, name: m.name })) : defs.map((d) => ({ port: d.port, name: d.name }));
+  const declared =
+    mappings.length > 0
+      ? mappings.map((m) => ({ port: m.containerPort, name: m.name }))
+      : defs.map((d) => ({ port: d.port, name: d.name }));
   hostPorts.forEach((p, i) => {
     env[`PORT${i}`] = String(p);
     const requested = declared[i]?.port ?? 0;

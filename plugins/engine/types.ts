@@ -3,7 +3,8 @@ import type { Reservation } from './volumes.js';
 
 /** Marathon instance goals and conditions (marathon.md §0). */
 export type Goal = 'Running' | 'Stopped' | 'Decommissioned';
-export type Condition = 'Scheduled' | 'Staging' | 'Starting' | 'Running' | 'Killing' | 'Killed' | 'Finished' | 'Failed' | 'Error' | 'Gone';
+export type Condition =
+  'Scheduled' | 'Staging' | 'Starting' | 'Running' | 'Killing' | 'Killed' | 'Finished' | 'Failed' | 'Error' | 'Gone';
 
 export const TERMINAL: ReadonlySet<Condition> = new Set(['Killed', 'Finished', 'Failed', 'Error', 'Gone']);
 export const ACTIVE: ReadonlySet<Condition> = new Set(['Staging', 'Starting', 'Running', 'Killing']);

@@ -43,7 +43,8 @@ export function reservedDisk(app: App): number {
  */
 export function placeInstance(i: Instance, app: App, use: Map<string, AgentUsage>, check: AgentCheck): PlacementResult {
   const reserved = i.reservation?.agentId;
-  if (reserved !== undefined) return place(app, use, (agent) => (agent.id === reserved ? undefined : `reserved on ${reserved}`));
+  if (reserved !== undefined)
+    return place(app, use, (agent) => (agent.id === reserved ? undefined : `reserved on ${reserved}`));
   const volumes = reservedDisk(app);
   return place(volumes > 0 ? { ...app, disk: app.disk + volumes } : app, use, check);
 }

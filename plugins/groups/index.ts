@@ -19,16 +19,27 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['marathon'],
   apply(runner) {
-    runner.hooks.normalize.tap({ name: PLUGIN, stage: STAGE.PREPARE, title: 'Group dependencies apply to their apps' }, (ctx) => inheritGroupDependencies(ctx.recipe));
+    runner.hooks.normalize.tap(
+      { name: PLUGIN, stage: STAGE.PREPARE, title: 'Group dependencies apply to their apps' },
+      (ctx) => inheritGroupDependencies(ctx.recipe),
+    );
 
     runner.hooks.validate.tap({ name: PLUGIN, title: 'Dependencies form no cycle' }, (ctx) => {
       const cycle = recipeCycle(ctx.recipe);
       if (cycle) {
         const first = ctx.recipe.apps.find((l) => l.spec.id === cycle[0])!;
-        ctx.issues.at(...first.path).error(['dependencies'], 'group.dependency-cycle', `dependencies form a cycle: ${cycle.join(' → ')}`);
+        ctx.issues
+          .at(...first.path)
+          .error(['dependencies'], 'group.dependency-cycle', `dependencies form a cycle: ${cycle.join(' → ')}`);
       }
       for (const u of unknownDependencies(ctx.recipe)) {
-        ctx.issues.at(...u.path).warn([], 'group.dependency-unknown', `'${u.dep}' names no app or group in this recipe: Marathon ignores it, nothing waits for it`);
+        ctx.issues
+          .at(...u.path)
+          .warn(
+            [],
+            'group.dependency-unknown',
+            `'${u.dep}' names no app or group in this recipe: Marathon ignores it, nothing waits for it`,
+          );
       }
     });
 

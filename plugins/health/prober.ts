@@ -30,7 +30,12 @@ export interface ProbedInstance {
   handle?: TaskHandle;
   health?: Health[];
   ready?: boolean;
-  readiness?: { name: string; taskId: string; ready: boolean; lastResponse?: { status: number; contentType: string; body: string } };
+  readiness?: {
+    name: string;
+    taskId: string;
+    ready: boolean;
+    lastResponse?: { status: number; contentType: string; body: string };
+  };
 }
 
 const TICK_MS = 50;
@@ -58,7 +63,9 @@ export function attachProber(e: EngineView): () => void {
     switch (c.protocol) {
       case 'HTTP':
       case 'MESOS_HTTP':
-        return httpProbe('http', host, port, c.path ?? '/', timeoutMs, { ignoreHttp1xx: c.ignoreHttp1xx && c.protocol === 'HTTP' });
+        return httpProbe('http', host, port, c.path ?? '/', timeoutMs, {
+          ignoreHttp1xx: c.ignoreHttp1xx && c.protocol === 'HTTP',
+        });
       case 'HTTPS':
       case 'MESOS_HTTPS':
         return httpProbe('https', host, port, c.path ?? '/', timeoutMs);
@@ -69,7 +76,15 @@ export function attachProber(e: EngineView): () => void {
         const rt = e.runtimes.find((r) => r.name === i.handle?.runtime);
         if (!rt?.exec || !i.handle) return { kind: 'failure', cause: 'this task runtime cannot run COMMAND checks' };
         const r = await rt.exec(i.handle, c.command?.value ?? 'false', timeoutMs);
-        return r.exitCode === 0 ? { kind: 'success' } : { kind: 'failure', cause: r.exitCode === null ? `command did not finish within ${c.timeoutSeconds}s` : `command exited with ${r.exitCode}${r.output ? `: ${r.output.trim().split('\n').pop()}` : ''}` };
+        return r.exitCode === 0
+          ? { kind: 'success' }
+          : {
+              kind: 'failure',
+              cause:
+                r.exitCode === null
+                  ? `command did not finish within ${c.timeoutSeconds}s`
+                  : `command exited with ${r.exitCode}${r.output ? `: ${r.output.trim().split('\n').pop()}` : ''}`,
+            };
       }
     }
     void idx;
@@ -83,17 +98,42 @@ export function attachProber(e: EngineView): () => void {
     const wasHealthy = e.isHealthy(i);
     const v = applyResult(before, c, outcome, Date.parse(i.startedAt), Date.now());
     i.health[idx] = v.health;
-    if (v.health.alive !== before.alive) e.events.emit('health_status_changed_event', { appId: i.appId, instanceId: i.instanceId, version: i.runSpecVersion, alive: v.health.alive });
-    if (outcome.kind === 'failure' && v.counted) e.events.emit('failed_health_check_event', { appId: i.appId, taskId: i.taskId, instanceId: i.instanceId, healthCheck: c });
+    if (v.health.alive !== before.alive)
+      e.events.emit('health_status_changed_event', {
+        appId: i.appId,
+        instanceId: i.instanceId,
+        version: i.runSpecVersion,
+        alive: v.health.alive,
+      });
+    if (outcome.kind === 'failure' && v.counted)
+      e.events.emit('failed_health_check_event', {
+        appId: i.appId,
+        taskId: i.taskId,
+        instanceId: i.instanceId,
+        healthCheck: c,
+      });
     const healthy = e.isHealthy(i);
     if (healthy !== wasHealthy) {
-      e.events.emit('instance_health_changed_event', { instanceId: i.instanceId, runSpecId: i.appId, runSpecVersion: i.runSpecVersion, healthy });
+      e.events.emit('instance_health_changed_event', {
+        instanceId: i.instanceId,
+        runSpecId: i.appId,
+        runSpecVersion: i.runSpecVersion,
+        healthy,
+      });
       e.poke();
     }
     if (v.kill && i.goal === 'Running') {
       const agent = e.agent(i.agentId);
       const reason = `failed health checks (${v.health.lastFailureCause})`;
-      e.events.emit('unhealthy_instance_kill_event', { appId: i.appId, taskId: i.taskId, instanceId: i.instanceId, version: i.runSpecVersion, reason: 'FailedHealthChecks', host: agent?.hostname ?? '', slaveId: agent?.id ?? '' });
+      e.events.emit('unhealthy_instance_kill_event', {
+        appId: i.appId,
+        taskId: i.taskId,
+        instanceId: i.instanceId,
+        version: i.runSpecVersion,
+        reason: 'FailedHealthChecks',
+        host: agent?.hostname ?? '',
+        slaveId: agent?.id ?? '',
+      });
       void e.kill(i, reason);
     }
   };
@@ -101,12 +141,23 @@ export function attachProber(e: EngineView): () => void {
   const readiness = async (i: ProbedInstance, app: App, r: ReadinessCheck) => {
     const idx = portIndexOf(app, r.portName);
     const host = e.agent(i.agentId)?.address ?? '127.0.0.1';
-    const res = await httpProbe(r.protocol === 'HTTPS' ? 'https' : 'http', host, i.ports[idx], r.path, r.timeoutSeconds * 1000, { okStatuses: r.httpStatusCodesForReady, keepBody: r.preserveLastResponse });
+    const res = await httpProbe(
+      r.protocol === 'HTTPS' ? 'https' : 'http',
+      host,
+      i.ports[idx],
+      r.path,
+      r.timeoutSeconds * 1000,
+      { okStatuses: r.httpStatusCodesForReady, keepBody: r.preserveLastResponse },
+    );
     if (i.condition !== 'Running') return;
     const ready = res.kind === 'success';
     i.readiness = {
-      name: r.name, taskId: i.taskId ?? '', ready,
-      ...(r.preserveLastResponse && res.status !== undefined ? { lastResponse: { status: res.status, contentType: res.contentType ?? '', body: res.body ?? '' } } : {}),
+      name: r.name,
+      taskId: i.taskId ?? '',
+      ready,
+      ...(r.preserveLastResponse && res.status !== undefined
+        ? { lastResponse: { status: res.status, contentType: res.contentType ?? '', body: res.body ?? '' } }
+        : {}),
     };
     if (ready) {
       i.ready = true;
@@ -137,7 +188,9 @@ export function attachProber(e: EngineView): () => void {
           if (inFlight.has(key) || now < times![idx]) return;
           inFlight.add(key);
           times![idx] = now + c.intervalSeconds * 1000;
-          void probe(i, c, idx).then((o) => record(i, spec, idx, o)).finally(() => inFlight.delete(key));
+          void probe(i, c, idx)
+            .then((o) => record(i, spec, idx, o))
+            .finally(() => inFlight.delete(key));
         });
       }
       // Readiness: only new tasks of an app being deployed, until ready (§3.4).

@@ -11,26 +11,46 @@ const describe = (err: NodeJS.ErrnoException): string =>
  * validation (marathon.md §3.2). `okStatuses` overrides the healthy set (readiness checks).
  */
 export function httpProbe(
-  scheme: 'http' | 'https', host: string, port: number, path: string, timeoutMs: number,
+  scheme: 'http' | 'https',
+  host: string,
+  port: number,
+  path: string,
+  timeoutMs: number,
   opts: { ignoreHttp1xx?: boolean; okStatuses?: number[]; keepBody?: boolean } = {},
 ): Promise<Outcome & { status?: number; body?: string; contentType?: string }> {
   return new Promise((resolve) => {
     const lib = scheme === 'https' ? https : http;
-    const req = lib.request({ host, port, path: path || '/', method: 'GET', timeout: timeoutMs, rejectUnauthorized: false, agent: false }, (res) => {
-      const status = res.statusCode ?? 0;
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => {
-        if (opts.keepBody && body.length < 4096) body += d;
-      });
-      res.on('end', () => {
-        const where = `from ${path || '/'}`;
-        const ok = opts.okStatuses ? opts.okStatuses.includes(status) : status >= 200 && status < 400;
-        if (!opts.okStatuses && status >= 100 && status < 200 && opts.ignoreHttp1xx) return resolve({ kind: 'ignored', status });
-        resolve(ok ? { kind: 'success', status, body, contentType: String(res.headers['content-type'] ?? '') } : { kind: 'failure', cause: `HTTP ${status} ${where}`, status, body, contentType: String(res.headers['content-type'] ?? '') });
-      });
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000}s`), { code: 'ETIMEDOUT' })));
+    const req = lib.request(
+      { host, port, path: path || '/', method: 'GET', timeout: timeoutMs, rejectUnauthorized: false, agent: false },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => {
+          if (opts.keepBody && body.length < 4096) body += d;
+        });
+        res.on('end', () => {
+          const where = `from ${path || '/'}`;
+          const ok = opts.okStatuses ? opts.okStatuses.includes(status) : status >= 200 && status < 400;
+          if (!opts.okStatuses && status >= 100 && status < 200 && opts.ignoreHttp1xx)
+            return resolve({ kind: 'ignored', status });
+          resolve(
+            ok
+              ? { kind: 'success', status, body, contentType: String(res.headers['content-type'] ?? '') }
+              : {
+                  kind: 'failure',
+                  cause: `HTTP ${status} ${where}`,
+                  status,
+                  body,
+                  contentType: String(res.headers['content-type'] ?? ''),
+                },
+          );
+        });
+      },
+    );
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000}s`), { code: 'ETIMEDOUT' })),
+    );
     req.on('error', (err) => resolve({ kind: 'failure', cause: describe(err) }));
     req.end();
   });

@@ -37,9 +37,16 @@ export function applyResult(h: Health, c: HealthCheck, outcome: Outcome, started
       kill: false,
     };
   }
-  if (!h.firstSuccess && startedAtMs + c.gracePeriodSeconds * 1000 > nowMs) return { health: h, counted: false, kill: false };
+  if (!h.firstSuccess && startedAtMs + c.gracePeriodSeconds * 1000 > nowMs)
+    return { health: h, counted: false, kill: false };
   const before = h.consecutiveFailures;
-  const health: Health = { ...h, alive: false, consecutiveFailures: before + 1, lastFailure: now, lastFailureCause: outcome.cause };
+  const health: Health = {
+    ...h,
+    alive: false,
+    consecutiveFailures: before + 1,
+    lastFailure: now,
+    lastFailureCause: outcome.cause,
+  };
   const max = c.maxConsecutiveFailures;
   const kill = MESOS_LEVEL.has(c.protocol) ? health.consecutiveFailures >= Math.max(1, max) : max > 0 && before >= max;
   return { health, counted: true, kill };

@@ -29,7 +29,15 @@ export interface EngineView {
   readonly stopping?: boolean;
   extensions: Map<string, () => { summary: string[] } & Record<string, unknown>>;
   killGates: ((task: { appId: string; taskId?: string }) => Promise<void>)[];
-  routes: { method: 'GET' | 'PUT' | 'POST' | 'DELETE'; path: string; handler(req: { params: Record<string, string>; query: Record<string, string>; body: unknown }): Promise<{ status?: number; body: unknown }> }[];
+  routes: {
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+    path: string;
+    handler(req: {
+      params: Record<string, string>;
+      query: Record<string, string>;
+      body: unknown;
+    }): Promise<{ status?: number; body: unknown }>;
+  }[];
 }
 
 const MIN_RELOAD_GAP_MS = 1000;
@@ -39,9 +47,29 @@ function selfSignedCert(runDir: string, log?: { warn(m: string): void }): string
   const pem = path.join(runDir, 'self-signed.pem');
   if (existsSync(pem)) return [pem];
   mkdirSync(runDir, { recursive: true });
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '3650', '-subj', '/CN=baton-marathon-lb', '-keyout', pem + '.key', '-out', pem + '.crt'], { encoding: 'utf8' });
+  const r = spawnSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=baton-marathon-lb',
+      '-keyout',
+      pem + '.key',
+      '-out',
+      pem + '.crt',
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) {
-    log?.warn(`marathon-lb: no 443 frontend: could not make a self-signed certificate (${r.error?.message ?? r.stderr.trim()}); set BATON_LB_SSL_CERTS`);
+    log?.warn(
+      `marathon-lb: no 443 frontend: could not make a self-signed certificate (${r.error?.message ?? r.stderr.trim()}); set BATON_LB_SSL_CERTS`,
+    );
     return undefined;
   }
   writeFileSync(pem, readFileSync(pem + '.crt', 'utf8') + readFileSync(pem + '.key', 'utf8'), { mode: 0o600 });
@@ -57,16 +85,23 @@ function selfSignedCert(runDir: string, log?: { warn(m: string): void }): string
  */
 export function lbApps(e: EngineView, remembered: ReadonlySet<string> = new Set()): LbApp[] {
   const byApp = new Map<string, ViewInstance[]>();
-  for (const i of e.instances.values()) if (i.taskId && i.agentId) byApp.set(i.appId, [...(byApp.get(i.appId) ?? []), i]);
+  for (const i of e.instances.values())
+    if (i.taskId && i.agentId) byApp.set(i.appId, [...(byApp.get(i.appId) ?? []), i]);
   // A health record without any probe result yet (a restarted engine's) is no result, not "dead".
   const results = (i: ViewInstance) => (i.health ?? []).filter((h) => h.lastSuccess || h.lastFailure);
   return [...e.apps.values()].map(({ app, versionInfo }) => ({
     ...(app as unknown as LbApp),
     ...(versionInfo ? { versionInfo } : {}),
     tasks: (byApp.get(app.id) ?? []).map((i) => ({
-      id: i.taskId!, host: e.agent(i.agentId)?.address ?? '', ports: i.ports,
+      id: i.taskId!,
+      host: e.agent(i.agentId)?.address ?? '',
+      ports: i.ports,
       state: i.condition === 'Running' ? 'TASK_RUNNING' : `TASK_${i.condition.toUpperCase()}`,
-      ...(results(i).length ? { healthCheckResults: results(i).map((h) => ({ alive: h.alive })) } : remembered.has(i.taskId!) ? { healthCheckResults: [{ alive: true }] } : {}),
+      ...(results(i).length
+        ? { healthCheckResults: results(i).map((h) => ({ alive: h.alive })) }
+        : remembered.has(i.taskId!)
+          ? { healthCheckResults: [{ alive: true }] }
+          : {}),
     })),
   }));
 }
@@ -77,8 +112,13 @@ export function lbApps(e: EngineView, remembered: ReadonlySet<string> = new Set(
  * at most once a second. An app whose labels make the configuration invalid is left out — the
  * others keep being served — and named in the status. HAProxy starts with the first service.
  */
-export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 'runDir'> & { bindAddr?: string }, log?: { info(m: string): void; warn(m: string): void }) {
-  const bindAddr = base.bindAddr ?? engine.settings.agents.find((a) => a.role === 'slave_public')?.address ?? '127.0.0.1';
+export function attachLb(
+  engine: EngineView,
+  base: Omit<LbOptions, 'bindAddr' | 'runDir'> & { bindAddr?: string },
+  log?: { info(m: string): void; warn(m: string): void },
+) {
+  const bindAddr =
+    base.bindAddr ?? engine.settings.agents.find((a) => a.role === 'slave_public')?.address ?? '127.0.0.1';
   const runDir = path.join(engine.settings.stateDir, 'marathon-lb');
   // As marathon-lb's image: a self-signed certificate unless certificates are given (needs openssl).
   const certs = base.certs ?? selfSignedCert(runDir, log);
@@ -116,7 +156,8 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
         else kept.push(app);
       }
       rejected = bad;
-      for (const b of bad) log?.warn(`marathon-lb: ${b.app} left out, its labels make the HAProxy configuration invalid: ${b.error}`);
+      for (const b of bad)
+        log?.warn(`marathon-lb: ${b.app} left out, its labels make the HAProxy configuration invalid: ${b.error}`);
       const keptConfig = renderConfig(current(kept), o);
       refused = { config, kept: keptConfig };
       r = await haproxy.apply(keptConfig);
@@ -140,7 +181,14 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
   });
 
   const off = engine.events.on((e) => {
-    if (e.eventType === 'status_update_event' || e.eventType === 'health_status_changed_event' || e.eventType === 'api_post_event' || e.eventType === 'deployment_info' || e.eventType === 'group_change_success') void refresh();
+    if (
+      e.eventType === 'status_update_event' ||
+      e.eventType === 'health_status_changed_event' ||
+      e.eventType === 'api_post_event' ||
+      e.eventType === 'deployment_info' ||
+      e.eventType === 'group_change_success'
+    )
+      void refresh();
   });
   const timer = setInterval(() => void refresh(), 5000);
   timer.unref();
@@ -148,9 +196,17 @@ export function attachLb(engine: EngineView, base: Omit<LbOptions, 'bindAddr' | 
   const ports = o.ports ?? { http: 80, appId: 9091, stats: 9090, https: 443 };
   engine.extensions.set('marathon-lb', () => ({
     summary: haproxy.pid
-      ? [`haproxy pid ${haproxy.pid} on ${bindAddr} (groups ${o.groups.join(',')}; http :${ports.http}${o.certs ? `, https :${ports.https ?? 443}` : ''}): ${services} service(s), ${haproxy.reloads} reload(s); stats http://${o.statsBind}:${ports.stats}/haproxy?stats`, ...rejected.map((b) => `left out ${b.app}: ${b.error.split('\n')[0]}`)]
+      ? [
+          `haproxy pid ${haproxy.pid} on ${bindAddr} (groups ${o.groups.join(',')}; http :${ports.http}${o.certs ? `, https :${ports.https ?? 443}` : ''}): ${services} service(s), ${haproxy.reloads} reload(s); stats http://${o.statsBind}:${ports.stats}/haproxy?stats`,
+          ...rejected.map((b) => `left out ${b.app}: ${b.error.split('\n')[0]}`),
+        ]
       : ['not running (no app with HAPROXY_GROUP labels for its groups)'],
-    pid: haproxy.pid ?? null, bindAddr, services, reloads: haproxy.reloads, rejected, stats: `http://${o.statsBind}:${ports.stats}/haproxy?stats`,
+    pid: haproxy.pid ?? null,
+    bindAddr,
+    services,
+    reloads: haproxy.reloads,
+    rejected,
+    stats: `http://${o.statsBind}:${ports.stats}/haproxy?stats`,
   }));
   // Before any task is signalled while HAProxy runs, the LB has caught up: the task out of rotation,
   // its replacements in. Narrowing this to tasks or apps HAProxy served measurably let ECONNRESETs

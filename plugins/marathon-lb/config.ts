@@ -33,7 +33,17 @@ export function renderHead(o: Pick<LbOptions, 'runDir' | 'requestLog'>): string[
   }
   line('  backlog 10000');
   line('  maxconn 4000');
-  for (const [k, v] of [['connect', '3s'], ['client', '30s'], ['server', '30s'], ['tunnel', '3600s'], ['http-keep-alive', '1s'], ['http-request', '15s'], ['queue', '30s'], ['tarpit', '60s']]) line(`  timeout ${k} ${v}`);
+  for (const [k, v] of [
+    ['connect', '3s'],
+    ['client', '30s'],
+    ['server', '30s'],
+    ['tunnel', '3600s'],
+    ['http-keep-alive', '1s'],
+    ['http-request', '15s'],
+    ['queue', '30s'],
+    ['tarpit', '60s'],
+  ])
+    line(`  timeout ${k} ${v}`);
   line();
   return out;
 }
@@ -59,7 +69,9 @@ export function renderConfig(services: Service[], o: LbOptions): string {
   line();
 
   const http = services.filter((s) => s.mode === 'http');
-  const routed = http.filter((s) => s.vhosts.length > 0).sort((a, b) => b.weight - a.weight || a.backend.localeCompare(b.backend));
+  const routed = http
+    .filter((s) => s.vhosts.length > 0)
+    .sort((a, b) => b.weight - a.weight || a.backend.localeCompare(b.backend));
   line('frontend marathon_http_in');
   line(`  bind ${o.bindAddr}:${ports.http}`);
   line('  mode http');
@@ -128,7 +140,11 @@ export function renderServices(services: Service[]): string[] {
     }
     if (s.allowed) {
       line(`  acl network_allowed src ${s.allowed.join(' ')}`);
-      line(s.mode === 'http' ? '  http-request deny if !network_allowed' : '  tcp-request content reject if !network_allowed');
+      line(
+        s.mode === 'http'
+          ? '  http-request deny if !network_allowed'
+          : '  tcp-request content reject if !network_allowed',
+      );
     }
     if (s.sticky && s.mode === 'http') line('  cookie mesosphere_server_id insert indirect nocache');
     if (s.check?.kind === 'http') {
@@ -138,7 +154,9 @@ export function renderServices(services: Service[]): string[] {
     for (const v of s.servers) {
       // Beyond marathon-lb: a server that refuses a connection (its task just died) is marked down at
       // once instead of after `fall` checks; its health check brings it back.
-      const check = s.check ? ` check inter ${s.check.intervalS}s fall ${s.check.fall} observe layer4 error-limit 1 on-error mark-down` : '';
+      const check = s.check
+        ? ` check inter ${s.check.intervalS}s fall ${s.check.fall} observe layer4 error-limit 1 on-error mark-down`
+        : '';
       const cookie = s.sticky && s.mode === 'http' ? ` cookie ${v.cookie}` : '';
       const weight = v.weight !== undefined ? ` weight ${v.weight}` : '';
       line(`  server ${v.name} ${v.ip}:${v.port} id ${v.id}${check}${cookie}${weight}${v.disabled ? ' disabled' : ''}`);

@@ -13,7 +13,11 @@ const time = (s: string | undefined) => (s ? Date.parse(s) || 0 : 0);
 function newerOf(a: LbApp, b: LbApp): [LbApp, LbApp] {
   const started = (x: LbApp) => time(x.labels?.HAPROXY_DEPLOYMENT_STARTED_AT);
   let [n, o] = started(a) >= started(b) ? [a, b] : [b, a];
-  if (Number(n.labels?.HAPROXY_DEPLOYMENT_NEW_INSTANCES ?? 0) !== 0 && time(o.versionInfo?.lastScalingAt) > time(n.versionInfo?.lastScalingAt)) [n, o] = [o, n];
+  if (
+    Number(n.labels?.HAPROXY_DEPLOYMENT_NEW_INSTANCES ?? 0) !== 0 &&
+    time(o.versionInfo?.lastScalingAt) > time(n.versionInfo?.lastScalingAt)
+  )
+    [n, o] = [o, n];
   return [n, o];
 }
 
@@ -41,14 +45,21 @@ export function mergeDeploymentGroups(apps: LbApp[], splits: ReadonlyMap<string,
       continue;
     }
     // More than two: the two newest by STARTED_AT, as zdd does; the others are served on their own ids.
-    const sorted = [...members].sort((a, b) => time(b.labels?.HAPROXY_DEPLOYMENT_STARTED_AT) - time(a.labels?.HAPROXY_DEPLOYMENT_STARTED_AT));
+    const sorted = [...members].sort(
+      (a, b) => time(b.labels?.HAPROXY_DEPLOYMENT_STARTED_AT) - time(a.labels?.HAPROXY_DEPLOYMENT_STARTED_AT),
+    );
     out.push(...sorted.slice(2));
     const [neu, old] = newerOf(sorted[0], sorted[1]);
     const split = splits.get(group);
     const oldTasks = tagged(old).sort((a, b) => a.id.localeCompare(b.id));
     if (!split) {
-      const target = neu.labels?.HAPROXY_DEPLOYMENT_NEW_INSTANCES !== undefined ? Number(neu.labels?.HAPROXY_DEPLOYMENT_TARGET_INSTANCES ?? 1) : 1;
-      const healthyNew = neu.healthChecks?.length ? (neu.tasks ?? []).filter((t) => alive(neu, t)).length : (neu.instances ?? (neu.tasks ?? []).length);
+      const target =
+        neu.labels?.HAPROXY_DEPLOYMENT_NEW_INSTANCES !== undefined
+          ? Number(neu.labels?.HAPROXY_DEPLOYMENT_TARGET_INSTANCES ?? 1)
+          : 1;
+      const healthyNew = neu.healthChecks?.length
+        ? (neu.tasks ?? []).filter((t) => alive(neu, t)).length
+        : (neu.instances ?? (neu.tasks ?? []).length);
       const drainable = Math.max(0, healthyNew + (old.instances ?? oldTasks.length) - target);
       const n = Math.min(oldTasks.length, healthyNew, drainable);
       for (let i = 0; i < n; i++) oldTasks[i].draining = true;

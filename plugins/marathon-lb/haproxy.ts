@@ -26,7 +26,12 @@ export async function checkConfig(file: string): Promise<string | undefined> {
     await run('haproxy', ['-c', '-f', file]);
     return undefined;
   } catch (err) {
-    return String((err as { stderr?: string }).stderr ?? err).split('\n').filter((l) => /ALERT|error/i.test(l)).join('\n') || String(err);
+    return (
+      String((err as { stderr?: string }).stderr ?? err)
+        .split('\n')
+        .filter((l) => /ALERT|error/i.test(l))
+        .join('\n') || String(err)
+    );
   }
 }
 
@@ -65,7 +70,10 @@ export class Haproxy {
   private current?: string;
   reloads = 0;
 
-  constructor(readonly runDir: string, private readonly log?: { info(m: string): void; warn(m: string): void }) {
+  constructor(
+    readonly runDir: string,
+    private readonly log?: { info(m: string): void; warn(m: string): void },
+  ) {
     mkdirSync(runDir, { recursive: true });
     // An empty state file until the first reload saves one (HAProxy warns about a missing one).
     if (!existsSync(path.join(runDir, 'server-state'))) writeFileSync(path.join(runDir, 'server-state'), '');
@@ -104,7 +112,9 @@ export class Haproxy {
   }
 
   /** Use `config` if it differs from the running one and HAProxy accepts it. Returns what happened. */
-  async apply(config: string): Promise<{ status: 'unchanged' | 'started' | 'reloaded' } | { status: 'invalid'; error: string }> {
+  async apply(
+    config: string,
+  ): Promise<{ status: 'unchanged' | 'started' | 'reloaded' } | { status: 'invalid'; error: string }> {
     const pid = this.pid;
     if (config === this.current && pid) return { status: 'unchanged' };
     const tmp = path.join(this.runDir, 'haproxy.cfg.tmp');
@@ -120,7 +130,10 @@ export class Haproxy {
     this.current = config;
     if (!pid) {
       const out = openSync(path.join(this.runDir, 'haproxy.log'), 'a');
-      const child = spawn('haproxy', ['-W', '-db', '-S', `${this.masterSocket},mode,600`, '-f', this.configFile], { stdio: ['ignore', out, out], detached: true });
+      const child = spawn('haproxy', ['-W', '-db', '-S', `${this.masterSocket},mode,600`, '-f', this.configFile], {
+        stdio: ['ignore', out, out],
+        detached: true,
+      });
       closeSync(out);
       this.child = child;
       child.unref();
@@ -189,13 +202,17 @@ export function carriedState(state: string, config: string): string {
     const v = /^\s+server (\S+)/.exec(l);
     if (v && backend) servers.add(`${backend}/${v[1]}`);
   }
-  return state.split('\n').map((l) => {
-    if (!l || l.startsWith('#') || /^\d+$/.test(l.trim())) return l;
-    const f = l.split(' ');
-    if (!servers.has(`${f[1]}/${f[3]}`)) return undefined;
-    f[6] = '0'; // srv_admin_state
-    return f.join(' ');
-  }).filter((l) => l !== undefined).join('\n');
+  return state
+    .split('\n')
+    .map((l) => {
+      if (!l || l.startsWith('#') || /^\d+$/.test(l.trim())) return l;
+      const f = l.split(' ');
+      if (!servers.has(`${f[1]}/${f[3]}`)) return undefined;
+      f[6] = '0'; // srv_admin_state
+      return f.join(' ');
+    })
+    .filter((l) => l !== undefined)
+    .join('\n');
 }
 
 /** HAProxy's stats CSV (`# pxname,svname,...` header) as objects. */

@@ -25,26 +25,47 @@ export function lbSettings(env: NodeJS.ProcessEnv, log?: { warn(m: string): void
   const auth = env.BATON_LB_STATS_AUTH?.split(':');
   let statsBind = env.BATON_LB_STATS_BIND ?? '127.0.0.1';
   if (!statsBind.startsWith('127.') && !(auth && auth.length === 2)) {
-    log?.warn(`the HAProxy stats page stays on 127.0.0.1: binding ${statsBind} needs BATON_LB_STATS_AUTH=user:password`);
+    log?.warn(
+      `the HAProxy stats page stays on 127.0.0.1: binding ${statsBind} needs BATON_LB_STATS_AUTH=user:password`,
+    );
     statsBind = '127.0.0.1';
   }
   return {
-    groups: (env.BATON_LB_GROUPS ?? 'external').split(',').map((g) => g.trim()).filter(Boolean),
-    statsBind, ...(auth && auth.length === 2 ? { statsAuth: { user: auth[0], password: auth[1] } } : {}),
-    healthCheck: true, strict: false, ports: { http, appId, stats, https: https || 443 },
+    groups: (env.BATON_LB_GROUPS ?? 'external')
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean),
+    statsBind,
+    ...(auth && auth.length === 2 ? { statsAuth: { user: auth[0], password: auth[1] } } : {}),
+    healthCheck: true,
+    strict: false,
+    ports: { http, appId, stats, https: https || 443 },
     ...(env.BATON_LB_DEBUG_LOG ? { requestLog: true } : {}),
-    ...(env.BATON_LB_SSL_CERTS ? { certs: env.BATON_LB_SSL_CERTS.split(',').map((c) => c.trim()).filter(Boolean) } : {}),
+    ...(env.BATON_LB_SSL_CERTS
+      ? {
+          certs: env.BATON_LB_SSL_CERTS.split(',')
+            .map((c) => c.trim())
+            .filter(Boolean),
+        }
+      : {}),
   };
 }
 
 /** The vip plugin's data plane hook, declared here (plugins do not import each other). */
 interface VipHooks {
-  dataplane: { tapPromise(name: string, fn: (source: L4Source, engine: unknown) => Promise<ReturnType<typeof attachL4> | undefined>): void };
+  dataplane: {
+    tapPromise(
+      name: string,
+      fn: (source: L4Source, engine: unknown) => Promise<ReturnType<typeof attachL4> | undefined>,
+    ): void;
+  };
 }
 
 /** The marathon plugin's client hook, declared here (plugins do not import each other). */
 interface MarathonClientHooks {
-  client: { promise(recipe: string | undefined): Promise<{ request<T>(method: string, path: string): Promise<T> } | undefined> };
+  client: {
+    promise(recipe: string | undefined): Promise<{ request<T>(method: string, path: string): Promise<T> } | undefined>;
+  };
 }
 
 /**
@@ -61,13 +82,20 @@ export default definePlugin({
   after: ['vip'],
   apply(runner, { log }) {
     if (runner.hasHooks('vip')) {
-      runner.hooksOf<VipHooks>('vip').dataplane.tapPromise(PLUGIN, async (source, engine) =>
-        process.env.BATON_VIP_DATAPLANE !== 'node' && (await haproxyInstalled()) ? attachL4(engine as L4Engine, source, log) : undefined);
+      runner
+        .hooksOf<VipHooks>('vip')
+        .dataplane.tapPromise(PLUGIN, async (source, engine) =>
+          process.env.BATON_VIP_DATAPLANE !== 'node' && (await haproxyInstalled())
+            ? attachL4(engine as L4Engine, source, log)
+            : undefined,
+        );
     }
     runner.hooksOf<EngineStartedHooks>('engine').started.tap(PLUGIN, (engine) => {
       void (async () => {
         if (!(await haproxyInstalled())) {
-          engine.extensions.set('marathon-lb', () => ({ summary: ['not running: no haproxy on this machine (apt-get install haproxy)'] }));
+          engine.extensions.set('marathon-lb', () => ({
+            summary: ['not running: no haproxy on this machine (apt-get install haproxy)'],
+          }));
           return;
         }
         attachLb(engine, lbSettings(process.env, log), log);
@@ -86,24 +114,65 @@ export default definePlugin({
 
     const client = runner.hooksOf<MarathonClientHooks>('marathon').client;
     runner.hooks.commands.tap(PLUGIN, (reg) => {
-      const cmd: CommandModule<object, { action: string; recipe?: string; group: string[]; bind: string; strict: boolean; 'health-check': boolean; 'ssl-certs'?: string; json?: boolean }> = {
+      const cmd: CommandModule<
+        object,
+        {
+          action: string;
+          recipe?: string;
+          group: string[];
+          bind: string;
+          strict: boolean;
+          'health-check': boolean;
+          'ssl-certs'?: string;
+          json?: boolean;
+        }
+      > = {
         command: 'lb <action>',
-        describe: 'Print the HAProxy configuration marathon-lb would generate for the target\'s apps',
-        builder: (y) => y
-          .positional('action', { choices: ['config'] as const, demandOption: true, type: 'string' })
-          .option('group', { type: 'string', array: true, default: ['external'], describe: 'LB groups served (HAPROXY_GROUP); * = every app' })
-          .option('bind', { type: 'string', default: '127.0.2.1', describe: 'Address of the public agent the LB runs on' })
-          .option('strict', { type: 'boolean', default: false, describe: 'Serve only ports with HAPROXY_{n}_ENABLED=true' })
-          .option('ssl-certs', { type: 'string', describe: 'PEM files for the 443 frontend, comma-separated (none: no 443 frontend)' })
-          .option('health-check', { type: 'boolean', default: true, describe: 'Only tasks whose Marathon health check passes' })
-          .option('recipe', { type: 'string', describe: "Use this recipe's target" }),
+        describe: "Print the HAProxy configuration marathon-lb would generate for the target's apps",
+        builder: (y) =>
+          y
+            .positional('action', { choices: ['config'] as const, demandOption: true, type: 'string' })
+            .option('group', {
+              type: 'string',
+              array: true,
+              default: ['external'],
+              describe: 'LB groups served (HAPROXY_GROUP); * = every app',
+            })
+            .option('bind', {
+              type: 'string',
+              default: '127.0.2.1',
+              describe: 'Address of the public agent the LB runs on',
+            })
+            .option('strict', {
+              type: 'boolean',
+              default: false,
+              describe: 'Serve only ports with HAPROXY_{n}_ENABLED=true',
+            })
+            .option('ssl-certs', {
+              type: 'string',
+              describe: 'PEM files for the 443 frontend, comma-separated (none: no 443 frontend)',
+            })
+            .option('health-check', {
+              type: 'boolean',
+              default: true,
+              describe: 'Only tasks whose Marathon health check passes',
+            })
+            .option('recipe', { type: 'string', describe: "Use this recipe's target" }),
         handler: async (a) => {
           try {
             const api = await client.promise(a.recipe);
             if (!api) throw new BatonError('BATON_NO_TARGET', 'no plugin can reach the target');
             const { apps } = await api.request<{ apps: LbApp[] }>('GET', '/v2/apps?embed=apps.tasks');
             const certs = a['ssl-certs']?.split(',').filter(Boolean);
-            const options = { groups: a.group, bindAddr: a.bind, statsBind: '127.0.0.1', healthCheck: a['health-check'], strict: a.strict, runDir: '/var/run/baton-lb', ...(certs?.length ? { certs } : {}) };
+            const options = {
+              groups: a.group,
+              bindAddr: a.bind,
+              statsBind: '127.0.0.1',
+              healthCheck: a['health-check'],
+              strict: a.strict,
+              runDir: '/var/run/baton-lb',
+              ...(certs?.length ? { certs } : {}),
+            };
             reg.io.stdout.write(renderConfig(buildServices(apps, options), options));
           } catch (err) {
             reg.exit(reportEarlyError(toBatonError(err), { io: reg.io, json: a.json }));

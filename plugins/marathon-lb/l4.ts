@@ -37,7 +37,9 @@ const MIN_RELOAD_GAP_MS = 250;
 function bindable(address: string, port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const s = net.createServer();
-    s.once('error', (err: NodeJS.ErrnoException) => resolve(`cannot listen on ${address}:${port}: ${err.code ?? err.message}`));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      resolve(`cannot listen on ${address}:${port}: ${err.code ?? err.message}`),
+    );
     s.listen({ host: address, port, exclusive: true }, () => s.close(() => resolve(undefined)));
   });
 }
@@ -67,18 +69,38 @@ export function attachL4(engine: L4Engine, source: L4Source, log?: { info(m: str
   // and its servers are the configured ones.
   let adopted = Boolean(haproxy.pid);
   if (adopted && existsSync(haproxy.configFile)) {
-    for (const m of readFileSync(haproxy.configFile, 'utf8').matchAll(/^\s+bind (\S+):(\d+)$/gm)) served.add(`${m[1]}:${m[2]}`);
+    for (const m of readFileSync(haproxy.configFile, 'utf8').matchAll(/^\s+bind (\S+):(\d+)$/gm))
+      served.add(`${m[1]}:${m[2]}`);
   }
 
   const backendOf = (v: L4Service) => `vip_${clean(v.address)}_${v.port}`;
   const toService = (v: L4Service): Service => {
     const ids = new Set<number>();
     return {
-      appId: v.key, index: 0, backend: backendOf(v), servicePort: v.port, bindAddr: v.address,
-      mode: 'tcp', balance: 'leastconn', sticky: false, vhosts: [], weight: 0, redirectToHttps: false, hsts: false,
+      appId: v.key,
+      index: 0,
+      backend: backendOf(v),
+      servicePort: v.port,
+      bindAddr: v.address,
+      mode: 'tcp',
+      balance: 'leastconn',
+      sticky: false,
+      vhosts: [],
+      weight: 0,
+      redirectToHttps: false,
+      hsts: false,
       servers: v.backends.map((b) => {
         const name = serverName(b.host, b.host, b.port);
-        return { name, id: serverId(name, ids), ip: b.host, port: b.port, cookie: '', taskId: b.taskId, appId: v.key, disabled: !b.active };
+        return {
+          name,
+          id: serverId(name, ids),
+          ip: b.host,
+          port: b.port,
+          cookie: '',
+          taskId: b.taskId,
+          appId: v.key,
+          disabled: !b.active,
+        };
       }),
     };
   };
@@ -123,7 +145,8 @@ export function attachL4(engine: L4Engine, source: L4Source, log?: { info(m: str
   return {
     name: 'haproxy',
     refresh,
-    summary: () => `HAProxy${haproxy.pid ? ` pid ${haproxy.pid}` : ' (not started: no VIP yet)'}, ${haproxy.reloads} reload(s)`,
+    summary: () =>
+      `HAProxy${haproxy.pid ? ` pid ${haproxy.pid}` : ' (not started: no VIP yet)'}, ${haproxy.reloads} reload(s)`,
     status(key: string) {
       if (unbindable.has(key)) return { backends: [], error: unbindable.get(key)! };
       const v = lastWanted.find((x) => x.key === key);

@@ -1,10 +1,16 @@
 /** marathon-lb's booleans: true/t/yes/y, any case (marathon-lb.md §1.2). */
-export const truthy = (v: string | undefined) => v !== undefined && ['true', 't', 'yes', 'y'].includes(v.trim().toLowerCase());
+export const truthy = (v: string | undefined) =>
+  v !== undefined && ['true', 't', 'yes', 'y'].includes(v.trim().toLowerCase());
 
 /** A per-port label, `HAPROXY_{n}_<NAME>`. */
-export const portLabel = (labels: Record<string, string>, n: number, name: string): string | undefined => labels[`HAPROXY_${n}_${name}`];
+export const portLabel = (labels: Record<string, string>, n: number, name: string): string | undefined =>
+  labels[`HAPROXY_${n}_${name}`];
 
-const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /**
  * Whether port `n` of an app belongs to an LB serving `groups`: the port's own HAPROXY_{n}_GROUP
@@ -21,12 +27,46 @@ export function portSelected(labels: Record<string, string>, n: number, groups: 
 
 /** Labels this implementation applies (per port, without the `HAPROXY_{n}_` prefix). */
 export const SUPPORTED_PORT_LABELS = new Set([
-  'ENABLED', 'GROUP', 'VHOST', 'PATH', 'BACKEND_WEIGHT', 'PORT', 'BIND_ADDR', 'BIND_OPTIONS', 'MODE', 'BALANCE', 'STICKY',
-  'REDIRECT_TO_HTTPS', 'USE_HSTS', 'HTTP_BACKEND_REDIR', 'BACKEND_NETWORK_ALLOWED_ACL',
+  'ENABLED',
+  'GROUP',
+  'VHOST',
+  'PATH',
+  'BACKEND_WEIGHT',
+  'PORT',
+  'BIND_ADDR',
+  'BIND_OPTIONS',
+  'MODE',
+  'BALANCE',
+  'STICKY',
+  'REDIRECT_TO_HTTPS',
+  'USE_HSTS',
+  'HTTP_BACKEND_REDIR',
+  'BACKEND_NETWORK_ALLOWED_ACL',
 ]);
 
 /** App-level labels marathon-lb (and zdd) read. */
-export const APP_LABELS = new Set(['HAPROXY_GROUP', 'HAPROXY_DEPLOYMENT_GROUP', 'HAPROXY_DEPLOYMENT_ALT_PORT', 'HAPROXY_DEPLOYMENT_COLOUR', 'HAPROXY_DEPLOYMENT_STARTED_AT', 'HAPROXY_DEPLOYMENT_TARGET_INSTANCES', 'HAPROXY_DEPLOYMENT_NEW_INSTANCES', 'HAPROXY_APP_ID']);
+export const APP_LABELS = new Set([
+  'HAPROXY_GROUP',
+  'HAPROXY_DEPLOYMENT_GROUP',
+  'HAPROXY_DEPLOYMENT_ALT_PORT',
+  'HAPROXY_DEPLOYMENT_COLOUR',
+  'HAPROXY_DEPLOYMENT_STARTED_AT',
+  'HAPROXY_DEPLOYMENT_TARGET_INSTANCES',
+  'HAPROXY_DEPLOYMENT_NEW_INSTANCES',
+  'HAPROXY_APP_ID',
+]);
 
 /** HAProxy 2.6 `balance` algorithms (the first word of the label). */
-export const BALANCE = new Set(['roundrobin', 'static-rr', 'leastconn', 'first', 'source', 'uri', 'url_param', 'hdr', 'random', 'rdp-cookie', 'hash']);
+export const BALANCE = new Set([
+  'roundrobin',
+  'static-rr',
+  'leastconn',
+  'first',
+  'source',
+  'uri',
+  'url_param',
+  'hdr',
+  'random',
+  'rdp-cookie',
+  'hash',
+]);

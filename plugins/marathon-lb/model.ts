@@ -3,9 +3,20 @@ export interface LbApp {
   id: string;
   labels?: Record<string, string>;
   portDefinitions?: { port: number; name?: string }[];
-  container?: { portMappings?: { containerPort?: number; hostPort?: number; servicePort?: number; name?: string }[]; docker?: { portMappings?: { servicePort?: number }[] } };
+  container?: {
+    portMappings?: { containerPort?: number; hostPort?: number; servicePort?: number; name?: string }[];
+    docker?: { portMappings?: { servicePort?: number }[] };
+  };
   networks?: { mode: string }[];
-  healthChecks?: { protocol?: string; path?: string; portIndex?: number; port?: number; intervalSeconds?: number; timeoutSeconds?: number; maxConsecutiveFailures?: number }[];
+  healthChecks?: {
+    protocol?: string;
+    path?: string;
+    portIndex?: number;
+    port?: number;
+    intervalSeconds?: number;
+    timeoutSeconds?: number;
+    maxConsecutiveFailures?: number;
+  }[];
   instances?: number;
   versionInfo?: { lastScalingAt?: string };
   tasks?: LbTask[];

@@ -21,14 +21,18 @@ export class RuntimeSync {
     const commands: string[] = [];
     const now = new Set<string>();
     // Backends that gain servers with the next reload: nothing leaves their rotation before that.
-    const adding = new Set(list.filter((s) => s.servers.some((v) => !this.configured.has(`${s.backend}/${v.name}`))).map((s) => s.backend));
+    const adding = new Set(
+      list.filter((s) => s.servers.some((v) => !this.configured.has(`${s.backend}/${v.name}`))).map((s) => s.backend),
+    );
     for (const s of list) {
       for (const v of s.servers) {
         const key = `${s.backend}/${v.name}`;
         now.add(key);
         if (!this.configured.has(key)) continue;
         const state = v.disabled && !adding.has(s.backend) ? 'maint' : 'ready';
-        const weight = adding.has(s.backend) ? Math.max(v.weight ?? 1, Number(this.sent.get(key)?.split('|')[0] ?? 1)) : (v.weight ?? 1);
+        const weight = adding.has(s.backend)
+          ? Math.max(v.weight ?? 1, Number(this.sent.get(key)?.split('|')[0] ?? 1))
+          : (v.weight ?? 1);
         const want = `${weight}|${state}`;
         if (this.sent.get(key) === want) continue;
         this.sent.set(key, want);

@@ -4,7 +4,19 @@ import { mergeDeploymentGroups, splitWeights } from './deployment-groups.js';
 import type { LbApp, LbOptions, LbTask, Service, Split } from './model.js';
 
 /** Task states marathon-lb leaves out (marathon-lb.md §1.4): all but RUNNING, LOST, UNREACHABLE. */
-const EXCLUDED = new Set(['TASK_STAGING', 'TASK_STARTING', 'TASK_KILLING', 'TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_DROPPED', 'TASK_GONE', 'TASK_GONE_BY_OPERATOR', 'TASK_UNKNOWN']);
+const EXCLUDED = new Set([
+  'TASK_STAGING',
+  'TASK_STARTING',
+  'TASK_KILLING',
+  'TASK_FINISHED',
+  'TASK_FAILED',
+  'TASK_KILLED',
+  'TASK_ERROR',
+  'TASK_DROPPED',
+  'TASK_GONE',
+  'TASK_GONE_BY_OPERATOR',
+  'TASK_UNKNOWN',
+]);
 
 /** Every character outside [a-zA-Z0-9-] becomes `_` (marathon-lb's "cleaned"). */
 export const clean = (s: string) => s.replace(/[^a-zA-Z0-9-]/g, '_');
@@ -32,7 +44,11 @@ export function serverName(host: string, ip: string, port: number): string {
 /** Stable server ids: sha256(name) mod 32767, never 0, re-hashed on a collision — server state survives reloads. */
 export function serverId(name: string, used: Set<number>): number {
   for (let k = 0; ; k++) {
-    const id = createHash('sha256').update(k === 0 ? name : `${name}#${k}`).digest().readUInt32BE(0) % 32767;
+    const id =
+      createHash('sha256')
+        .update(k === 0 ? name : `${name}#${k}`)
+        .digest()
+        .readUInt32BE(0) % 32767;
     if (id !== 0 && !used.has(id)) {
       used.add(id);
       return id;
@@ -57,19 +73,49 @@ export function buildServices(apps: LbApp[], o: LbOptions, splits?: ReadonlyMap<
       const port = Number(portLabel(labels, n, 'PORT') ?? sp);
       if (!port) return;
       const hc = app.healthChecks?.find((h) => h.port !== undefined || (h.portIndex ?? 0) === n);
-      const vhosts = (portLabel(labels, n, 'VHOST') ?? '').split(',').map((v) => v.trim().toLowerCase()).filter(Boolean);
+      const vhosts = (portLabel(labels, n, 'VHOST') ?? '')
+        .split(',')
+        .map((v) => v.trim().toLowerCase())
+        .filter(Boolean);
       const labelMode = portLabel(labels, n, 'MODE')?.toLowerCase();
-      const mode = (labelMode === 'http' || labelMode === 'tcp' ? labelMode : hc?.protocol === 'HTTP' ? 'http' : vhosts.length ? 'http' : 'tcp') as 'http' | 'tcp';
+      const mode = (
+        labelMode === 'http' || labelMode === 'tcp'
+          ? labelMode
+          : hc?.protocol === 'HTTP'
+            ? 'http'
+            : vhosts.length
+              ? 'http'
+              : 'tcp'
+      ) as 'http' | 'tcp';
       const path = portLabel(labels, n, 'PATH');
       const weight = Number(portLabel(labels, n, 'BACKEND_WEIGHT') ?? 0) || 0;
       const backend = `${clean(app.id.replace(/^\//, '').replace(/\//g, '_'))}_${port}`;
       const servers = (app.tasks ?? [])
-        .filter((t) => t.host && !EXCLUDED.has(t.state ?? 'TASK_RUNNING') && t.ports[n] && (!o.healthCheck || healthy(app, t)))
-        .map((t) => ({ host: t.host, ip: t.host, port: t.ports[n], taskId: t.id, appId: t.appId ?? app.id, disabled: t.draining === true }))
+        .filter(
+          (t) =>
+            t.host && !EXCLUDED.has(t.state ?? 'TASK_RUNNING') && t.ports[n] && (!o.healthCheck || healthy(app, t)),
+        )
+        .map((t) => ({
+          host: t.host,
+          ip: t.host,
+          port: t.ports[n],
+          taskId: t.id,
+          appId: t.appId ?? app.id,
+          disabled: t.draining === true,
+        }))
         .sort((a, b) => a.host.localeCompare(b.host) || a.port - b.port)
         .map((s) => {
           const name = serverName(s.host, s.ip, s.port);
-          return { name, id: serverId(name, ids), ip: s.ip, port: s.port, cookie: createHash('sha1').update(name).digest('hex').slice(0, 10), taskId: s.taskId, appId: s.appId, disabled: s.disabled };
+          return {
+            name,
+            id: serverId(name, ids),
+            ip: s.ip,
+            port: s.port,
+            cookie: createHash('sha1').update(name).digest('hex').slice(0, 10),
+            taskId: s.taskId,
+            appId: s.appId,
+            disabled: s.disabled,
+          };
         });
       if (servers.length === 0) return;
       if (app.split) {
@@ -79,18 +125,35 @@ export function buildServices(apps: LbApp[], o: LbOptions, splits?: ReadonlyMap<
       }
       const allowed = portLabel(labels, n, 'BACKEND_NETWORK_ALLOWED_ACL')?.split(/\s+/).filter(Boolean);
       out.push({
-        appId: app.id, index: n, backend, servicePort: port,
+        appId: app.id,
+        index: n,
+        backend,
+        servicePort: port,
         bindAddr: portLabel(labels, n, 'BIND_ADDR') ?? o.bindAddr,
         ...(portLabel(labels, n, 'BIND_OPTIONS') ? { bindOptions: portLabel(labels, n, 'BIND_OPTIONS') } : {}),
-        mode, balance: portLabel(labels, n, 'BALANCE') ?? 'roundrobin', sticky: truthy(portLabel(labels, n, 'STICKY')),
-        vhosts, ...(path ? { path } : {}), weight: path && weight === 0 ? 1 : weight,
-        redirectToHttps: truthy(portLabel(labels, n, 'REDIRECT_TO_HTTPS')), hsts: truthy(portLabel(labels, n, 'USE_HSTS')),
-        ...(portLabel(labels, n, 'HTTP_BACKEND_REDIR') ? { redirectRoot: portLabel(labels, n, 'HTTP_BACKEND_REDIR') } : {}),
+        mode,
+        balance: portLabel(labels, n, 'BALANCE') ?? 'roundrobin',
+        sticky: truthy(portLabel(labels, n, 'STICKY')),
+        vhosts,
+        ...(path ? { path } : {}),
+        weight: path && weight === 0 ? 1 : weight,
+        redirectToHttps: truthy(portLabel(labels, n, 'REDIRECT_TO_HTTPS')),
+        hsts: truthy(portLabel(labels, n, 'USE_HSTS')),
+        ...(portLabel(labels, n, 'HTTP_BACKEND_REDIR')
+          ? { redirectRoot: portLabel(labels, n, 'HTTP_BACKEND_REDIR') }
+          : {}),
         ...(allowed?.length ? { allowed } : {}),
-        ...(hc ? { check: {
-          kind: mode === 'http' && /HTTP/.test(hc.protocol ?? '') ? 'http' : 'tcp', path: hc.path ?? '/',
-          intervalS: hc.intervalSeconds ?? 60, timeoutS: hc.timeoutSeconds ?? 20, fall: (hc.maxConsecutiveFailures ?? 3) + 1,
-        } as const } : {}),
+        ...(hc
+          ? {
+              check: {
+                kind: mode === 'http' && /HTTP/.test(hc.protocol ?? '') ? 'http' : 'tcp',
+                path: hc.path ?? '/',
+                intervalS: hc.intervalSeconds ?? 60,
+                timeoutS: hc.timeoutSeconds ?? 20,
+                fall: (hc.maxConsecutiveFailures ?? 3) + 1,
+              } as const,
+            }
+          : {}),
         servers,
       });
     });

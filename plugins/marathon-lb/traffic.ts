@@ -20,7 +20,8 @@ export interface StoredSplit extends Split {
 export class SplitStore {
   private readonly map = new Map<string, StoredSplit>();
   constructor(private readonly file: string) {
-    if (existsSync(file)) for (const s of JSON.parse(readFileSync(file, 'utf8')) as StoredSplit[]) this.map.set(s.group, s);
+    if (existsSync(file))
+      for (const s of JSON.parse(readFileSync(file, 'utf8')) as StoredSplit[]) this.map.set(s.group, s);
   }
   all(): ReadonlyMap<string, StoredSplit> {
     return this.map;
@@ -40,7 +41,9 @@ export class AliveTasks {
   }
   /** Remember the tasks alive now; forget those that are gone or reported dead. */
   update(apps: { tasks?: { id: string; healthCheckResults?: { alive: boolean }[] }[] }[]): void {
-    const next = new Set(apps.flatMap((a) => (a.tasks ?? []).filter((t) => t.healthCheckResults?.some((r) => r.alive)).map((t) => t.id)));
+    const next = new Set(
+      apps.flatMap((a) => (a.tasks ?? []).filter((t) => t.healthCheckResults?.some((r) => r.alive)).map((t) => t.id)),
+    );
     if (next.size === this.tasks.size && [...next].every((t) => this.tasks.has(t))) return;
     this.tasks = next;
     writeJson(this.file, [...next]);
@@ -76,7 +79,12 @@ const num = (v: string | undefined) => Number(v ?? 0) || 0;
  * servers with their HAProxy state and counters, and its traffic split. Strategies (blue-green,
  * canary) drive deploys through it; a split applies within a second (runtime API, then a reload).
  */
-export function trafficRoutes(lb: { haproxy: Haproxy; splits: SplitStore; services(): Service[]; refresh(): Promise<void> }) {
+export function trafficRoutes(lb: {
+  haproxy: Haproxy;
+  splits: SplitStore;
+  services(): Service[];
+  refresh(): Promise<void>;
+}) {
   const group = async (name: string) => {
     const services = lb.services().filter((s) => s.appId === `/${name}`);
     const rows = await lb.haproxy.stats();
@@ -85,23 +93,63 @@ export function trafficRoutes(lb: { haproxy: Haproxy; splits: SplitStore; servic
       for (const v of s.servers) {
         const r = rows.find((x) => x.pxname === s.backend && x.svname === v.name);
         servers.push({
-          backend: s.backend, name: v.name, taskId: v.taskId, appId: v.appId, status: r?.status ?? 'NEW', weight: r ? num(r.weight) : (v.weight ?? 1),
-          scur: num(r?.scur), qcur: num(r?.qcur), stot: num(r?.stot), hrsp2xx: num(r?.hrsp_2xx), hrsp5xx: num(r?.hrsp_5xx), econ: num(r?.econ), eresp: num(r?.eresp), rtime: num(r?.rtime),
+          backend: s.backend,
+          name: v.name,
+          taskId: v.taskId,
+          appId: v.appId,
+          status: r?.status ?? 'NEW',
+          weight: r ? num(r.weight) : (v.weight ?? 1),
+          scur: num(r?.scur),
+          qcur: num(r?.qcur),
+          stot: num(r?.stot),
+          hrsp2xx: num(r?.hrsp_2xx),
+          hrsp5xx: num(r?.hrsp_5xx),
+          econ: num(r?.econ),
+          eresp: num(r?.eresp),
+          rtime: num(r?.rtime),
         });
       }
     }
-    return { group: name, backends: services.map((s) => s.backend), split: lb.splits.all().get(name) ?? null, oldWorkers: await lb.haproxy.oldWorkers(), running: lb.haproxy.pid !== undefined, servers };
+    return {
+      group: name,
+      backends: services.map((s) => s.backend),
+      split: lb.splits.all().get(name) ?? null,
+      oldWorkers: await lb.haproxy.oldWorkers(),
+      running: lb.haproxy.pid !== undefined,
+      servers,
+    };
   };
   return [
-    { method: 'GET' as const, path: 'marathon-lb/groups/:group', handler: async (req: { params: Record<string, string> }) => ({ body: await group(req.params.group) }) },
     {
-      method: 'PUT' as const, path: 'marathon-lb/groups/:group/split',
+      method: 'GET' as const,
+      path: 'marathon-lb/groups/:group',
+      handler: async (req: { params: Record<string, string> }) => ({ body: await group(req.params.group) }),
+    },
+    {
+      method: 'PUT' as const,
+      path: 'marathon-lb/groups/:group/split',
       handler: async (req: { params: Record<string, string>; body: unknown }) => {
         const b = (req.body ?? {}) as Partial<StoredSplit>;
         const cur = lb.splits.all().get(req.params.group);
-        const next = { ...cur, ...b, ...(cur?.note || b.note ? { note: { ...cur?.note, ...b.note } } : {}), group: req.params.group } as StoredSplit;
-        if (typeof next.app !== 'string' || typeof next.percent !== 'number' || next.percent < 0 || next.percent > 100) {
-          return { status: 422, body: { message: 'Object is not valid', details: [{ path: '/percent', errors: ['a split needs "app" and "percent" between 0 and 100'] }] } };
+        const next = {
+          ...cur,
+          ...b,
+          ...(cur?.note || b.note ? { note: { ...cur?.note, ...b.note } } : {}),
+          group: req.params.group,
+        } as StoredSplit;
+        if (
+          typeof next.app !== 'string' ||
+          typeof next.percent !== 'number' ||
+          next.percent < 0 ||
+          next.percent > 100
+        ) {
+          return {
+            status: 422,
+            body: {
+              message: 'Object is not valid',
+              details: [{ path: '/percent', errors: ['a split needs "app" and "percent" between 0 and 100'] }],
+            },
+          };
         }
         lb.splits.set(next);
         await lb.refresh();
@@ -109,7 +157,8 @@ export function trafficRoutes(lb: { haproxy: Haproxy; splits: SplitStore; servic
       },
     },
     {
-      method: 'DELETE' as const, path: 'marathon-lb/groups/:group/split',
+      method: 'DELETE' as const,
+      path: 'marathon-lb/groups/:group/split',
       handler: async (req: { params: Record<string, string> }) => {
         lb.splits.set({ group: req.params.group, remove: true });
         await lb.refresh();

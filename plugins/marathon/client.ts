@@ -34,13 +34,31 @@ function codeFor(status: number): ErrorCode {
 
 /** A Marathon HTTP error, with Marathon's body; its code (and so the exit code) follows the status. */
 export class MarathonHttpError extends BatonError {
-  constructor(readonly status: number, readonly body: Record<string, unknown>, method: string, path: string) {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+    method: string,
+    path: string,
+  ) {
     // Marathon's 422 carries details[].path/errors: shown under the error, one line per path.
-    const details = Array.isArray(body.details) ? (body.details as { path?: string; errors?: string[] }[]).map((d) => `${d.path ?? '/'}: ${(d.errors ?? []).join('; ')}`).join('\n') : undefined;
+    const details = Array.isArray(body.details)
+      ? (body.details as { path?: string; errors?: string[] }[])
+          .map((d) => `${d.path ?? '/'}: ${(d.errors ?? []).join('; ')}`)
+          .join('\n')
+      : undefined;
     // A 409 names the deployments holding the app: say which, and how to override.
-    const locks = status === 409 && Array.isArray(body.deployments) ? (body.deployments as { id?: string }[]).map((d) => d.id).filter(Boolean) : [];
-    const lock = locks.length ? ` — locked by deployment ${locks.join(', ')}; \`--force\` cancels it (baton deploy --force)` : '';
-    super(codeFor(status), `${method} ${path} → ${status}: ${String(body.message ?? '')}${lock}`, details ? { details } : {});
+    const locks =
+      status === 409 && Array.isArray(body.deployments)
+        ? (body.deployments as { id?: string }[]).map((d) => d.id).filter(Boolean)
+        : [];
+    const lock = locks.length
+      ? ` — locked by deployment ${locks.join(', ')}; \`--force\` cancels it (baton deploy --force)`
+      : '';
+    super(
+      codeFor(status),
+      `${method} ${path} → ${status}: ${String(body.message ?? '')}${lock}`,
+      details ? { details } : {},
+    );
   }
 }
 
@@ -69,15 +87,26 @@ export class MarathonClient {
   /** The DC/OS login in flight or done (one for all concurrent requests). */
   private loggingIn?: Promise<void>;
 
-  constructor(readonly endpoint: Endpoint, private readonly timeoutMs = 30_000, private readonly backoffMs = BACKOFF_MS) {
+  constructor(
+    readonly endpoint: Endpoint,
+    private readonly timeoutMs = 30_000,
+    private readonly backoffMs = BACKOFF_MS,
+  ) {
     const u = new URL(endpoint.url);
-    const basic = endpoint.basic ?? (u.username ? { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined);
+    const basic =
+      endpoint.basic ??
+      (u.username ? { user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined);
     this.base = withoutCredentials(endpoint.url);
     if (endpoint.token) this.auth = `token=${endpoint.token}`;
     else if (basic) this.auth = `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}`;
     // TLS settings need undici's own Agent (Node's fetch takes no CA option).
     if (endpoint.caFile || endpoint.insecure) {
-      this.dispatcher = new Agent({ connect: { ...(endpoint.caFile ? { ca: readFileSync(endpoint.caFile) } : {}), rejectUnauthorized: !endpoint.insecure } });
+      this.dispatcher = new Agent({
+        connect: {
+          ...(endpoint.caFile ? { ca: readFileSync(endpoint.caFile) } : {}),
+          rejectUnauthorized: !endpoint.insecure,
+        },
+      });
     }
   }
 
@@ -108,7 +137,9 @@ export class MarathonClient {
   }
 
   private fetch(url: string, init: RequestInit): Promise<Response> {
-    return this.dispatcher ? (undiciFetch(url, { ...(init as object), dispatcher: this.dispatcher }) as unknown as Promise<Response>) : fetch(url, init);
+    return this.dispatcher
+      ? (undiciFetch(url, { ...(init as object), dispatcher: this.dispatcher }) as unknown as Promise<Response>)
+      : fetch(url, init);
   }
 
   async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
@@ -126,7 +157,12 @@ export class MarathonClient {
           attempt--;
           continue;
         }
-        const transient = err instanceof MarathonHttpError ? RETRY_STATUS.has(err.status) : err instanceof BatonError && err.code === 'BATON_TARGET_UNAVAILABLE' && !(err instanceof MarathonHttpError);
+        const transient =
+          err instanceof MarathonHttpError
+            ? RETRY_STATUS.has(err.status)
+            : err instanceof BatonError &&
+              err.code === 'BATON_TARGET_UNAVAILABLE' &&
+              !(err instanceof MarathonHttpError);
         if (!retry || !transient || signal?.aborted) throw err;
         await sleep(this.backoffMs[attempt], undefined, signal ? { signal } : undefined).catch(() => undefined);
       }
@@ -139,7 +175,9 @@ export class MarathonClient {
     if (this.auth) headers.authorization = this.auth;
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const init = {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     };
     let res: Response;
@@ -147,8 +185,12 @@ export class MarathonClient {
       res = await this.fetch(this.base + path, init);
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      const cause = (err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message;
-      throw new BatonError('BATON_TARGET_UNAVAILABLE', `Cannot reach Marathon at ${this.base}: ${cause}`, { cause: err });
+      const cause = (err as Error).cause
+        ? String(((err as Error).cause as Error).message ?? (err as Error).cause)
+        : (err as Error).message;
+      throw new BatonError('BATON_TARGET_UNAVAILABLE', `Cannot reach Marathon at ${this.base}: ${cause}`, {
+        cause: err,
+      });
     }
     const text = await res.text();
     let json: unknown;
@@ -160,7 +202,8 @@ export class MarathonClient {
     if (!res.ok) throw new MarathonHttpError(res.status, (json ?? {}) as Record<string, unknown>, method, path);
     // /v2/pods answers with the pod and names its deployment only in a header.
     const deployment = res.headers.get('marathon-deployment-id');
-    if (deployment && json && typeof json === 'object' && !Array.isArray(json) && !('deploymentId' in json)) (json as Record<string, unknown>).deploymentId = deployment;
+    if (deployment && json && typeof json === 'object' && !Array.isArray(json) && !('deploymentId' in json))
+      (json as Record<string, unknown>).deploymentId = deployment;
     return json as T;
   }
 

@@ -1,4 +1,11 @@
-import { BatonError, type App, type ClusterPort, type ClusterState, type InstanceEndpoint, type Pod } from '../../core/index.js';
+import {
+  BatonError,
+  type App,
+  type ClusterPort,
+  type ClusterState,
+  type InstanceEndpoint,
+  type Pod,
+} from '../../core/index.js';
 import { appFromMarathon, definitionOf, podFromMarathon } from './translate.js';
 import { MarathonClient, MarathonHttpError, type Endpoint, type MarathonDeploymentRef } from './client.js';
 
@@ -39,7 +46,11 @@ export interface QueueItem {
 /** The cluster port over Marathon's REST API. */
 export class MarathonCluster implements ClusterPort {
   readonly client: MarathonClient;
-  constructor(readonly endpoint: Endpoint, readonly kind: string, readonly description: string) {
+  constructor(
+    readonly endpoint: Endpoint,
+    readonly kind: string,
+    readonly description: string,
+  ) {
     this.client = new MarathonClient(endpoint);
   }
 
@@ -73,7 +84,14 @@ export class MarathonCluster implements ClusterPort {
   /** The embedded engine's extension sections (DNS names, VIPs); empty for a plain Marathon. */
   async extensions(signal?: AbortSignal): Promise<Record<string, { perApp?: Record<string, string[]> }>> {
     try {
-      return (await this.client.get<{ extensions?: Record<string, { perApp?: Record<string, string[]> }> }>('/baton/v1/status', signal)).extensions ?? {};
+      return (
+        (
+          await this.client.get<{ extensions?: Record<string, { perApp?: Record<string, string[]> }> }>(
+            '/baton/v1/status',
+            signal,
+          )
+        ).extensions ?? {}
+      );
     } catch (err) {
       if (err instanceof MarathonHttpError && err.status === 404) return {};
       throw err;
@@ -88,10 +106,12 @@ export class MarathonCluster implements ClusterPort {
   async definitions(ids: string[], signal?: AbortSignal): Promise<Map<string, App | null>> {
     const { apps } = await this.client.get<{ apps: Record<string, unknown>[] }>('/v2/apps', signal);
     const byId = new Map(apps.map((a) => [String(a.id), a]));
-    return new Map(ids.map((id) => {
-      const a = byId.get(id);
-      return [id, a ? (definitionOf(a) as unknown as App) : null];
-    }));
+    return new Map(
+      ids.map((id) => {
+        const a = byId.get(id);
+        return [id, a ? (definitionOf(a) as unknown as App) : null];
+      }),
+    );
   }
 
   async apps(embedTasks = false, signal?: AbortSignal): Promise<AppStatus[]> {
@@ -101,16 +121,22 @@ export class MarathonCluster implements ClusterPort {
 
   /** Create or replace apps in one deployment (PUT /v2/apps, full definitions). */
   async putApps(apps: App[], force: boolean, signal?: AbortSignal): Promise<MarathonDeploymentRef> {
-    return this.locked(() => this.client.request<MarathonDeploymentRef>('PUT', `/v2/apps?partialUpdate=false&force=${force}`, apps, signal));
+    return this.locked(() =>
+      this.client.request<MarathonDeploymentRef>('PUT', `/v2/apps?partialUpdate=false&force=${force}`, apps, signal),
+    );
   }
 
   /** Create or replace a pod (PUT /v2/pods/{id}, a full definition). */
   async putPod(pod: Pod, force: boolean, signal?: AbortSignal): Promise<MarathonDeploymentRef> {
-    return this.locked(() => this.client.request<MarathonDeploymentRef>('PUT', `/v2/pods${pod.id}?force=${force}`, pod, signal));
+    return this.locked(() =>
+      this.client.request<MarathonDeploymentRef>('PUT', `/v2/pods${pod.id}?force=${force}`, pod, signal),
+    );
   }
 
   async deletePod(id: string, force: boolean, signal?: AbortSignal): Promise<MarathonDeploymentRef> {
-    return this.locked(() => this.client.request<MarathonDeploymentRef>('DELETE', `/v2/pods${id}?force=${force}`, undefined, signal));
+    return this.locked(() =>
+      this.client.request<MarathonDeploymentRef>('DELETE', `/v2/pods${id}?force=${force}`, undefined, signal),
+    );
   }
 
   /** Current definitions of the given pods (null where absent), to restore on rollback. */
@@ -121,15 +147,21 @@ export class MarathonCluster implements ClusterPort {
   }
 
   async deleteApp(id: string, force: boolean, signal?: AbortSignal): Promise<MarathonDeploymentRef> {
-    return this.locked(() => this.client.request<MarathonDeploymentRef>('DELETE', `/v2/apps${id}?force=${force}`, undefined, signal));
+    return this.locked(() =>
+      this.client.request<MarathonDeploymentRef>('DELETE', `/v2/apps${id}?force=${force}`, undefined, signal),
+    );
   }
 
   async restartApp(id: string, force: boolean): Promise<MarathonDeploymentRef> {
-    return this.locked(() => this.client.request<MarathonDeploymentRef>('POST', `/v2/apps${id}/restart?force=${force}`));
+    return this.locked(() =>
+      this.client.request<MarathonDeploymentRef>('POST', `/v2/apps${id}/restart?force=${force}`),
+    );
   }
 
   async scaleApp(id: string, instances: number, force: boolean): Promise<MarathonDeploymentRef> {
-    return this.locked(() => this.client.request<MarathonDeploymentRef>('PUT', `/v2/apps${id}?force=${force}`, { instances }));
+    return this.locked(() =>
+      this.client.request<MarathonDeploymentRef>('PUT', `/v2/apps${id}?force=${force}`, { instances }),
+    );
   }
 
   /**
@@ -138,14 +170,25 @@ export class MarathonCluster implements ClusterPort {
    */
   async lastGoodVersion(id: string, not?: string): Promise<string | undefined> {
     try {
-      const h = await this.client.get<{ versions: { version: string; outcomes: { outcome: string }[] }[] }>(`/baton/v1/apps${id}/history`);
-      return h.versions.filter((v) => v.version !== not && v.outcomes.some((o) => o.outcome === 'succeeded')).map((v) => v.version).sort().pop();
+      const h = await this.client.get<{ versions: { version: string; outcomes: { outcome: string }[] }[] }>(
+        `/baton/v1/apps${id}/history`,
+      );
+      return h.versions
+        .filter((v) => v.version !== not && v.outcomes.some((o) => o.outcome === 'succeeded'))
+        .map((v) => v.version)
+        .sort()
+        .pop();
     } catch {
       return undefined;
     }
   }
 
-  async history(id: string): Promise<{ current: string | null; versions: { version: string; outcomes: { outcome: string; deploymentId: string; at: string }[] }[] }> {
+  async history(
+    id: string,
+  ): Promise<{
+    current: string | null;
+    versions: { version: string; outcomes: { outcome: string; deploymentId: string; at: string }[] }[];
+  }> {
     try {
       return await this.client.get(`/baton/v1/apps${id}/history`);
     } catch (err) {
@@ -159,13 +202,18 @@ export class MarathonCluster implements ClusterPort {
 
   /** PUT {"version": v}: Marathon's rollback to a stored version. */
   async rollbackTo(id: string, version: string, force: boolean): Promise<MarathonDeploymentRef> {
-    return this.locked(() => this.client.request<MarathonDeploymentRef>('PUT', `/v2/apps${id}?force=${force}`, { version }));
+    return this.locked(() =>
+      this.client.request<MarathonDeploymentRef>('PUT', `/v2/apps${id}?force=${force}`, { version }),
+    );
   }
 
   /** The last lines of a task's stderr (the embedded engine serves them; Marathon does not). */
   async stderrTail(taskId: string, lines: number): Promise<string | undefined> {
     try {
-      const r = await fetch(`${this.endpoint.url}/baton/v1/tasks/${encodeURIComponent(taskId)}/logs?stream=stderr&tail=${lines}`, { signal: AbortSignal.timeout(2000) });
+      const r = await fetch(
+        `${this.endpoint.url}/baton/v1/tasks/${encodeURIComponent(taskId)}/logs?stream=stderr&tail=${lines}`,
+        { signal: AbortSignal.timeout(2000) },
+      );
       return r.ok ? await r.text() : undefined;
     } catch {
       return undefined;
@@ -176,7 +224,9 @@ export class MarathonCluster implements ClusterPort {
     return (await this.client.get<{ queue: never[] }>('/v2/queue', signal)).queue;
   }
 
-  async deployments(signal?: AbortSignal): Promise<{ id: string; affectedApps: string[]; currentStep: number; totalSteps: number }[]> {
+  async deployments(
+    signal?: AbortSignal,
+  ): Promise<{ id: string; affectedApps: string[]; currentStep: number; totalSteps: number }[]> {
     return this.client.get('/v2/deployments', signal);
   }
 
@@ -198,14 +248,24 @@ export class MarathonCluster implements ClusterPort {
     } catch (err) {
       if (err instanceof MarathonHttpError && err.status === 409) {
         const ids = ((err.body.deployments as { id: string }[] | undefined) ?? []).map((d) => d.id);
-        throw new BatonError('BATON_DEPLOY_LOCKED', ids.length ? `The app is locked by deployment ${ids.join(', ')}; use --force to override it` : String(err.body.message), {
-          data: { deployments: ids },
-          details: ids.length ? `See ${this.endpoint.url}/v2/deployments` : undefined,
-        });
+        throw new BatonError(
+          'BATON_DEPLOY_LOCKED',
+          ids.length
+            ? `The app is locked by deployment ${ids.join(', ')}; use --force to override it`
+            : String(err.body.message),
+          {
+            data: { deployments: ids },
+            details: ids.length ? `See ${this.endpoint.url}/v2/deployments` : undefined,
+          },
+        );
       }
       if (err instanceof MarathonHttpError && err.status === 422) {
         const details = (err.body.details as { path: string; errors: string[] }[] | undefined) ?? [];
-        throw new BatonError('BATON_RECIPE_INVALID', `${this.kind} rejected the definition: ${details.map((d) => `${d.path}: ${d.errors.join('; ')}`).join(', ')}`, { data: { details } });
+        throw new BatonError(
+          'BATON_RECIPE_INVALID',
+          `${this.kind} rejected the definition: ${details.map((d) => `${d.path}: ${d.errors.join('; ')}`).join(', ')}`,
+          { data: { details } },
+        );
       }
       throw err;
     }
@@ -217,5 +277,17 @@ export interface PodStatus {
   id: string;
   status: string;
   spec: { scaling?: { instances?: number } };
-  instances: { id: string; status: string; agentId: string | null; agentHostname: string | null; containers: { name: string; status: string; containerId: string; endpoints: { name: string; allocatedHostPort?: number; healthy?: boolean }[] }[]; localVolumes?: { containerPath: string; persistenceId: string }[] }[];
+  instances: {
+    id: string;
+    status: string;
+    agentId: string | null;
+    agentHostname: string | null;
+    containers: {
+      name: string;
+      status: string;
+      containerId: string;
+      endpoints: { name: string; allocatedHostPort?: number; healthy?: boolean }[];
+    }[];
+    localVolumes?: { containerPath: string; persistenceId: string }[];
+  }[];
 }

@@ -8,10 +8,15 @@ import type { MarathonClient } from './client.js';
  * is followed by hand so the credentials go along (fetch drops them across origins); a dropped
  * stream is reconnected with backoff until `signal` aborts.
  */
-export function followEvents(client: MarathonClient, onEvent: (type: string) => void, signal: AbortSignal, o: { backoffMs?: number[]; onState?: (connected: boolean) => void } = {}): Promise<void> {
+export function followEvents(
+  client: MarathonClient,
+  onEvent: (type: string) => void,
+  signal: AbortSignal,
+  o: { backoffMs?: number[]; onState?: (connected: boolean) => void } = {},
+): Promise<void> {
   const backoff = o.backoffMs ?? [250, 1000, 3000];
   return (async () => {
-    for (let failures = 0; !signal.aborted; ) {
+    for (let failures = 0; !signal.aborted;) {
       try {
         const body = await client.stream('/v2/events', signal);
         o.onState?.(true);

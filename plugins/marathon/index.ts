@@ -1,5 +1,19 @@
 import { AsyncSeriesBailHook } from 'tapable';
-import { BatonError, STAGE, deadlineSignal, definePlugin, deploySettings, loadRecipeFile, owned, parseTarget, type App, type Pod, type PipelineContext, type PlanChange, type TargetSpec } from '../../core/index.js';
+import {
+  BatonError,
+  STAGE,
+  deadlineSignal,
+  definePlugin,
+  deploySettings,
+  loadRecipeFile,
+  owned,
+  parseTarget,
+  type App,
+  type Pod,
+  type PipelineContext,
+  type PlanChange,
+  type TargetSpec,
+} from '../../core/index.js';
 import { MarathonCluster } from './cluster.js';
 import { withoutCredentials, type Endpoint, type MarathonClient } from './client.js';
 import { registerCommands } from './commands.js';
@@ -43,11 +57,23 @@ export function marathonEndpoint(url: string, s: Record<string, unknown>, env: N
   const uid = str(s.uid) ?? str(env.BATON_DCOS_UID);
   const privateKeyFile = str(s.privateKeyFile) ?? str(env.BATON_DCOS_PRIVATE_KEY);
   const loginPassword = str(env.BATON_DCOS_PASSWORD);
-  const login = uid && !token ? {
-    url: str(s.loginUrl) ?? str(env.BATON_DCOS_LOGIN_URL) ?? `${new URL(url).origin}/acs/api/v1/auth/login`, uid,
-    ...(privateKeyFile ? { privateKeyFile } : {}), ...(loginPassword ? { password: loginPassword } : {}),
-  } : undefined;
-  return { url, ...(token ? { token } : {}), ...(user ? { basic: { user, password } } : {}), ...(caFile ? { caFile } : {}), ...(insecure ? { insecure } : {}), ...(login ? { login } : {}) };
+  const login =
+    uid && !token
+      ? {
+          url: str(s.loginUrl) ?? str(env.BATON_DCOS_LOGIN_URL) ?? `${new URL(url).origin}/acs/api/v1/auth/login`,
+          uid,
+          ...(privateKeyFile ? { privateKeyFile } : {}),
+          ...(loginPassword ? { password: loginPassword } : {}),
+        }
+      : undefined;
+  return {
+    url,
+    ...(token ? { token } : {}),
+    ...(user ? { basic: { user, password } } : {}),
+    ...(caFile ? { caFile } : {}),
+    ...(insecure ? { insecure } : {}),
+    ...(login ? { login } : {}),
+  };
 }
 
 /** What a strategy is asked with: the change, the app as it will be deployed, and the target's API. */
@@ -93,18 +119,27 @@ export default definePlugin({
   version: '0.1.0',
   apply(runner, { log }) {
     const hooks = runner.publishHooks<MarathonHooks>(PLUGIN, {
-      endpoint: new AsyncSeriesBailHook<[TargetSpec, PipelineContext | undefined], Endpoint | undefined>(['target', 'ctx'], 'marathon.endpoint'),
+      endpoint: new AsyncSeriesBailHook<[TargetSpec, PipelineContext | undefined], Endpoint | undefined>(
+        ['target', 'ctx'],
+        'marathon.endpoint',
+      ),
       client: new AsyncSeriesBailHook<[string | undefined], MarathonClient | undefined>(['recipe'], 'marathon.client'),
       strategy: new AsyncSeriesBailHook<[StrategyRequest], StrategyRun | undefined>(['request'], 'marathon.strategy'),
     });
     const waitOptions = (ctx: PipelineContext, signal = ctx.signal) => {
       const s = deploySettings(ctx);
-      return { log, signal, progressDeadlineMs: s.progressDeadlineSeconds * 1000, healthyDeadlineMs: s.healthyDeadlineSeconds * 1000 };
+      return {
+        log,
+        signal,
+        progressDeadlineMs: s.progressDeadlineSeconds * 1000,
+        healthyDeadlineMs: s.healthyDeadlineSeconds * 1000,
+      };
     };
     const clusterFor = async (spec: TargetSpec, ctx?: PipelineContext): Promise<MarathonCluster | undefined> => {
       if (spec.kind === 'marathon' && spec.url) {
         const ep = marathonEndpoint(spec.url, spec.settings, process.env);
-        for (const secret of [ep.token, ep.basic?.password, ep.login?.password]) if (secret) ctx?.reporter.addSecret(secret);
+        for (const secret of [ep.token, ep.basic?.password, ep.login?.password])
+          if (secret) ctx?.reporter.addSecret(secret);
         return new MarathonCluster(ep, 'marathon', `Marathon at ${withoutCredentials(spec.url)}`);
       }
       const ep = await hooks.endpoint.promise(spec, ctx);
@@ -119,21 +154,37 @@ export default definePlugin({
       // What Marathon reads: the app with its ownership label, without fields validation called unknown.
       const byId = new Map(ctx.recipe.apps.map((l) => [l.spec.id, forMarathon(l.spec, l.path, ctx.issues.list)]));
       const strategies: RunState['strategies'] = [];
-      for (const change of ctx.plan.changes.filter((c) => c.type === 'app' && c.kind !== 'unchanged' && c.kind !== 'remove')) {
+      for (const change of ctx.plan.changes.filter(
+        (c) => c.type === 'app' && c.kind !== 'unchanged' && c.kind !== 'remove',
+      )) {
         const run = await hooks.strategy.promise({
-          ctx, change, app: owned(byId.get(change.id)!, ctx.recipe), client: target.client,
-          waitFor: async (ids, appIds, signal) => void (await waitForDeployments(target, ids, appIds, waitOptions(ctx, signal))),
+          ctx,
+          change,
+          app: owned(byId.get(change.id)!, ctx.recipe),
+          client: target.client,
+          waitFor: async (ids, appIds, signal) =>
+            void (await waitForDeployments(target, ids, appIds, waitOptions(ctx, signal))),
         });
         if (run) strategies.push({ id: change.id, run });
       }
       const claimed = new Set(strategies.map((s) => s.id));
-      const put = ctx.plan.changes.filter((c) => c.type === 'app' && !claimed.has(c.id) && (c.kind === 'create' || c.kind === 'restart' || c.kind === 'scale'));
+      const put = ctx.plan.changes.filter(
+        (c) =>
+          c.type === 'app' && !claimed.has(c.id) && (c.kind === 'create' || c.kind === 'restart' || c.kind === 'scale'),
+      );
       const removed = ctx.plan.changes.filter((c) => c.type === 'app' && c.kind === 'remove');
       const podChanges = ctx.plan.changes.filter((c) => c.type === 'pod' && c.kind !== 'unchanged');
       const ids = [...put, ...removed].map((c) => c.id);
       const state: RunState = {
-        strategies: [], deployments: [], apps: [], previous: ids.length ? await target.definitions(ids, ctx.signal) : new Map(),
-        pods: [], previousPods: await target.podDefinitions(podChanges.map((c) => c.id), ctx.signal),
+        strategies: [],
+        deployments: [],
+        apps: [],
+        previous: ids.length ? await target.definitions(ids, ctx.signal) : new Map(),
+        pods: [],
+        previousPods: await target.podDefinitions(
+          podChanges.map((c) => c.id),
+          ctx.signal,
+        ),
       };
       ctx.shared.set(PLUGIN, state);
       for (const s of strategies) {
@@ -142,7 +193,11 @@ export default definePlugin({
       }
       const force = ctx.options.force === true;
       if (put.length > 0) {
-        const ref = await target.putApps(put.map((c) => owned(byId.get(c.id)!, ctx.recipe)), force, ctx.signal);
+        const ref = await target.putApps(
+          put.map((c) => owned(byId.get(c.id)!, ctx.recipe)),
+          force,
+          ctx.signal,
+        );
         state.deployments.push(ref.deploymentId);
         state.apps.push(...put.map((c) => c.id));
         log.info(`deployment ${ref.deploymentId} started: ${put.map((c) => `${c.kind} ${c.id}`).join(', ')}`);
@@ -154,9 +209,14 @@ export default definePlugin({
         log.info(`deployment ${ref.deploymentId} started: remove ${c.id}`);
       }
       // Pods: one deployment each (Marathon's /v2/pods takes one pod per request).
-      const pods = new Map(ctx.recipe.pods.map((l) => [l.spec.id, owned(forMarathon(l.spec, l.path, ctx.issues.list), ctx.recipe)]));
+      const pods = new Map(
+        ctx.recipe.pods.map((l) => [l.spec.id, owned(forMarathon(l.spec, l.path, ctx.issues.list), ctx.recipe)]),
+      );
       for (const c of podChanges) {
-        const ref = c.kind === 'remove' ? await target.deletePod(c.id, true, ctx.signal) : await target.putPod(pods.get(c.id)!, force, ctx.signal);
+        const ref =
+          c.kind === 'remove'
+            ? await target.deletePod(c.id, true, ctx.signal)
+            : await target.putPod(pods.get(c.id)!, force, ctx.signal);
         state.deployments.push(ref.deploymentId);
         state.pods.push(c.id);
         log.info(`deployment ${ref.deploymentId} started: ${c.kind} pod ${c.id}`);
@@ -170,7 +230,10 @@ export default definePlugin({
       if (!(target instanceof MarathonCluster) || !state) return;
       if (state.deployments.length > 0) {
         const apps = await waitForDeployments(target, state.deployments, state.apps, waitOptions(ctx));
-        for (const a of apps) log.info(`${a.id}: ${a.tasksRunning}/${a.instances} running${(a.healthChecks?.length ?? 0) > 0 ? `, ${a.tasksHealthy} healthy` : ''}`);
+        for (const a of apps)
+          log.info(
+            `${a.id}: ${a.tasksRunning}/${a.instances} running${(a.healthChecks?.length ?? 0) > 0 ? `, ${a.tasksHealthy} healthy` : ''}`,
+          );
       }
       for (const s of state.strategies) await s.run.finish();
     });
@@ -182,7 +245,11 @@ export default definePlugin({
     runner.hooks.rollback.tapPromise({ name: PLUGIN, stage: STAGE.NORMAL, title: 'Roll back' }, async (ctx) => {
       const target = ctx.target;
       const state = ctx.shared.get(PLUGIN) as RunState | undefined;
-      if (!(target instanceof MarathonCluster) || !state || state.apps.length + state.strategies.length + state.pods.length === 0) {
+      if (
+        !(target instanceof MarathonCluster) ||
+        !state ||
+        state.apps.length + state.strategies.length + state.pods.length === 0
+      ) {
         throw new BatonError('BATON_NOTHING_TO_ROLL_BACK', 'nothing to roll back: the target accepted no change');
       }
       for (const s of state.strategies) await s.run.rollback();

@@ -30,33 +30,58 @@ export function serviceLoginToken(uid: string, privateKeyPem: string, now = Date
   try {
     key = createPrivateKey(privateKeyPem);
   } catch (err) {
-    throw new BatonError('BATON_BAD_ARGUMENT', `the service account's private key is not a PEM private key: ${(err as Error).message}`);
+    throw new BatonError(
+      'BATON_BAD_ARGUMENT',
+      `the service account's private key is not a PEM private key: ${(err as Error).message}`,
+    );
   }
   return `${head}.${claims}.${base64url(sign('sha256', Buffer.from(`${head}.${claims}`), key))}`;
 }
 
 /** Log in; resolves with the ACS token. Failures are BATON_TARGET_UNAVAILABLE (unreachable, refused). */
-export async function login(l: Login, fetchImpl: (url: string, init: RequestInit) => Promise<Response>, timeoutMs: number): Promise<string> {
+export async function login(
+  l: Login,
+  fetchImpl: (url: string, init: RequestInit) => Promise<Response>,
+  timeoutMs: number,
+): Promise<string> {
   let body: { uid: string; token?: string; password?: string };
   if (l.privateKeyFile) {
     let pem: string;
     try {
       pem = readFileSync(l.privateKeyFile, 'utf8');
     } catch (err) {
-      throw new BatonError('BATON_BAD_ARGUMENT', `cannot read the service account's private key ${l.privateKeyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new BatonError(
+        'BATON_BAD_ARGUMENT',
+        `cannot read the service account's private key ${l.privateKeyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     body = { uid: l.uid, token: serviceLoginToken(l.uid, pem) };
   } else body = { uid: l.uid, password: l.password ?? '' };
   let res: Response;
   try {
-    res = await fetchImpl(l.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetchImpl(l.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (err) {
     const cause = (err as Error).cause ? String(((err as Error).cause as Error).message) : (err as Error).message;
-    throw new BatonError('BATON_TARGET_UNAVAILABLE', `Cannot reach the DC/OS login at ${l.url}: ${cause}`, { cause: err });
+    throw new BatonError('BATON_TARGET_UNAVAILABLE', `Cannot reach the DC/OS login at ${l.url}: ${cause}`, {
+      cause: err,
+    });
   }
-  const answer = (await res.json().catch(() => ({}))) as { token?: string; title?: string; description?: string; message?: string };
+  const answer = (await res.json().catch(() => ({}))) as {
+    token?: string;
+    title?: string;
+    description?: string;
+    message?: string;
+  };
   if (!res.ok || typeof answer.token !== 'string') {
-    throw new BatonError('BATON_TARGET_UNAVAILABLE', `DC/OS login as ${l.uid} refused (${res.status}): ${answer.description ?? answer.title ?? answer.message ?? 'no token in the answer'}`);
+    throw new BatonError(
+      'BATON_TARGET_UNAVAILABLE',
+      `DC/OS login as ${l.uid} refused (${res.status}): ${answer.description ?? answer.title ?? answer.message ?? 'no token in the answer'}`,
+    );
   }
   return answer.token;
 }

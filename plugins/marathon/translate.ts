@@ -1,7 +1,30 @@
-import { Issues, dropNulls, normalizeApp, normalizePod, parsePointer, pointer, type App, type Issue, type JsonPath, type Pod } from '../../core/index.js';
+import {
+  Issues,
+  dropNulls,
+  normalizeApp,
+  normalizePod,
+  parsePointer,
+  pointer,
+  type App,
+  type Issue,
+  type JsonPath,
+  type Pod,
+} from '../../core/index.js';
 
 /** What Marathon adds to an app it returns (status, versions, tasks): not part of the definition. */
-const READ_ONLY = ['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'taskStats', 'readinessCheckResults'];
+const READ_ONLY = [
+  'version',
+  'versionInfo',
+  'tasksStaged',
+  'tasksRunning',
+  'tasksHealthy',
+  'tasksUnhealthy',
+  'deployments',
+  'tasks',
+  'lastTaskFailure',
+  'taskStats',
+  'readinessCheckResults',
+];
 
 /**
  * An app or pod as Marathon gets it: fields validation reported as unknown (`schema.unknown-field`,
@@ -16,8 +39,10 @@ export function forMarathon<T extends object>(app: T, at: JsonPath, issues: read
   for (const i of unknown) {
     const path = parsePointer(i.path.slice(base.length));
     let node: unknown = out;
-    for (const k of path.slice(0, -1)) node = node && typeof node === 'object' ? (node as Record<string | number, unknown>)[k] : undefined;
-    if (node && typeof node === 'object' && !Array.isArray(node)) delete (node as Record<string | number, unknown>)[path.at(-1)!];
+    for (const k of path.slice(0, -1))
+      node = node && typeof node === 'object' ? (node as Record<string | number, unknown>)[k] : undefined;
+    if (node && typeof node === 'object' && !Array.isArray(node))
+      delete (node as Record<string | number, unknown>)[path.at(-1)!];
   }
   return out as unknown as T;
 }

@@ -22,7 +22,12 @@ export interface WaitOptions {
  * deployment — reporting progress per app, within Baton's deadlines (Marathon has none, §4.5).
  * Then check each app reached its goal (a cancelled deployment also disappears).
  */
-export async function waitForDeployments(cluster: MarathonCluster, ids: string[], appIds: string[], o: WaitOptions): Promise<AppStatus[]> {
+export async function waitForDeployments(
+  cluster: MarathonCluster,
+  ids: string[],
+  appIds: string[],
+  o: WaitOptions,
+): Promise<AppStatus[]> {
   const pending = new Set(ids);
   const firstSeen = new Map<string, number>();
   let last = '';
@@ -58,7 +63,14 @@ export async function waitForDeployments(cluster: MarathonCluster, ids: string[]
           const seen = crashes.get(a.id) ?? new Set<string>();
           crashes.set(a.id, seen.add(f.taskId));
           if (seen.size >= CRASH_LOOP) {
-            throw await withExplanation(new BatonError('BATON_DEPLOY_FAILED', `${a.id}: the new version's tasks keep ending (${seen.size} so far; last: ${f.message})`), cluster, appIds);
+            throw await withExplanation(
+              new BatonError(
+                'BATON_DEPLOY_FAILED',
+                `${a.id}: the new version's tasks keep ending (${seen.size} so far; last: ${f.message})`,
+              ),
+              cluster,
+              appIds,
+            );
           }
         }
         const fresh = (a.tasks ?? []).filter((t) => t.version === a.version);
@@ -67,8 +79,19 @@ export async function waitForDeployments(cluster: MarathonCluster, ids: string[]
         for (const t of fresh) {
           const instance = t.id.replace(/\._app\.\d+$/, '');
           if (!firstSeen.has(instance)) firstSeen.set(instance, now);
-          if (!isHealthy(a, t) && o.healthyDeadlineMs !== undefined && now - firstSeen.get(instance)! > o.healthyDeadlineMs) {
-            throw await withExplanation(new BatonError('BATON_TIMEOUT', `${a.id}: instance ${instance} did not become healthy within ${o.healthyDeadlineMs / 1000}s (healthy deadline)`), cluster, appIds);
+          if (
+            !isHealthy(a, t) &&
+            o.healthyDeadlineMs !== undefined &&
+            now - firstSeen.get(instance)! > o.healthyDeadlineMs
+          ) {
+            throw await withExplanation(
+              new BatonError(
+                'BATON_TIMEOUT',
+                `${a.id}: instance ${instance} did not become healthy within ${o.healthyDeadlineMs / 1000}s (healthy deadline)`,
+              ),
+              cluster,
+              appIds,
+            );
           }
         }
       }
@@ -76,17 +99,34 @@ export async function waitForDeployments(cluster: MarathonCluster, ids: string[]
         best = progress;
         lastProgress = now;
       } else if (o.progressDeadlineMs !== undefined && now - lastProgress > o.progressDeadlineMs) {
-        throw await withExplanation(new BatonError('BATON_TIMEOUT', `the deployment made no progress for ${o.progressDeadlineMs / 1000}s (progress deadline)`), cluster, appIds);
+        throw await withExplanation(
+          new BatonError(
+            'BATON_TIMEOUT',
+            `the deployment made no progress for ${o.progressDeadlineMs / 1000}s (progress deadline)`,
+          ),
+          cluster,
+          appIds,
+        );
       }
       // What cannot be placed, and why (constraints, resources, backoff): asked only while short.
-      const queue = apps.some((a) => a.tasksRunning + a.tasksStaged < a.instances) ? await cluster.queue(o.signal).catch(() => []) : [];
-      const waiting = new Map(queue.filter((q) => q.count > 0).map((q) => [q.app.id, `${q.count} waiting: ${waitingReason(q)}`]));
-      const line = apps.map((a) => `${a.id} ${a.tasksRunning}/${a.tasksHealthy}/${a.instances} ${waiting.get(a.id) ?? ''}`).join(', ');
+      const queue = apps.some((a) => a.tasksRunning + a.tasksStaged < a.instances)
+        ? await cluster.queue(o.signal).catch(() => [])
+        : [];
+      const waiting = new Map(
+        queue.filter((q) => q.count > 0).map((q) => [q.app.id, `${q.count} waiting: ${waitingReason(q)}`]),
+      );
+      const line = apps
+        .map((a) => `${a.id} ${a.tasksRunning}/${a.tasksHealthy}/${a.instances} ${waiting.get(a.id) ?? ''}`)
+        .join(', ');
       if (line !== last) {
         for (const a of apps) {
           const checks = (a.healthChecks?.length ?? 0) > 0;
           const w = waiting.get(a.id);
-          o.log.progress(`${a.tasksRunning}/${a.instances} running${checks ? `, ${a.tasksHealthy} healthy` : ''}${a.tasksStaged ? `, ${a.tasksStaged} staging` : ''}${w ? ` — ${w}` : ''}`, a.id, { running: a.tasksRunning, healthy: a.tasksHealthy, instances: a.instances, ...(w ? { waiting: w } : {}) });
+          o.log.progress(
+            `${a.tasksRunning}/${a.instances} running${checks ? `, ${a.tasksHealthy} healthy` : ''}${a.tasksStaged ? `, ${a.tasksStaged} staging` : ''}${w ? ` — ${w}` : ''}`,
+            a.id,
+            { running: a.tasksRunning, healthy: a.tasksHealthy, instances: a.instances, ...(w ? { waiting: w } : {}) },
+          );
         }
         last = line;
       }
@@ -103,7 +143,14 @@ export async function waitForDeployments(cluster: MarathonCluster, ids: string[]
   const apps = (await cluster.apps(true, o.signal)).filter((a) => appIds.includes(a.id));
   const short = apps.filter((a) => a.deployments.length === 0 && a.tasksRunning < a.instances);
   if (short.length > 0) {
-    throw await withExplanation(new BatonError('BATON_DEPLOY_FAILED', `The deployment ended but ${short.map((a) => `${a.id} has ${a.tasksRunning}/${a.instances} running`).join(', ')}`), cluster, appIds);
+    throw await withExplanation(
+      new BatonError(
+        'BATON_DEPLOY_FAILED',
+        `The deployment ended but ${short.map((a) => `${a.id} has ${a.tasksRunning}/${a.instances} running`).join(', ')}`,
+      ),
+      cluster,
+      appIds,
+    );
   }
   return apps;
 }

@@ -33,7 +33,13 @@ export function cgroupMode(): CgroupMode {
     }
   };
   if (existsSync(path.join(V2, 'cgroup.controllers')) && probe(V2)) detected = 'v2';
-  else if (existsSync(path.join(V1_MEM, 'memory.limit_in_bytes')) && existsSync(V1_CPU) && probe(V1_MEM) && probe(V1_CPU)) detected = 'v1';
+  else if (
+    existsSync(path.join(V1_MEM, 'memory.limit_in_bytes')) &&
+    existsSync(V1_CPU) &&
+    probe(V1_MEM) &&
+    probe(V1_CPU)
+  )
+    detected = 'v1';
   return detected;
 }
 
@@ -47,15 +53,26 @@ function ensureEngineGroup(mode: CgroupMode, engineId: string, offeredCpus: numb
   if (existsSync(dir)) return;
   mkdirSync(dir, { recursive: true });
   try {
-    if (mode === 'v1') writeFileSync(path.join(dir, 'cpu.shares'), String(Math.min(262144, Math.max(2, Math.round(offeredCpus * 1024)))));
-    else writeFileSync(path.join(dir, 'cpu.weight'), String(Math.min(10000, Math.max(1, Math.round(offeredCpus * 100)))));
+    if (mode === 'v1')
+      writeFileSync(
+        path.join(dir, 'cpu.shares'),
+        String(Math.min(262144, Math.max(2, Math.round(offeredCpus * 1024)))),
+      );
+    else
+      writeFileSync(path.join(dir, 'cpu.weight'), String(Math.min(10000, Math.max(1, Math.round(offeredCpus * 100)))));
   } catch {
     /* cpu controller not delegated */
   }
 }
 
 /** Create the task's cgroups with its limits; undefined when cgroups are not in use. */
-export function createCgroups(engineId: string, taskId: string, memMiB: number, cpus: number, offeredCpus = 1): CgroupPaths | undefined {
+export function createCgroups(
+  engineId: string,
+  taskId: string,
+  memMiB: number,
+  cpus: number,
+  offeredCpus = 1,
+): CgroupPaths | undefined {
   const mode = cgroupMode();
   if (mode === 'none') return undefined;
   ensureEngineGroup(mode, engineId, offeredCpus);

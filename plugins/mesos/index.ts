@@ -2,7 +2,9 @@ import { STAGE, definePlugin, type TaskRuntime } from '../../core/index.js';
 import { createMesosRuntime } from './runtime.js';
 
 interface EngineRuntimeHooks {
-  runtimes: { tap(name: string, fn: (reg: { engineId: string; offeredCpus: number; add(rt: TaskRuntime): void }) => void): void };
+  runtimes: {
+    tap(name: string, fn: (reg: { engineId: string; offeredCpus: number; add(rt: TaskRuntime): void }) => void): void;
+  };
 }
 
 /** Mesos command tasks (`cmd`/`args`, no image) as real processes on the embedded engine. */
@@ -11,19 +13,29 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['engine'],
   apply(runner) {
-    runner.hooksOf<EngineRuntimeHooks>('engine').runtimes.tap('mesos', (reg) => reg.add(createMesosRuntime(reg.engineId, reg.offeredCpus)));
+    runner
+      .hooksOf<EngineRuntimeHooks>('engine')
+      .runtimes.tap('mesos', (reg) => reg.add(createMesosRuntime(reg.engineId, reg.offeredCpus)));
     // A process has no mount namespace: volumes appear as links in its sandbox, nowhere else.
-    runner.hooks.validate.tap({ name: 'mesos', stage: STAGE.NORMAL, title: 'Command-task volumes can be shown in the sandbox' }, (ctx) => {
-      if (ctx.recipe.target.kind !== 'embedded') return;
-      for (const { spec, path } of ctx.recipe.apps) {
-        if (spec.container?.docker) continue;
-        (spec.container?.volumes ?? []).forEach((v, i) => {
-          if (v.hostPath !== undefined && v.containerPath.startsWith('/')) {
-            ctx.issues.at(...path).warn(['container', 'volumes', i, 'containerPath'], 'mesos.volume-absolute-path',
-              `command tasks on the embedded engine see volumes only in their sandbox: use a relative containerPath (it appears at $MESOS_SANDBOX/<containerPath>); '${v.containerPath}' is not mounted`);
-          }
-        });
-      }
-    });
+    runner.hooks.validate.tap(
+      { name: 'mesos', stage: STAGE.NORMAL, title: 'Command-task volumes can be shown in the sandbox' },
+      (ctx) => {
+        if (ctx.recipe.target.kind !== 'embedded') return;
+        for (const { spec, path } of ctx.recipe.apps) {
+          if (spec.container?.docker) continue;
+          (spec.container?.volumes ?? []).forEach((v, i) => {
+            if (v.hostPath !== undefined && v.containerPath.startsWith('/')) {
+              ctx.issues
+                .at(...path)
+                .warn(
+                  ['container', 'volumes', i, 'containerPath'],
+                  'mesos.volume-absolute-path',
+                  `command tasks on the embedded engine see volumes only in their sandbox: use a relative containerPath (it appears at $MESOS_SANDBOX/<containerPath>); '${v.containerPath}' is not mounted`,
+                );
+            }
+          });
+        }
+      },
+    );
   },
 });

@@ -2,7 +2,15 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PACKAGE_ROOT, type App, type TaskExit, type TaskHandle, type TaskLaunch, type TaskRuntime, type TaskStatus } from '../../core/index.js';
+import {
+  PACKAGE_ROOT,
+  type App,
+  type TaskExit,
+  type TaskHandle,
+  type TaskLaunch,
+  type TaskRuntime,
+  type TaskStatus,
+} from '../../core/index.js';
 import { cgroupMode, cgroupPids, createCgroups, oomKilled, removeCgroups, type CgroupPaths } from './cgroups.js';
 import { isSameProcess, processStartTime, signalGroup, signalName } from './proc.js';
 
@@ -33,7 +41,9 @@ function mountInSandbox(t: TaskLaunch): void {
   for (const v of t.app.container?.volumes ?? []) {
     if (v.hostPath === undefined || path.isAbsolute(v.containerPath)) continue;
     // A host volume may name a persistent volume by its relative path (§5.1).
-    const target = path.isAbsolute(v.hostPath) ? v.hostPath : (links.get(v.hostPath) ?? path.join(t.sandbox, v.hostPath));
+    const target = path.isAbsolute(v.hostPath)
+      ? v.hostPath
+      : (links.get(v.hostPath) ?? path.join(t.sandbox, v.hostPath));
     links.set(v.containerPath, target);
   }
   for (const [at, target] of links) {
@@ -68,12 +78,16 @@ export function createMesosRuntime(engineId: string, offeredCpus = 1): TaskRunti
       mkdirSync(path.join(t.sandbox, '.baton'), { recursive: true });
       mountInSandbox(t);
       const cgroups = createCgroups(engineId, t.taskId, t.app.mem, t.app.cpus, offeredCpus);
-      const child = spawn('/bin/sh', [SUPERVISOR, t.sandbox, cgroups?.mem ?? '-', cgroups?.cpu ?? '-', '--', ...taskArgv(t.app)], {
-        cwd: t.sandbox,
-        env: t.env,
-        detached: true, // own session: survives the engine, and Ctrl-C in the engine's terminal
-        stdio: 'ignore',
-      });
+      const child = spawn(
+        '/bin/sh',
+        [SUPERVISOR, t.sandbox, cgroups?.mem ?? '-', cgroups?.cpu ?? '-', '--', ...taskArgv(t.app)],
+        {
+          cwd: t.sandbox,
+          env: t.env,
+          detached: true, // own session: survives the engine, and Ctrl-C in the engine's terminal
+          stdio: 'ignore',
+        },
+      );
       child.unref();
       const supervisorPid = child.pid;
       if (!supervisorPid) throw new Error('could not start the task supervisor');
@@ -81,7 +95,11 @@ export function createMesosRuntime(engineId: string, offeredCpus = 1): TaskRunti
       // task's own pid is read from the supervisor's pid file when first needed (no polling here:
       // busy-waiting would steal CPU from the tasks starting up).
       const d: ProcessTaskData = {
-        supervisorPid, supervisorStart: processStartTime(supervisorPid), sandbox: t.sandbox, memMiB: t.app.mem, ...(cgroups ? { cgroups } : {}),
+        supervisorPid,
+        supervisorStart: processStartTime(supervisorPid),
+        sandbox: t.sandbox,
+        memMiB: t.app.mem,
+        ...(cgroups ? { cgroups } : {}),
       };
       return { taskId: t.taskId, runtime: 'mesos', data: d as unknown as Record<string, unknown> };
     },
@@ -90,18 +108,28 @@ export function createMesosRuntime(engineId: string, offeredCpus = 1): TaskRunti
       const d = data(h);
       resolvePid(d);
       const exitFile = path.join(d.sandbox, '.baton', 'exit');
-      if (existsSync(exitFile)) return { running: false, exit: exitOf(Number(readFileSync(exitFile, 'utf8').trim()), d) };
+      if (existsSync(exitFile))
+        return { running: false, exit: exitOf(Number(readFileSync(exitFile, 'utf8').trim()), d) };
       if (isSameProcess(d.pid, d.pidStart)) return { running: true };
       // The task is gone; its supervisor may be about to write the exit file.
       if (isSameProcess(d.supervisorPid, d.supervisorStart)) return { running: true };
-      if (existsSync(exitFile)) return { running: false, exit: exitOf(Number(readFileSync(exitFile, 'utf8').trim()), d) };
-      return { running: false, exit: { state: 'TASK_GONE', message: 'the task and its supervisor disappeared without recording an exit (machine restart or killed from outside)' } };
+      if (existsSync(exitFile))
+        return { running: false, exit: exitOf(Number(readFileSync(exitFile, 'utf8').trim()), d) };
+      return {
+        running: false,
+        exit: {
+          state: 'TASK_GONE',
+          message:
+            'the task and its supervisor disappeared without recording an exit (machine restart or killed from outside)',
+        },
+      };
     },
 
     async kill(h: TaskHandle, graceSeconds: number): Promise<void> {
       const d = data(h);
       // A task killed right after launch: give its supervisor a moment to start it.
-      for (let i = 0; !resolvePid(d) && isSameProcess(d.supervisorPid, d.supervisorStart) && i < 200; i++) await sleep(5);
+      for (let i = 0; !resolvePid(d) && isSameProcess(d.supervisorPid, d.supervisorStart) && i < 200; i++)
+        await sleep(5);
       const alive = () => isSameProcess(d.pid, d.pidStart);
       if (alive()) signalGroup(d.pid!, 'SIGTERM');
       const deadline = Date.now() + graceSeconds * 1000;
@@ -133,7 +161,12 @@ export function createMesosRuntime(engineId: string, offeredCpus = 1): TaskRunti
       // Right after launch the supervisor may not have started the task yet: its environment is needed.
       for (let i = 0; !resolvePid(d) && i < 200; i++) await sleep(5);
       return new Promise<{ exitCode: number | null; output: string }>((resolve) => {
-        const child = spawn('/bin/sh', ['-c', command], { cwd: d.sandbox, env: taskEnviron(d.pid), timeout: timeoutMs, killSignal: 'SIGKILL' });
+        const child = spawn('/bin/sh', ['-c', command], {
+          cwd: d.sandbox,
+          env: taskEnviron(d.pid),
+          timeout: timeoutMs,
+          killSignal: 'SIGKILL',
+        });
         let output = '';
         const keep = (b: Buffer) => {
           if (output.length < 2048) output += b.toString();
@@ -158,7 +191,12 @@ export function createMesosRuntime(engineId: string, offeredCpus = 1): TaskRunti
 /** The task's own environment (as a COMMAND check inside the task would see it). */
 function taskEnviron(pid: number | undefined): NodeJS.ProcessEnv {
   try {
-    return Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    return Object.fromEntries(
+      readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
   } catch {
     return { PATH: process.env.PATH };
   }
@@ -179,7 +217,12 @@ function exitOf(status: number, d: ProcessTaskData): TaskExit {
   if (status > 128) {
     const signal = signalName(status - 128);
     if (status - 128 === 9 && oomKilled(d.cgroups)) {
-      return { state: 'TASK_FAILED', signal, message: `out of memory: killed at its ${d.memMiB} MiB limit`, reason: 'REASON_CONTAINER_LIMITATION_MEMORY' };
+      return {
+        state: 'TASK_FAILED',
+        signal,
+        message: `out of memory: killed at its ${d.memMiB} MiB limit`,
+        reason: 'REASON_CONTAINER_LIMITATION_MEMORY',
+      };
     }
     return { state: 'TASK_FAILED', signal, message: `killed by ${signal}` };
   }

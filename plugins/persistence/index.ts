@@ -4,7 +4,9 @@ import { createLocalVolumes } from './volumes.js';
 
 /** The engine hook this plugin taps (declared, not imported: plugins share only core). */
 interface EngineVolumeHooks {
-  volumes: { tap(name: string, fn: (reg: { add(provider: ReturnType<typeof createLocalVolumes>): void }) => void): void };
+  volumes: {
+    tap(name: string, fn: (reg: { add(provider: ReturnType<typeof createLocalVolumes>): void }) => void): void;
+  };
   started: { tap(name: string, fn: (engine: EngineView) => void): void };
 }
 

@@ -2,7 +2,17 @@ import type { LocalVolume } from './volumes.js';
 
 /** What this plugin reads of a started engine (declared here: plugins share only core). */
 export interface EngineView {
-  instances: Map<string, { instanceId: string; appId: string; goal: string; condition: string; agentId?: string; reservation?: { agentId: string; volumes: LocalVolume[] } }>;
+  instances: Map<
+    string,
+    {
+      instanceId: string;
+      appId: string;
+      goal: string;
+      condition: string;
+      agentId?: string;
+      reservation?: { agentId: string; volumes: LocalVolume[] };
+    }
+  >;
   extensions: Map<string, () => { summary: string[] } & Record<string, unknown>>;
 }
 
@@ -17,14 +27,33 @@ export function reportVolumes(engine: EngineView): void {
     for (const i of reserved) {
       const mib = i.reservation!.volumes.reduce((n, v) => n + v.size, 0);
       const state = i.goal === 'Running' ? 'in use' : 'stopped, kept';
-      (perApp[i.appId] ??= []).push(`volumes on ${i.reservation!.agentId} (${state}, ${mib} MiB): ${i.reservation!.volumes.map((v) => `${v.containerPath} = ${v.persistenceId}`).join(', ')}`);
+      (perApp[i.appId] ??= []).push(
+        `volumes on ${i.reservation!.agentId} (${state}, ${mib} MiB): ${i.reservation!.volumes.map((v) => `${v.containerPath} = ${v.persistenceId}`).join(', ')}`,
+      );
     }
     const byAgent = new Map<string, number>();
-    for (const i of reserved) byAgent.set(i.reservation!.agentId, (byAgent.get(i.reservation!.agentId) ?? 0) + i.reservation!.volumes.reduce((n, v) => n + v.size, 0));
+    for (const i of reserved)
+      byAgent.set(
+        i.reservation!.agentId,
+        (byAgent.get(i.reservation!.agentId) ?? 0) + i.reservation!.volumes.reduce((n, v) => n + v.size, 0),
+      );
     return {
-      summary: reserved.length === 0 ? ['none'] : [`${reserved.length} reservation(s); reserved disk: ${[...byAgent].map(([a, n]) => `${a} ${n} MiB`).join(', ')}`],
+      summary:
+        reserved.length === 0
+          ? ['none']
+          : [
+              `${reserved.length} reservation(s); reserved disk: ${[...byAgent].map(([a, n]) => `${a} ${n} MiB`).join(', ')}`,
+            ],
       perApp,
-      volumes: reserved.flatMap((i) => i.reservation!.volumes.map((v) => ({ appId: i.appId, instanceId: i.instanceId, agentId: i.reservation!.agentId, goal: i.goal, ...v }))),
+      volumes: reserved.flatMap((i) =>
+        i.reservation!.volumes.map((v) => ({
+          appId: i.appId,
+          instanceId: i.instanceId,
+          agentId: i.reservation!.agentId,
+          goal: i.goal,
+          ...v,
+        })),
+      ),
     };
   });
 }

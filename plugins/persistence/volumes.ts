@@ -22,18 +22,21 @@ export const volumesDir = (agent: AgentInfo) => path.join(agent.workDir, 'volume
 export function createLocalVolumes(log: (line: string) => void = () => {}) {
   return {
     create(app: App, _instanceId: string, agent: AgentInfo): LocalVolume[] {
-      return (app.container?.volumes ?? []).filter((v) => v.persistent).map((v) => {
-        const persistenceId = `${idToTaskPrefix(app.id)}#${v.containerPath}#${randomUUID()}`;
-        const hostPath = path.join(volumesDir(agent), persistenceId);
-        mkdirSync(hostPath, { recursive: true, mode: 0o755 });
-        log(`created volume ${persistenceId} (${v.persistent!.size} MiB) on ${agent.id}`);
-        return { containerPath: v.containerPath, persistenceId, hostPath, size: v.persistent!.size };
-      });
+      return (app.container?.volumes ?? [])
+        .filter((v) => v.persistent)
+        .map((v) => {
+          const persistenceId = `${idToTaskPrefix(app.id)}#${v.containerPath}#${randomUUID()}`;
+          const hostPath = path.join(volumesDir(agent), persistenceId);
+          mkdirSync(hostPath, { recursive: true, mode: 0o755 });
+          log(`created volume ${persistenceId} (${v.persistent!.size} MiB) on ${agent.id}`);
+          return { containerPath: v.containerPath, persistenceId, hostPath, size: v.persistent!.size };
+        });
     },
     destroy(volumes: LocalVolume[]): void {
       for (const v of volumes) {
         // Only ever a directory this provider made: never follow a recorded path elsewhere.
-        if (!v.hostPath.includes(`${path.sep}volumes${path.sep}`) || path.basename(v.hostPath) !== v.persistenceId) continue;
+        if (!v.hostPath.includes(`${path.sep}volumes${path.sep}`) || path.basename(v.hostPath) !== v.persistenceId)
+          continue;
         rmSync(v.hostPath, { recursive: true, force: true });
         log(`destroyed volume ${v.persistenceId}`);
       }

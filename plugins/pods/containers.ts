@@ -1,5 +1,12 @@
 import path from 'node:path';
-import { podContainerTaskId, type App, type AppVolume, type Pod, type PodContainer, type TaskLaunch } from '../../core/index.js';
+import {
+  podContainerTaskId,
+  type App,
+  type AppVolume,
+  type Pod,
+  type PodContainer,
+  type TaskLaunch,
+} from '../../core/index.js';
 
 /** Env names from endpoint names: runs outside [A-Z0-9_] → "_", upper-cased (§8). */
 const envName = (s: string) => s.toUpperCase().replace(/[^A-Z0-9_]+/g, '_');
@@ -35,19 +42,26 @@ export function containerLaunches(t: TaskLaunch, incarnation: number, netns?: st
   endpoints.forEach(({ e }, k) => {
     const port = String(t.ports[k] ?? e.containerPort ?? '');
     // §8: the host port with host networking, else the container port (inside the shared namespace).
-    endpointEnv[`ENDPOINT_${envName(e.name)}`] = netns && e.containerPort !== undefined ? String(e.containerPort) : port;
+    endpointEnv[`ENDPOINT_${envName(e.name)}`] =
+      netns && e.containerPort !== undefined ? String(e.containerPort) : port;
     endpointEnv[`EP_HOST_${envName(e.name)}`] = port;
     if (e.containerPort !== undefined) endpointEnv[`EP_CONTAINER_${envName(e.name)}`] = String(e.containerPort);
   });
-  const strings = (env: Record<string, unknown>) => Object.fromEntries(Object.entries(env).filter((x): x is [string, string] => typeof x[1] === 'string'));
+  const strings = (env: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(env).filter((x): x is [string, string] => typeof x[1] === 'string'));
   return pod.containers.map((c) => {
     const taskId = podContainerTaskId(t.instanceId, c.name, incarnation);
     const volumes: AppVolume[] = c.volumeMounts.flatMap((m) => {
       const hostPath = volumeSource(pod, t, m.name);
-      return hostPath ? [{ containerPath: m.mountPath, hostPath, mode: m.readOnly ? 'RO' as const : 'RW' as const }] : [];
+      return hostPath
+        ? [{ containerPath: m.mountPath, hostPath, mode: m.readOnly ? ('RO' as const) : ('RW' as const) }]
+        : [];
     });
     const env = {
-      ...strings(pod.environment), ...strings(c.environment), ...t.env, ...endpointEnv,
+      ...strings(pod.environment),
+      ...strings(c.environment),
+      ...t.env,
+      ...endpointEnv,
       MESOS_TASK_ID: taskId,
       MESOS_EXECUTOR_ID: `instance-${t.instanceId}`,
       MARATHON_CONTAINER_ID: c.name,
@@ -95,9 +109,16 @@ export function infraLaunch(t: TaskLaunch): TaskLaunch {
       mem: Math.max(pod.executorResources.mem, 16),
       disk: 0,
       container: {
-        type: 'DOCKER', volumes: [],
+        type: 'DOCKER',
+        volumes: [],
         docker: { image: image.id, forcePullImage: image.forcePull ?? false, privileged: false, parameters: [] },
-        portMappings: endpoints.map((e) => ({ containerPort: e.containerPort ?? 0, hostPort: e.hostPort ?? 0, servicePort: 0, protocol: 'tcp' as const, name: e.name })),
+        portMappings: endpoints.map((e) => ({
+          containerPort: e.containerPort ?? 0,
+          hostPort: e.hostPort ?? 0,
+          servicePort: 0,
+          protocol: 'tcp' as const,
+          name: e.name,
+        })),
       },
       networks: [{ mode: 'container/bridge' }],
       healthChecks: [],
@@ -119,7 +140,11 @@ function containerApp(pod: Pod, c: PodContainer, runSpec: App, volumes: AppVolum
     disk: c.resources.disk,
     gpus: c.resources.gpus,
     container: c.image
-      ? { type: 'DOCKER', docker: { image: c.image.id, forcePullImage: c.image.forcePull ?? false, privileged: false, parameters: [] }, volumes }
+      ? {
+          type: 'DOCKER',
+          docker: { image: c.image.id, forcePullImage: c.image.forcePull ?? false, privileged: false, parameters: [] },
+          volumes,
+        }
       : { type: 'MESOS', volumes },
     // A Docker network mode naming another container shares its namespace ("container:<name>").
     networks: netns ? [{ mode: 'container', name: `container:${netns}` }] : [{ mode: 'host' }],

@@ -35,17 +35,21 @@ const manifest = (sandbox: string) => path.join(sandbox, '.baton', 'pod.json');
 export function createPodRuntime(runtimes: () => readonly TaskRuntime[]): TaskRuntime {
   const byName = (name: string) => runtimes().find((r) => r.name === name);
   const stopAll = async (parts: Part[], grace: number) => {
-    await Promise.all(parts.map(async (p) => {
-      const rt = p.handle && byName(p.runtime);
-      if (!rt || !p.handle) return;
-      await rt.kill(p.handle, grace).catch(() => {});
-    }));
+    await Promise.all(
+      parts.map(async (p) => {
+        const rt = p.handle && byName(p.runtime);
+        if (!rt || !p.handle) return;
+        await rt.kill(p.handle, grace).catch(() => {});
+      }),
+    );
   };
   const self: TaskRuntime = {
     name: 'pods',
     accepts: () => false,
-    acceptsPod: (pod: Pod) => pod.networks.every((n) => n.mode === 'host') || (bridged(pod) && pod.containers.every((c) => c.image)),
-    isolation: () => 'pod containers share one network namespace (the agent\'s, or a Docker infrastructure container\'s) and the instance\'s volumes',
+    acceptsPod: (pod: Pod) =>
+      pod.networks.every((n) => n.mode === 'host') || (bridged(pod) && pod.containers.every((c) => c.image)),
+    isolation: () =>
+      "pod containers share one network namespace (the agent's, or a Docker infrastructure container's) and the instance's volumes",
 
     async launch(t: TaskLaunch): Promise<TaskHandle> {
       const incarnation = Number(/\.(\d+)$/.exec(t.taskId)?.[1] ?? 1);
@@ -54,38 +58,63 @@ export function createPodRuntime(runtimes: () => readonly TaskRuntime[]): TaskRu
       if (bridged(t.pod!)) {
         const launch = infraLaunch(t);
         const rt = runtimes().find((r) => r !== self && r.accepts(launch.app));
-        if (!rt) throw new Error('no runtime runs the pod\'s infrastructure container (is the docker plugin on?)');
+        if (!rt) throw new Error("no runtime runs the pod's infrastructure container (is the docker plugin on?)");
         mkdirSync(launch.sandbox, { recursive: true });
-        infra = { name: INFRA, taskId: launch.taskId, sandbox: launch.sandbox, runtime: rt.name, handle: await rt.launch(launch) };
+        infra = {
+          name: INFRA,
+          taskId: launch.taskId,
+          sandbox: launch.sandbox,
+          runtime: rt.name,
+          handle: await rt.launch(launch),
+        };
       }
       // The Docker runtime's handle names its container (what "container:<name>" networking joins).
       const netns = infra ? String((infra.handle!.data as { name?: string }).name) : undefined;
       const launches = containerLaunches(t, incarnation, netns);
-      for (const v of t.pod!.volumes) if (!v.persistent && v.host === undefined && v.secret === undefined) mkdirSync(path.join(t.sandbox, 'volumes', v.name), { recursive: true });
+      for (const v of t.pod!.volumes)
+        if (!v.persistent && v.host === undefined && v.secret === undefined)
+          mkdirSync(path.join(t.sandbox, 'volumes', v.name), { recursive: true });
       const parts: Part[] = launches.map(({ name, launch }) => {
         const rt = runtimes().find((r) => r !== self && r.accepts(launch.app));
         if (!rt) {
           if (infra) void stopAll([infra], 0);
-          throw new Error(`no runtime runs pod container '${name}' (${launch.app.container?.docker ? 'an image: is the docker plugin on?' : 'a command: is the mesos plugin on?'})`);
+          throw new Error(
+            `no runtime runs pod container '${name}' (${launch.app.container?.docker ? 'an image: is the docker plugin on?' : 'a command: is the mesos plugin on?'})`,
+          );
         }
-        const hc = t.pod!.containers.find((c) => c.name === name)?.healthCheck as { exec?: { command?: { shell?: string } } } | undefined;
-        return { name, taskId: launch.taskId, sandbox: launch.sandbox, runtime: rt.name, ...(hc?.exec?.command?.shell ? { check: hc.exec.command.shell } : {}) };
+        const hc = t.pod!.containers.find((c) => c.name === name)?.healthCheck as
+          { exec?: { command?: { shell?: string } } } | undefined;
+        return {
+          name,
+          taskId: launch.taskId,
+          sandbox: launch.sandbox,
+          runtime: rt.name,
+          ...(hc?.exec?.command?.shell ? { check: hc.exec.command.shell } : {}),
+        };
       });
       // Written before any container starts: an engine that dies mid-launch finds them again (recover).
       mkdirSync(path.dirname(manifest(t.sandbox)), { recursive: true });
       writeFileSync(manifest(t.sandbox), JSON.stringify(infra ? [...parts, infra] : parts));
-      const results = await Promise.allSettled(launches.map(async ({ launch }, k) => {
-        mkdirSync(launch.sandbox, { recursive: true });
-        parts[k].handle = await byName(parts[k].runtime)!.launch(launch);
-      }));
+      const results = await Promise.allSettled(
+        launches.map(async ({ launch }, k) => {
+          mkdirSync(launch.sandbox, { recursive: true });
+          parts[k].handle = await byName(parts[k].runtime)!.launch(launch);
+        }),
+      );
       const failed = results.findIndex((r) => r.status === 'rejected');
       if (failed >= 0) {
         await stopAll(parts, 0);
         if (infra) await stopAll([infra], 0);
-        throw new Error(`container ${parts[failed].name}: ${((results[failed] as PromiseRejectedResult).reason as Error).message}`);
+        throw new Error(
+          `container ${parts[failed].name}: ${((results[failed] as PromiseRejectedResult).reason as Error).message}`,
+        );
       }
       // The infrastructure container goes last: it is stopped after the containers that use its namespace.
-      return { taskId: t.taskId, runtime: 'pods', data: { sandbox: t.sandbox, parts: infra ? [...parts, infra] : parts } as unknown as Record<string, unknown> };
+      return {
+        taskId: t.taskId,
+        runtime: 'pods',
+        data: { sandbox: t.sandbox, parts: infra ? [...parts, infra] : parts } as unknown as Record<string, unknown>,
+      };
     },
 
     async inspect(h: TaskHandle): Promise<TaskStatus> {
@@ -99,8 +128,14 @@ export function createPodRuntime(runtimes: () => readonly TaskRuntime[]): TaskRu
 
     async kill(h: TaskHandle, graceSeconds: number): Promise<void> {
       const parts = data(h).parts;
-      await stopAll(parts.filter((p) => p.name !== INFRA), graceSeconds);
-      await stopAll(parts.filter((p) => p.name === INFRA), 0);
+      await stopAll(
+        parts.filter((p) => p.name !== INFRA),
+        graceSeconds,
+      );
+      await stopAll(
+        parts.filter((p) => p.name === INFRA),
+        0,
+      );
     },
 
     async exec(h: TaskHandle, command: string, timeoutMs: number) {
@@ -130,7 +165,8 @@ export function createPodRuntime(runtimes: () => readonly TaskRuntime[]): TaskRu
         if (h) p.handle = h;
       }
       const found = parts.filter((p) => p.handle);
-      if (found.length === parts.length) return { taskId, runtime: 'pods', data: { sandbox, parts } as unknown as Record<string, unknown> };
+      if (found.length === parts.length)
+        return { taskId, runtime: 'pods', data: { sandbox, parts } as unknown as Record<string, unknown> };
       await stopAll(found, 0); // a partly launched instance is relaunched whole
       return undefined;
     },
@@ -139,7 +175,11 @@ export function createPodRuntime(runtimes: () => readonly TaskRuntime[]): TaskRu
       // The instance ended (one container did, or all were killed): stop what still runs, free the rest.
       const parts = data(h).parts;
       await stopAll(parts, 0);
-      for (const p of parts) if (p.handle) await byName(p.runtime)?.cleanup?.(p.handle).catch(() => {});
+      for (const p of parts)
+        if (p.handle)
+          await byName(p.runtime)
+            ?.cleanup?.(p.handle)
+            .catch(() => {});
     },
   };
   return self;

@@ -51,7 +51,12 @@ export interface Vips {
  * any task is signalled — so a task that is killed or turns unhealthy gets no new connections.
  * The data plane is one a plugin offers (`offer`: marathon-lb's HAProxy), else a Node proxy per VIP.
  */
-export function attachVips(engine: EngineView, range: string, log?: { warn(msg: string): void }, offer?: (source: L4Source) => Promise<L4Dataplane | undefined>): Vips {
+export function attachVips(
+  engine: EngineView,
+  range: string,
+  log?: { warn(msg: string): void },
+  offer?: (source: L4Source) => Promise<L4Dataplane | undefined>,
+): Vips {
   const alloc = new VipAllocator(range);
   const served = new Map<string, ServedVip>();
 
@@ -66,7 +71,15 @@ export function attachVips(engine: EngineView, range: string, log?: { warn(msg: 
         if (v.name) names.add(v.name);
         const address = v.ip ?? alloc.addressOf(v.name!);
         const key = `${address}:${v.port}`;
-        const entry = want.get(key) ?? { key, label: v.raw, address, port: v.port, ...(v.name ? { dnsName: vipDnsName(v.name) } : {}), apps: [], backends: [] };
+        const entry = want.get(key) ?? {
+          key,
+          label: v.raw,
+          address,
+          port: v.port,
+          ...(v.name ? { dnsName: vipDnsName(v.name) } : {}),
+          apps: [],
+          backends: [],
+        };
         if (!entry.apps.includes(app.id)) entry.apps.push(app.id);
         for (const i of byApp.get(app.id) ?? []) {
           if (!i.taskId || !i.agentId) continue;
@@ -86,7 +99,10 @@ export function attachVips(engine: EngineView, range: string, log?: { warn(msg: 
 
   // Decided once, before anything listens (a data plane and a Node proxy cannot share an address).
   let plane: L4Dataplane | undefined;
-  const source: L4Source = { services: () => [...table().values()].map((w) => ({ key: w.key, address: w.address, port: w.port, backends: w.backends })) };
+  const source: L4Source = {
+    services: () =>
+      [...table().values()].map((w) => ({ key: w.key, address: w.address, port: w.port, backends: w.backends })),
+  };
   const decided = (offer ? offer(source) : Promise.resolve(undefined)).then(
     (p) => void (plane = p),
     (err: Error) => log?.warn(`VIP data plane not available, using the Node proxy: ${err.message}`),
@@ -98,7 +114,15 @@ export function attachVips(engine: EngineView, range: string, log?: { warn(msg: 
       const want = table();
       for (const key of served.keys()) if (!want.has(key)) served.delete(key);
       for (const [key, w] of want) {
-        served.set(key, { ...served.get(key), key, label: w.label, address: w.address, port: w.port, ...(w.dnsName ? { dnsName: w.dnsName } : {}), apps: w.apps });
+        served.set(key, {
+          ...served.get(key),
+          key,
+          label: w.label,
+          address: w.address,
+          port: w.port,
+          ...(w.dnsName ? { dnsName: w.dnsName } : {}),
+          apps: w.apps,
+        });
       }
       await plane.refresh();
       for (const s of served.values()) {
@@ -117,7 +141,14 @@ export function attachVips(engine: EngineView, range: string, log?: { warn(msg: 
     for (const [key, w] of want) {
       let s = served.get(key);
       if (!s) {
-        s = { key, label: w.label, address: w.address, port: w.port, ...(w.dnsName ? { dnsName: w.dnsName } : {}), apps: w.apps };
+        s = {
+          key,
+          label: w.label,
+          address: w.address,
+          port: w.port,
+          ...(w.dnsName ? { dnsName: w.dnsName } : {}),
+          apps: w.apps,
+        };
         served.set(key, s);
         const proxy = new VipProxy(w.address, w.port);
         try {
@@ -153,11 +184,28 @@ export function attachVips(engine: EngineView, range: string, log?: { warn(msg: 
   engine.extensions.set('vips', () => ({
     summary: [
       `data plane: ${plane ? plane.summary() : 'Node proxy'}`,
-      ...(served.size === 0 ? ['no VIPs'] : [...served.values()].map((s) => `${s.label} → ${s.key}${s.dnsName ? ` (${s.dnsName})` : ''}${s.error ? ` NOT SERVED: ${s.error}` : ''}: ${backendsOf(s).map((b) => `${b.host}:${b.port}${b.active ? '' : ' draining'} (${b.open} open)`).join(', ') || 'no backends'}`)),
+      ...(served.size === 0
+        ? ['no VIPs']
+        : [...served.values()].map(
+            (s) =>
+              `${s.label} → ${s.key}${s.dnsName ? ` (${s.dnsName})` : ''}${s.error ? ` NOT SERVED: ${s.error}` : ''}: ${
+                backendsOf(s)
+                  .map((b) => `${b.host}:${b.port}${b.active ? '' : ' draining'} (${b.open} open)`)
+                  .join(', ') || 'no backends'
+              }`,
+          )),
     ],
     perApp: perApp(),
     dataplane: plane?.name ?? 'node',
-    vips: [...served.values()].map((s) => ({ label: s.label, address: s.address, port: s.port, dnsName: s.dnsName ?? null, apps: s.apps, error: s.error ?? null, backends: backendsOf(s) })),
+    vips: [...served.values()].map((s) => ({
+      label: s.label,
+      address: s.address,
+      port: s.port,
+      dnsName: s.dnsName ?? null,
+      apps: s.apps,
+      error: s.error ?? null,
+      backends: backendsOf(s),
+    })),
   }));
   engine.onStop(async () => {
     off();

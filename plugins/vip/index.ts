@@ -27,14 +27,33 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['engine', 'discovery'],
   apply(runner, { log }) {
-    const hooks = runner.publishHooks<VipHooks>(PLUGIN, { dataplane: new AsyncSeriesBailHook<[L4Source, unknown], L4Dataplane | undefined>(['source', 'engine'], 'vip.dataplane') });
+    const hooks = runner.publishHooks<VipHooks>(PLUGIN, {
+      dataplane: new AsyncSeriesBailHook<[L4Source, unknown], L4Dataplane | undefined>(
+        ['source', 'engine'],
+        'vip.dataplane',
+      ),
+    });
     runner.hooks.validate.tap({ name: PLUGIN, title: 'VIP labels are well-formed' }, (ctx) => {
       for (const { spec, path } of ctx.recipe.apps) {
         const { vips, bad } = vipsOf(spec);
-        for (const b of bad) ctx.issues.at(...path).error(b.labelPath, 'vip.label', `'${b.value}' is not a VIP: use "/name:port" (named) or "ip:port" (literal)`);
+        for (const b of bad)
+          ctx.issues
+            .at(...path)
+            .error(
+              b.labelPath,
+              'vip.label',
+              `'${b.value}' is not a VIP: use "/name:port" (named) or "ip:port" (literal)`,
+            );
         if (ctx.recipe.target.kind !== 'embedded') continue;
         for (const v of vips) {
-          if (v.ip && !v.ip.startsWith('127.')) ctx.issues.at(...path).error(v.labelPath, 'vip.loopback', `the embedded engine serves VIPs on loopback only: ${v.ip} is not a 127.x address (use a named VIP, "/name:${v.port}")`);
+          if (v.ip && !v.ip.startsWith('127.'))
+            ctx.issues
+              .at(...path)
+              .error(
+                v.labelPath,
+                'vip.loopback',
+                `the embedded engine serves VIPs on loopback only: ${v.ip} is not a 127.x address (use a named VIP, "/name:${v.port}")`,
+              );
         }
       }
     });
@@ -42,7 +61,12 @@ export default definePlugin({
     let vips: Vips | undefined;
     runner.hooksOf<Hooks>('engine').started.tap(PLUGIN, (engine) => {
       // No data plane offered (marathon-lb switched off, or no haproxy): the Node proxy.
-      vips = attachVips(engine, vipRange(), log, hooks.dataplane.taps.length ? (source) => hooks.dataplane.promise(source, engine) : undefined);
+      vips = attachVips(
+        engine,
+        vipRange(),
+        log,
+        hooks.dataplane.taps.length ? (source) => hooks.dataplane.promise(source, engine) : undefined,
+      );
     });
     runner.hooksOf<RecordsHooks>('discovery').records.tap(PLUGIN, (r) => {
       for (const v of vips?.list() ?? []) {

@@ -38,7 +38,9 @@ export function vipsOf(app: App): { vips: VipDecl[]; bad: { labelPath: (string |
   ports(app).forEach((p, portIndex) => {
     for (const [key, value] of Object.entries(p.labels ?? {})) {
       if (!/^vip/i.test(key)) continue;
-      const labelPath = mappings ? ['container', 'portMappings', portIndex, 'labels', key] : ['portDefinitions', portIndex, 'labels', key];
+      const labelPath = mappings
+        ? ['container', 'portMappings', portIndex, 'labels', key]
+        : ['portDefinitions', portIndex, 'labels', key];
       const v = parseVip(value);
       if (v) vips.push({ raw: value, ...v, portIndex, labelPath });
       else bad.push({ labelPath, value });
@@ -52,5 +54,18 @@ export function vipsOf(app: App): { vips: VipDecl[]; bad: { labelPath: (string |
  * dropped (so slashes vanish), `_` → `-`, leading non-alphanumerics stripped, ≤ 63 per label.
  */
 export function vipDnsName(name: string): string {
-  return name.split('.').map((l) => l.toLowerCase().replace(/[^a-z0-9\-_.]/g, '').replace(/_/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63)).filter(Boolean).join('.') + '.marathon.l4lb.thisdcos.directory';
+  return (
+    name
+      .split('.')
+      .map((l) =>
+        l
+          .toLowerCase()
+          .replace(/[^a-z0-9\-_.]/g, '')
+          .replace(/_/g, '-')
+          .replace(/^[^a-z0-9]+/, '')
+          .slice(0, 63),
+      )
+      .filter(Boolean)
+      .join('.') + '.marathon.l4lb.thisdcos.directory'
+  );
 }

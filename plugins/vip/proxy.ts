@@ -28,7 +28,10 @@ export class VipProxy {
   private backends = new Map<string, Tracked>();
   private readonly sockets = new Set<net.Socket>();
 
-  constructor(readonly address: string, readonly port: number) {
+  constructor(
+    readonly address: string,
+    readonly port: number,
+  ) {
     // noDelay: small request/response exchanges must not wait on Nagle's algorithm.
     // pauseOnConnect: nothing is read from the client until a backend took the connection.
     this.server = net.createServer({ noDelay: true, pauseOnConnect: true }, (client) => this.accept(client));
@@ -85,7 +88,10 @@ export class VipProxy {
       current = upstream;
       upstream.setTimeout(CONNECT_TIMEOUT_MS);
       let connected = false;
-      upstream.once('timeout', () => !connected && upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })));
+      upstream.once(
+        'timeout',
+        () => !connected && upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })),
+      );
       let failed = false;
       upstream.on('error', (err: NodeJS.ErrnoException) => {
         if (failed) return;

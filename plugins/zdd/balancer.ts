@@ -53,7 +53,10 @@ export class Balancer {
   /** Whether traffic splits (weights per colour) can be set: canary and the fast blue-green rollback need them. */
   readonly splits: boolean = true;
 
-  constructor(protected readonly api: Api, readonly group: string) {}
+  constructor(
+    protected readonly api: Api,
+    readonly group: string,
+  ) {}
 
   private get path() {
     return `/baton/v1/x/marathon-lb/groups/${encodeURIComponent(this.group)}`;
@@ -64,14 +67,22 @@ export class Balancer {
       return await this.api.request<GroupState>('GET', this.path, undefined, signal);
     } catch (err) {
       if ((err as { status?: number }).status === 404) {
-        throw new BatonError('BATON_UNSUPPORTED', "blue-green and canary deploys need marathon-lb's traffic API, which this target does not serve (the embedded engine with the marathon-lb plugin does)");
+        throw new BatonError(
+          'BATON_UNSUPPORTED',
+          "blue-green and canary deploys need marathon-lb's traffic API, which this target does not serve (the embedded engine with the marathon-lb plugin does)",
+        );
       }
       throw err;
     }
   }
 
   async split(app: string, percent: number, note?: Partial<SplitNote>, signal?: AbortSignal): Promise<GroupState> {
-    return this.api.request<GroupState>('PUT', `${this.path}/split`, { app, percent, ...(note ? { note } : {}) }, signal);
+    return this.api.request<GroupState>(
+      'PUT',
+      `${this.path}/split`,
+      { app, percent, ...(note ? { note } : {}) },
+      signal,
+    );
   }
 
   async clear(signal?: AbortSignal): Promise<void> {
@@ -84,14 +95,24 @@ export class Balancer {
    * nothing queued. Returns their task ids once at least one is drained; after `timeoutMs` those out
    * of rotation are returned anyway (the drain is forced, as zdd's --max-wait).
    */
-  async drained(appId: string, o: { outOfRotation: (s: GroupServer) => boolean; stepMs: number; timeoutMs: number; signal: AbortSignal; all?: boolean }): Promise<string[]> {
+  async drained(
+    appId: string,
+    o: {
+      outOfRotation: (s: GroupServer) => boolean;
+      stepMs: number;
+      timeoutMs: number;
+      signal: AbortSignal;
+      all?: boolean;
+    },
+  ): Promise<string[]> {
     const end = Date.now() + o.timeoutMs;
     for (;;) {
       const st = await this.state(o.signal);
       const out = st.servers.filter((s) => s.appId === appId && o.outOfRotation(s));
       const done = out.filter(drainedServer);
       const total = st.servers.filter((s) => s.appId === appId).length;
-      if (st.oldWorkers === 0 && done.length > 0 && done.length === out.length && (!o.all || done.length === total)) return done.map((s) => s.taskId);
+      if (st.oldWorkers === 0 && done.length > 0 && done.length === out.length && (!o.all || done.length === total))
+        return done.map((s) => s.taskId);
       if (st.oldWorkers === 0 && o.all && total === 0) return [];
       if (Date.now() > end) return out.map((s) => s.taskId);
       await sleep(o.stepMs, undefined, { signal: o.signal });

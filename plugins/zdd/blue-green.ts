@@ -18,7 +18,11 @@ type Ref = { deploymentId: string };
 /** Wait for whatever deployment an app has running (scale, kill with scale), with the run's deadlines. */
 export async function settle(c: SwapContext, id: string): Promise<LiveApp | undefined> {
   const a = await liveApp(c.api, id, c.signal);
-  if (a?.deployments?.length) await c.waitFor(a.deployments.map((d) => d.id), [id]);
+  if (a?.deployments?.length)
+    await c.waitFor(
+      a.deployments.map((d) => d.id),
+      [id],
+    );
   return a?.deployments?.length ? liveApp(c.api, id, c.signal) : a;
 }
 
@@ -53,14 +57,25 @@ export async function swap(c: SwapContext, oldId: string, newId: string, target:
     if (!old) return;
     const oldTasks = old.tasks ?? [];
     if (oldTasks.length > 0 || old.instances > 0) {
-      const drained = await c.lb.drained(oldId, { outOfRotation: inMaint, stepMs: s.stepDelaySeconds * 1000, timeoutMs: s.drainTimeoutSeconds * 1000, signal: c.signal });
+      const drained = await c.lb.drained(oldId, {
+        outOfRotation: inMaint,
+        stepMs: s.stepDelaySeconds * 1000,
+        timeoutMs: s.drainTimeoutSeconds * 1000,
+        signal: c.signal,
+      });
       if (drained.length === 0) {
         const st = await c.lb.state(c.signal);
         const seen = st.servers.map((x) => `${x.appId} ${x.name} ${x.status}`).join(', ');
-        throw new BatonError('BATON_TIMEOUT', `no server of ${oldId} left rotation within ${s.drainTimeoutSeconds}s (is ${newId} healthy and served by marathon-lb?); marathon-lb has: ${seen || 'no server'}`);
+        throw new BatonError(
+          'BATON_TIMEOUT',
+          `no server of ${oldId} left rotation within ${s.drainTimeoutSeconds}s (is ${newId} healthy and served by marathon-lb?); marathon-lb has: ${seen || 'no server'}`,
+        );
       }
       if (neu.instances >= target && drained.length >= oldTasks.length) {
-        c.log.progress(`all ${oldTasks.length} old server(s) drained; deleting ${oldId}`, newId, { instances: neu.instances, healthy: healthyTasks(neu).length });
+        c.log.progress(`all ${oldTasks.length} old server(s) drained; deleting ${oldId}`, newId, {
+          instances: neu.instances,
+          healthy: healthyTasks(neu).length,
+        });
         await remove(c, oldId);
         return;
       }
@@ -86,7 +101,13 @@ export async function swap(c: SwapContext, oldId: string, newId: string, target:
  * connection to it (a split of 100 % — faster than zdd's --complete-prev), drain the new colour's
  * servers and delete it; the split goes last.
  */
-export async function swapBack(c: SwapContext, oldId: string, newId: string, target: number, s: { drainTimeoutSeconds: number; stepDelaySeconds?: number }): Promise<void> {
+export async function swapBack(
+  c: SwapContext,
+  oldId: string,
+  newId: string,
+  target: number,
+  s: { drainTimeoutSeconds: number; stepDelaySeconds?: number },
+): Promise<void> {
   const old = await liveApp(c.api, oldId, c.signal);
   if (!old) throw new BatonError('BATON_NOTHING_TO_ROLL_BACK', `${oldId} is gone already: the swap had finished`);
   if (!c.lb.splits) {
@@ -99,7 +120,13 @@ export async function swapBack(c: SwapContext, oldId: string, newId: string, tar
     if (grow) await scale(c, oldId, target);
     if (!neu) return;
     if (grow && isHybrid(neu)) {
-      await c.lb.drained(newId, { outOfRotation: inMaint, stepMs: (s.stepDelaySeconds ?? 1) * 1000, timeoutMs: s.drainTimeoutSeconds * 1000, signal: c.signal, all: true });
+      await c.lb.drained(newId, {
+        outOfRotation: inMaint,
+        stepMs: (s.stepDelaySeconds ?? 1) * 1000,
+        timeoutMs: s.drainTimeoutSeconds * 1000,
+        signal: c.signal,
+        all: true,
+      });
     }
     await remove(c, newId);
     return;
@@ -109,11 +136,22 @@ export async function swapBack(c: SwapContext, oldId: string, newId: string, tar
   const neu = await liveApp(c.api, newId, c.signal);
   const serving = healthyTasks(old).length;
   const newServing = neu ? healthyTasks(neu).length : 0;
-  await c.lb.split(oldId, serving + newServing > 0 ? Math.round((100 * serving) / (serving + newServing)) : 100, { strategy: 'rollback' }, c.signal);
+  await c.lb.split(
+    oldId,
+    serving + newServing > 0 ? Math.round((100 * serving) / (serving + newServing)) : 100,
+    { strategy: 'rollback' },
+    c.signal,
+  );
   if (old.instances < target) await scale(c, oldId, target);
   await c.lb.split(oldId, 100, { strategy: 'rollback' }, c.signal);
   if (await liveApp(c.api, newId, c.signal)) {
-    await c.lb.drained(newId, { outOfRotation: (x) => x.weight === 0 || inMaint(x), stepMs: (s.stepDelaySeconds ?? 1) * 1000, timeoutMs: s.drainTimeoutSeconds * 1000, signal: c.signal, all: true });
+    await c.lb.drained(newId, {
+      outOfRotation: (x) => x.weight === 0 || inMaint(x),
+      stepMs: (s.stepDelaySeconds ?? 1) * 1000,
+      timeoutMs: s.drainTimeoutSeconds * 1000,
+      signal: c.signal,
+      all: true,
+    });
     await remove(c, newId);
   }
   await c.lb.clear(c.signal);

@@ -7,12 +7,17 @@ import { operatorOutcome, shiftTo } from './instance-share.js';
 import type { Canary } from './settings.js';
 
 /** Canary instances for a traffic share: enough to carry it (ceil of the target's share), at least one. */
-export const canarySize = (target: number, weight: number) => Math.max(1, Math.min(target, Math.ceil((target * weight) / 100)));
+export const canarySize = (target: number, weight: number) =>
+  Math.max(1, Math.min(target, Math.ceil((target * weight) / 100)));
 
 /** Counters of the canary's servers at one moment, per task. */
 type Counters = Map<string, { requests: number; errors: number; rtime: number }>;
 function counters(servers: GroupServer[], appId: string): Counters {
-  return new Map(servers.filter((s) => s.appId === appId).map((s) => [s.taskId, { requests: s.stot + s.econ, errors: s.hrsp5xx + s.econ + s.eresp, rtime: s.rtime }]));
+  return new Map(
+    servers
+      .filter((s) => s.appId === appId)
+      .map((s) => [s.taskId, { requests: s.stot + s.econ, errors: s.hrsp5xx + s.econ + s.eresp, rtime: s.rtime }]),
+  );
 }
 
 /**
@@ -32,9 +37,15 @@ export function judge(base: Counters, now: Counters, a: Canary['analysis']): { f
   }
   const rate = requests > 0 ? errors / requests : 0;
   const summary = `${requests} request(s), ${errors} error(s) (${(rate * 100).toFixed(1)} %), response time ${rtime} ms`;
-  if (requests < a.minRequests || requests === 0) return { summary: `${summary} — too few to judge (${a.minRequests})` };
-  if (rate > a.maxErrorRate) return { fail: `error rate ${(rate * 100).toFixed(1)} % > ${(a.maxErrorRate * 100).toFixed(1)} % (${errors} of ${requests})`, summary };
-  if (a.maxResponseTimeMs !== undefined && rtime > a.maxResponseTimeMs) return { fail: `response time ${rtime} ms > ${a.maxResponseTimeMs} ms`, summary };
+  if (requests < a.minRequests || requests === 0)
+    return { summary: `${summary} — too few to judge (${a.minRequests})` };
+  if (rate > a.maxErrorRate)
+    return {
+      fail: `error rate ${(rate * 100).toFixed(1)} % > ${(a.maxErrorRate * 100).toFixed(1)} % (${errors} of ${requests})`,
+      summary,
+    };
+  if (a.maxResponseTimeMs !== undefined && rtime > a.maxResponseTimeMs)
+    return { fail: `response time ${rtime} ms > ${a.maxResponseTimeMs} ms`, summary };
   return { summary };
 }
 
@@ -47,18 +58,32 @@ export function judge(base: Counters, now: Counters, a: Canary['analysis']): { f
  * stable colour first (weight 0 on the canary, through HAProxy's runtime API at once); then the
  * deploy fails and its rollback drains and deletes the canary.
  */
-export async function runCanary(c: SwapContext, stableId: string, canaryId: string, target: number, s: Canary, from = 0): Promise<void> {
+export async function runCanary(
+  c: SwapContext,
+  stableId: string,
+  canaryId: string,
+  target: number,
+  s: Canary,
+  from = 0,
+): Promise<void> {
   const weights = c.lb.splits;
   const heartbeat = () => ({ strategy: 'canary', heartbeat: Date.now(), pid: process.pid });
   const back = async (code: 'BATON_ANALYSIS_FAILED' | 'BATON_ABORTED', why: string): Promise<never> => {
     if (weights) await c.lb.split(canaryId, 0, { ...heartbeat(), command: null }, c.signal);
-    throw new BatonError(code, `${canaryId}: ${why}; ${weights ? 'all traffic is back on' : 'the rollback grows back'} ${stableId}`);
+    throw new BatonError(
+      code,
+      `${canaryId}: ${why}; ${weights ? 'all traffic is back on' : 'the rollback grows back'} ${stableId}`,
+    );
   };
   for (let i = from; i < s.steps.length; i++) {
     const st = s.steps[i];
     const need = canarySize(target, st.weight);
     const cur = await settle(c, canaryId);
-    if (!cur) throw new BatonError(weights ? 'BATON_DEPLOY_FAILED' : 'BATON_ABORTED', `${canaryId} disappeared during the canary${weights ? '' : ' (aborted by an operator?)'}`);
+    if (!cur)
+      throw new BatonError(
+        weights ? 'BATON_DEPLOY_FAILED' : 'BATON_ABORTED',
+        `${canaryId} disappeared during the canary${weights ? '' : ' (aborted by an operator?)'}`,
+      );
     let share = `${st.weight} % of new connections`;
     if (weights) {
       if (cur.instances < need) await scale(c, canaryId, need);
@@ -68,9 +93,16 @@ export async function runCanary(c: SwapContext, stableId: string, canaryId: stri
       await shiftTo(c, stableId, canaryId, target, need, s.drainTimeoutSeconds);
       await servedByLb(c, canaryId);
       share = `${need} of ${target} instance(s) (${Math.round((100 * need) / target)} % by count, asked ${st.weight} %)`;
-      if (need === target && st.weight < 100) c.log.warn(`${canaryId}: marathon-lb splits by instance count; with ${target} instance(s) the smallest share is ${Math.round(100 / target)} %`);
+      if (need === target && st.weight < 100)
+        c.log.warn(
+          `${canaryId}: marathon-lb splits by instance count; with ${target} instance(s) the smallest share is ${Math.round(100 / target)} %`,
+        );
     }
-    c.log.progress(`step ${i + 1}/${s.steps.length}: ${share}${st.pauseSeconds !== undefined ? `, watching for ${st.pauseSeconds}s` : ', waiting for `baton promote`'}`, canaryId, { step: i + 1, weight: st.weight, ...(weights ? {} : { instances: need }) });
+    c.log.progress(
+      `step ${i + 1}/${s.steps.length}: ${share}${st.pauseSeconds !== undefined ? `, watching for ${st.pauseSeconds}s` : ', waiting for `baton promote`'}`,
+      canaryId,
+      { step: i + 1, weight: st.weight, ...(weights ? {} : { instances: need }) },
+    );
     const base = counters((await c.lb.state(c.signal)).servers, canaryId);
     const end = st.pauseSeconds !== undefined ? Date.now() + st.pauseSeconds * 1000 : Infinity;
     for (;;) {
@@ -89,7 +121,9 @@ export async function runCanary(c: SwapContext, stableId: string, canaryId: stri
         break;
       }
       if (weights) await c.lb.split(canaryId, st.weight, { ...heartbeat(), step: i }, c.signal);
-      await sleep(Math.min(s.analysis.intervalSeconds * 1000, Math.max(0, end - Date.now())), undefined, { signal: c.signal });
+      await sleep(Math.min(s.analysis.intervalSeconds * 1000, Math.max(0, end - Date.now())), undefined, {
+        signal: c.signal,
+      });
     }
   }
   await promote(c, stableId, canaryId, target, s);
@@ -99,18 +133,30 @@ export async function runCanary(c: SwapContext, stableId: string, canaryId: stri
 async function servedByLb(c: SwapContext, canaryId: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   for (;;) {
-    if (Date.now() > end) throw new BatonError('BATON_TIMEOUT', `marathon-lb did not serve ${canaryId}'s healthy tasks within ${ms / 1000}s (HAPROXY_GROUP of the app vs the LB's groups?)`);
+    if (Date.now() > end)
+      throw new BatonError(
+        'BATON_TIMEOUT',
+        `marathon-lb did not serve ${canaryId}'s healthy tasks within ${ms / 1000}s (HAPROXY_GROUP of the app vs the LB's groups?)`,
+      );
     const a = await liveApp(c.api, canaryId, c.signal);
     if (!a) throw new BatonError('BATON_ABORTED', `${canaryId} no longer runs (aborted by an operator?)`);
     const healthy = healthyTasks(a).length;
-    const up = (await c.lb.state(c.signal)).servers.filter((x) => x.appId === canaryId && x.status.startsWith('UP')).length;
+    const up = (await c.lb.state(c.signal)).servers.filter(
+      (x) => x.appId === canaryId && x.status.startsWith('UP'),
+    ).length;
     if (healthy > 0 && up >= healthy) return;
     await sleep(250, undefined, { signal: c.signal });
   }
 }
 
 /** The last step: the canary at the target and 100 %, the stable colour drained and deleted, the split gone. */
-export async function promote(c: SwapContext, stableId: string, canaryId: string, target: number, s: { drainTimeoutSeconds: number }): Promise<void> {
+export async function promote(
+  c: SwapContext,
+  stableId: string,
+  canaryId: string,
+  target: number,
+  s: { drainTimeoutSeconds: number },
+): Promise<void> {
   if (!c.lb.splits) {
     // A cluster's marathon-lb: the stable colour shrinks to nothing as the canary takes its place.
     c.log.progress(`${target} of ${target} instance(s); ${stableId} drains and goes`, canaryId, { instances: target });
@@ -123,7 +169,13 @@ export async function promote(c: SwapContext, stableId: string, canaryId: string
   await c.lb.split(canaryId, 100, { strategy: 'canary', heartbeat: Date.now(), step: -1 }, c.signal);
   c.log.progress(`100 % of new connections; draining ${stableId}`, canaryId, { weight: 100 });
   if (await liveApp(c.api, stableId, c.signal)) {
-    await c.lb.drained(stableId, { outOfRotation: (x) => x.weight === 0, stepMs: 250, timeoutMs: s.drainTimeoutSeconds * 1000, signal: c.signal, all: true });
+    await c.lb.drained(stableId, {
+      outOfRotation: (x) => x.weight === 0,
+      stepMs: 250,
+      timeoutMs: s.drainTimeoutSeconds * 1000,
+      signal: c.signal,
+      all: true,
+    });
     await remove(c, stableId);
   }
   await c.lb.clear(c.signal);
@@ -133,9 +185,14 @@ export async function promote(c: SwapContext, stableId: string, canaryId: string
 export async function abortCanary(c: SwapContext, canaryId: string, s: { drainTimeoutSeconds: number }): Promise<void> {
   await c.lb.split(canaryId, 0, { strategy: 'canary', command: null, heartbeat: Date.now() }, c.signal);
   if (await liveApp(c.api, canaryId, c.signal)) {
-    await c.lb.drained(canaryId, { outOfRotation: (x) => x.weight === 0, stepMs: 250, timeoutMs: Math.min(30, s.drainTimeoutSeconds) * 1000, signal: c.signal, all: true });
+    await c.lb.drained(canaryId, {
+      outOfRotation: (x) => x.weight === 0,
+      stepMs: 250,
+      timeoutMs: Math.min(30, s.drainTimeoutSeconds) * 1000,
+      signal: c.signal,
+      all: true,
+    });
     await remove(c, canaryId);
   }
   await c.lb.clear(c.signal);
 }
-

@@ -10,7 +10,18 @@ export const PLUGIN = 'zdd';
 
 /** The marathon plugin's hooks this plugin taps (declared, not imported). */
 interface MarathonHooks {
-  strategy: { tapPromise(name: string, fn: (req: { ctx: PipelineContext; change: PlanChange; app: App; client: Api; waitFor(ids: string[], appIds: string[], signal?: AbortSignal): Promise<void> }) => Promise<Run | undefined>): void };
+  strategy: {
+    tapPromise(
+      name: string,
+      fn: (req: {
+        ctx: PipelineContext;
+        change: PlanChange;
+        app: App;
+        client: Api;
+        waitFor(ids: string[], appIds: string[], signal?: AbortSignal): Promise<void>;
+      }) => Promise<Run | undefined>,
+    ): void;
+  };
   client: { promise(recipe: string | undefined): Promise<Api | undefined> };
 }
 
@@ -28,25 +39,41 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['marathon'],
   apply(runner, { log }) {
-    runner.hooks.recipeSchema.tap(PLUGIN, (s) => ({ ...s, properties: { ...s.properties, strategies: STRATEGIES_SCHEMA } }));
+    runner.hooks.recipeSchema.tap(PLUGIN, (s) => ({
+      ...s,
+      properties: { ...s.properties, strategies: STRATEGIES_SCHEMA },
+    }));
     runner.hooks.validate.tap({ name: PLUGIN, title: 'Deploy strategies' }, (ctx) => checkStrategies(ctx));
-    runner.hooks.plan.tapPromise({ name: PLUGIN, stage: STAGE.PREPARE, title: 'Strategies: compare with the live colour' }, async (ctx) => {
-      if (ctx.recipe.apps.some((a) => strategyOf(ctx.raw, a.spec.id))) await planStrategies(ctx);
-    });
-    runner.hooks.preflight.tapPromise({ name: PLUGIN, title: 'Strategies: marathon-lb traffic API, no deploy in progress' }, async (ctx) => {
-      const api = apiOf(ctx.target);
-      for (const { spec } of ctx.recipe.apps) {
-        const s = strategyOf(ctx.raw, spec.id);
-        const change = ctx.plan?.changes.find((c) => c.id === spec.id);
-        if (!s || !change || change.kind === 'unchanged') continue;
-        if (!api) throw new BatonError('BATON_UNSUPPORTED', `${spec.id}: ${s.type} deploys need a Marathon API target`);
-        await balancerFor(api, groupOf(spec)).state(ctx.signal); // the balancer answers
-        const both = await inProgress(api, spec, ctx.signal);
-        if (both) throw new BatonError('BATON_DEPLOY_LOCKED', `${spec.id}: an earlier ${s.type} deploy did not finish (${both.map((a) => a.id).join(' and ')} both run); finish it with \`baton promote ${spec.id}\` or undo it with \`baton abort ${spec.id}\``);
-      }
-    });
+    runner.hooks.plan.tapPromise(
+      { name: PLUGIN, stage: STAGE.PREPARE, title: 'Strategies: compare with the live colour' },
+      async (ctx) => {
+        if (ctx.recipe.apps.some((a) => strategyOf(ctx.raw, a.spec.id))) await planStrategies(ctx);
+      },
+    );
+    runner.hooks.preflight.tapPromise(
+      { name: PLUGIN, title: 'Strategies: marathon-lb traffic API, no deploy in progress' },
+      async (ctx) => {
+        const api = apiOf(ctx.target);
+        for (const { spec } of ctx.recipe.apps) {
+          const s = strategyOf(ctx.raw, spec.id);
+          const change = ctx.plan?.changes.find((c) => c.id === spec.id);
+          if (!s || !change || change.kind === 'unchanged') continue;
+          if (!api)
+            throw new BatonError('BATON_UNSUPPORTED', `${spec.id}: ${s.type} deploys need a Marathon API target`);
+          await balancerFor(api, groupOf(spec)).state(ctx.signal); // the balancer answers
+          const both = await inProgress(api, spec, ctx.signal);
+          if (both)
+            throw new BatonError(
+              'BATON_DEPLOY_LOCKED',
+              `${spec.id}: an earlier ${s.type} deploy did not finish (${both.map((a) => a.id).join(' and ')} both run); finish it with \`baton promote ${spec.id}\` or undo it with \`baton abort ${spec.id}\``,
+            );
+        }
+      },
+    );
     const marathon = runner.hooksOf<MarathonHooks>('marathon');
     marathon.strategy.tapPromise(PLUGIN, (req) => strategyRun(req, log));
-    runner.hooks.commands.tap(PLUGIN, (reg) => registerStrategyCommands(reg, (recipe) => marathon.client.promise(recipe)));
+    runner.hooks.commands.tap(PLUGIN, (reg) =>
+      registerStrategyCommands(reg, (recipe) => marathon.client.promise(recipe)),
+    );
   },
 });

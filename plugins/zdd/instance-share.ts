@@ -17,9 +17,17 @@ type Ref = { deploymentId: string };
  * the canary instead. At k = target the stable colour is deleted once drained. Capacity stays at
  * the target throughout: healthy canary + serving stable.
  */
-export async function shiftTo(c: SwapContext, stableId: string, canaryId: string, target: number, k: number, drainTimeoutSeconds: number): Promise<void> {
+export async function shiftTo(
+  c: SwapContext,
+  stableId: string,
+  canaryId: string,
+  target: number,
+  k: number,
+  drainTimeoutSeconds: number,
+): Promise<void> {
   const neu = await settle(c, canaryId);
-  if (!neu) throw new BatonError('BATON_ABORTED', `${canaryId} no longer runs (aborted by an operator?); ${stableId} serves`);
+  if (!neu)
+    throw new BatonError('BATON_ABORTED', `${canaryId} no longer runs (aborted by an operator?); ${stableId} serves`);
   if (neu.instances < k) await scale(c, canaryId, k);
   const old = await settle(c, stableId);
   const surplus = (old?.instances ?? 0) - (target - k);
@@ -27,10 +35,18 @@ export async function shiftTo(c: SwapContext, stableId: string, canaryId: string
   const end = Date.now() + drainTimeoutSeconds * 1000;
   let drained: string[];
   for (;;) {
-    drained = await c.lb.drained(stableId, { outOfRotation: inMaint, stepMs: 250, timeoutMs: Math.max(0, end - Date.now()), signal: c.signal });
+    drained = await c.lb.drained(stableId, {
+      outOfRotation: inMaint,
+      stepMs: 250,
+      timeoutMs: Math.max(0, end - Date.now()),
+      signal: c.signal,
+    });
     if (drained.length >= surplus) break;
     if (Date.now() > end) {
-      throw new BatonError('BATON_TIMEOUT', `marathon-lb took ${drained.length} of the ${surplus} server(s) of ${stableId} to give up out of rotation within ${drainTimeoutSeconds}s (is ${canaryId} healthy and served by it?)`);
+      throw new BatonError(
+        'BATON_TIMEOUT',
+        `marathon-lb took ${drained.length} of the ${surplus} server(s) of ${stableId} to give up out of rotation within ${drainTimeoutSeconds}s (is ${canaryId} healthy and served by it?)`,
+      );
     }
     await sleep(250, undefined, { signal: c.signal });
   }
@@ -39,7 +55,8 @@ export async function shiftTo(c: SwapContext, stableId: string, canaryId: string
   const r = await c.api.request<Ref>('POST', '/v2/tasks/delete?scale=true&force=true', { ids: kill }, c.signal);
   if (r?.deploymentId) await c.waitFor([r.deploymentId], [stableId]);
   // Until the killed tasks are gone, marathon-lb still counts them healthy and disables as many canary servers.
-  while ((await liveApp(c.api, stableId, c.signal))?.tasks?.some((t) => kill.includes(t.id))) await sleep(250, undefined, { signal: c.signal });
+  while ((await liveApp(c.api, stableId, c.signal))?.tasks?.some((t) => kill.includes(t.id)))
+    await sleep(250, undefined, { signal: c.signal });
 }
 
 /**
@@ -47,7 +64,11 @@ export async function shiftTo(c: SwapContext, stableId: string, canaryId: string
  * a running deploy to take commands from); the deploy sees the outcome at its next read: the
  * canary gone is an abort, the stable colour gone a promotion.
  */
-export async function operatorOutcome(c: SwapContext, stableId: string, canaryId: string): Promise<'abort' | 'promote' | undefined> {
+export async function operatorOutcome(
+  c: SwapContext,
+  stableId: string,
+  canaryId: string,
+): Promise<'abort' | 'promote' | undefined> {
   const live = new Set((await coloursOf(c.api, c.lb.group, c.signal)).map((a) => a.id));
   if (!live.has(canaryId)) return 'abort';
   if (!live.has(stableId)) return 'promote';

@@ -1,4 +1,13 @@
-import { classifyAppChange, owned, stableJson, type App, type ClusterPort, type Logger, type PipelineContext, type PlanChange } from '../../core/index.js';
+import {
+  classifyAppChange,
+  owned,
+  stableJson,
+  type App,
+  type ClusterPort,
+  type Logger,
+  type PipelineContext,
+  type PlanChange,
+} from '../../core/index.js';
 import { balancerFor, statsUrls } from './stats-balancer.js';
 import { remove, scale, swap, swapBack, type SwapContext } from './blue-green.js';
 import { abortCanary, canarySize, runCanary } from './canary.js';
@@ -8,15 +17,21 @@ import { altPortOf, groupOf, servicePortOf, strategyOf, type Strategy } from './
 type Ref = { deploymentId: string };
 
 /** The target's Marathon client, when the target is one (the marathon plugin's cluster has `client`). */
-export const apiOf = (target: ClusterPort | undefined): Api | undefined => (target as { client?: Api } | undefined)?.client;
+export const apiOf = (target: ClusterPort | undefined): Api | undefined =>
+  (target as { client?: Api } | undefined)?.client;
 
 /** The recipe's app as the live colour would hold it, to tell a config change from a scale or nothing. */
 function asLive(app: App, live: App): App {
   const l = live.labels ?? {};
   return colourApp(app, {
-    group: groupOf(app), colour: l.HAPROXY_DEPLOYMENT_COLOUR ?? 'blue', servicePort: servicePortOf(app), marathonPort: marathonPortOf(live),
-    target: Number(l.HAPROXY_DEPLOYMENT_TARGET_INSTANCES ?? live.instances), instances: app.instances,
-    newInstances: Number(l.HAPROXY_DEPLOYMENT_NEW_INSTANCES ?? 0), startedAt: l.HAPROXY_DEPLOYMENT_STARTED_AT ?? '',
+    group: groupOf(app),
+    colour: l.HAPROXY_DEPLOYMENT_COLOUR ?? 'blue',
+    servicePort: servicePortOf(app),
+    marathonPort: marathonPortOf(live),
+    target: Number(l.HAPROXY_DEPLOYMENT_TARGET_INSTANCES ?? live.instances),
+    instances: app.instances,
+    newInstances: Number(l.HAPROXY_DEPLOYMENT_NEW_INSTANCES ?? 0),
+    startedAt: l.HAPROXY_DEPLOYMENT_STARTED_AT ?? '',
   });
 }
 
@@ -37,8 +52,7 @@ export async function planStrategies(ctx: PipelineContext): Promise<void> {
     const s = strategyOf(ctx.raw, spec.id);
     if (!s) continue;
     const group = groupOf(spec);
-    const colours = state.apps.filter((a) => a.labels?.HAPROXY_DEPLOYMENT_GROUP === group)
-      .sort(newestFirst);
+    const colours = state.apps.filter((a) => a.labels?.HAPROXY_DEPLOYMENT_GROUP === group).sort(newestFirst);
     const ids = new Set(colours.map((c) => c.id));
     ctx.plan.changes = ctx.plan.changes.filter((c) => !(c.kind === 'remove' && ids.has(c.id)));
     const change = ctx.plan.changes.find((c) => c.type === 'app' && c.id === spec.id);
@@ -60,8 +74,16 @@ export async function planStrategies(ctx: PipelineContext): Promise<void> {
     if (kind === 'restart') {
       const a = live as unknown as Record<string, unknown>;
       const b = mirror as unknown as Record<string, unknown>;
-      change.fields = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => k !== 'instances' && k !== 'version' && stableJson(a[k]) !== stableJson(b[k])).sort();
-      change.strategy = describe(s, live, `${spec.id}-${nextColour(live as unknown as LiveApp)}`, spec.instances, statsUrls().length > 0);
+      change.fields = [...new Set([...Object.keys(a), ...Object.keys(b)])]
+        .filter((k) => k !== 'instances' && k !== 'version' && stableJson(a[k]) !== stableJson(b[k]))
+        .sort();
+      change.strategy = describe(
+        s,
+        live,
+        `${spec.id}-${nextColour(live as unknown as LiveApp)}`,
+        spec.instances,
+        statsUrls().length > 0,
+      );
     } else if (kind === 'scale') change.strategy = `${s.type}: scales ${live.id} in place`;
   }
 }
@@ -79,22 +101,47 @@ export interface Run {
 }
 
 /** The run of one strategy app in a deploy, for the marathon plugin's `strategy` hook. */
-export async function strategyRun(req: { ctx: PipelineContext; change: PlanChange; app: App; client: Api; waitFor(ids: string[], appIds: string[], signal?: AbortSignal): Promise<void> }, log: Logger): Promise<Run | undefined> {
+export async function strategyRun(
+  req: {
+    ctx: PipelineContext;
+    change: PlanChange;
+    app: App;
+    client: Api;
+    waitFor(ids: string[], appIds: string[], signal?: AbortSignal): Promise<void>;
+  },
+  log: Logger,
+): Promise<Run | undefined> {
   const { ctx, change, app } = req;
   const s = strategyOf(ctx.raw, app.id);
   if (!s) return undefined;
   const api = req.client;
   const group = groupOf(app);
-  const c: SwapContext = { api, lb: balancerFor(api, group), log, signal: ctx.signal, waitFor: (ids, appIds) => req.waitFor(ids, appIds) };
+  const c: SwapContext = {
+    api,
+    lb: balancerFor(api, group),
+    log,
+    signal: ctx.signal,
+    waitFor: (ids, appIds) => req.waitFor(ids, appIds),
+  };
   const [live] = await coloursOf(api, group, ctx.signal);
   const servicePort = servicePortOf(app);
   const target = app.instances;
-  const post = async (a: App) => (await api.request<{ deployments?: { id: string }[] }>('POST', '/v2/apps', a, ctx.signal)).deployments?.[0]?.id;
+  const post = async (a: App) =>
+    (await api.request<{ deployments?: { id: string }[] }>('POST', '/v2/apps', a, ctx.signal)).deployments?.[0]?.id;
   let deployment: string | undefined;
 
   if (!live) {
     // The first deploy: the blue colour at full size, an ordinary Marathon deployment.
-    const blue = colourApp(app, { group, colour: 'blue', servicePort, marathonPort: servicePort, target, instances: target, newInstances: 0, startedAt: new Date().toISOString() });
+    const blue = colourApp(app, {
+      group,
+      colour: 'blue',
+      servicePort,
+      marathonPort: servicePort,
+      target,
+      instances: target,
+      newInstances: 0,
+      startedAt: new Date().toISOString(),
+    });
     return {
       start: async () => void (deployment = await post(blue)),
       finish: async () => (deployment ? c.waitFor([deployment], [blue.id]) : undefined),
@@ -103,7 +150,10 @@ export async function strategyRun(req: { ctx: PipelineContext; change: PlanChang
   }
   if (change.kind === 'scale') {
     return {
-      start: async () => void (deployment = (await api.request<Ref>('PUT', `/v2/apps${live.id}?force=true`, { instances: target }, ctx.signal)).deploymentId),
+      start: async () =>
+        void (deployment = (
+          await api.request<Ref>('PUT', `/v2/apps${live.id}?force=true`, { instances: target }, ctx.signal)
+        ).deploymentId),
       finish: async () => (deployment ? c.waitFor([deployment], [live.id]) : undefined),
       rollback: async () => scale({ ...c, signal: AbortSignal.timeout(300_000) }, live.id, live.instances),
     };
@@ -115,13 +165,23 @@ export async function strategyRun(req: { ctx: PipelineContext; change: PlanChang
   // A canary by instance count is zdd's hybrid deploy: NEW_INSTANCES ≠ 0 makes marathon-lb treat the
   // colour scaled last as the new one, so growing the stable colour back (a rollback) drains the canary.
   const hybrid = s.type === 'canary' && !c.lb.splits;
-  const next = colourApp(app, { group, colour, servicePort, marathonPort, target, instances: first, newInstances: hybrid ? first : 0, startedAt: new Date().toISOString() });
+  const next = colourApp(app, {
+    group,
+    colour,
+    servicePort,
+    marathonPort,
+    target,
+    instances: first,
+    newInstances: hybrid ? first : 0,
+    startedAt: new Date().toISOString(),
+  });
   // Rollback runs after the run's own deadline passed: it gets its own.
   const undo = () => ({ ...c, signal: AbortSignal.timeout(Math.max(300, s.drainTimeoutSeconds + 120) * 1000) });
   return {
     start: async () => {
       // A canary's split comes first: with it, marathon-lb weighs the colours instead of draining the old one.
-      if (s.type === 'canary' && c.lb.splits) await c.lb.split(next.id, 0, { strategy: 'canary', heartbeat: Date.now(), step: 0 }, ctx.signal);
+      if (s.type === 'canary' && c.lb.splits)
+        await c.lb.split(next.id, 0, { strategy: 'canary', heartbeat: Date.now(), step: 0 }, ctx.signal);
       deployment = await post(next);
       log.info(`${s.type}: ${next.id} created with ${first} instance(s) beside ${live.id} (${live.instances})`);
     },

@@ -40,10 +40,24 @@ export interface Canary {
 
 export type Strategy = BlueGreen | Canary;
 
-const step = { type: 'object', additionalProperties: false, required: ['weight'], properties: {
-  weight: { type: 'number', exclusiveMinimum: 0, maximum: 100, description: "The new version's share of new connections, in %." },
-  pauseSeconds: { type: 'number', minimum: 0, description: 'Pause (with analysis) before the next step; absent: wait for `baton promote`.' },
-} };
+const step = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['weight'],
+  properties: {
+    weight: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 100,
+      description: "The new version's share of new connections, in %.",
+    },
+    pauseSeconds: {
+      type: 'number',
+      minimum: 0,
+      description: 'Pause (with analysis) before the next step; absent: wait for `baton promote`.',
+    },
+  },
+};
 
 /** The recipe's `strategies` section: per app id, how `deploy` replaces it (default: Marathon's rolling upgrade). */
 export const STRATEGIES_SCHEMA = {
@@ -51,26 +65,45 @@ export const STRATEGIES_SCHEMA = {
   description: 'Per app id: deploy it blue-green or as a canary through marathon-lb instead of rolling.',
   additionalProperties: {
     oneOf: [
-      { type: 'object', additionalProperties: false, required: ['type'], properties: {
-        type: { const: 'blue-green' },
-        initialInstances: { type: 'integer', minimum: 1 },
-        linearIncrease: { type: 'integer', minimum: 0 },
-        stepDelaySeconds: { type: 'number', exclusiveMinimum: 0 },
-        drainTimeoutSeconds: { type: 'number', minimum: 0 },
-        altPort: { type: 'integer', minimum: 1, maximum: 65535, description: 'Service port of the other colour (else the HAPROXY_DEPLOYMENT_ALT_PORT label).' },
-      } },
-      { type: 'object', additionalProperties: false, required: ['type'], properties: {
-        type: { const: 'canary' },
-        steps: { type: 'array', minItems: 1, items: step },
-        analysis: { type: 'object', additionalProperties: false, properties: {
-          intervalSeconds: { type: 'number', exclusiveMinimum: 0 },
-          maxErrorRate: { type: 'number', minimum: 0, maximum: 1 },
-          maxResponseTimeMs: { type: 'number', exclusiveMinimum: 0 },
-          minRequests: { type: 'integer', minimum: 0 },
-        } },
-        drainTimeoutSeconds: { type: 'number', minimum: 0 },
-        altPort: { type: 'integer', minimum: 1, maximum: 65535 },
-      } },
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type'],
+        properties: {
+          type: { const: 'blue-green' },
+          initialInstances: { type: 'integer', minimum: 1 },
+          linearIncrease: { type: 'integer', minimum: 0 },
+          stepDelaySeconds: { type: 'number', exclusiveMinimum: 0 },
+          drainTimeoutSeconds: { type: 'number', minimum: 0 },
+          altPort: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 65535,
+            description: 'Service port of the other colour (else the HAPROXY_DEPLOYMENT_ALT_PORT label).',
+          },
+        },
+      },
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type'],
+        properties: {
+          type: { const: 'canary' },
+          steps: { type: 'array', minItems: 1, items: step },
+          analysis: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              intervalSeconds: { type: 'number', exclusiveMinimum: 0 },
+              maxErrorRate: { type: 'number', minimum: 0, maximum: 1 },
+              maxResponseTimeMs: { type: 'number', exclusiveMinimum: 0 },
+              minRequests: { type: 'integer', minimum: 0 },
+            },
+          },
+          drainTimeoutSeconds: { type: 'number', minimum: 0 },
+          altPort: { type: 'integer', minimum: 1, maximum: 65535 },
+        },
+      },
     ],
   },
 };
@@ -80,13 +113,25 @@ export function strategyOf(raw: Record<string, unknown>, appId: string): Strateg
   const s = (raw.strategies as Record<string, Record<string, unknown>> | undefined)?.[appId];
   if (!s) return undefined;
   if (s.type === 'blue-green') {
-    return { type: 'blue-green', initialInstances: 1, linearIncrease: 0, stepDelaySeconds: 1, drainTimeoutSeconds: 300, ...s } as BlueGreen;
+    return {
+      type: 'blue-green',
+      initialInstances: 1,
+      linearIncrease: 0,
+      stepDelaySeconds: 1,
+      drainTimeoutSeconds: 300,
+      ...s,
+    } as BlueGreen;
   }
   const a = (s.analysis ?? {}) as Partial<Canary['analysis']>;
   return {
-    type: 'canary', drainTimeoutSeconds: 300,
+    type: 'canary',
+    drainTimeoutSeconds: 300,
     ...s,
-    steps: (s.steps as CanaryStep[] | undefined) ?? [{ weight: 5, pauseSeconds: 30 }, { weight: 25, pauseSeconds: 30 }, { weight: 50, pauseSeconds: 30 }],
+    steps: (s.steps as CanaryStep[] | undefined) ?? [
+      { weight: 5, pauseSeconds: 30 },
+      { weight: 25, pauseSeconds: 30 },
+      { weight: 50, pauseSeconds: 30 },
+    ],
     analysis: { intervalSeconds: 2, maxErrorRate: 0.01, minRequests: 10, ...a },
   } as Canary;
 }

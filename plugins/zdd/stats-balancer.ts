@@ -14,7 +14,11 @@ function parseCsv(csv: string): Record<string, string>[] {
 }
 
 /** `BATON_MARATHON_LB_STATS`: the stats pages of a cluster's marathon-lb instances, comma-separated. */
-export const statsUrls = (env = process.env) => (env.BATON_MARATHON_LB_STATS ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+export const statsUrls = (env = process.env) =>
+  (env.BATON_MARATHON_LB_STATS ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
 
 /**
  * A real cluster's marathon-lb, read as zdd.py reads it: the HAProxy stats CSV of every instance
@@ -26,35 +30,59 @@ export const statsUrls = (env = process.env) => (env.BATON_MARATHON_LB_STATS ?? 
 export class StatsBalancer extends Balancer {
   override readonly splits = false;
 
-  constructor(api: Api, group: string, private readonly urls: string[]) {
+  constructor(
+    api: Api,
+    group: string,
+    private readonly urls: string[],
+  ) {
     super(api, group);
   }
 
   override async state(signal?: AbortSignal): Promise<GroupState> {
-    const sheets = await Promise.all(this.urls.map(async (u) => {
-      const url = u.includes(';csv') ? u : `${u};csv`;
-      try {
-        const r = await fetch(url, { signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(10_000)]) : AbortSignal.timeout(10_000) });
-        if (!r.ok) throw new Error(`HTTP ${r.status}`);
-        return parseCsv(await r.text()).filter((row) => row.svname !== 'FRONTEND' && row.svname !== 'BACKEND');
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        throw new BatonError('BATON_TARGET_UNAVAILABLE', `cannot read marathon-lb's stats at ${u}: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`);
-      }
-    }));
+    const sheets = await Promise.all(
+      this.urls.map(async (u) => {
+        const url = u.includes(';csv') ? u : `${u};csv`;
+        try {
+          const r = await fetch(url, {
+            signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(10_000)]) : AbortSignal.timeout(10_000),
+          });
+          if (!r.ok) throw new Error(`HTTP ${r.status}`);
+          return parseCsv(await r.text()).filter((row) => row.svname !== 'FRONTEND' && row.svname !== 'BACKEND');
+        } catch (err) {
+          if (signal?.aborted) throw err;
+          throw new BatonError(
+            'BATON_TARGET_UNAVAILABLE',
+            `cannot read marathon-lb's stats at ${u}: ${((err as Error).cause as Error | undefined)?.message ?? (err as Error).message}`,
+          );
+        }
+      }),
+    );
     const servers: GroupServer[] = [];
     for (const app of await coloursOf(this.api, this.group, signal)) {
       for (const t of app.tasks ?? []) {
-        const mine = (row: Record<string, string>) => t.ports.some((p) => row.svname.endsWith(`_${p}`) && row.svname.includes(clean(t.host)));
+        const mine = (row: Record<string, string>) =>
+          t.ports.some((p) => row.svname.endsWith(`_${p}`) && row.svname.includes(clean(t.host)));
         const rows = sheets.map((rs) => rs.filter(mine));
         const all = rows.flat();
         if (all.length === 0) continue;
         const sum = (k: string) => all.reduce((n, r) => n + Number(r[k] || 0), 0);
         // Out of rotation only where every instance that serves it says so.
-        const status = rows.every((rs) => rs.length === 0 || rs.every((r) => r.status.startsWith('MAINT'))) ? 'MAINT' : (all.find((r) => !r.status.startsWith('MAINT'))?.status ?? all[0].status);
+        const status = rows.every((rs) => rs.length === 0 || rs.every((r) => r.status.startsWith('MAINT')))
+          ? 'MAINT'
+          : (all.find((r) => !r.status.startsWith('MAINT'))?.status ?? all[0].status);
         servers.push({
-          name: all[0].svname, taskId: t.id, appId: app.id, status, weight: Math.max(...all.map((r) => Number(r.weight || 0))),
-          scur: sum('scur'), qcur: sum('qcur'), stot: sum('stot'), hrsp5xx: sum('hrsp_5xx'), econ: sum('econ'), eresp: sum('eresp'), rtime: Math.max(...all.map((r) => Number(r.rtime || 0))),
+          name: all[0].svname,
+          taskId: t.id,
+          appId: app.id,
+          status,
+          weight: Math.max(...all.map((r) => Number(r.weight || 0))),
+          scur: sum('scur'),
+          qcur: sum('qcur'),
+          stot: sum('stot'),
+          hrsp5xx: sum('hrsp_5xx'),
+          econ: sum('econ'),
+          eresp: sum('eresp'),
+          rtime: Math.max(...all.map((r) => Number(r.rtime || 0))),
         });
       }
     }
@@ -63,7 +91,10 @@ export class StatsBalancer extends Balancer {
   }
 
   override async split(): Promise<GroupState> {
-    throw new BatonError('BATON_UNSUPPORTED', "traffic weights need Baton's own marathon-lb (the embedded engine): a cluster's marathon-lb only drains by instance counts");
+    throw new BatonError(
+      'BATON_UNSUPPORTED',
+      "traffic weights need Baton's own marathon-lb (the embedded engine): a cluster's marathon-lb only drains by instance counts",
+    );
   }
 
   override async clear(): Promise<void> {

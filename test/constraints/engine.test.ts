@@ -18,10 +18,21 @@ describe('placement on the embedded engine (marathon.md §2, §1.8)', () => {
   });
   afterAll(async () => e.destroy());
 
-  const app = (id: string, extra: Record<string, unknown> = {}) => ({ id, cmd: 'sleep 600', cpus: 0.01, mem: 16, instances: 1, ...extra });
-  const tasks = async (id: string) => ((await e.api('GET', `/v2/apps${id}/tasks`)).body.tasks as Task[]).filter((t) => t.state === 'TASK_RUNNING');
+  const app = (id: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    cmd: 'sleep 600',
+    cpus: 0.01,
+    mem: 16,
+    instances: 1,
+    ...extra,
+  });
+  const tasks = async (id: string) =>
+    ((await e.api('GET', `/v2/apps${id}/tasks`)).body.tasks as Task[]).filter((t) => t.state === 'TASK_RUNNING');
   const agentsOf = async (id: string) => (await tasks(id)).map((t) => t.slaveId).sort();
-  const queued = async (id: string) => ((await e.api('GET', '/v2/queue')).body.queue as { app: { id: string }; count: number; baton: { why: string } }[]).find((q) => q.app.id === id);
+  const queued = async (id: string) =>
+    (
+      (await e.api('GET', '/v2/queue')).body.queue as { app: { id: string }; count: number; baton: { why: string } }[]
+    ).find((q) => q.app.id === id);
   const remove = async (...ids: string[]) => {
     for (const id of ids) await e.api('DELETE', `/v2/apps${id}?force=true`);
     await e.settle();
@@ -32,7 +43,9 @@ describe('placement on the embedded engine (marathon.md §2, §1.8)', () => {
     await until(async () => (await tasks('/uniq')).length === 3, 10_000, '3 running');
     const q = await until(() => queued('/uniq'), 5000, 'the queue entry');
     expect(q.count).toBe(1);
-    expect(q.baton.why).toBe('hostname:UNIQUE rules out 3 of 4 agent(s), UnfulfilledRole on 1 of 4 agent(s); 3 of 4 instance(s) placed');
+    expect(q.baton.why).toBe(
+      'hostname:UNIQUE rules out 3 of 4 agent(s), UnfulfilledRole on 1 of 4 agent(s); 3 of 4 instance(s) placed',
+    );
     expect(await agentsOf('/uniq')).toEqual(['a1', 'a2', 'a3']);
     await remove('/uniq');
   }, 20_000);
@@ -47,8 +60,28 @@ describe('placement on the embedded engine (marathon.md §2, §1.8)', () => {
   }, 20_000);
 
   it('LIKE, UNLIKE with a missing attribute, IS with scalars, CLUSTER', async () => {
-    await e.api('POST', '/v2/apps', app('/like', { instances: 2, constraints: [['rack', 'LIKE', 'r[0-9]'], ['hostname', 'UNIQUE']] }));
-    await e.api('POST', '/v2/apps', app('/unlike', { instances: 2, constraints: [['level', 'UNLIKE', '1'], ['hostname', 'UNIQUE']] }));
+    await e.api(
+      'POST',
+      '/v2/apps',
+      app('/like', {
+        instances: 2,
+        constraints: [
+          ['rack', 'LIKE', 'r[0-9]'],
+          ['hostname', 'UNIQUE'],
+        ],
+      }),
+    );
+    await e.api(
+      'POST',
+      '/v2/apps',
+      app('/unlike', {
+        instances: 2,
+        constraints: [
+          ['level', 'UNLIKE', '1'],
+          ['hostname', 'UNIQUE'],
+        ],
+      }),
+    );
     await e.api('POST', '/v2/apps', app('/is', { instances: 2, constraints: [['level', 'IS', '0.80']] }));
     await e.api('POST', '/v2/apps', app('/cluster', { instances: 3, constraints: [['rack', 'CLUSTER', 'r1']] }));
     await e.settle();
@@ -104,12 +137,23 @@ describe('placement on the embedded engine (marathon.md §2, §1.8)', () => {
   it('insufficient resources wait with the reason per resource', async () => {
     await e.api('POST', '/v2/apps', app('/huge', { mem: 5000 }));
     const q = await until(() => queued('/huge'), 5000, 'the queue entry');
-    expect(q.baton.why).toBe('UnfulfilledRole on 1 of 4 agent(s), InsufficientMemory on 3 of 4 agent(s); 0 of 1 instance(s) placed');
+    expect(q.baton.why).toBe(
+      'UnfulfilledRole on 1 of 4 agent(s), InsufficientMemory on 3 of 4 agent(s); 0 of 1 instance(s) placed',
+    );
     await remove('/huge');
   }, 20_000);
 
-  it('the API rejects malformed constraints with Marathon\'s messages (422)', async () => {
-    const r = await e.api('POST', '/v2/apps', app('/bad', { constraints: [['hostname', 'UNIQUE', 'x'], ['rack', 'GROUP_BY', 'two']] }));
+  it("the API rejects malformed constraints with Marathon's messages (422)", async () => {
+    const r = await e.api(
+      'POST',
+      '/v2/apps',
+      app('/bad', {
+        constraints: [
+          ['hostname', 'UNIQUE', 'x'],
+          ['rack', 'GROUP_BY', 'two'],
+        ],
+      }),
+    );
     expect(r.status).toBe(422);
     expect(r.body.details).toEqual([
       { path: '/constraints(0)', errors: ['UNIQUE does not accept a value'] },

@@ -5,7 +5,11 @@ import { groupByAccepts, groupByKills } from '../../plugins/constraints/group-by
 import { accepts } from '../../plugins/constraints/operators.js';
 import { checkConstraint } from '../../plugins/constraints/rules.js';
 
-const agent = (hostname: string, attributes: Record<string, string | number> = {}, domain: { region?: string; zone?: string } = {}): ConstraintAgent => ({ id: hostname, hostname, attributes, ...domain });
+const agent = (
+  hostname: string,
+  attributes: Record<string, string | number> = {},
+  domain: { region?: string; zone?: string } = {},
+): ConstraintAgent => ({ id: hostname, hostname, attributes, ...domain });
 const c = (...a: string[]) => fromApp(a)!;
 
 describe('value formatting (marathon.md §2.2)', () => {
@@ -26,8 +30,14 @@ describe('value formatting (marathon.md §2.2)', () => {
   });
   it('hostname, @hostname, @region, @zone and attributes', () => {
     const a = agent('h1', { rack: 'r1' }, { region: 'eu', zone: 'eu-1' });
-    expect([fieldValue(a, 'hostname'), fieldValue(a, '@hostname'), fieldValue(a, '@region'), fieldValue(a, '@zone'), fieldValue(a, 'rack'), fieldValue(a, 'nope')])
-      .toEqual(['h1', 'h1', 'eu', 'eu-1', 'r1', undefined]);
+    expect([
+      fieldValue(a, 'hostname'),
+      fieldValue(a, '@hostname'),
+      fieldValue(a, '@region'),
+      fieldValue(a, '@zone'),
+      fieldValue(a, 'rack'),
+      fieldValue(a, 'nope'),
+    ]).toEqual(['h1', 'h1', 'eu', 'eu-1', 'r1', undefined]);
   });
 });
 
@@ -72,7 +82,11 @@ describe('operators (marathon.md §2.4)', () => {
   });
   it('operators are upper-cased; pods use the object form', () => {
     expect(fromApp(['hostname', 'unique'])).toEqual({ field: 'hostname', operator: 'UNIQUE' });
-    expect(fromPod({ fieldName: 'rack', operator: 'group_by', value: '2' })).toEqual({ field: 'rack', operator: 'GROUP_BY', value: '2' });
+    expect(fromPod({ fieldName: 'rack', operator: 'group_by', value: '2' })).toEqual({
+      field: 'rack',
+      operator: 'GROUP_BY',
+      value: '2',
+    });
   });
 });
 
@@ -89,8 +103,12 @@ describe('GROUP_BY 1.10 (marathon.md §2.5)', () => {
     const r1 = agent('h1', { rack: 'r1' });
     const r2 = agent('h2', { rack: 'r2' });
     const tasks = [
-      { instanceId: 'a', agent: r1 }, { instanceId: 'b', agent: r1 }, { instanceId: 'c', agent: r1 }, { instanceId: 'd', agent: r1 },
-      { instanceId: 'e', agent: r2 }, { instanceId: 'f', agent: r2 },
+      { instanceId: 'a', agent: r1 },
+      { instanceId: 'b', agent: r1 },
+      { instanceId: 'c', agent: r1 },
+      { instanceId: 'd', agent: r1 },
+      { instanceId: 'e', agent: r2 },
+      { instanceId: 'f', agent: r2 },
     ];
     const picked = groupByKills([c('rack', 'GROUP_BY')], tasks, 3);
     const left = tasks.filter((t) => !picked.includes(t.instanceId));
@@ -104,7 +122,7 @@ describe('GROUP_BY 1.10 (marathon.md §2.5)', () => {
 
 describe('validation messages (marathon.md §2.6)', () => {
   const msg = (...a: string[]) => checkConstraint(fromApp(a)!)?.message;
-  it('are Marathon\'s own', () => {
+  it("are Marathon's own", () => {
     expect(msg('', 'UNIQUE')).toBe('missing field for constraint declaration');
     expect(msg('hostname', 'UNIQUE', 'x')).toBe('UNIQUE does not accept a value');
     expect(msg('rack', 'GROUP_BY', 'two')).toBe('GROUP BY must define an integer value or else no value at all');
@@ -113,7 +131,9 @@ describe('validation messages (marathon.md §2.6)', () => {
     expect(msg('rack', 'LIKE')).toBe('LIKE and UNLIKE require a non-empty, regular expression value');
     expect(msg('rack', 'UNLIKE', '[')).toBe("'[' is not a valid regular expression");
     expect(msg('rack', 'IS', 'a b')).toMatch(/^IS only supports Mesos text and float values/);
-    expect(msg('rack', 'NEAR')).toBe('operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, MAX_PER, UNLIKE or IS');
+    expect(msg('rack', 'NEAR')).toBe(
+      'operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, MAX_PER, UNLIKE or IS',
+    );
     expect(msg('rack', 'CLUSTER')).toBeUndefined();
   });
 });
@@ -122,19 +142,35 @@ describe('the incremental session agrees with the plain rules', () => {
   it('on random agents, constraints and placements', async () => {
     const { ConstraintSession } = await import('../../plugins/constraints/session.js');
     let seed = 42;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
-    const pool = Array.from({ length: 12 }, (_, k) => agent(`h${k}`, {
-      ...(rnd(4) ? { rack: `r${rnd(3)}` } : {}), ...(rnd(3) ? { level: [0.8, 1, 1.0005][rnd(3)] } : {}),
-    }));
-    const kinds: string[][] = [['hostname', 'UNIQUE'], ['rack', 'UNIQUE'], ['rack', 'CLUSTER'], ['rack', 'CLUSTER', 'r1'], ['rack', 'GROUP_BY'], ['rack', 'GROUP_BY', '3'],
-      ['rack', 'LIKE', 'r[01]'], ['rack', 'UNLIKE', 'r1'], ['rack', 'MAX_PER', '2'], ['level', 'IS', '1'], ['level', 'IS', '0.80']];
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const pool = Array.from({ length: 12 }, (_, k) =>
+      agent(`h${k}`, {
+        ...(rnd(4) ? { rack: `r${rnd(3)}` } : {}),
+        ...(rnd(3) ? { level: [0.8, 1, 1.0005][rnd(3)] } : {}),
+      }),
+    );
+    const kinds: string[][] = [
+      ['hostname', 'UNIQUE'],
+      ['rack', 'UNIQUE'],
+      ['rack', 'CLUSTER'],
+      ['rack', 'CLUSTER', 'r1'],
+      ['rack', 'GROUP_BY'],
+      ['rack', 'GROUP_BY', '3'],
+      ['rack', 'LIKE', 'r[01]'],
+      ['rack', 'UNLIKE', 'r1'],
+      ['rack', 'MAX_PER', '2'],
+      ['level', 'IS', '1'],
+      ['level', 'IS', '0.80'],
+    ];
     for (let round = 0; round < 300; round++) {
       const cs = [kinds[rnd(kinds.length)], ...(rnd(2) ? [kinds[rnd(kinds.length)]] : [])].map((k) => fromApp(k)!);
       const placed = Array.from({ length: rnd(8) }, () => pool[rnd(pool.length)]);
       const s = new ConstraintSession(cs, placed);
       for (const a of pool) {
         const plain = cs.every((c) => accepts(c, a, placed));
-        expect(s.reject(a) === undefined, `${JSON.stringify(cs)} on ${a.id} after ${placed.map((p) => p.id)}`).toBe(plain);
+        expect(s.reject(a) === undefined, `${JSON.stringify(cs)} on ${a.id} after ${placed.map((p) => p.id)}`).toBe(
+          plain,
+        );
       }
     }
   });

@@ -4,14 +4,22 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
 
-const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)) : e.name.endsWith('.ts') ? [path.join(d, e.name)] : []));
-const importsOf = (f: string) => [...readFileSync(f, 'utf8').matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|import\('([^']+)'\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]);
+const files = (d: string): string[] =>
+  readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(path.join(d, e.name)) : e.name.endsWith('.ts') ? [path.join(d, e.name)] : [],
+  );
+const importsOf = (f: string) =>
+  [
+    ...readFileSync(f, 'utf8').matchAll(
+      /^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|import\('([^']+)'\)/gm,
+    ),
+  ].map((m) => m[1] ?? m[2] ?? m[3]);
 const isPackage = (spec: string) => !spec.startsWith('.') && !spec.startsWith('/');
 const builtin = (spec: string) => spec.startsWith('node:') || builtinModules.includes(spec);
 
 /** The architecture rules of the repo, checked on the source (docs/architecture.md). */
 describe('module boundaries', () => {
-  it('a plugin imports only core\'s public entry, its own files, Node built-ins and npm packages', () => {
+  it("a plugin imports only core's public entry, its own files, Node built-ins and npm packages", () => {
     const bad: string[] = [];
     for (const dir of readdirSync(path.join(ROOT, 'plugins'))) {
       const own = path.join(ROOT, 'plugins', dir);
@@ -33,7 +41,8 @@ describe('module boundaries', () => {
       for (const spec of importsOf(f)) {
         if (isPackage(spec) || builtin(spec)) continue;
         const target = path.resolve(path.dirname(f), spec);
-        if (!target.startsWith(path.join(ROOT, 'core') + path.sep)) bad.push(`${path.relative(ROOT, f)} imports ${spec}`);
+        if (!target.startsWith(path.join(ROOT, 'core') + path.sep))
+          bad.push(`${path.relative(ROOT, f)} imports ${spec}`);
       }
     }
     expect(bad).toEqual([]);

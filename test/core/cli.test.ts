@@ -39,11 +39,18 @@ describe('baton CLI (compiled, real process)', () => {
     expect(r.code).toBe(2);
     const notes = r.stdout.split('\n').filter((l) => l.startsWith('::error '));
     expect(notes.length).toBeGreaterThanOrEqual(10);
-    expect(notes).toContainEqual(expect.stringMatching(/^::error title=app\.[a-z.-]+ at \/apps\/\d+\/[^:]*::\/apps\/\d+\//));
+    expect(notes).toContainEqual(
+      expect.stringMatching(/^::error title=app\.[a-z.-]+ at \/apps\/\d+\/[^:]*::\/apps\/\d+\//),
+    );
     expect(notes.at(-1)).toMatch(/^::error title=Baton BATON_RECIPE_INVALID \(exit 2\)::/);
     // With --json, stdout stays NDJSON: the annotations go to stderr.
     const j = baton(['validate', '--json', TEN], { env: { GITHUB_ACTIONS: 'true' } });
-    expect(j.stdout.split('\n').filter(Boolean).every((l) => l.startsWith('{'))).toBe(true);
+    expect(
+      j.stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.startsWith('{')),
+    ).toBe(true);
     expect(j.stderr).toMatch(/^::error title=Baton BATON_RECIPE_INVALID/m);
     expect(baton(['validate', TEN]).stdout).not.toMatch(/::error/);
   });
@@ -67,9 +74,15 @@ describe('baton CLI (compiled, real process)', () => {
     expect(ev.every((e) => typeof e.type === 'string' && typeof e.time === 'string')).toBe(true);
     expect(ev[0]).toMatchObject({ type: 'run:start', command: 'plan', dryRun: true });
     expect(ev.filter((e) => e.type === 'issue' && e.severity === 'error')).toHaveLength(10);
-    expect(ev.find((e) => e.type === 'issue')).toMatchObject({ path: expect.stringMatching(/^\/apps\//), rule: expect.any(String), message: expect.any(String) });
+    expect(ev.find((e) => e.type === 'issue')).toMatchObject({
+      path: expect.stringMatching(/^\/apps\//),
+      rule: expect.any(String),
+      message: expect.any(String),
+    });
     expect(ev.some((e) => e.type === 'stage:start' && e.plugin === 'core')).toBe(true);
-    expect(ev.find((e) => e.type === 'error')).toMatchObject({ error: { code: 'BATON_RECIPE_INVALID', hook: 'validate' } });
+    expect(ev.find((e) => e.type === 'error')).toMatchObject({
+      error: { code: 'BATON_RECIPE_INVALID', hook: 'validate' },
+    });
     expect(ev.at(-1)).toMatchObject({ type: 'run:end', status: 'failed', exitCode: EXIT.INVALID_INPUT });
 
     const ok = baton(['plan', '--json', 'recipes/hello']);
@@ -80,7 +93,10 @@ describe('baton CLI (compiled, real process)', () => {
 
   it('never prints values of secret-looking env vars, in plan or events', async () => {
     const f = path.join(tmp, 'secret.json');
-    await writeFile(f, JSON.stringify({ apps: [{ id: '/db', cmd: 'sleep 1', env: { DB_PASSWORD: 's3cr3t-value', MODE: 'prod' } }] }));
+    await writeFile(
+      f,
+      JSON.stringify({ apps: [{ id: '/db', cmd: 'sleep 1', env: { DB_PASSWORD: 's3cr3t-value', MODE: 'prod' } }] }),
+    );
     const r = baton(['plan', '--json', '--verbose', f]);
     expect(r.stdout).not.toContain('s3cr3t-value');
     expect(r.stdout + r.stderr).not.toContain('s3cr3t-value');

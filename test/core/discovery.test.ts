@@ -46,7 +46,13 @@ describe('recipe discovery (cosmiconfig, module name "baton")', () => {
       expect(r.file).toBe(path.join(dir, place));
       expect(r.raw.apps).toEqual([app]);
       expect(r.shape).toBe('recipe');
-      expect(r.defaultName).toBe(path.basename(place === 'package.json' || place.startsWith('.') || place.startsWith('baton.') ? dir : place).toLowerCase().replace(/_/g, '-').replace(/^-+|-+$/g, ''));
+      expect(r.defaultName).toBe(
+        path
+          .basename(place === 'package.json' || place.startsWith('.') || place.startsWith('baton.') ? dir : place)
+          .toLowerCase()
+          .replace(/_/g, '-')
+          .replace(/^-+|-+$/g, ''),
+      );
     });
   }
 
@@ -72,7 +78,11 @@ describe('recipe discovery (cosmiconfig, module name "baton")', () => {
   it('accepts plain {"apps": [...]}, a pod and a group', async () => {
     const pod = { id: '/p', containers: [{ name: 'c', resources: { cpus: 1, mem: 32 } }] };
     const group = { id: '/g', apps: [app] };
-    for (const [name, doc, shape] of [['apps.json', { apps: [app] }, 'recipe'], ['pod.json', pod, 'pod'], ['group.json', group, 'group']] as const) {
+    for (const [name, doc, shape] of [
+      ['apps.json', { apps: [app] }, 'recipe'],
+      ['pod.json', pod, 'pod'],
+      ['group.json', group, 'group'],
+    ] as const) {
       await writeFile(path.join(root, name), JSON.stringify(doc));
       expect((await loadRecipeFile(path.join(root, name))).shape).toBe(shape);
     }
@@ -82,8 +92,13 @@ describe('recipe discovery (cosmiconfig, module name "baton")', () => {
     const empty = path.join(root, 'empty');
     await mkdir(empty);
     await expect(loadRecipeFile(empty)).rejects.toMatchObject({ code: 'BATON_RECIPE_NOT_FOUND' });
-    await expect(loadRecipeFile(path.join(root, 'missing.json'))).rejects.toMatchObject({ code: 'BATON_RECIPE_NOT_FOUND' });
+    await expect(loadRecipeFile(path.join(root, 'missing.json'))).rejects.toMatchObject({
+      code: 'BATON_RECIPE_NOT_FOUND',
+    });
     await writeFile(path.join(root, 'broken.json'), '{ "apps": [ }');
-    await expect(loadRecipeFile(path.join(root, 'broken.json'))).rejects.toMatchObject({ code: 'BATON_RECIPE_UNREADABLE', message: expect.stringContaining('broken.json') });
+    await expect(loadRecipeFile(path.join(root, 'broken.json'))).rejects.toMatchObject({
+      code: 'BATON_RECIPE_UNREADABLE',
+      message: expect.stringContaining('broken.json'),
+    });
   });
 });

@@ -19,7 +19,10 @@ describe('docs stay true to the code', () => {
 
   it('every validation rule id used in core is documented in docs/recipes.md', () => {
     const recipes = doc('recipes.md');
-    const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)) : [path.join(d, e.name)]));
+    const files = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(path.join(d, e.name)) : [path.join(d, e.name)],
+      );
     const ids = new Set<string>();
     for (const f of files(path.join(ROOT, 'core')).filter((f) => f.endsWith('.ts'))) {
       for (const m of readFileSync(f, 'utf8').matchAll(/'((?:app|pod|group|recipe)\.[a-z0-9.-]+)'/g)) ids.add(m[1]);
@@ -30,11 +33,17 @@ describe('docs stay true to the code', () => {
 
   it('every rule id a built-in plugin reports is documented in docs/recipes.md', () => {
     const recipes = doc('recipes.md');
-    const files = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(d, e.name)) : [path.join(d, e.name)]));
+    const files = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(path.join(d, e.name)) : [path.join(d, e.name)],
+      );
     const ids = new Set<string>();
     for (const f of files(path.join(ROOT, 'plugins')).filter((f) => f.endsWith('.ts'))) {
       // Findings are reported as issues.error(path, 'rule', msg) / .warn(...), or as { rule: 'id' }.
-      for (const m of readFileSync(f, 'utf8').matchAll(/(?:\.(?:error|warn)\(\[[^\]]*\],\s*|rule: )'([a-z]+\.[a-z0-9.-]+)'/g)) ids.add(m[1]);
+      for (const m of readFileSync(f, 'utf8').matchAll(
+        /(?:\.(?:error|warn)\(\[[^\]]*\],\s*|rule: )'([a-z]+\.[a-z0-9.-]+)'/g,
+      ))
+        ids.add(m[1]);
     }
     expect([...ids].filter((i) => i.startsWith('constraint.')).length).toBe(7);
     for (const id of ids) expect(recipes, `rule ${id}`).toContain(`\`${id}\``);
@@ -48,7 +57,8 @@ describe('docs stay true to the code', () => {
     for (const p of defaultPlugins()) runner.use(p);
     runner.applyPlugins();
     for (const owner of ['marathon', 'engine', 'discovery']) {
-      for (const name of Object.keys(runner.hooksOf<Record<string, unknown>>(owner))) expect(hooks, `${owner}.${name}`).toContain(`\`${owner}.${name}\``);
+      for (const name of Object.keys(runner.hooksOf<Record<string, unknown>>(owner)))
+        expect(hooks, `${owner}.${name}`).toContain(`\`${owner}.${name}\``);
     }
   });
 });

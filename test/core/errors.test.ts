@@ -18,10 +18,20 @@ describe('error stamping', () => {
     const { runner, events } = recordingRunner([boom]);
     const res = await runner.run(deployRun());
     expect(res.ok).toBe(false);
-    expect(res.error).toMatchObject({ code: 'BATON_PLUGIN_FAILED', plugin: 'boom', hook: 'apply', pluginCode: 'ECONNRESET', message: 'socket hang up' });
+    expect(res.error).toMatchObject({
+      code: 'BATON_PLUGIN_FAILED',
+      plugin: 'boom',
+      hook: 'apply',
+      pluginCode: 'ECONNRESET',
+      message: 'socket hang up',
+    });
     expect(res.exitCode).toBe(EXIT.INTERNAL);
     const stageEnd = events.find((e) => e.type === 'stage:end' && e.status === 'failed');
-    expect(stageEnd).toMatchObject({ phase: 'apply', plugin: 'boom', error: { code: 'BATON_PLUGIN_FAILED', plugin: 'boom', hook: 'apply' } });
+    expect(stageEnd).toMatchObject({
+      phase: 'apply',
+      plugin: 'boom',
+      error: { code: 'BATON_PLUGIN_FAILED', plugin: 'boom', hook: 'apply' },
+    });
   });
 
   it('keeps a BatonError code and adds plugin and hook', async () => {
@@ -49,7 +59,12 @@ describe('error stamping', () => {
     });
     const { runner } = recordingRunner([p]);
     const res = await runner.run(deployRun());
-    expect(res.error).toMatchObject({ code: 'BATON_PLUGIN_FAILED', plugin: 'cb', hook: 'apply', message: 'callback failure' });
+    expect(res.error).toMatchObject({
+      code: 'BATON_PLUGIN_FAILED',
+      plugin: 'cb',
+      hook: 'apply',
+      message: 'callback failure',
+    });
   });
 
   it('settle-all phases run every tap and report all failures together', async () => {
@@ -57,10 +72,11 @@ describe('error stamping', () => {
     const mk = (name: string, fail: boolean) =>
       definePlugin({
         name,
-        apply: (r) => r.hooks.preflight.tap(name, () => {
-          ran.push(name);
-          if (fail) throw new Error(`${name} is not ready`);
-        }),
+        apply: (r) =>
+          r.hooks.preflight.tap(name, () => {
+            ran.push(name);
+            if (fail) throw new Error(`${name} is not ready`);
+          }),
       });
     const { runner } = recordingRunner([mk('a', true), mk('b', false), mk('c', true)]);
     const res = await runner.run(input({ apps: [sleepApp] }, { command: 'plan', until: 'preflight' }));
@@ -81,7 +97,10 @@ describe('error stamping', () => {
           got.push(err.code);
           throw new Error('webhook down');
         });
-        r.hooks.failed.tap({ name: 'notifier', stage: STAGE.REPORT }, (_ctx, err) => void got.push('second:' + err.code));
+        r.hooks.failed.tap(
+          { name: 'notifier', stage: STAGE.REPORT },
+          (_ctx, err) => void got.push('second:' + err.code),
+        );
       },
     });
     const { runner } = recordingRunner([p]);
@@ -106,7 +125,10 @@ describe('error stamping', () => {
     const res = await runner.run(deployRun());
     expect(res.error?.code).toBe('BATON_ROLLED_BACK');
     expect(res.exitCode).toBe(EXIT.ROLLED_BACK);
-    const res2 = await (recordingRunner([{ ...p, name: 'target2' }]).runner).run({ ...deployRun(), options: { onFailure: 'leave' } });
+    const res2 = await recordingRunner([{ ...p, name: 'target2' }]).runner.run({
+      ...deployRun(),
+      options: { onFailure: 'leave' },
+    });
     expect(res2.exitCode).toBe(EXIT.TIMEOUT);
   });
 
@@ -122,7 +144,10 @@ describe('error stamping', () => {
       name: 'slow',
       apply(r) {
         r.hooks.apply.tap('slow', () => {});
-        r.hooks.wait.tapPromise('slow', (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))));
+        r.hooks.wait.tapPromise(
+          'slow',
+          (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
+        );
       },
     });
     const { runner } = recordingRunner([p]);

@@ -9,18 +9,31 @@ describe('hook ordering by stage', () => {
       name: 'late',
       apply(r) {
         r.hooks.validate.tap({ name: 'late', stage: STAGE.AFTER }, () => void order.push('late'));
-        r.hooks.validate.tap({ name: 'late', stage: STAGE.PREPARE, title: 'late-but-early' }, () => void order.push('late:prepare'));
+        r.hooks.validate.tap(
+          { name: 'late', stage: STAGE.PREPARE, title: 'late-but-early' },
+          () => void order.push('late:prepare'),
+        );
       },
     });
-    const normal = definePlugin({ name: 'normal', apply: (r) => r.hooks.validate.tap('normal', () => void order.push('normal')) });
-    const report = definePlugin({ name: 'report', apply: (r) => r.hooks.validate.tap({ name: 'report', stage: STAGE.REPORT }, () => void order.push('report')) });
+    const normal = definePlugin({
+      name: 'normal',
+      apply: (r) => r.hooks.validate.tap('normal', () => void order.push('normal')),
+    });
+    const report = definePlugin({
+      name: 'report',
+      apply: (r) => r.hooks.validate.tap({ name: 'report', stage: STAGE.REPORT }, () => void order.push('report')),
+    });
     const { runner } = recordingRunner([report, late, normal]);
     const res = await runner.run(input({ apps: [sleepApp] }));
     expect(res.ok).toBe(true);
     expect(order).toEqual(['late:prepare', 'normal', 'late', 'report']);
     // Core's own stage runs first; tapsOf reports owners and stages in execution order.
     expect(runner.tapsOf('validate').map((t) => `${t.plugin}@${t.stage}`)).toEqual([
-      `core@${STAGE.CORE}`, `late@${STAGE.PREPARE}`, 'normal@0', `late@${STAGE.AFTER}`, `report@${STAGE.REPORT}`,
+      `core@${STAGE.CORE}`,
+      `late@${STAGE.PREPARE}`,
+      'normal@0',
+      `late@${STAGE.AFTER}`,
+      `report@${STAGE.REPORT}`,
     ]);
   });
 
@@ -29,7 +42,16 @@ describe('hook ordering by stage', () => {
     const spy = definePlugin({
       name: 'spy',
       apply(r) {
-        for (const ph of ['normalize', 'validate', 'plan', 'preflight', 'apply', 'wait', 'verify', 'finalize'] as const) {
+        for (const ph of [
+          'normalize',
+          'validate',
+          'plan',
+          'preflight',
+          'apply',
+          'wait',
+          'verify',
+          'finalize',
+        ] as const) {
           r.hooks[ph].tap('spy', (ctx: PipelineContext) => void seen.push(`${ph}:${ctx.dryRun}`));
         }
       },
@@ -38,13 +60,21 @@ describe('hook ordering by stage', () => {
     const res = await runner.run(input({ apps: [sleepApp] }, { command: 'plan', until: 'finalize', dryRun: true }));
     expect(res.ok).toBe(true);
     expect(seen).toEqual(['normalize:true', 'validate:true', 'plan:true', 'preflight:true']);
-    expect(events.filter((e) => e.type === 'phase:start').map((e) => (e as { phase: string }).phase)).toEqual(['loadRecipe', 'normalize', 'validate', 'plan', 'preflight']);
+    expect(events.filter((e) => e.type === 'phase:start').map((e) => (e as { phase: string }).phase)).toEqual([
+      'loadRecipe',
+      'normalize',
+      'validate',
+      'plan',
+      'preflight',
+    ]);
   });
 
   it('hooks object is frozen and taps outside apply() are refused', () => {
     const { runner } = recordingRunner();
     expect(Object.isFrozen(runner.hooks)).toBe(true);
-    expect(() => runner.hooks.apply.tap('rogue', () => {})).toThrow(expect.objectContaining({ code: 'BATON_HOOKS_FROZEN' }));
+    expect(() => runner.hooks.apply.tap('rogue', () => {})).toThrow(
+      expect.objectContaining({ code: 'BATON_HOOKS_FROZEN' }),
+    );
   });
 
   it('loadRecipe is a waterfall over the raw recipe', async () => {
@@ -74,7 +104,10 @@ describe('hook ordering by stage', () => {
       name: 'user',
       dependsOn: ['owner'],
       apply(r) {
-        r.hooksOf<{ ping: InstanceType<typeof SyncHook<[string[]]>> }>('owner').ping.tap('user', (log) => void log.push('user'));
+        r.hooksOf<{ ping: InstanceType<typeof SyncHook<[string[]]>> }>('owner').ping.tap(
+          'user',
+          (log) => void log.push('user'),
+        );
       },
     });
     // Registered before its dependency: the runner applies dependencies first.

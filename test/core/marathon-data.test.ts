@@ -7,7 +7,10 @@ import { brief, validate } from '../helpers/validate.js';
 
 const DATA = path.resolve(ROOT, '../shared/reference/marathon-data');
 const read = (f: string) => JSON.parse(readFileSync(path.join(DATA, f), 'utf8'));
-const dir = (d: string) => readdirSync(path.join(DATA, d)).filter((f) => f.endsWith('.json')).map((f) => `${d}/${f}`);
+const dir = (d: string) =>
+  readdirSync(path.join(DATA, d))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => `${d}/${f}`);
 
 // Full definitions Marathon accepts. (app_patch.json and apps_patch.json are PATCH bodies, not
 // definitions; examples/app.json sets both cmd and args and is invalid — marathon.md §12.)
@@ -39,10 +42,12 @@ describe("Marathon's own example definitions (shared/reference/marathon-data)", 
 
   it('rejects test-pod.json: container names must match the RAML Name pattern and image kind is DOCKER', async () => {
     const r = await validate(read('examples-system-tests/pods/test-pod.json'));
-    expect(brief(r.errors)).toEqual(expect.arrayContaining([
-      '/pods/0/containers/0/name schema.pattern',
-      '/pods/0/containers/0/image/kind schema.enum',
-    ]));
+    expect(brief(r.errors)).toEqual(
+      expect.arrayContaining([
+        '/pods/0/containers/0/name schema.pattern',
+        '/pods/0/containers/0/image/kind schema.enum',
+      ]),
+    );
   });
 
   it('rejects examples/pod.json: a pod health check timeout must be less than its interval (§3.1)', async () => {

@@ -7,7 +7,17 @@ import { ensureEngine, runningEngine, stopEngine } from '../../plugins/engine/da
 import { resolveSettings } from '../../plugins/engine/settings.js';
 import { pidAlive as alive, serverCmd, until } from '../helpers/engine.js';
 
-type Vips = { dataplane: string; summary: string[]; vips: { label: string; address: string; port: number; error: string | null; backends: { taskId: string; active: boolean }[] }[] };
+type Vips = {
+  dataplane: string;
+  summary: string[];
+  vips: {
+    label: string;
+    address: string;
+    port: number;
+    error: string | null;
+    backends: { taskId: string; active: boolean }[];
+  }[];
+};
 
 /** Twenty GETs through a VIP, each on a new connection: the backends that answered, and the failures. */
 async function through(address: string, port: number, n = 20) {
@@ -15,7 +25,10 @@ async function through(address: string, port: number, n = 20) {
   const failures: string[] = [];
   for (let k = 0; k < n; k++) {
     try {
-      const r = await fetch(`http://${address}:${port}/`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(3000) });
+      const r = await fetch(`http://${address}:${port}/`, {
+        headers: { connection: 'close' },
+        signal: AbortSignal.timeout(3000),
+      });
       seen.add((await r.text()).split(' ')[1]);
     } catch (err) {
       failures.push(String((err as Error).cause ?? err));
@@ -35,7 +48,11 @@ describe('VIP data plane: HAProxy (real daemon)', () => {
   let url = '';
   const env = { BATON_VIP_RANGE: process.env.BATON_VIP_RANGE, BATON_DNS: process.env.BATON_DNS };
   const api = async (method: string, p: string, body?: unknown) => {
-    const r = await fetch(url + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+    const r = await fetch(url + p, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     return r.json() as Promise<any>;
   };
@@ -52,7 +69,11 @@ describe('VIP data plane: HAProxy (real daemon)', () => {
     const info = await runningEngine(stateDir);
     if (info) {
       await fetch(`${info.url}/v2/apps/l4/web`, { method: 'DELETE' }).catch(() => undefined);
-      await until(async () => ((await (await fetch(`${info.url}/v2/apps`)).json()) as { apps: unknown[] }).apps.length === 0, 20_000, 'apps removed').catch(() => undefined);
+      await until(
+        async () => ((await (await fetch(`${info.url}/v2/apps`)).json()) as { apps: unknown[] }).apps.length === 0,
+        20_000,
+        'apps removed',
+      ).catch(() => undefined);
     }
     await stopEngine(stateDir);
     for (const [k, v] of Object.entries(env)) {
@@ -64,14 +85,24 @@ describe('VIP data plane: HAProxy (real daemon)', () => {
 
   it('serves the VIP through HAProxy; a backend that died unnoticed is skipped; no engine needed for traffic; a restarted engine adopts the same HAProxy', async () => {
     await api('POST', '/v2/apps', {
-      id: '/l4/web', cmd: serverCmd('GRACEFUL_TERM=1'), instances: 3, cpus: 0.02, mem: 32,
+      id: '/l4/web',
+      cmd: serverCmd('GRACEFUL_TERM=1'),
+      instances: 3,
+      cpus: 0.02,
+      mem: 32,
       portDefinitions: [{ port: 0, labels: { VIP_0: '/l4web:7070' } }],
     });
-    const v = await until(async () => {
-      const s = await vips();
-      const x = s.vips.find((y) => y.label === '/l4web:7070');
-      return x && x.backends.filter((b) => b.active).length === 3 ? { ...x, dataplane: s.dataplane, summary: s.summary } : undefined;
-    }, 20_000, 'three active backends');
+    const v = await until(
+      async () => {
+        const s = await vips();
+        const x = s.vips.find((y) => y.label === '/l4web:7070');
+        return x && x.backends.filter((b) => b.active).length === 3
+          ? { ...x, dataplane: s.dataplane, summary: s.summary }
+          : undefined;
+      },
+      20_000,
+      'three active backends',
+    );
     expect(v.dataplane).toBe('haproxy');
     const pid = Number(/HAProxy pid (\d+)/.exec(v.summary[0])?.[1]);
     expect(alive(pid)).toBe(true);
@@ -86,7 +117,15 @@ describe('VIP data plane: HAProxy (real daemon)', () => {
     process.kill(engine.pid, 'SIGSTOP');
     try {
       await fetch(`http://${tasks[0].host}:${tasks[0].ports[0]}/exit`, { method: 'POST' });
-      await until(async () => !(await fetch(`http://${tasks[0].host}:${tasks[0].ports[0]}/`).then(() => true, () => false)), 5000, 'the backend to be gone');
+      await until(
+        async () =>
+          !(await fetch(`http://${tasks[0].host}:${tasks[0].ports[0]}/`).then(
+            () => true,
+            () => false,
+          )),
+        5000,
+        'the backend to be gone',
+      );
       const frozen = await through(v.address, v.port, 30);
       expect(frozen.failures).toEqual([]);
       expect(frozen.seen.has(tasks[0].id)).toBe(false);
@@ -97,7 +136,11 @@ describe('VIP data plane: HAProxy (real daemon)', () => {
 
     // SIGKILL the engine: HAProxy keeps serving; the next engine adopts it (same pid) and its
     // backends follow a scale-down.
-    await until(async () => (await vips()).vips[0].backends.filter((b) => b.active).length === 3, 20_000, 'a replacement backend');
+    await until(
+      async () => (await vips()).vips[0].backends.filter((b) => b.active).length === 3,
+      20_000,
+      'a replacement backend',
+    );
     process.kill(engine.pid, 'SIGKILL');
     await until(() => !alive(engine.pid), 5000, 'the engine gone');
     const orphaned = await through(v.address, v.port);
@@ -125,11 +168,34 @@ describe('VIP data plane: the Node proxy when asked (BATON_VIP_DATAPLANE=node)',
     process.env.BATON_DNS ??= '127.0.3.1:0';
     const t = await createTestRunner();
     try {
-      expect((await t.deploy({ name: 'node-vip', apps: [{ id: '/nodevip', cmd: serverCmd(), instances: 2, cpus: 0.02, mem: 32, portDefinitions: [{ port: 0, labels: { VIP_0: '127.0.7.200:7171' } }] }] })).ok).toBe(true);
+      expect(
+        (
+          await t.deploy({
+            name: 'node-vip',
+            apps: [
+              {
+                id: '/nodevip',
+                cmd: serverCmd(),
+                instances: 2,
+                cpus: 0.02,
+                mem: 32,
+                portDefinitions: [{ port: 0, labels: { VIP_0: '127.0.7.200:7171' } }],
+              },
+            ],
+          })
+        ).ok,
+      ).toBe(true);
       const s = t.engine.extensions.get('vips')!() as unknown as Vips;
       expect(s.dataplane).toBe('node');
       expect(s.summary[0]).toBe('data plane: Node proxy');
-      await until(() => ((t.engine.extensions.get('vips')!() as unknown as Vips).vips[0].backends.filter((b) => b.active).length === 2 ? true : undefined), 10_000, 'two backends');
+      await until(
+        () =>
+          (t.engine.extensions.get('vips')!() as unknown as Vips).vips[0].backends.filter((b) => b.active).length === 2
+            ? true
+            : undefined,
+        10_000,
+        'two backends',
+      );
       const r = await through('127.0.7.200', 7171);
       expect(r.failures).toEqual([]);
       expect(r.seen.size).toBe(2);

@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestRunner, type TestRunner } from '../../bin/testing.js';
 import { serverCmd, until } from '../helpers/engine.js';
 
-type VipStatus = { vips: { label: string; address: string; port: number; dnsName: string; backends: { taskId: string; active: boolean; open: number }[] }[] };
+type VipStatus = {
+  vips: {
+    label: string;
+    address: string;
+    port: number;
+    dnsName: string;
+    backends: { taskId: string; active: boolean; open: number }[];
+  }[];
+};
 
 /** DNS (Mesos-DNS names) and VIPs (L4 proxies) on a real engine, through the built-in plugins. */
 describe('service discovery and VIPs on the embedded engine', () => {
@@ -21,15 +29,33 @@ describe('service discovery and VIPs on the embedded engine', () => {
   afterAll(async () => t?.close());
 
   const web = (instances: number) => ({
-    id: '/shop/web', cmd: serverCmd('GRACEFUL_TERM=1'), cpus: 0.02, mem: 32, instances,
+    id: '/shop/web',
+    cmd: serverCmd('GRACEFUL_TERM=1'),
+    cpus: 0.02,
+    mem: 32,
+    instances,
     portDefinitions: [{ port: 0, name: 'http', labels: { VIP_0: '/shop/web:8080' } }],
-    healthChecks: [{ protocol: 'HTTP', path: '/health', gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 30 }],
+    healthChecks: [
+      {
+        protocol: 'HTTP',
+        path: '/health',
+        gracePeriodSeconds: 5,
+        intervalSeconds: 1,
+        timeoutSeconds: 1,
+        maxConsecutiveFailures: 30,
+      },
+    ],
   });
-  const tasks = async () => (await t.api<{ tasks: { id: string; host: string; ports: number[] }[] }>('GET', '/v2/apps/shop/web/tasks')).body.tasks;
+  const tasks = async () =>
+    (await t.api<{ tasks: { id: string; host: string; ports: number[] }[] }>('GET', '/v2/apps/shop/web/tasks')).body
+      .tasks;
   const vip = () => vipsNow().find((v) => v.label === '/shop/web:8080')!;
   const get = async (path = '/') => {
     const v = vip();
-    const r = await fetch(`http://${v.address}:${v.port}${path}`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(3000) });
+    const r = await fetch(`http://${v.address}:${v.port}${path}`, {
+      headers: { connection: 'close' },
+      signal: AbortSignal.timeout(3000),
+    });
     return r.text();
   };
 
@@ -43,7 +69,11 @@ describe('service discovery and VIPs on the embedded engine', () => {
     expect((await dns.resolveSrv('_http._web-shop._tcp.marathon.mesos')).length).toBe(2);
     for (const s of srv) expect(await dns.resolve4(s.name)).toHaveLength(1); // the SRV target resolves
     expect((await t.deploy({ name: 'vip-demo', apps: [web(3)] })).ok).toBe(true);
-    await until(async () => (await dns.resolveSrv('_web-shop._tcp.marathon.mesos')).length === 3, 5000, 'SRV to follow the scale-up');
+    await until(
+      async () => (await dns.resolveSrv('_web-shop._tcp.marathon.mesos')).length === 3,
+      5000,
+      'SRV to follow the scale-up',
+    );
     await expect(dns.resolve4('nothing.marathon.mesos')).rejects.toMatchObject({ code: 'ENOTFOUND' });
     await expect(dns.resolve4('example.com')).rejects.toMatchObject({ code: 'EREFUSED' });
   }, 60_000);
@@ -61,13 +91,21 @@ describe('service discovery and VIPs on the embedded engine', () => {
   it('an unhealthy backend leaves the rotation; a killed one too', async () => {
     const [sick, doomed] = await tasks();
     await fetch(`http://${sick.host}:${sick.ports[0]}/fail`, { method: 'POST' });
-    await until(() => vip().backends.some((b) => b.taskId === sick.id && !b.active), 5000, 'the sick backend to be drained');
+    await until(
+      () => vip().backends.some((b) => b.taskId === sick.id && !b.active),
+      5000,
+      'the sick backend to be drained',
+    );
     const after = new Set<string>();
     for (let k = 0; k < 20; k++) after.add((await get()).split(' ')[1]);
     expect(after.has(sick.id)).toBe(false);
     await fetch(`http://${sick.host}:${sick.ports[0]}/heal`, { method: 'POST' });
     await t.api('DELETE', `/v2/apps/shop/web/tasks/${doomed.id}`);
-    await until(() => !vip().backends.some((b) => b.taskId === doomed.id && b.active), 5000, 'the killed backend to leave');
+    await until(
+      () => !vip().backends.some((b) => b.taskId === doomed.id && b.active),
+      5000,
+      'the killed backend to leave',
+    );
     const later = new Set<string>();
     for (let k = 0; k < 20; k++) later.add((await get()).split(' ')[1]);
     expect(later.has(doomed.id)).toBe(false);

@@ -9,9 +9,13 @@ describe('VipProxy', () => {
   const servers: http.Server[] = [];
   const backends: { host: string; port: number; name: string }[] = [];
   let proxy: VipProxy;
-  const hit = async () => (await (await fetch(`http://${proxy.address}:${proxy.port}/`, { headers: { connection: 'close' } })).text());
+  const hit = async () =>
+    await (await fetch(`http://${proxy.address}:${proxy.port}/`, { headers: { connection: 'close' } })).text();
   beforeAll(async () => {
-    for (const [host, name] of [['127.0.1.1', 'a'], ['127.0.1.2', 'b']]) {
+    for (const [host, name] of [
+      ['127.0.1.1', 'a'],
+      ['127.0.1.2', 'b'],
+    ]) {
       const s = http.createServer((_q, r) => r.end(name));
       await new Promise<void>((res) => s.listen(0, host, res));
       servers.push(s);
@@ -27,7 +31,10 @@ describe('VipProxy', () => {
 
   it('a backend that refuses (nothing listens) is skipped: the client never sees the failure', async () => {
     const dead = await freePort('127.0.1.3');
-    proxy.setBackends([{ host: '127.0.1.3', port: dead, active: true, taskId: 'dead' }, { ...backends[0], active: true, taskId: 'a' }]);
+    proxy.setBackends([
+      { host: '127.0.1.3', port: dead, active: true, taskId: 'dead' },
+      { ...backends[0], active: true, taskId: 'a' },
+    ]);
     const answers = await Promise.all(Array.from({ length: 20 }, hit));
     expect(new Set(answers)).toEqual(new Set(['a']));
   });

@@ -20,12 +20,25 @@ describe('baton logs for containers', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'baton-logs-'));
     env = { BATON_STATE_DIR: path.join(dir, 'state'), BATON_ENGINE_PORT: '0' };
     const f = path.join(dir, 'ticker.json');
-    await writeFile(f, JSON.stringify({ id: '/ticker', instances: 1, cpus: 0.1, mem: 32, cmd: 'i=0; while true; do echo "tick $i"; echo "err $i" >&2; i=$((i+1)); sleep 0.3; done', container: { docker: { image: 'baton-test/busybox:1' } } }));
+    await writeFile(
+      f,
+      JSON.stringify({
+        id: '/ticker',
+        instances: 1,
+        cpus: 0.1,
+        mem: 32,
+        cmd: 'i=0; while true; do echo "tick $i"; echo "err $i" >&2; i=$((i+1)); sleep 0.3; done',
+        container: { docker: { image: 'baton-test/busybox:1' } },
+      }),
+    );
     expect(baton(['deploy', f], { env }).code).toBe(0);
     await until(() => /tick 2/.test(baton(['logs', '/ticker'], { env }).stdout), 10_000, 'three ticks');
     expect(baton(['logs', '/ticker', '--stderr'], { env }).stdout).toMatch(/^err 0$/m);
 
-    const follow = spawn(process.execPath, [BATON, 'logs', '/ticker', '-f'], { cwd: ROOT, env: { ...process.env, ...env } });
+    const follow = spawn(process.execPath, [BATON, 'logs', '/ticker', '-f'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
     let out = '';
     follow.stdout.on('data', (d) => (out += d));
     const lastTick = () => /tick (\d+)\s*$/.exec(out)?.[1];

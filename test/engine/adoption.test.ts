@@ -18,7 +18,12 @@ function taskProcesses(appId: string, stateDir: string): number[] {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
       const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      if (env.includes(`MARATHON_APP_ID=${appId}`) && env.some((v) => v.startsWith('MESOS_SANDBOX=' + stateDir)) && isServer(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) out.push(Number(pid));
+      if (
+        env.includes(`MARATHON_APP_ID=${appId}`) &&
+        env.some((v) => v.startsWith('MESOS_SANDBOX=' + stateDir)) &&
+        isServer(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))
+      )
+        out.push(Number(pid));
     } catch {
       /* gone or not ours */
     }
@@ -40,7 +45,11 @@ function realDaemon(prefix: string, appIds: string[]) {
       d.url = (await ensureEngine(d.settings)).url;
     },
     async api(method: string, p: string, body?: unknown) {
-      const r = await fetch(d.url + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+      const r = await fetch(d.url + p, {
+        method,
+        headers: body ? { 'content-type': 'application/json' } : {},
+        body: body ? JSON.stringify(body) : undefined,
+      });
       return { status: r.status, body: await r.json().catch(() => undefined) };
     },
   };
@@ -52,8 +61,13 @@ function realDaemon(prefix: string, appIds: string[]) {
   afterAll(async () => {
     const info = await runningEngine(d.stateDir);
     if (info) {
-      for (const appId of appIds) await fetch(`${info.url}/v2/apps${appId}`, { method: 'DELETE' }).catch(() => undefined);
-      await until(async () => ((await (await fetch(`${info.url}/v2/apps`)).json()) as { apps: unknown[] }).apps.length === 0, 20_000, 'apps removed').catch(() => undefined);
+      for (const appId of appIds)
+        await fetch(`${info.url}/v2/apps${appId}`, { method: 'DELETE' }).catch(() => undefined);
+      await until(
+        async () => ((await (await fetch(`${info.url}/v2/apps`)).json()) as { apps: unknown[] }).apps.length === 0,
+        20_000,
+        'apps removed',
+      ).catch(() => undefined);
     }
     await stopEngine(d.stateDir);
     for (const pid of appIds.flatMap((appId) => taskProcesses(appId, d.stateDir))) process.kill(pid, 'SIGKILL');
@@ -67,7 +81,18 @@ describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
   const api = d.api;
 
   it('loses nothing and duplicates nothing; the deployment completes after the restart', async () => {
-    expect((await api('POST', '/v2/apps', { id: '/adopt', cmd: serverCmd(), instances: 3, cpus: 0.05, mem: 32, upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0 } })).status).toBe(201);
+    expect(
+      (
+        await api('POST', '/v2/apps', {
+          id: '/adopt',
+          cmd: serverCmd(),
+          instances: 3,
+          cpus: 0.05,
+          mem: 32,
+          upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0 },
+        })
+      ).status,
+    ).toBe(201);
     await until(async () => (await api('GET', '/v2/deployments')).body.length === 0, 20_000, 'the first deployment');
     const v1Tasks = (await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { id: string }[];
     expect(v1Tasks).toHaveLength(3);
@@ -75,7 +100,14 @@ describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
     // A one-by-one rolling upgrade whose new tasks take a second to start serving.
     const upgrade = await api('PUT', '/v2/apps/adopt', { cmd: `sleep 1; ${serverCmd()}`, labels: { v: '2' } });
     expect(upgrade.status).toBe(200);
-    await until(async () => ((await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { version: string }[]).some((t) => t.version === upgrade.body.version), 10_000, 'the first new task');
+    await until(
+      async () =>
+        ((await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { version: string }[]).some(
+          (t) => t.version === upgrade.body.version,
+        ),
+      10_000,
+      'the first new task',
+    );
     const before = await runningEngine(d.stateDir);
     process.kill(before!.pid, 'SIGKILL'); // mid-deployment
     await until(() => !pidAlive(before!.pid), 5000, 'the engine to die');
@@ -83,13 +115,25 @@ describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
     // Tasks outlived the engine.
     expect(taskProcesses('/adopt', d.stateDir).length).toBeGreaterThanOrEqual(3);
     await d.start();
-    expect((await api('GET', '/v2/deployments')).body.map((d: { id: string }) => d.id)).toEqual([upgrade.body.deploymentId]);
-    await until(async () => (await api('GET', '/v2/deployments')).body.length === 0, 30_000, 'the resumed deployment to finish');
+    expect((await api('GET', '/v2/deployments')).body.map((d: { id: string }) => d.id)).toEqual([
+      upgrade.body.deploymentId,
+    ]);
+    await until(
+      async () => (await api('GET', '/v2/deployments')).body.length === 0,
+      30_000,
+      'the resumed deployment to finish',
+    );
 
-    const tasks = (await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { id: string; host: string; ports: number[]; version: string }[];
+    const tasks = (await api('GET', '/v2/apps/adopt/tasks')).body.tasks as {
+      id: string;
+      host: string;
+      ports: number[];
+      version: string;
+    }[];
     expect(tasks).toHaveLength(3);
     expect(tasks.every((t) => t.version === upgrade.body.version)).toBe(true);
-    for (const t of tasks) expect(await until(() => hit(t.host, t.ports[0]).catch(() => ''), 5000, 'an answer')).toContain(t.id);
+    for (const t of tasks)
+      expect(await until(() => hit(t.host, t.ports[0]).catch(() => ''), 5000, 'an answer')).toContain(t.id);
     // Exactly three server processes: no duplicate launched, no old task left behind.
     await until(() => taskProcesses('/adopt', d.stateDir).length === 3, 10_000, 'exactly three task processes');
   }, 60_000);
@@ -102,10 +146,18 @@ describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
     const victim = taskProcesses('/adopt', d.stateDir)[0];
     process.kill(victim, 'SIGKILL');
     await d.start();
-    await until(async () => {
-      const now = (await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { id: string; state: string }[];
-      return now.length === 3 && now.every((t) => t.state === 'TASK_RUNNING') && now.some((t) => !tasks.map((x) => x.id).includes(t.id));
-    }, 15_000, 'a replacement task');
+    await until(
+      async () => {
+        const now = (await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { id: string; state: string }[];
+        return (
+          now.length === 3 &&
+          now.every((t) => t.state === 'TASK_RUNNING') &&
+          now.some((t) => !tasks.map((x) => x.id).includes(t.id))
+        );
+      },
+      15_000,
+      'a replacement task',
+    );
     await until(() => taskProcesses('/adopt', d.stateDir).length === 3, 10_000, 'three task processes');
   }, 40_000);
 });
@@ -115,10 +167,22 @@ describe('engine crash safety: SIGKILL at random points of deployments, many tim
   const api = d.api;
 
   it('eight kills mid-deployment: every deployment ends, no task lost or duplicated, the last version runs, volumes intact', async () => {
-    const app = (v: number) => ({ id: '/crashy', cmd: `sleep 0.${v % 10}; ${serverCmd()}`, instances: 4, cpus: 0.02, mem: 32, labels: { v: String(v) }, upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0.5 } });
+    const app = (v: number) => ({
+      id: '/crashy',
+      cmd: `sleep 0.${v % 10}; ${serverCmd()}`,
+      instances: 4,
+      cpus: 0.02,
+      mem: 32,
+      labels: { v: String(v) },
+      upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0.5 },
+    });
     // A resident app upgraded in every round too: each start appends to its volume's `starts`.
     const resident = (v: number) => ({
-      id: '/crashy-pv', instances: 2, cpus: 0.02, mem: 32, labels: { v: String(v) },
+      id: '/crashy-pv',
+      instances: 2,
+      cpus: 0.02,
+      mem: 32,
+      labels: { v: String(v) },
       cmd: `cd "$MESOS_SANDBOX/data" && { [ -f token ] || cat /proc/sys/kernel/random/uuid > token; } && echo "$MESOS_TASK_ID" >> starts && ${serverCmd()}`,
       container: { type: 'MESOS', volumes: [{ containerPath: 'data', mode: 'RW', persistent: { size: 8 } }] },
     });
@@ -126,11 +190,16 @@ describe('engine crash safety: SIGKILL at random points of deployments, many tim
     expect((await api('POST', '/v2/apps', resident(0))).status).toBe(201);
     await until(async () => (await api('GET', '/v2/deployments')).body.length === 0, 30_000, 'the first deployments');
     const volumes = () => volumeTokens(d.stateDir);
-    const before = await until(() => (Object.values(volumes()).every((v) => v.token) && Object.keys(volumes()).length === 2 ? volumes() : undefined), 10_000, 'two volumes with tokens');
+    const before = await until(
+      () =>
+        Object.values(volumes()).every((v) => v.token) && Object.keys(volumes()).length === 2 ? volumes() : undefined,
+      10_000,
+      'two volumes with tokens',
+    );
     let last = '';
     let lastPv = '';
     let seed = 7;
-    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     for (let round = 1; round <= 8; round++) {
       // force: the deployment a kill interrupted may still be running after the restart.
       const r = await api('PUT', '/v2/apps/crashy?force=true', app(round));
@@ -146,27 +215,44 @@ describe('engine crash safety: SIGKILL at random points of deployments, many tim
       await d.start();
     }
     await until(async () => (await api('GET', '/v2/deployments')).body.length === 0, 60_000, 'every deployment to end');
-    const tasks = (await api('GET', '/v2/apps/crashy/tasks')).body.tasks as { id: string; host: string; ports: number[]; version: string; state: string }[];
+    const tasks = (await api('GET', '/v2/apps/crashy/tasks')).body.tasks as {
+      id: string;
+      host: string;
+      ports: number[];
+      version: string;
+      state: string;
+    }[];
     expect(tasks).toHaveLength(4);
     expect(tasks.every((t) => t.version === last && t.state === 'TASK_RUNNING')).toBe(true);
     expect(new Set(tasks.map((t) => t.id.replace(/\._app\.\d+$/, ''))).size).toBe(4); // four distinct instances
-    for (const t of tasks) expect(await until(() => hit(t.host, t.ports[0]).catch(() => ''), 5000, 'an answer')).toContain(t.id);
+    for (const t of tasks)
+      expect(await until(() => hit(t.host, t.ports[0]).catch(() => ''), 5000, 'an answer')).toContain(t.id);
     // Exactly four server processes on the machine: nothing duplicated, nothing of old versions left.
     await until(() => taskProcesses('/crashy', d.stateDir).length === 4, 15_000, 'exactly four task processes');
 
     // The resident app: the same two instances on the same two volumes, every token as first written,
     // each volume only ever used by its own instance, the last version running, two processes.
-    const pvTasks = (await api('GET', '/v2/apps/crashy-pv/tasks')).body.tasks as { id: string; version: string; state: string }[];
+    const pvTasks = (await api('GET', '/v2/apps/crashy-pv/tasks')).body.tasks as {
+      id: string;
+      version: string;
+      state: string;
+    }[];
     expect(pvTasks).toHaveLength(2);
     expect(pvTasks.every((t) => t.version === lastPv && t.state === 'TASK_RUNNING')).toBe(true);
     const after = volumes();
-    expect(Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v.token]))).toEqual(Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v.token])));
+    expect(Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v.token]))).toEqual(
+      Object.fromEntries(Object.entries(before).map(([k, v]) => [k, v.token])),
+    );
     const instanceOf = (taskId: string) => taskId.replace(/\._app\.\d+$/, '');
     const owners = Object.values(after).map((v) => new Set(v.starts.map(instanceOf)));
     expect(owners.every((o) => o.size === 1)).toBe(true);
     expect(owners.map((o) => [...o][0]).sort()).toEqual(pvTasks.map((t) => instanceOf(t.id)).sort());
     expect(Object.values(after).reduce((n, v) => n + v.starts.length, 0)).toBeGreaterThan(2); // upgrades did restart them
-    await until(() => taskProcesses('/crashy-pv', d.stateDir).length === 2, 15_000, 'exactly two resident task processes');
+    await until(
+      () => taskProcesses('/crashy-pv', d.stateDir).length === 2,
+      15_000,
+      'exactly two resident task processes',
+    );
   }, 180_000);
 });
 
@@ -183,4 +269,3 @@ function volumeTokens(stateDir: string): Record<string, { token: string; starts:
   }
   return out;
 }
-

@@ -52,7 +52,7 @@ describe("the engine's Marathon REST API (§10)", () => {
   });
   afterAll(async () => e.destroy());
 
-  it('/ping, /v2/info, /v2/leader have Marathon\'s shapes', async () => {
+  it("/ping, /v2/info, /v2/leader have Marathon's shapes", async () => {
     const ping = await fetch(e.url + '/ping');
     expect(await ping.text()).toBe('pong');
     const info = (await e.api('GET', '/v2/info')).body;
@@ -62,23 +62,45 @@ describe("the engine's Marathon REST API (§10)", () => {
   });
 
   it('422 names every invalid path, 400 on bad JSON, 404 on unknown apps, 409 on duplicates', async () => {
-    const bad = await e.api('POST', '/v2/apps', { id: '/Bad_Id', cmd: 'x', args: ['y'], upgradeStrategy: { minimumHealthCapacity: 2 } });
+    const bad = await e.api('POST', '/v2/apps', {
+      id: '/Bad_Id',
+      cmd: 'x',
+      args: ['y'],
+      upgradeStrategy: { minimumHealthCapacity: 2 },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.message).toBe('Object is not valid');
-    expect(bad.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['/cmd', '/id', '/upgradeStrategy/minimumHealthCapacity']);
+    expect(bad.body.details.map((d: { path: string }) => d.path).sort()).toEqual([
+      '/cmd',
+      '/id',
+      '/upgradeStrategy/minimumHealthCapacity',
+    ]);
     for (const d of bad.body.details) expect(d.errors.length).toBeGreaterThan(0);
-    const bulk = await e.api('PUT', '/v2/apps', [{ id: '/ok', cmd: 'sleep 100' }, { id: '/bad', cpus: -1, cmd: 'sleep 100' }]);
+    const bulk = await e.api('PUT', '/v2/apps', [
+      { id: '/ok', cmd: 'sleep 100' },
+      { id: '/bad', cpus: -1, cmd: 'sleep 100' },
+    ]);
     expect(bulk.status).toBe(422);
     expect(bulk.body.details.map((d: { path: string }) => d.path)).toEqual(['(1)/cpus']);
     expect(e.engine.apps.has('/ok')).toBe(false); // nothing half-applied
 
-    const raw = await fetch(e.url + '/v2/apps', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id": ' });
+    const raw = await fetch(e.url + '/v2/apps', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"id": ',
+    });
     expect(raw.status).toBe(400);
     expect((await raw.json()).message).toBe('Invalid JSON');
 
-    expect(await e.api('GET', '/v2/apps/nope')).toMatchObject({ status: 404, body: { message: "App '/nope' does not exist" } });
+    expect(await e.api('GET', '/v2/apps/nope')).toMatchObject({
+      status: 404,
+      body: { message: "App '/nope' does not exist" },
+    });
     await e.api('POST', '/v2/apps', { id: '/dup', cmd: serverCmd(), instances: 1, cpus: 0.05, mem: 32 });
-    expect(await e.api('POST', '/v2/apps', { id: '/dup', cmd: 'sleep 1' })).toMatchObject({ status: 409, body: { message: 'An app with id [/dup] already exists.' } });
+    expect(await e.api('POST', '/v2/apps', { id: '/dup', cmd: 'sleep 1' })).toMatchObject({
+      status: 409,
+      body: { message: 'An app with id [/dup] already exists.' },
+    });
     await e.settle();
   });
 
@@ -96,7 +118,13 @@ describe("the engine's Marathon REST API (§10)", () => {
     });
     const deployments = (await e.api('GET', '/v2/deployments')).body;
     expect(keys(deployments[0])).toEqual(keys(example('deployments.json')[0]));
-    expect(deployments[0]).toMatchObject({ id: depId, affectedApps: ['/locked'], currentStep: 1, totalSteps: 1, steps: [{ actions: [{ action: 'RestartApplication', app: '/locked' }] }] });
+    expect(deployments[0]).toMatchObject({
+      id: depId,
+      affectedApps: ['/locked'],
+      currentStep: 1,
+      totalSteps: 1,
+      steps: [{ actions: [{ action: 'RestartApplication', app: '/locked' }] }],
+    });
 
     const forced = await e.api('PUT', '/v2/apps/locked?force=true', { cmd: serverCmd(), instances: 2 });
     expect(forced.status).toBe(200);
@@ -129,7 +157,14 @@ describe("the engine's Marathon REST API (§10)", () => {
   });
 
   it('versions and rollback by PUT {"version": v}', async () => {
-    await e.api('POST', '/v2/apps', { id: '/versioned', cmd: serverCmd(), instances: 1, cpus: 0.05, mem: 32, labels: { v: '1' } });
+    await e.api('POST', '/v2/apps', {
+      id: '/versioned',
+      cmd: serverCmd(),
+      instances: 1,
+      cpus: 0.05,
+      mem: 32,
+      labels: { v: '1' },
+    });
     await e.settle();
     const v1 = (await e.api('GET', '/v2/apps/versioned')).body.app.version;
     await e.api('PUT', '/v2/apps/versioned', { labels: { v: '2' } });
@@ -148,28 +183,71 @@ describe("the engine's Marathon REST API (§10)", () => {
     expect(app.tasks[0].version).toBe(app.version);
   });
 
-  it('GET /v2/apps embeds, task JSON and /v2/tasks have Marathon\'s fields', async () => {
+  it("GET /v2/apps embeds, task JSON and /v2/tasks have Marathon's fields", async () => {
     const list = (await e.api('GET', '/v2/apps?embed=apps.tasks&embed=apps.lastTaskFailure')).body.apps;
     const app = list.find((a: { id: string }) => a.id === '/versioned');
-    for (const k of ['tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'version', 'versionInfo', 'tasks']) expect(app).toHaveProperty(k);
+    for (const k of [
+      'tasksStaged',
+      'tasksRunning',
+      'tasksHealthy',
+      'tasksUnhealthy',
+      'deployments',
+      'version',
+      'versionInfo',
+      'tasks',
+    ])
+      expect(app).toHaveProperty(k);
     const task = app.tasks[0];
-    for (const k of keys(example('app_task.json').task).filter((k) => !['region', 'zone'].includes(k))) expect(task).toHaveProperty(k);
-    expect(task).toMatchObject({ appId: '/versioned', state: 'TASK_RUNNING', ipAddresses: [{ ipAddress: task.host, protocol: 'IPv4' }] });
+    for (const k of keys(example('app_task.json').task).filter((k) => !['region', 'zone'].includes(k)))
+      expect(task).toHaveProperty(k);
+    expect(task).toMatchObject({
+      appId: '/versioned',
+      state: 'TASK_RUNNING',
+      ipAddresses: [{ ipAddress: task.host, protocol: 'IPv4' }],
+    });
     const all = (await e.api('GET', '/v2/tasks?status=running')).body.tasks;
     expect(all.map((t: { id: string }) => t.id)).toContain(task.id);
-    expect((await e.api('GET', '/v2/apps?label=v==1')).body.apps.map((a: { id: string }) => a.id)).toEqual(['/versioned']);
+    expect((await e.api('GET', '/v2/apps?label=v==1')).body.apps.map((a: { id: string }) => a.id)).toEqual([
+      '/versioned',
+    ]);
   });
 
-  it('SSE /v2/events: attach, deployment lifecycle and task status events in Marathon\'s frames', async () => {
-    const stream = sse(`${e.url}/v2/events`, (got) => got.some((g) => g.event === 'deployment_success' && g.data.plan.steps.some((s: { actions: { app: string }[] }) => s.actions.some((a) => a.app === '/sse'))));
+  it("SSE /v2/events: attach, deployment lifecycle and task status events in Marathon's frames", async () => {
+    const stream = sse(`${e.url}/v2/events`, (got) =>
+      got.some(
+        (g) =>
+          g.event === 'deployment_success' &&
+          g.data.plan.steps.some((s: { actions: { app: string }[] }) => s.actions.some((a) => a.app === '/sse')),
+      ),
+    );
     await stream.attached;
     await e.api('POST', '/v2/apps', { id: '/sse', cmd: serverCmd(), instances: 1, cpus: 0.05, mem: 32 });
     const got = await stream.done;
     const types = got.map((g) => g.event);
     expect(types[0]).toBe('event_stream_attached');
-    for (const t of ['group_change_success', 'deployment_info', 'status_update_event', 'instance_changed_event', 'deployment_step_success', 'deployment_success']) expect(types).toContain(t);
+    for (const t of [
+      'group_change_success',
+      'deployment_info',
+      'status_update_event',
+      'instance_changed_event',
+      'deployment_step_success',
+      'deployment_success',
+    ])
+      expect(types).toContain(t);
     const running = got.find((g) => g.event === 'status_update_event' && g.data.taskStatus === 'TASK_RUNNING')!.data;
-    expect(keys(running)).toEqual(['appId', 'eventType', 'host', 'ipAddresses', 'message', 'ports', 'slaveId', 'taskId', 'taskStatus', 'timestamp', 'version']);
+    expect(keys(running)).toEqual([
+      'appId',
+      'eventType',
+      'host',
+      'ipAddresses',
+      'message',
+      'ports',
+      'slaveId',
+      'taskId',
+      'taskStatus',
+      'timestamp',
+      'version',
+    ]);
     const notSse = await fetch(`${e.url}/v2/events`);
     expect(notSse.status).toBe(405);
   });

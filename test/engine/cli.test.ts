@@ -38,26 +38,48 @@ describe('baton deploy / status / plan / scale / logs / destroy on the embedded 
     await writeFile(changed, JSON.stringify(recipe));
     const p = run(['plan', '--json', changed]);
     expect(p.code).toBe(EXIT.PLAN_HAS_CHANGES);
-    expect(events(p.stdout).find((e) => e.type === 'plan')?.plan.changes).toEqual([{ kind: 'restart', type: 'app', id: '/hello', from: 3, to: 4, fields: ['labels'] }]);
+    expect(events(p.stdout).find((e) => e.type === 'plan')?.plan.changes).toEqual([
+      { kind: 'restart', type: 'app', id: '/hello', from: 3, to: 4, fields: ['labels'] },
+    ]);
   });
 
   it('plan predicts instances that cannot be placed; deploy refuses them before changing anything', async () => {
     const uniq = path.join(cli.dir, 'uniq.json');
-    await writeFile(uniq, JSON.stringify({ name: 'uniq', apps: [{ id: '/uniq', cmd: 'sleep 100', instances: 4, cpus: 0.01, mem: 16, constraints: [['hostname', 'UNIQUE']] }] }));
+    await writeFile(
+      uniq,
+      JSON.stringify({
+        name: 'uniq',
+        apps: [
+          { id: '/uniq', cmd: 'sleep 100', instances: 4, cpus: 0.01, mem: 16, constraints: [['hostname', 'UNIQUE']] },
+        ],
+      }),
+    );
     const p = run(['plan', '--json', uniq]);
     expect(events(p.stdout).find((e) => e.type === 'plan')?.plan.changes[0]).toMatchObject({
-      kind: 'create', id: '/uniq', pending: { instances: 1, why: expect.stringMatching(/^hostname:UNIQUE rules out 3 of 4 agent\(s\)/) },
+      kind: 'create',
+      id: '/uniq',
+      pending: { instances: 1, why: expect.stringMatching(/^hostname:UNIQUE rules out 3 of 4 agent\(s\)/) },
     });
     const d = run(['deploy', '--json', uniq]);
     expect(d.code).toBe(EXIT.DEPLOY_FAILED);
-    expect(events(d.stdout).find((e) => e.type === 'error')?.error).toMatchObject({ code: 'BATON_UNPLACEABLE', plugin: 'engine', hook: 'preflight' });
+    expect(events(d.stdout).find((e) => e.type === 'error')?.error).toMatchObject({
+      code: 'BATON_UNPLACEABLE',
+      plugin: 'engine',
+      hook: 'preflight',
+    });
     expect(JSON.parse(run(['status', '--json']).stdout).apps.map((a: { id: string }) => a.id)).not.toContain('/uniq');
   }, 30_000);
 
   it('a deploy that cannot finish hits its deadline, rolls back, and exits 4 (never 0)', async () => {
     const stuck = path.join(cli.dir, 'stuck.json');
     // More memory than any agent has: the instance waits to be placed, forever in Marathon.
-    await writeFile(stuck, JSON.stringify({ name: 'stuck', apps: [{ id: '/stuck', cmd: 'sleep 100', instances: 1, cpus: 0.05, mem: 100000 }] }));
+    await writeFile(
+      stuck,
+      JSON.stringify({
+        name: 'stuck',
+        apps: [{ id: '/stuck', cmd: 'sleep 100', instances: 1, cpus: 0.05, mem: 100000 }],
+      }),
+    );
     const r = run(['deploy', '--timeout', '3', '--allow-pending', '--json', stuck]);
     expect(r.code).toBe(EXIT.ROLLED_BACK);
     const err = events(r.stdout).find((e) => e.type === 'error');
@@ -68,10 +90,16 @@ describe('baton deploy / status / plan / scale / logs / destroy on the embedded 
   it('scale, logs and engine status', async () => {
     expect(run(['scale', '/hello', '1']).code).toBe(0);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(JSON.parse(run(['status', '/hello', '--json']).stdout).apps[0]).toMatchObject({ instances: 1, tasksRunning: 1 });
+    expect(JSON.parse(run(['status', '/hello', '--json']).stdout).apps[0]).toMatchObject({
+      instances: 1,
+      tasksRunning: 1,
+    });
 
     const echo = path.join(cli.dir, 'echo.json');
-    await writeFile(echo, JSON.stringify({ id: '/echo', cmd: `exec ${process.execPath} ${SERVER}`, instances: 1, cpus: 0.05, mem: 32 }));
+    await writeFile(
+      echo,
+      JSON.stringify({ id: '/echo', cmd: `exec ${process.execPath} ${SERVER}`, instances: 1, cpus: 0.05, mem: 32 }),
+    );
     expect(run(['deploy', echo]).code).toBe(0);
     const logs = run(['logs', '/echo']);
     expect(logs.stdout).toMatch(/^listening on 127\.0\.1\.\d:\d+$/m);
@@ -87,7 +115,9 @@ describe('baton deploy / status / plan / scale / logs / destroy on the embedded 
   it('destroy removes an app by id, or everything a recipe deployed', async () => {
     const missing = run(['destroy', '/no-such-app']);
     expect(missing.code).toBe(EXIT.INVALID_INPUT); // Marathon's 404 is the user's mistake, not a Baton bug
-    expect(missing.stderr).toMatch(/BATON_NOT_FOUND: DELETE \/v2\/apps\/no-such-app\?force=true → 404: App '\/no-such-app' does not exist/);
+    expect(missing.stderr).toMatch(
+      /BATON_NOT_FOUND: DELETE \/v2\/apps\/no-such-app\?force=true → 404: App '\/no-such-app' does not exist/,
+    );
     expect(run(['destroy', '/echo']).code).toBe(0);
     await new Promise((r) => setTimeout(r, 1000));
     expect(JSON.parse(run(['status', '--json']).stdout).apps.map((a: { id: string }) => a.id)).not.toContain('/echo');

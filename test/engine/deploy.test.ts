@@ -10,8 +10,14 @@ describe('embedded engine: deploy and reach every instance', () => {
 
   it('POST /v2/apps starts 3 real processes, each answering on its agent address and port', async () => {
     const r = await e.api('POST', '/v2/apps', {
-      id: '/web', cmd: serverCmd(), instances: 3, cpus: 0.1, mem: 64,
-      portDefinitions: [{ port: 0, name: 'http' }], labels: { team: 'blue', 'com.example/tier': 'front' }, env: { GREETING: 'hi' },
+      id: '/web',
+      cmd: serverCmd(),
+      instances: 3,
+      cpus: 0.1,
+      mem: 64,
+      portDefinitions: [{ port: 0, name: 'http' }],
+      labels: { team: 'blue', 'com.example/tier': 'front' },
+      env: { GREETING: 'hi' },
     });
     expect(r.status).toBe(201);
     expect(r.headers.get('marathon-deployment-id')).toBe(r.body.deployments[0].id);
@@ -20,7 +26,9 @@ describe('embedded engine: deploy and reach every instance', () => {
     const { body } = await e.api('GET', '/v2/apps/web/tasks');
     expect(body.tasks).toHaveLength(3);
     // Spread over the three private agents, each on its own loopback address and port range.
-    expect(new Set(body.tasks.map((t: { host: string }) => t.host))).toEqual(new Set(['127.0.1.1', '127.0.1.2', '127.0.1.3']));
+    expect(new Set(body.tasks.map((t: { host: string }) => t.host))).toEqual(
+      new Set(['127.0.1.1', '127.0.1.2', '127.0.1.3']),
+    );
     for (const t of body.tasks) {
       expect(t.state).toBe('TASK_RUNNING');
       const answer = await until(() => hit(t.host, t.ports[0]).catch(() => ''), 10_000, `${t.id} to answer`);
@@ -34,11 +42,22 @@ describe('embedded engine: deploy and reach every instance', () => {
     const t = app.tasks[0];
     const env = JSON.parse(await hit(t.host, t.ports[0], '/env'));
     expect(env).toMatchObject({
-      HOST: t.host, PORT0: String(t.ports[0]), PORT: String(t.ports[0]), PORTS: String(t.ports[0]),
-      [`PORT_${app.portDefinitions[0].port}`]: String(t.ports[0]), PORT_HTTP: String(t.ports[0]),
-      MESOS_TASK_ID: t.id, MARATHON_APP_ID: '/web', MARATHON_APP_VERSION: app.version,
-      MARATHON_APP_RESOURCE_CPUS: '0.1', MARATHON_APP_RESOURCE_MEM: '64.0', MARATHON_APP_RESOURCE_DISK: '0.0', MARATHON_APP_RESOURCE_GPUS: '0',
-      MARATHON_APP_LABELS: 'TEAM COM_EXAMPLE_TIER', MARATHON_APP_LABEL_TEAM: 'blue', MARATHON_APP_LABEL_COM_EXAMPLE_TIER: 'front',
+      HOST: t.host,
+      PORT0: String(t.ports[0]),
+      PORT: String(t.ports[0]),
+      PORTS: String(t.ports[0]),
+      [`PORT_${app.portDefinitions[0].port}`]: String(t.ports[0]),
+      PORT_HTTP: String(t.ports[0]),
+      MESOS_TASK_ID: t.id,
+      MARATHON_APP_ID: '/web',
+      MARATHON_APP_VERSION: app.version,
+      MARATHON_APP_RESOURCE_CPUS: '0.1',
+      MARATHON_APP_RESOURCE_MEM: '64.0',
+      MARATHON_APP_RESOURCE_DISK: '0.0',
+      MARATHON_APP_RESOURCE_GPUS: '0',
+      MARATHON_APP_LABELS: 'TEAM COM_EXAMPLE_TIER',
+      MARATHON_APP_LABEL_TEAM: 'blue',
+      MARATHON_APP_LABEL_COM_EXAMPLE_TIER: 'front',
       GREETING: 'hi',
     });
     expect(env.MESOS_SANDBOX).toContain(t.id);
@@ -54,7 +73,9 @@ describe('embedded engine: deploy and reach every instance', () => {
     await e.settle();
     const after = (await e.api('GET', '/v2/apps/web')).body.app;
     expect(after.version).toBe(before.version);
-    expect(after.tasks.map((t: { id: string }) => t.id).sort()).toEqual(before.tasks.map((t: { id: string }) => t.id).sort());
+    expect(after.tasks.map((t: { id: string }) => t.id).sort()).toEqual(
+      before.tasks.map((t: { id: string }) => t.id).sort(),
+    );
 
     await e.api('PATCH', '/v2/apps/web', { labels: { team: 'green' } });
     await e.settle();

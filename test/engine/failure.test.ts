@@ -35,19 +35,23 @@ describe('deadlines, rollback and exit codes (health issue, pipeline side)', () 
     const load = (async () => {
       const end = Date.now() + 40_000;
       while (!stop && Date.now() < end) {
-        await Promise.all(old.map(async (t) => {
-          try {
-            const r = await fetch(`http://${t.host}:${t.ports[0]}/`, { signal: AbortSignal.timeout(2000) });
-            if ((await r.text()).startsWith('shop v1')) ok++;
-            else failures.push(`HTTP ${r.status}`);
-          } catch (err) {
-            failures.push(String((err as Error).cause ?? err));
-          }
-        }));
+        await Promise.all(
+          old.map(async (t) => {
+            try {
+              const r = await fetch(`http://${t.host}:${t.ports[0]}/`, { signal: AbortSignal.timeout(2000) });
+              if ((await r.text()).startsWith('shop v1')) ok++;
+              else failures.push(`HTTP ${r.status}`);
+            } catch (err) {
+              failures.push(String((err as Error).cause ?? err));
+            }
+          }),
+        );
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
-    const r = await batonAsync(['deploy', '--healthy-deadline', '5', '--json', 'recipes/broken-release/v2.json'], { env });
+    const r = await batonAsync(['deploy', '--healthy-deadline', '5', '--json', 'recipes/broken-release/v2.json'], {
+      env,
+    });
     stop = true;
     await load;
 
@@ -62,16 +66,24 @@ describe('deadlines, rollback and exit codes (health issue, pipeline side)', () 
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(100);
     // The same three v1 instances serve on; no v2 task is left.
-    expect(tasksOf('/shop').map((t) => t.id).sort()).toEqual(old.map((t) => t.id).sort());
+    expect(
+      tasksOf('/shop')
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual(old.map((t) => t.id).sort());
 
     const h = JSON.parse(run(['history', '/shop', '--json']).stdout);
-    expect(h.versions.map((v: { outcomes: { outcome: string }[] }) => v.outcomes.map((o) => o.outcome).join())).toEqual(expect.arrayContaining(['succeeded', 'failed']));
+    expect(h.versions.map((v: { outcomes: { outcome: string }[] }) => v.outcomes.map((o) => o.outcome).join())).toEqual(
+      expect.arrayContaining(['succeeded', 'failed']),
+    );
   }, 60_000);
 
   it('baton rollback deploys the last successful version and waits', async () => {
     // Move /shop to a new good version (label change), then roll back to the previous good one.
     const v3 = path.join(dir, 'v3.json');
-    const recipe = JSON.parse((await import('node:fs')).readFileSync('recipes/broken-release/baton.config.json', 'utf8'));
+    const recipe = JSON.parse(
+      (await import('node:fs')).readFileSync('recipes/broken-release/baton.config.json', 'utf8'),
+    );
     recipe.apps[0].labels.release = 'v3';
     delete recipe.$schema;
     await writeFile(v3, JSON.stringify(recipe));
@@ -86,7 +98,31 @@ describe('deadlines, rollback and exit codes (health issue, pipeline side)', () 
   it('--on-failure pause stops the deployment where it is (exit 5 on a deadline); leave lets it run', async () => {
     const make = async (name: string) => {
       const f = path.join(dir, `${name}.json`);
-      await writeFile(f, JSON.stringify({ name, apps: [{ id: `/${name}`, cmd: 'sleep 1000', instances: 1, cpus: 0.05, mem: 16, healthChecks: [{ protocol: 'COMMAND', command: { value: 'false' }, gracePeriodSeconds: 300, intervalSeconds: 1, timeoutSeconds: 1, delaySeconds: 0 }] }] }));
+      await writeFile(
+        f,
+        JSON.stringify({
+          name,
+          apps: [
+            {
+              id: `/${name}`,
+              cmd: 'sleep 1000',
+              instances: 1,
+              cpus: 0.05,
+              mem: 16,
+              healthChecks: [
+                {
+                  protocol: 'COMMAND',
+                  command: { value: 'false' },
+                  gracePeriodSeconds: 300,
+                  intervalSeconds: 1,
+                  timeoutSeconds: 1,
+                  delaySeconds: 0,
+                },
+              ],
+            },
+          ],
+        }),
+      );
       return f;
     };
     const paused = run(['deploy', '--timeout', '3', '--on-failure', 'pause', '--json', await make('paused')]);
@@ -94,16 +130,24 @@ describe('deadlines, rollback and exit codes (health issue, pipeline side)', () 
     expect(events(paused.stdout).find((e) => e.type === 'log' && /paused: deployment/.test(e.message))).toBeTruthy();
     const left = run(['deploy', '--timeout', '3', '--on-failure', 'leave', await make('left')]);
     expect(left.code).toBe(EXIT.TIMEOUT);
-    const deployments = JSON.parse(run(['status', '--json']).stdout).apps.filter((a: { id: string }) => a.id === '/left' || a.id === '/paused').map((a: { id: string; deployments: unknown[] }) => [a.id, a.deployments.length]);
+    const deployments = JSON.parse(run(['status', '--json']).stdout)
+      .apps.filter((a: { id: string }) => a.id === '/left' || a.id === '/paused')
+      .map((a: { id: string; deployments: unknown[] }) => [a.id, a.deployments.length]);
     expect(Object.fromEntries(deployments)).toEqual({ '/paused': 0, '/left': 1 });
   }, 40_000);
 
   it('a 409 lock names the blocking deployment; --force overrides it', async () => {
     const f = path.join(dir, 'locked.json');
-    await writeFile(f, JSON.stringify({ name: 'left', apps: [{ id: '/left', cmd: 'sleep 1000', instances: 2, cpus: 0.05, mem: 16 }] }));
+    await writeFile(
+      f,
+      JSON.stringify({ name: 'left', apps: [{ id: '/left', cmd: 'sleep 1000', instances: 2, cpus: 0.05, mem: 16 }] }),
+    );
     const r = run(['deploy', '--json', f]);
     expect(r.code).toBe(EXIT.DEPLOY_FAILED);
-    expect(events(r.stdout).find((e) => e.type === 'error')!.error).toMatchObject({ code: 'BATON_DEPLOY_LOCKED', message: expect.stringMatching(/^The app is locked by deployment [0-9a-f-]{36}; use --force to override it$/) });
+    expect(events(r.stdout).find((e) => e.type === 'error')!.error).toMatchObject({
+      code: 'BATON_DEPLOY_LOCKED',
+      message: expect.stringMatching(/^The app is locked by deployment [0-9a-f-]{36}; use --force to override it$/),
+    });
     expect(run(['deploy', '--force', f]).code).toBe(EXIT.OK);
   }, 40_000);
 });

@@ -13,11 +13,26 @@ describe('task lifecycle on the embedded engine', () => {
   afterAll(async () => e.destroy());
 
   it('a crashing task relaunches with Marathon backoff: 1s, then ×2 each failure (§1.10)', async () => {
-    await e.api('POST', '/v2/apps', { id: '/crash', cmd: 'echo starting; exit 3', instances: 1, cpus: 0.05, mem: 16, backoffSeconds: 1, backoffFactor: 2, maxLaunchDelaySeconds: 60 });
-    const stagings = await until(() => {
-      const s = e.events.filter((ev) => ev.eventType === 'status_update_event' && ev.appId === '/crash' && ev.taskStatus === 'TASK_STAGING');
-      return s.length >= 4 ? s : undefined;
-    }, 15_000, 'four launches');
+    await e.api('POST', '/v2/apps', {
+      id: '/crash',
+      cmd: 'echo starting; exit 3',
+      instances: 1,
+      cpus: 0.05,
+      mem: 16,
+      backoffSeconds: 1,
+      backoffFactor: 2,
+      maxLaunchDelaySeconds: 60,
+    });
+    const stagings = await until(
+      () => {
+        const s = e.events.filter(
+          (ev) => ev.eventType === 'status_update_event' && ev.appId === '/crash' && ev.taskStatus === 'TASK_STAGING',
+        );
+        return s.length >= 4 ? s : undefined;
+      },
+      15_000,
+      'four launches',
+    );
     const t = stagings.map((s) => Date.parse(s.timestamp));
     const gaps = [t[1] - t[0], t[2] - t[1], t[3] - t[2]];
     // Delay after each counted failure: 1s, 2s, 4s (plus the engine's tick and the task's run time).
@@ -27,10 +42,17 @@ describe('task lifecycle on the embedded engine', () => {
     expect(gaps[1]).toBeLessThan(2700);
     expect(gaps[2]).toBeGreaterThanOrEqual(4000);
     expect(gaps[2]).toBeLessThan(4700);
-    const failed = e.events.filter((ev) => ev.eventType === 'status_update_event' && ev.appId === '/crash' && ev.taskStatus === 'TASK_FAILED');
+    const failed = e.events.filter(
+      (ev) => ev.eventType === 'status_update_event' && ev.appId === '/crash' && ev.taskStatus === 'TASK_FAILED',
+    );
     expect(failed[0].message).toBe('exited with code 3');
     // The queue says why it waits; the app shows the last failure; the API stays responsive.
-    const q = await until(async () => (await e.api('GET', '/v2/queue')).body.queue.find((x: { app: { id: string } }) => x.app.id === '/crash'), 9000, 'the app to wait in the queue');
+    const q = await until(
+      async () =>
+        (await e.api('GET', '/v2/queue')).body.queue.find((x: { app: { id: string } }) => x.app.id === '/crash'),
+      9000,
+      'the app to wait in the queue',
+    );
     expect(q).toMatchObject({ count: 1, delay: { overdue: false } });
     expect(q.delay.timeLeftSeconds).toBeGreaterThan(0);
     const app = (await e.api('GET', '/v2/apps/crash')).body.app;
@@ -43,7 +65,14 @@ describe('task lifecycle on the embedded engine', () => {
 
   it('kill: SIGTERM to the whole process group, SIGKILL after taskKillGracePeriodSeconds; no orphans', async () => {
     // The task ignores SIGTERM and has a child of its own in the same process group.
-    await e.api('POST', '/v2/apps', { id: '/stubborn', cmd: `sleep 300 & ${serverCmd('IGNORE_TERM=1')}`, instances: 1, cpus: 0.05, mem: 64, taskKillGracePeriodSeconds: 1 });
+    await e.api('POST', '/v2/apps', {
+      id: '/stubborn',
+      cmd: `sleep 300 & ${serverCmd('IGNORE_TERM=1')}`,
+      instances: 1,
+      cpus: 0.05,
+      mem: 64,
+      taskKillGracePeriodSeconds: 1,
+    });
     await e.settle();
     const inst = [...e.engine.instances.values()].find((i) => i.appId === '/stubborn')!;
     const pgid = (inst.handle!.data as { pid: number }).pid;
@@ -57,17 +86,39 @@ describe('task lifecycle on the embedded engine', () => {
     expect(readFileSync(path.join(inst.sandbox!, 'stdout'), 'utf8')).toContain('ignoring SIGTERM');
     expect(alive(pgid)).toBe(false);
     // The backgrounded `sleep 300` died with it (a zombie left for a non-reaping init is dead).
-    const members = execSync('ps -eo pid=,pgid=,stat=').toString().split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => Number(f[1]) === pgid && !f[2]?.startsWith('Z'));
+    const members = execSync('ps -eo pid=,pgid=,stat=')
+      .toString()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => Number(f[1]) === pgid && !f[2]?.startsWith('Z'));
     expect(members).toEqual([]);
-    const killed = e.events.find((ev) => ev.eventType === 'status_update_event' && ev.appId === '/stubborn' && ev.taskStatus === 'TASK_KILLED');
+    const killed = e.events.find(
+      (ev) => ev.eventType === 'status_update_event' && ev.appId === '/stubborn' && ev.taskStatus === 'TASK_KILLED',
+    );
     expect(killed).toBeTruthy();
   });
 
   it('args run without a shell; cmd runs through /bin/sh -c', async () => {
-    await e.api('POST', '/v2/apps', { id: '/args', args: ['/bin/echo', '$HOME is not expanded'], instances: 1, cpus: 0.05, mem: 16 });
-    await e.api('POST', '/v2/apps', { id: '/cmd', cmd: 'echo "$MARATHON_APP_ID is expanded"; sleep 300', instances: 1, cpus: 0.05, mem: 16 });
+    await e.api('POST', '/v2/apps', {
+      id: '/args',
+      args: ['/bin/echo', '$HOME is not expanded'],
+      instances: 1,
+      cpus: 0.05,
+      mem: 16,
+    });
+    await e.api('POST', '/v2/apps', {
+      id: '/cmd',
+      cmd: 'echo "$MARATHON_APP_ID is expanded"; sleep 300',
+      instances: 1,
+      cpus: 0.05,
+      mem: 16,
+    });
     const sandbox = (id: string) => [...e.engine.instances.values()].find((i) => i.appId === id && i.sandbox)?.sandbox;
-    await until(() => sandbox('/args') && readIf(path.join(sandbox('/args')!, 'stdout')).length > 0, 5000, 'args output');
+    await until(
+      () => sandbox('/args') && readIf(path.join(sandbox('/args')!, 'stdout')).length > 0,
+      5000,
+      'args output',
+    );
     expect(readFileSync(path.join(sandbox('/args')!, 'stdout'), 'utf8')).toBe('$HOME is not expanded\n');
     await until(() => sandbox('/cmd') && readIf(path.join(sandbox('/cmd')!, 'stdout')).length > 0, 5000, 'cmd output');
     expect(readFileSync(path.join(sandbox('/cmd')!, 'stdout'), 'utf8')).toBe('/cmd is expanded\n');
@@ -85,7 +136,14 @@ describe('task lifecycle on the embedded engine', () => {
     expect(status.isolation.mesos).toMatch(/^cgroups v[12]: memory limit = mem/);
     const hog = `exec ${process.execPath} -e "const a=[]; for(;;) a.push(Buffer.alloc(8<<20, 1))"`;
     await e.api('POST', '/v2/apps', { id: '/hog', cmd: hog, instances: 1, cpus: 0.05, mem: 64, backoffSeconds: 60 });
-    const failed = await until(() => e.events.find((ev) => ev.eventType === 'status_update_event' && ev.appId === '/hog' && ev.taskStatus === 'TASK_FAILED'), 15_000, 'the OOM kill');
+    const failed = await until(
+      () =>
+        e.events.find(
+          (ev) => ev.eventType === 'status_update_event' && ev.appId === '/hog' && ev.taskStatus === 'TASK_FAILED',
+        ),
+      15_000,
+      'the OOM kill',
+    );
     expect(failed.message).toBe('out of memory: killed at its 64 MiB limit');
     await e.api('DELETE', '/v2/apps/hog');
     await e.settle();

@@ -4,7 +4,8 @@ import { place, usage } from '../../plugins/engine/placement.js';
 import { defaultAgents } from '../../plugins/engine/settings.js';
 import type { Instance } from '../../plugins/engine/types.js';
 
-const app = (over: Record<string, unknown>) => normalizeApp({ id: '/p', cmd: 'sleep 1', cpus: 1, mem: 1024, ...over }, new Issues());
+const app = (over: Record<string, unknown>) =>
+  normalizeApp({ id: '/p', cmd: 'sleep 1', cpus: 1, mem: 1024, ...over }, new Issues());
 
 describe('placement on the default agents (resources, roles, ports)', () => {
   it('spreads over private agents, never on the public one unless slave_public is accepted', () => {
@@ -23,7 +24,7 @@ describe('placement on the default agents (resources, roles, ports)', () => {
     expect(r.declined).toEqual({ UnfulfilledRole: 1, InsufficientMemory: 3 });
   });
 
-  it('allocates host ports from the agent\'s own range; requirePorts needs that exact port free', () => {
+  it("allocates host ports from the agent's own range; requirePorts needs that exact port free", () => {
     const agents = defaultAgents();
     const a = app({ portDefinitions: [{ port: 0 }, { port: 0 }] });
     const r = place(a, usage(agents, [], new Map()));
@@ -35,7 +36,18 @@ describe('placement on the default agents (resources, roles, ports)', () => {
     const fixed = app({ id: '/fixed', requirePorts: true, portDefinitions: [{ port: 31001 }] });
     const first = place(fixed, usage(agents, [], new Map()));
     expect(first).toMatchObject({ agent: { id: 'agent-private-1' }, ports: [31001] });
-    const taken: Instance = { instanceId: 'x', appId: '/fixed', runSpecVersion: 'v', goal: 'Running', condition: 'Running', since: '', incarnation: 1, agentId: 'agent-private-1', ports: [31001], createdAt: '' };
+    const taken: Instance = {
+      instanceId: 'x',
+      appId: '/fixed',
+      runSpecVersion: 'v',
+      goal: 'Running',
+      condition: 'Running',
+      since: '',
+      incarnation: 1,
+      agentId: 'agent-private-1',
+      ports: [31001],
+      createdAt: '',
+    };
     const second = place(fixed, usage(agents, [taken], new Map([['/fixed', fixed]])));
     expect(second.agent).toBeUndefined(); // 31001 only exists on agent-private-1, where it is in use
     expect(second.declined.InsufficientPorts).toBe(3);

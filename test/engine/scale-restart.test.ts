@@ -42,7 +42,14 @@ describe('scaling and killSelection (§4.4)', () => {
   for (const selection of ['YOUNGEST_FIRST', 'OLDEST_FIRST'] as const) {
     it(`scale up to 4 then down to 2 kills the ${selection === 'YOUNGEST_FIRST' ? 'youngest' : 'oldest'}`, async () => {
       const id = `/scale-${selection.toLowerCase().replace('_', '-')}`;
-      await e.api('POST', '/v2/apps', { id, cmd: serverCmd(), instances: 1, cpus: 0.05, mem: 32, killSelection: selection });
+      await e.api('POST', '/v2/apps', {
+        id,
+        cmd: serverCmd(),
+        instances: 1,
+        cpus: 0.05,
+        mem: 32,
+        killSelection: selection,
+      });
       await e.settle();
       await new Promise((r) => setTimeout(r, 30)); // distinct start times
       await e.api('PUT', `/v2/apps${id}`, { instances: 2 });
@@ -120,17 +127,30 @@ describe('rolling restart arithmetic (TaskReplaceActor, §4.5 worked examples)',
       expect(curve).toEqual({ ...want, end: n });
       const app = (await e.api('GET', `/v2/apps${id}`)).body.app;
       expect(app.tasks.every((t: { version: string }) => t.version === app.version)).toBe(true);
-      expect(e.events.slice(from).filter((ev) => ev.eventType === 'status_update_event' && ev.appId === id && ev.taskStatus === 'TASK_KILLED')).toHaveLength(n);
+      expect(
+        e.events
+          .slice(from)
+          .filter((ev) => ev.eventType === 'status_update_event' && ev.appId === id && ev.taskStatus === 'TASK_KILLED'),
+      ).toHaveLength(n);
     });
   }
 
   it('n=3, (0, 1): kills all three and launches three at once', async () => {
-    await e.api('POST', '/v2/apps', { id: '/roll-all', cmd: serverCmd(), instances: 3, cpus: 0.05, mem: 32, upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 1 } });
+    await e.api('POST', '/v2/apps', {
+      id: '/roll-all',
+      cmd: serverCmd(),
+      instances: 3,
+      cpus: 0.05,
+      mem: 32,
+      upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 1 },
+    });
     await e.settle();
     const from = e.events.length;
     await e.api('POST', '/v2/apps/roll-all/restart');
     await e.settle();
-    const window = e.events.slice(from).filter((ev) => ev.eventType === 'status_update_event' && ev.appId === '/roll-all');
+    const window = e.events
+      .slice(from)
+      .filter((ev) => ev.eventType === 'status_update_event' && ev.appId === '/roll-all');
     // All three old tasks are told to die before any new one is running.
     const firstNewRunning = window.findIndex((ev) => ev.taskStatus === 'TASK_RUNNING');
     expect(window.slice(0, firstNewRunning).filter((ev) => ev.taskStatus === 'TASK_KILLING')).toHaveLength(3);

@@ -22,20 +22,31 @@ describe('engine API security', () => {
 
   it('binds loopback by default and refuses any other address without a token', async () => {
     expect(resolveSettings({}, {}).host).toBe('127.0.0.1');
-    await expect(serveEngine({ ...resolveSettings({ stateDir: path.join(dir, 'a') }, {}), host: '0.0.0.0', port: 0 }, () => [])).rejects.toThrow(/refusing to serve the engine API on 0\.0\.0\.0 without a token/);
+    await expect(
+      serveEngine({ ...resolveSettings({ stateDir: path.join(dir, 'a') }, {}), host: '0.0.0.0', port: 0 }, () => []),
+    ).rejects.toThrow(/refusing to serve the engine API on 0\.0\.0\.0 without a token/);
   });
 
   it('with a token, requests without it are refused (401); with it they pass', async () => {
-    running = await serveEngine({ ...resolveSettings({ stateDir: path.join(dir, 'b') }, {}), port: 0, token: 's3cret-token' }, () => []);
+    running = await serveEngine(
+      { ...resolveSettings({ stateDir: path.join(dir, 'b') }, {}), port: 0, token: 's3cret-token' },
+      () => [],
+    );
     expect((await fetch(`${running.url}/v2/apps`)).status).toBe(401);
     expect((await fetch(`${running.url}/v2/apps`, { headers: { authorization: 'token=wrong' } })).status).toBe(401);
-    expect((await fetch(`${running.url}/v2/apps`, { headers: { authorization: 'token=s3cret-token' } })).status).toBe(200);
-    expect((await fetch(`${running.url}/v2/apps`, { headers: { authorization: 'Bearer s3cret-token' } })).status).toBe(200);
+    expect((await fetch(`${running.url}/v2/apps`, { headers: { authorization: 'token=s3cret-token' } })).status).toBe(
+      200,
+    );
+    expect((await fetch(`${running.url}/v2/apps`, { headers: { authorization: 'Bearer s3cret-token' } })).status).toBe(
+      200,
+    );
   });
 
   it("the CLI's own engine commands send the token (BATON_ENGINE_TOKEN); without it the engine is not theirs to use", async () => {
     const env = { BATON_STATE_DIR: path.join(dir, 'b') };
-    const withToken = await batonAsync(['engine', 'status', '--json'], { env: { ...env, BATON_ENGINE_TOKEN: 's3cret-token' } });
+    const withToken = await batonAsync(['engine', 'status', '--json'], {
+      env: { ...env, BATON_ENGINE_TOKEN: 's3cret-token' },
+    });
     expect(withToken.code, withToken.stderr).toBe(EXIT.OK);
     expect(events(withToken.stdout)[0]).toMatchObject({ type: 'engine-status', url: running.url });
     const logs = await batonAsync(['logs', '/nothing'], { env: { ...env, BATON_ENGINE_TOKEN: 's3cret-token' } });
@@ -50,7 +61,13 @@ describe('which env values are secret', () => {
   it('secret-looking names in apps, pods, pod containers and groups; redaction copies', () => {
     const recipe = {
       apps: [{ id: '/a', env: { DB_PASSWORD: 'p1', MODE: 'prod', REF: { secret: 's' } } }],
-      pods: [{ id: '/p', environment: { API_KEY: 'p2' }, containers: [{ name: 'c', environment: { PRIVATE_TOKEN: 'p3', PORT: '80' } }] }],
+      pods: [
+        {
+          id: '/p',
+          environment: { API_KEY: 'p2' },
+          containers: [{ name: 'c', environment: { PRIVATE_TOKEN: 'p3', PORT: '80' } }],
+        },
+      ],
       groups: [{ id: '/g', apps: [{ id: '/g/b', env: { aws_secret_access_key: 'p4' } }] }],
     };
     expect(secretValues(recipe)).toEqual(['p1', 'p2', 'p3', 'p4']);
@@ -68,7 +85,14 @@ describe('secrets and listeners through the CLI (real daemon)', () => {
 
   it('the daemon listens on loopback only; secret env values never appear in plan, deploy, status, events or the engine log', async () => {
     const f = path.join(cli.dir, 'db.json');
-    const app = { id: '/db', cmd: 'sleep 600', instances: 1, cpus: 0.01, mem: 16, env: { DB_PASSWORD: SECRET, API_TOKEN: TOKEN, MODE: 'prod' } };
+    const app = {
+      id: '/db',
+      cmd: 'sleep 600',
+      instances: 1,
+      cpus: 0.01,
+      mem: 16,
+      env: { DB_PASSWORD: SECRET, API_TOKEN: TOKEN, MODE: 'prod' },
+    };
     await writeFile(f, JSON.stringify({ name: 'db', apps: [app] }));
     const outputs: string[] = [];
     const keep = (r: { stdout: string; stderr: string }) => (outputs.push(r.stdout + r.stderr), r);
@@ -76,9 +100,14 @@ describe('secrets and listeners through the CLI (real daemon)', () => {
     keep(cli.run(['plan', '--json', '--verbose', f]));
     expect(keep(cli.run(['deploy', '--json', '--verbose', f])).code).toBe(EXIT.OK);
     // A change of the secret itself: the plan names the field, never the values.
-    await writeFile(f, JSON.stringify({ name: 'db', apps: [{ ...app, env: { ...app.env, DB_PASSWORD: `${SECRET}-2` } }] }));
+    await writeFile(
+      f,
+      JSON.stringify({ name: 'db', apps: [{ ...app, env: { ...app.env, DB_PASSWORD: `${SECRET}-2` } }] }),
+    );
     const p = keep(cli.run(['plan', '--json', f]));
-    expect(events(p.stdout).find((e) => e.type === 'plan')?.plan.changes).toEqual([expect.objectContaining({ kind: 'restart', id: '/db', fields: ['env'] })]);
+    expect(events(p.stdout).find((e) => e.type === 'plan')?.plan.changes).toEqual([
+      expect.objectContaining({ kind: 'restart', id: '/db', fields: ['env'] }),
+    ]);
     expect(keep(cli.run(['deploy', f])).code).toBe(EXIT.OK);
     keep(cli.run(['status']));
     keep(cli.run(['status', '--json']));

@@ -32,9 +32,14 @@ describe('groups and constraints recipes (CLI, real daemon)', () => {
     expect(show.stdout).toMatch(/^\s+\/shop\/web\/frontend {2}2\/2 running/m);
     const before = JSON.parse(run(['group', 'versions', '/shop', '--json']).stdout) as string[];
     expect(run(['group', 'scale', '/shop', '2']).code).toBe(EXIT.OK);
-    const shop = () => apps().filter((a) => a.id.startsWith('/shop/')).sort((a, b) => a.id.localeCompare(b.id));
+    const shop = () =>
+      apps()
+        .filter((a) => a.id.startsWith('/shop/'))
+        .sort((a, b) => a.id.localeCompare(b.id));
     expect(shop().map((a) => [a.id, a.instances, a.tasksRunning])).toEqual([
-      ['/shop/api/orders', 4, 4], ['/shop/db/store', 2, 2], ['/shop/web/frontend', 4, 4],
+      ['/shop/api/orders', 4, 4],
+      ['/shop/db/store', 2, 2],
+      ['/shop/web/frontend', 4, 4],
     ]);
     const rb = run(['group', 'rollback', '/shop', '--to', before[0]]);
     expect(rb.code, rb.stderr).toBe(EXIT.OK);
@@ -44,10 +49,21 @@ describe('groups and constraints recipes (CLI, real daemon)', () => {
 
   it('a dependency cycle is rejected before anything is touched, naming the cycle', async () => {
     const f = path.join(cli.dir, 'cycle.json');
-    await writeFile(f, JSON.stringify({
-      name: 'cycle',
-      groups: [{ id: '/c', groups: [{ id: 'a', dependencies: ['/c/b'], apps: [{ id: 'x', cmd: 'sleep 9' }] }, { id: 'b', dependencies: ['../a'], apps: [{ id: 'y', cmd: 'sleep 9' }] }] }],
-    }));
+    await writeFile(
+      f,
+      JSON.stringify({
+        name: 'cycle',
+        groups: [
+          {
+            id: '/c',
+            groups: [
+              { id: 'a', dependencies: ['/c/b'], apps: [{ id: 'x', cmd: 'sleep 9' }] },
+              { id: 'b', dependencies: ['../a'], apps: [{ id: 'y', cmd: 'sleep 9' }] },
+            ],
+          },
+        ],
+      }),
+    );
     const r = run(['deploy', f]);
     expect(r.code).toBe(EXIT.INVALID_INPUT);
     expect(r.stdout + r.stderr).toMatch(/dependencies form a cycle: \/c\/a\/x → \/c\/b\/y → \/c\/a\/x/);
@@ -58,7 +74,12 @@ describe('groups and constraints recipes (CLI, real daemon)', () => {
     expect(run(['deploy', 'recipes/constraints']).code).toBe(EXIT.OK);
     const byId = new Map(apps().map((a) => [a.id, a]));
     const racks = (id: string) => byId.get(id)!.tasks.map((t) => (t.host === '127.0.1.2' ? 'rack-2' : 'rack-1'));
-    expect(byId.get('/spread/unique')!.tasks.map((t) => t.host).sort()).toEqual(['127.0.1.1', '127.0.1.2', '127.0.1.3']);
+    expect(
+      byId
+        .get('/spread/unique')!
+        .tasks.map((t) => t.host)
+        .sort(),
+    ).toEqual(['127.0.1.1', '127.0.1.2', '127.0.1.3']);
     expect(racks('/spread/racks').sort()).toEqual(['rack-1', 'rack-1', 'rack-2', 'rack-2']);
     const capped = racks('/spread/capped');
     expect(capped.filter((r) => r === 'rack-1').length).toBeLessThanOrEqual(2);

@@ -9,8 +9,25 @@ describe('app groups on the embedded engine', () => {
   });
   afterAll(async () => e.destroy());
 
-  const hc = [{ protocol: 'HTTP', path: '/health', gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 3 }];
-  const svc = (id: string, extra: Record<string, unknown> = {}) => ({ id, cmd: `sleep 0.5; ${serverCmd()}`, cpus: 0.02, mem: 32, instances: 1, healthChecks: hc, ...extra });
+  const hc = [
+    {
+      protocol: 'HTTP',
+      path: '/health',
+      gracePeriodSeconds: 5,
+      intervalSeconds: 1,
+      timeoutSeconds: 1,
+      maxConsecutiveFailures: 3,
+    },
+  ];
+  const svc = (id: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    cmd: `sleep 0.5; ${serverCmd()}`,
+    cpus: 0.02,
+    mem: 32,
+    instances: 1,
+    healthChecks: hc,
+    ...extra,
+  });
   const shop = {
     id: '/shop',
     groups: [
@@ -20,7 +37,10 @@ describe('app groups on the embedded engine', () => {
     ],
   };
   const appIds = async (g = '/shop') => {
-    const collect = (grp: { apps: { id: string }[]; groups: unknown[] }): string[] => [...grp.apps.map((a) => a.id), ...(grp.groups as typeof grp[]).flatMap(collect)];
+    const collect = (grp: { apps: { id: string }[]; groups: unknown[] }): string[] => [
+      ...grp.apps.map((a) => a.id),
+      ...(grp.groups as (typeof grp)[]).flatMap(collect),
+    ];
     return collect((await e.api('GET', `/v2/groups${g}`)).body).sort();
   };
   let v1 = '';
@@ -28,7 +48,13 @@ describe('app groups on the embedded engine', () => {
   it('dry run shows the layers; the deployment follows them, each layer healthy before the next starts', async () => {
     const dry = await e.api('POST', '/v2/groups?dryRun=true', shop);
     expect(dry.body.steps).toEqual([
-      { actions: [{ action: 'StartApplication', app: '/shop/db/pg' }, { action: 'StartApplication', app: '/shop/api/svc' }, { action: 'StartApplication', app: '/shop/web/ui' }] },
+      {
+        actions: [
+          { action: 'StartApplication', app: '/shop/db/pg' },
+          { action: 'StartApplication', app: '/shop/api/svc' },
+          { action: 'StartApplication', app: '/shop/web/ui' },
+        ],
+      },
       { actions: [{ action: 'ScaleApplication', app: '/shop/db/pg' }] },
       { actions: [{ action: 'ScaleApplication', app: '/shop/api/svc' }] },
       { actions: [{ action: 'ScaleApplication', app: '/shop/web/ui' }] },
@@ -38,8 +64,17 @@ describe('app groups on the embedded engine', () => {
     expect(r.status).toBe(201);
     v1 = r.body.version;
     await e.settle(30_000);
-    const staged = (app: string) => Date.parse(e.events.find((ev) => ev.eventType === 'status_update_event' && ev.appId === app && ev.taskStatus === 'TASK_STAGING')!.timestamp);
-    const healthy = (app: string) => Date.parse(e.events.find((ev) => ev.eventType === 'health_status_changed_event' && ev.appId === app && ev.alive)!.timestamp);
+    const staged = (app: string) =>
+      Date.parse(
+        e.events.find(
+          (ev) => ev.eventType === 'status_update_event' && ev.appId === app && ev.taskStatus === 'TASK_STAGING',
+        )!.timestamp,
+      );
+    const healthy = (app: string) =>
+      Date.parse(
+        e.events.find((ev) => ev.eventType === 'health_status_changed_event' && ev.appId === app && ev.alive)!
+          .timestamp,
+      );
     expect(staged('/shop/api/svc')).toBeGreaterThanOrEqual(healthy('/shop/db/pg'));
     expect(staged('/shop/web/ui')).toBeGreaterThanOrEqual(healthy('/shop/api/svc'));
     expect((await e.api('POST', '/v2/groups', shop)).status).toBe(409);
@@ -48,7 +83,9 @@ describe('app groups on the embedded engine', () => {
   it('GET shows the tree with dependencies; versions list the changes', async () => {
     const g = (await e.api('GET', '/v2/groups/shop?embed=group.groups&embed=group.apps&embed=group.apps.tasks')).body;
     expect(g.groups.map((x: { id: string; dependencies: string[] }) => [x.id, x.dependencies])).toEqual([
-      ['/shop/api', ['/shop/db']], ['/shop/db', []], ['/shop/web', ['/shop/api']],
+      ['/shop/api', ['/shop/db']],
+      ['/shop/db', []],
+      ['/shop/web', ['/shop/api']],
     ]);
     expect(g.groups[0].apps[0].tasks).toHaveLength(1);
     expect((await e.api('GET', '/v2/groups/shop/versions')).body).toContain(v1);
@@ -68,7 +105,7 @@ describe('app groups on the embedded engine', () => {
     expect([...e.engine.apps.values()].map((s) => s.app.instances)).toEqual([2, 2, 2]);
   }, 40_000);
 
-  it('PUT with apps replaces the group\'s app set; rollback by version restores it', async () => {
+  it("PUT with apps replaces the group's app set; rollback by version restores it", async () => {
     await e.api('PUT', '/v2/groups/shop/web', { apps: [svc('ui2')] });
     await e.settle(30_000);
     expect(await appIds()).toEqual(['/shop/api/svc', '/shop/db/pg', '/shop/web/ui2']);

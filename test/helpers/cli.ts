@@ -16,27 +16,45 @@ export interface CliResult {
 
 /** Engines the tests start serve DNS on a free port: test files run side by side (override per test). */
 const TEST_ENV = {
-  NO_COLOR: '1', BATON_DNS: '127.0.3.1:0',
+  NO_COLOR: '1',
+  BATON_DNS: '127.0.3.1:0',
   // The run's own default state dir (test/global-setup.ts), never the user's; any free port.
-  ...(process.env.BATON_TEST_STATE_DIR ? { BATON_STATE_DIR: process.env.BATON_TEST_STATE_DIR, BATON_ENGINE_PORT: '0' } : {}),
+  ...(process.env.BATON_TEST_STATE_DIR
+    ? { BATON_STATE_DIR: process.env.BATON_TEST_STATE_DIR, BATON_ENGINE_PORT: '0' }
+    : {}),
 };
 
 /** Run the compiled CLI as a user would: a real process, no TTY, NO_COLOR unless overridden. */
-export function baton(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): CliResult {
+export function baton(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): CliResult {
   const env: Record<string, string | undefined> = { ...process.env, ...TEST_ENV, ...opts.env };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
-  const r = spawnSync(process.execPath, [BATON, ...args], { cwd: opts.cwd ?? ROOT, env: env as NodeJS.ProcessEnv, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [BATON, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: env as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Parse NDJSON output into events. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function events(stdout: string): Array<Record<string, any>> {
-  return stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 /** The CLI as a child process that runs while the test does other things (e.g. a load loop). */
-export function batonAsync(args: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+export function batonAsync(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const env: Record<string, string | undefined> = { ...process.env, ...TEST_ENV, ...opts.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];

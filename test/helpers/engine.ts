@@ -47,16 +47,24 @@ export interface TestEngine extends RunningEngine {
 }
 
 /** A real engine in this process on a free loopback port and a temp state dir, with real process tasks. */
-export async function startTestEngine(opts: { agents?: Partial<AgentSpec>[]; stateDir?: string } = {}): Promise<TestEngine> {
+export async function startTestEngine(
+  opts: { agents?: Partial<AgentSpec>[]; stateDir?: string } = {},
+): Promise<TestEngine> {
   const stateDir = opts.stateDir ?? (await mkdtemp(path.join(os.tmpdir(), 'baton-engine-test-')));
   const settings = { ...resolveSettings({ stateDir, ...(opts.agents ? { agents: opts.agents } : {}) }), port: 0 };
   const runtimes = (id: string, s: typeof settings): TaskRuntime[] => {
     const list: TaskRuntime[] = [];
-    list.push(...base(id, s), createPodRuntime(() => list));
+    list.push(
+      ...base(id, s),
+      createPodRuntime(() => list),
+    );
     return list;
   };
   const base = (id: string, s: typeof settings) => [
-    createMesosRuntime(id, s.agents.reduce((n, a) => n + a.cpus, 0)),
+    createMesosRuntime(
+      id,
+      s.agents.reduce((n, a) => n + a.cpus, 0),
+    ),
     // The real Docker runtime, against the local daemon (CI installs and starts it).
     createDockerRuntime({ engineId: id, dockerFor: () => dockerClient(), allDockers: () => [dockerClient()] }),
   ];
@@ -68,14 +76,21 @@ export async function startTestEngine(opts: { agents?: Partial<AgentSpec>[]; sta
   const events: MarathonEvent[] = [];
   running.engine.events.on((e) => events.push(e));
   const api = async (method: string, p: string, body?: unknown) => {
-    const r = await fetch(running.url + p, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(running.url + p, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await r.text();
     return { status: r.status, body: text ? JSON.parse(text) : undefined, headers: r.headers };
   };
   const settle = async (ms = 30_000) => {
     const end = Date.now() + ms;
     while (running.engine.deployments.size > 0) {
-      if (Date.now() > end) throw new Error(`deployments still running after ${ms}ms: ${[...running.engine.deployments.keys()].join(', ')}`);
+      if (Date.now() > end)
+        throw new Error(
+          `deployments still running after ${ms}ms: ${[...running.engine.deployments.keys()].join(', ')}`,
+        );
       await sleep(50);
     }
   };
@@ -86,7 +101,8 @@ export async function startTestEngine(opts: { agents?: Partial<AgentSpec>[]; sta
     api,
     settle,
     async destroy() {
-      for (const id of [...running.engine.apps.keys()]) running.engine.driver.deploy({ target: new Map([[id, null]]), force: true });
+      for (const id of [...running.engine.apps.keys()])
+        running.engine.driver.deploy({ target: new Map([[id, null]]), force: true });
       const end = Date.now() + 20_000;
       while (running.engine.instances.size > 0 && Date.now() < end) await sleep(50);
       await running.close();

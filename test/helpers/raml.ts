@@ -7,12 +7,33 @@ type Schema = Record<string, unknown>;
 type Decl = string | Record<string, unknown>;
 
 const BUILTIN: Record<string, Schema> = {
-  string: { type: 'string' }, number: { type: 'number' }, integer: { type: 'integer' }, boolean: { type: 'boolean' },
-  object: { type: 'object' }, array: { type: 'array' }, any: {}, nil: { type: 'null' },
-  datetime: { type: 'string' }, 'datetime-only': { type: 'string' }, 'date-only': { type: 'string' }, 'time-only': { type: 'string' },
+  string: { type: 'string' },
+  number: { type: 'number' },
+  integer: { type: 'integer' },
+  boolean: { type: 'boolean' },
+  object: { type: 'object' },
+  array: { type: 'array' },
+  any: {},
+  nil: { type: 'null' },
+  datetime: { type: 'string' },
+  'datetime-only': { type: 'string' },
+  'date-only': { type: 'string' },
+  'time-only': { type: 'string' },
 };
 /** RAML facets that are JSON Schema keywords as they are. */
-const FACETS = ['enum', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties'];
+const FACETS = [
+  'enum',
+  'pattern',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'maxProperties',
+];
 
 /**
  * Marathon's RAML 1.0 types (reference/marathon-data/raml-types) as JSON Schema, for ajv: the
@@ -37,12 +58,16 @@ export class RamlTypes {
   private load(file: string): void {
     if (this.loaded.has(file)) return;
     this.loaded.add(file);
-    const doc = yaml.load(readFileSync(path.join(this.dir, file), 'utf8').replace(/^#%RAML.*\n/, '')) as { uses?: Record<string, string>; types?: Record<string, Decl> };
+    const doc = yaml.load(readFileSync(path.join(this.dir, file), 'utf8').replace(/^#%RAML.*\n/, '')) as {
+      uses?: Record<string, string>;
+      types?: Record<string, Decl>;
+    };
     const uses = doc.uses ?? {};
     for (const lib of Object.values(uses)) this.load(lib);
     const ref = (name: string): Schema => {
       const dot = name.indexOf('.');
-      if (dot > 0 && uses[name.slice(0, dot)]) return { $ref: `#/$defs/${key(uses[name.slice(0, dot)], name.slice(dot + 1))}` };
+      if (dot > 0 && uses[name.slice(0, dot)])
+        return { $ref: `#/$defs/${key(uses[name.slice(0, dot)], name.slice(dot + 1))}` };
       if (BUILTIN[name]) return BUILTIN[name];
       if (doc.types?.[name] === undefined) throw new Error(`${file}: unknown type ${name}`);
       return { $ref: `#/$defs/${key(file, name)}` };
@@ -94,7 +119,12 @@ export class RamlTypes {
           required.push(k);
         }
       }
-      Object.assign(own, { type: 'object', properties: props }, Object.keys(patterns).length ? { patternProperties: patterns } : {}, required.length ? { required } : {});
+      Object.assign(
+        own,
+        { type: 'object', properties: props },
+        Object.keys(patterns).length ? { patternProperties: patterns } : {},
+        required.length ? { required } : {},
+      );
     }
     if (decl.additionalProperties === false) own.additionalProperties = false;
     if (Object.keys(own).length) parts.push(own);

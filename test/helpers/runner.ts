@@ -23,6 +23,10 @@ export const sleepApp = { id: '/sleep', cmd: 'sleep 1000', cpus: 0.1, mem: 16 };
 export const emptyTarget: BatonPlugin = {
   name: 'empty-target',
   apply(r) {
-    r.hooks.resolveTarget.tap('empty-target', () => ({ kind: 'empty', description: 'empty target', state: async () => ({ apps: [], pods: [] }) }));
+    r.hooks.resolveTarget.tap('empty-target', () => ({
+      kind: 'empty',
+      description: 'empty target',
+      state: async () => ({ apps: [], pods: [] }),
+    }));
   },
 };

@@ -30,21 +30,57 @@ describe('marathon-lb across an engine restart (real HAProxy)', () => {
     const ports = `${await freePort('127.0.2.1')},${await freePort('127.0.2.1')},${await freePort('127.0.0.1')},${await freePort('127.0.2.1')}`;
     const servicePort = await freePort('127.0.2.1');
     const settings = { ...resolveSettings({ stateDir }), port: 0 };
-    const start = () => serveEngine(settings, (id, s) => [createMesosRuntime(id, s.agents.reduce((n, a) => n + a.cpus, 0))], [], (e) => {
-      attachProber(e as never);
-      attachLb(e as never, lbSettings({ BATON_LB_PORTS: ports }));
-    });
-    const lb = (e: Awaited<ReturnType<typeof start>>) => e.engine.extensions.get('marathon-lb')!() as unknown as { pid: number | null; reloads: number; services: number };
+    const start = () =>
+      serveEngine(
+        settings,
+        (id, s) => [
+          createMesosRuntime(
+            id,
+            s.agents.reduce((n, a) => n + a.cpus, 0),
+          ),
+        ],
+        [],
+        (e) => {
+          attachProber(e as never);
+          attachLb(e as never, lbSettings({ BATON_LB_PORTS: ports }));
+        },
+      );
+    const lb = (e: Awaited<ReturnType<typeof start>>) =>
+      e.engine.extensions.get('marathon-lb')!() as unknown as { pid: number | null; reloads: number; services: number };
     const api = (e: Awaited<ReturnType<typeof start>>, method: string, p: string, body?: unknown) =>
-      fetch(e.url + p, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      fetch(e.url + p, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     let second: Awaited<ReturnType<typeof start>> | undefined;
     try {
       const first = await start();
       await api(first, 'POST', '/v2/apps', {
-        id: '/web', cmd: serverCmd(), cpus: 0.02, mem: 32, instances: 2, portDefinitions: [{ port: servicePort }], labels: { HAPROXY_GROUP: 'external' },
-        healthChecks: [{ protocol: 'HTTP', path: '/health', gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 3 }],
+        id: '/web',
+        cmd: serverCmd(),
+        cpus: 0.02,
+        mem: 32,
+        instances: 2,
+        portDefinitions: [{ port: servicePort }],
+        labels: { HAPROXY_GROUP: 'external' },
+        healthChecks: [
+          {
+            protocol: 'HTTP',
+            path: '/health',
+            gracePeriodSeconds: 5,
+            intervalSeconds: 1,
+            timeoutSeconds: 1,
+            maxConsecutiveFailures: 3,
+          },
+        ],
       });
-      const up = async (e: Awaited<ReturnType<typeof start>>) => ((await (await api(e, 'GET', '/baton/v1/x/marathon-lb/groups/web')).json()) as { servers: { status: string }[] }).servers.filter((x) => x.status === 'UP').length;
+      const up = async (e: Awaited<ReturnType<typeof start>>) =>
+        (
+          (await (await api(e, 'GET', '/baton/v1/x/marathon-lb/groups/web')).json()) as {
+            servers: { status: string }[];
+          }
+        ).servers.filter((x) => x.status === 'UP').length;
       await until(async () => (await up(first)) === 2, 20_000, 'both tasks served through HAProxy');
       const pid = lb(first).pid!;
       await first.close();
@@ -62,7 +98,9 @@ describe('marathon-lb across an engine restart (real HAProxy)', () => {
       expect(lb(second).reloads).toBe(0);
       await api(second, 'PUT', '/v2/apps/web', { instances: 1 });
       await until(async () => lb(second!).reloads > 0, 20_000, 'a reload of the adopted HAProxy');
-      const g = await (await api(second, 'GET', '/baton/v1/x/marathon-lb/groups/web')).json() as { servers: { status: string }[] };
+      const g = (await (await api(second, 'GET', '/baton/v1/x/marathon-lb/groups/web')).json()) as {
+        servers: { status: string }[];
+      };
       expect(g.servers.map((x) => x.status)).toEqual(['UP']);
       for (let k = 0; k < 20; k++) codes.push(await get(servicePort));
       expect(codes).toEqual(Array(60).fill(200));

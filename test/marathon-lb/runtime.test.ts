@@ -7,7 +7,13 @@ import { createTestRunner, type TestRunner } from '../../bin/testing.js';
 import { serverCmd, until } from '../helpers/engine.js';
 import { isLoopback, listeningAddresses } from '../helpers/listeners.js';
 
-type LbStatus = { pid: number | null; services: number; reloads: number; rejected: { app: string; error: string }[]; stats: string };
+type LbStatus = {
+  pid: number | null;
+  services: number;
+  reloads: number;
+  rejected: { app: string; error: string }[];
+  stats: string;
+};
 
 /** marathon-lb on real HAProxy, on the public agent's address, in front of real tasks on private agents. */
 describe('marathon-lb on the embedded engine (real HAProxy)', () => {
@@ -16,7 +22,12 @@ describe('marathon-lb on the embedded engine (real HAProxy)', () => {
   let servicePort: number;
   const lb = () => t.engine.extensions.get('marathon-lb')!() as unknown as LbStatus;
   beforeAll(async () => {
-    ports = { http: await freePort('127.0.2.1'), appId: await freePort('127.0.2.1'), stats: await freePort('127.0.0.1'), https: await freePort('127.0.2.1') };
+    ports = {
+      http: await freePort('127.0.2.1'),
+      appId: await freePort('127.0.2.1'),
+      stats: await freePort('127.0.0.1'),
+      https: await freePort('127.0.2.1'),
+    };
     servicePort = await freePort('127.0.2.1');
     process.env.BATON_LB_PORTS = `${ports.http},${ports.appId},${ports.stats},${ports.https}`;
     process.env.BATON_DNS ??= '127.0.3.1:0';
@@ -25,10 +36,23 @@ describe('marathon-lb on the embedded engine (real HAProxy)', () => {
   afterAll(async () => t?.close());
 
   const web = (instances: number, extra: Record<string, unknown> = {}) => ({
-    id: '/web', cmd: serverCmd('GRACEFUL_TERM=1'), cpus: 0.02, mem: 32, instances,
+    id: '/web',
+    cmd: serverCmd('GRACEFUL_TERM=1'),
+    cpus: 0.02,
+    mem: 32,
+    instances,
     portDefinitions: [{ port: servicePort }],
     labels: { HAPROXY_GROUP: 'external', HAPROXY_0_VHOST: 'web.example.com' },
-    healthChecks: [{ protocol: 'HTTP', path: '/health', gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 3 }],
+    healthChecks: [
+      {
+        protocol: 'HTTP',
+        path: '/health',
+        gracePeriodSeconds: 5,
+        intervalSeconds: 1,
+        timeoutSeconds: 1,
+        maxConsecutiveFailures: 3,
+      },
+    ],
     ...extra,
   });
   // node:http, not fetch: fetch will not send a Host header of our choosing.
@@ -44,18 +68,26 @@ describe('marathon-lb on the embedded engine (real HAProxy)', () => {
     });
   const tlsGet = (port: number, servername: string) =>
     new Promise<{ status: number; body: string; subject?: string }>((resolve, reject) => {
-      const req = https.get({ host: '127.0.2.1', port, servername, path: '/', agent: false, rejectUnauthorized: false, timeout: 3000 }, (res) => {
-        let body = '';
-        const subject = (res.socket as TLSSocket).getPeerCertificate().subject?.CN;
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, subject }));
-      });
+      const req = https.get(
+        { host: '127.0.2.1', port, servername, path: '/', agent: false, rejectUnauthorized: false, timeout: 3000 },
+        (res) => {
+          let body = '';
+          const subject = (res.socket as TLSSocket).getPeerCertificate().subject?.CN;
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, subject }));
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', reject);
     });
   const servers = async () => {
-    const csv = await fetch(`${lb().stats};csv`).then((r) => r.text()).catch(() => ''); // not started yet: none
-    return csv.split('\n').filter((l) => l.startsWith(`web_${servicePort},`) && !/,(FRONTEND|BACKEND),/.test(l)).map((l) => l.split(',')[17]);
+    const csv = await fetch(`${lb().stats};csv`)
+      .then((r) => r.text())
+      .catch(() => ''); // not started yet: none
+    return csv
+      .split('\n')
+      .filter((l) => l.startsWith(`web_${servicePort},`) && !/,(FRONTEND|BACKEND),/.test(l))
+      .map((l) => l.split(',')[17]);
   };
 
   it('serves the app on its service port and by vhost on the public agent; stats on loopback', async () => {
@@ -72,7 +104,11 @@ describe('marathon-lb on the embedded engine (real HAProxy)', () => {
     expect((await get(ports.http, { host: 'other.example.com' })).status).toBe(503);
     expect((await get(ports.appId, { 'x-marathon-app-id': '/web' })).status).toBe(200);
     // 443: TLS with marathon-lb's default self-signed certificate, routed on SNI (not the Host header).
-    expect(await tlsGet(ports.https, 'web.example.com')).toMatchObject({ status: 200, body: expect.stringMatching(/^ok web\.instance-/), subject: 'baton-marathon-lb' });
+    expect(await tlsGet(ports.https, 'web.example.com')).toMatchObject({
+      status: 200,
+      body: expect.stringMatching(/^ok web\.instance-/),
+      subject: 'baton-marathon-lb',
+    });
     expect((await tlsGet(ports.https, 'other.example.com')).status).toBe(503);
     expect(lb().stats).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/haproxy\?stats$/);
     // What the kernel says HAProxy listens on: stats on loopback only; the service on the public agent's address.
@@ -94,7 +130,14 @@ describe('marathon-lb on the embedded engine (real HAProxy)', () => {
 
   it('an app whose labels make HAProxy refuse the configuration is left out and named; the others keep serving', async () => {
     const badPort = await freePort('127.0.2.1');
-    const r = await t.api('POST', '/v2/apps', { id: '/bad', cmd: serverCmd(), cpus: 0.02, mem: 32, portDefinitions: [{ port: badPort }], labels: { HAPROXY_GROUP: 'external', HAPROXY_0_BIND_OPTIONS: 'no-such-bind-option' } });
+    const r = await t.api('POST', '/v2/apps', {
+      id: '/bad',
+      cmd: serverCmd(),
+      cpus: 0.02,
+      mem: 32,
+      portDefinitions: [{ port: badPort }],
+      labels: { HAPROXY_GROUP: 'external', HAPROXY_0_BIND_OPTIONS: 'no-such-bind-option' },
+    });
     expect(r.status).toBe(201);
     await until(() => lb().rejected.some((x) => x.app === '/bad'), 15_000, '/bad to be named');
     expect(lb().rejected[0].error).toMatch(/no-such-bind-option/);

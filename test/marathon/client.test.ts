@@ -39,7 +39,27 @@ describe('Marathon client: auth, TLS, retries, Marathon error bodies', () => {
   let cert: Buffer;
   let key: Buffer;
   beforeAll(() => {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     cert = readFileSync(path.join(dir, 'cert.pem'));
     key = readFileSync(path.join(dir, 'key.pem'));
   });
@@ -53,7 +73,11 @@ describe('Marathon client: auth, TLS, retries, Marathon error bodies', () => {
   };
 
   it('sends a DC/OS token as `Authorization: token=…`; without it the target refuses (exit 6)', async () => {
-    const { url } = await serve((req) => (req.headers.authorization === 'token=sekret' ? { status: 200, body: { apps: [] } } : { status: 401, body: { message: 'not authenticated' } }));
+    const { url } = await serve((req) =>
+      req.headers.authorization === 'token=sekret'
+        ? { status: 200, body: { apps: [] } }
+        : { status: 401, body: { message: 'not authenticated' } },
+    );
     expect(await new MarathonClient({ url, token: 'sekret' }).get('/v2/apps')).toEqual({ apps: [] });
     const err = await new MarathonClient({ url }).get('/v2/apps').catch((e) => e);
     expect(err).toBeInstanceOf(MarathonHttpError);
@@ -70,12 +94,22 @@ describe('Marathon client: auth, TLS, retries, Marathon error bodies', () => {
     await new MarathonClient(marathonEndpoint(url, { user: 'ci' }, { BATON_MARATHON_PASSWORD: 'pw' })).get('/v2/info');
     expect(s.seen.at(-1)!.authorization).toBe(`Basic ${Buffer.from('ci:pw').toString('base64')}`);
     // The recipe wins over the environment; a token wins over basic credentials.
-    expect(marathonEndpoint(url, { token: 'a' }, { BATON_TOKEN: 'b', BATON_MARATHON_USER: 'u' })).toEqual({ url, token: 'a', basic: { user: 'u', password: '' } });
+    expect(marathonEndpoint(url, { token: 'a' }, { BATON_TOKEN: 'b', BATON_MARATHON_USER: 'u' })).toEqual({
+      url,
+      token: 'a',
+      basic: { user: 'u', password: '' },
+    });
   });
 
   it('retries idempotent calls on 502/503/504 with backoff, never a POST', async () => {
     let n = 0;
-    const { url, s } = await serve((req) => (req.method === 'GET' && ++n <= 2 ? { status: 503, body: { message: 'leader election' } } : req.method === 'POST' ? { status: 503, body: { message: 'busy' } } : { status: 200, body: { ok: true } }));
+    const { url, s } = await serve((req) =>
+      req.method === 'GET' && ++n <= 2
+        ? { status: 503, body: { message: 'leader election' } }
+        : req.method === 'POST'
+          ? { status: 503, body: { message: 'busy' } }
+          : { status: 200, body: { ok: true } },
+    );
     const c = new MarathonClient({ url }, 5000, FAST);
     expect(await c.get('/v2/apps')).toEqual({ ok: true });
     expect(s.seen.filter((x) => x.method === 'GET')).toHaveLength(3);
@@ -86,15 +120,34 @@ describe('Marathon client: auth, TLS, retries, Marathon error bodies', () => {
 
   it('a target that is not there: retried, then BATON_TARGET_UNAVAILABLE naming it', async () => {
     const port = await freePort('127.0.0.1');
-    const err = await new MarathonClient({ url: `http://127.0.0.1:${port}` }, 5000, FAST).get('/v2/apps').catch((e) => e);
+    const err = await new MarathonClient({ url: `http://127.0.0.1:${port}` }, 5000, FAST)
+      .get('/v2/apps')
+      .catch((e) => e);
     expect(err.code).toBe('BATON_TARGET_UNAVAILABLE');
     expect(err.message).toMatch(new RegExp(`Cannot reach Marathon at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
   });
 
   it("409 names the deployment holding the app and how to override; 422 details become Baton's own lines", async () => {
-    const { url } = await serve((req) => req.method === 'PUT'
-      ? { status: 409, body: { message: "App is locked by one or more deployments. Override with the option '?force=true'.", deployments: [{ id: '5ed4c0c5-9ff8-4a6f-a0cd-f57f59a34b43' }] } }
-      : { status: 422, body: { message: 'Object is not valid', details: [{ path: '/instances', errors: ['error.min'] }, { path: '/id', errors: ['must fully match regular expression'] }] } });
+    const { url } = await serve((req) =>
+      req.method === 'PUT'
+        ? {
+            status: 409,
+            body: {
+              message: "App is locked by one or more deployments. Override with the option '?force=true'.",
+              deployments: [{ id: '5ed4c0c5-9ff8-4a6f-a0cd-f57f59a34b43' }],
+            },
+          }
+        : {
+            status: 422,
+            body: {
+              message: 'Object is not valid',
+              details: [
+                { path: '/instances', errors: ['error.min'] },
+                { path: '/id', errors: ['must fully match regular expression'] },
+              ],
+            },
+          },
+    );
     const c = new MarathonClient({ url }, 5000, FAST);
     const locked = await c.request('PUT', '/v2/apps/web', { instances: 2 }).catch((e) => e);
     expect(locked.code).toBe('BATON_DEPLOY_LOCKED');
@@ -106,11 +159,15 @@ describe('Marathon client: auth, TLS, retries, Marathon error bodies', () => {
 
   it('TLS: verified against a CA file; refused without it; skipped only when insecure is asked for', async () => {
     const { url } = await serve(() => ({ status: 200, body: { leader: 'x' } }), true);
-    expect(await new MarathonClient({ url, caFile: path.join(dir, 'cert.pem') }).get('/v2/leader')).toEqual({ leader: 'x' });
+    expect(await new MarathonClient({ url, caFile: path.join(dir, 'cert.pem') }).get('/v2/leader')).toEqual({
+      leader: 'x',
+    });
     const err = await new MarathonClient({ url }, 5000, FAST).get('/v2/leader').catch((e) => e);
     expect(err.code).toBe('BATON_TARGET_UNAVAILABLE');
     expect(err.message).toMatch(/certificate/i);
-    expect(await new MarathonClient(marathonEndpoint(url, {}, { BATON_MARATHON_INSECURE: '1' })).get('/v2/leader')).toEqual({ leader: 'x' });
+    expect(
+      await new MarathonClient(marathonEndpoint(url, {}, { BATON_MARATHON_INSECURE: '1' })).get('/v2/leader'),
+    ).toEqual({ leader: 'x' });
   });
 });
 
@@ -135,15 +192,25 @@ describe('Marathon events (SSE): standby → leader redirect, credentials kept, 
     const standbyUrl = `http://127.0.0.1:${(standby.address() as AddressInfo).port}`;
     const got: string[] = [];
     const ac = new AbortController();
-    const done = followEvents(new MarathonClient({ url: standbyUrl, token: 't0k' }), (type) => {
-      got.push(type);
-      if (got.length >= 4) ac.abort();
-    }, ac.signal, { backoffMs: [10] });
+    const done = followEvents(
+      new MarathonClient({ url: standbyUrl, token: 't0k' }),
+      (type) => {
+        got.push(type);
+        if (got.length >= 4) ac.abort();
+      },
+      ac.signal,
+      { backoffMs: [10] },
+    );
     await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
     ac.abort();
     await new Promise((r) => leader.close(r));
     await new Promise((r) => standby.close(r));
-    expect(got.slice(0, 4)).toEqual(['status_update_event', 'deployment_success', 'status_update_event', 'deployment_success']);
+    expect(got.slice(0, 4)).toEqual([
+      'status_update_event',
+      'deployment_success',
+      'status_update_event',
+      'deployment_success',
+    ]);
     expect(streams).toBeGreaterThanOrEqual(2);
     expect(leaderSeen.every((a) => a === 'token=t0k')).toBe(true);
   });

@@ -15,10 +15,27 @@ describe('the Marathon target, against the embedded engine over HTTP', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-target-'));
   const recipe = (release: string) => {
     const f = path.join(dir, `v${release}.json`);
-    writeFileSync(f, JSON.stringify({ name: 'remote', apps: [{ id: '/remote', cmd: serverCmd(), cpus: 0.02, mem: 32, instances: 2, env: { RELEASE: release }, portDefinitions: [{ port: 0 }] }] }));
+    writeFileSync(
+      f,
+      JSON.stringify({
+        name: 'remote',
+        apps: [
+          {
+            id: '/remote',
+            cmd: serverCmd(),
+            cpus: 0.02,
+            mem: 32,
+            instances: 2,
+            env: { RELEASE: release },
+            portDefinitions: [{ port: 0 }],
+          },
+        ],
+      }),
+    );
     return f;
   };
-  const cli = (args: string[]) => batonAsync(args, { env: { BATON_MARATHON_URL: t.url, BATON_STATE_DIR: path.join(dir, 'no-engine') } });
+  const cli = (args: string[]) =>
+    batonAsync(args, { env: { BATON_MARATHON_URL: t.url, BATON_STATE_DIR: path.join(dir, 'no-engine') } });
   beforeAll(async () => {
     process.env.BATON_DNS ??= '127.0.3.1:0';
     t = await createTestRunner();
@@ -28,12 +45,19 @@ describe('the Marathon target, against the embedded engine over HTTP', () => {
   it('deploy, scale, a second version, rollback and destroy go through the Marathon client', async () => {
     const d = await cli(['deploy', '--json', recipe('1')]);
     expect(d.code, d.stderr).toBe(0);
-    expect(events(d.stdout).find((e) => e.type === 'plan')?.plan.target).toMatch(/^Marathon at http:\/\/127\.0\.0\.1:\d+$/);
+    expect(events(d.stdout).find((e) => e.type === 'plan')?.plan.target).toMatch(
+      /^Marathon at http:\/\/127\.0\.0\.1:\d+$/,
+    );
     expect(t.engine.apps.get('/remote')?.app.instances).toBe(2);
 
     const s = await cli(['scale', '/remote', '3']);
     expect(s.code, s.stderr).toBe(0);
-    await until(() => [...t.engine.instances.values()].filter((i) => i.appId === '/remote' && i.condition === 'Running').length === 3, 20_000, 'three running');
+    await until(
+      () =>
+        [...t.engine.instances.values()].filter((i) => i.appId === '/remote' && i.condition === 'Running').length === 3,
+      20_000,
+      'three running',
+    );
 
     expect((await cli(['deploy', recipe('2')])).code).toBe(0);
     expect(t.engine.apps.get('/remote')?.app.env.RELEASE).toBe('2');
@@ -46,7 +70,7 @@ describe('the Marathon target, against the embedded engine over HTTP', () => {
     await until(() => !t.engine.apps.has('/remote'), 20_000, 'the app removed');
   }, 120_000);
 
-  it("the pod and group recipes deploy through the client too (PUT /v2/pods, group apps in dependency order); status and destroy see them", async () => {
+  it('the pod and group recipes deploy through the client too (PUT /v2/pods, group apps in dependency order); status and destroy see them', async () => {
     const pod = path.join(ROOT, 'recipes/pod');
     const group = path.join(ROOT, 'recipes/app-group');
     const p = await cli(['deploy', pod]);
@@ -56,10 +80,18 @@ describe('the Marathon target, against the embedded engine over HTTP', () => {
     expect(podId).toBeDefined();
     const g = await cli(['deploy', '--json', group]);
     expect(g.code, g.stderr).toBe(0);
-    const apps = [...t.engine.apps].filter(([id, a]) => id.startsWith('/shop/') && !a.pod).map(([id]) => id).sort();
+    const apps = [...t.engine.apps]
+      .filter(([id, a]) => id.startsWith('/shop/') && !a.pod)
+      .map(([id]) => id)
+      .sort();
     expect(apps).toEqual(['/shop/api/orders', '/shop/db/store', '/shop/web/frontend']);
     // Group dependencies became app dependencies: the API came up after the store, the frontend after the API.
-    const started = (id: string) => Math.min(...[...t.engine.instances.values()].filter((i) => i.appId === id).map((i) => Date.parse(i.startedAt ?? '') || Infinity));
+    const started = (id: string) =>
+      Math.min(
+        ...[...t.engine.instances.values()]
+          .filter((i) => i.appId === id)
+          .map((i) => Date.parse(i.startedAt ?? '') || Infinity),
+      );
     expect(started('/shop/db/store')).toBeLessThan(started('/shop/api/orders'));
     expect(started('/shop/api/orders')).toBeLessThan(started('/shop/web/frontend'));
 
@@ -68,12 +100,18 @@ describe('the Marathon target, against the embedded engine over HTTP', () => {
     expect(st.stdout).toContain(podId);
     expect((await cli(['destroy', pod])).code).toBe(0);
     expect((await cli(['destroy', group])).code).toBe(0);
-    await until(() => podIds().length === 0 && ![...t.engine.apps.keys()].some((id) => id.startsWith('/shop/')), 30_000, 'pod and group removed');
+    await until(
+      () => podIds().length === 0 && ![...t.engine.apps.keys()].some((id) => id.startsWith('/shop/')),
+      30_000,
+      'pod and group removed',
+    );
   }, 180_000);
 
   it('credentials in the target URL are sent, never printed', async () => {
     const stateDir = path.join(dir, 'tok');
-    const d = await batonAsync(['deploy', recipe('3')], { env: { BATON_MARATHON_URL: t.url.replace('http://', 'http://ops:hunter2secret@'), BATON_STATE_DIR: stateDir } });
+    const d = await batonAsync(['deploy', recipe('3')], {
+      env: { BATON_MARATHON_URL: t.url.replace('http://', 'http://ops:hunter2secret@'), BATON_STATE_DIR: stateDir },
+    });
     // The engine has no token set: basic credentials are ignored and the deploy goes through; they are never shown.
     expect(d.stdout + d.stderr).not.toContain('hunter2secret');
     expect(d.code).toBe(0);

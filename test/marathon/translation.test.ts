@@ -10,8 +10,12 @@ import { RamlTypes } from '../helpers/raml.js';
 const DATA = path.resolve(ROOT, '../shared/reference/marathon-data');
 const read = (f: string) => JSON.parse(readFileSync(path.join(DATA, f), 'utf8'));
 const apps = [
-  ...readdirSync(path.join(DATA, 'examples-system-tests/apps')).filter((f) => f.endsWith('.json')).map((f) => `examples-system-tests/apps/${f}`),
-  'examples-articles/app-simple.json', 'examples/app-check-http-example.json', 'examples/apps_create.json',
+  ...readdirSync(path.join(DATA, 'examples-system-tests/apps'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => `examples-system-tests/apps/${f}`),
+  'examples-articles/app-simple.json',
+  'examples/app-check-http-example.json',
+  'examples/apps_create.json',
 ];
 
 /**
@@ -34,7 +38,14 @@ describe("the JSON Baton sends Marathon: Marathon's schema, and a round trip", (
         // As `deploy` sends it: validated (its unknown-field findings), normalised, owned, translated.
         const runner = new Runner();
         const { recipe } = toRecipeShape(app);
-        const { ctx } = await runner.run({ command: 'validate', until: 'validate', dryRun: true, raw: recipe, defaultName: 'translation', options: {} });
+        const { ctx } = await runner.run({
+          command: 'validate',
+          until: 'validate',
+          dryRun: true,
+          raw: recipe,
+          defaultName: 'translation',
+          options: {},
+        });
         const [{ spec, path: at }] = ctx.recipe.apps;
         const sent = JSON.parse(JSON.stringify(owned(forMarathon(spec, at, ctx.issues.list), { name: 'translation' })));
         expect(check(sent) ? [] : check.errors!.map((e) => `${e.instancePath} ${e.message}`)).toEqual([]);
@@ -45,7 +56,14 @@ describe("the JSON Baton sends Marathon: Marathon's schema, and a round trip", (
   }
 
   it('examples/app.json, which Marathon itself would refuse, is refused with the JSON path and rule of each reason', async () => {
-    const { ctx } = await new Runner().run({ command: 'validate', until: 'validate', dryRun: true, raw: toRecipeShape(read('examples/app.json')).recipe, defaultName: 'translation', options: {} });
+    const { ctx } = await new Runner().run({
+      command: 'validate',
+      until: 'validate',
+      dryRun: true,
+      raw: toRecipeShape(read('examples/app.json')).recipe,
+      defaultName: 'translation',
+      options: {},
+    });
     expect(ctx.issues.list.filter((i) => i.severity === 'error').map((i) => [i.path, i.rule])).toEqual([
       ['/apps/0/cmd', 'app.cmd-args-container'],
       ['/apps/0/networks/0/name', 'app.networks.container-name'],
@@ -67,8 +85,19 @@ describe("the JSON Baton sends Marathon: Marathon's schema, and a round trip", (
   });
 });
 
-const ajvErrors = (v: { errors?: { instancePath: string; message?: string }[] | null }) => (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
-const validated = async (doc: unknown) => (await new Runner().run({ command: 'validate', until: 'validate', dryRun: true, raw: toRecipeShape(doc).recipe, defaultName: 'translation', options: {} })).ctx;
+const ajvErrors = (v: { errors?: { instancePath: string; message?: string }[] | null }) =>
+  (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+const validated = async (doc: unknown) =>
+  (
+    await new Runner().run({
+      command: 'validate',
+      until: 'validate',
+      dryRun: true,
+      raw: toRecipeShape(doc).recipe,
+      defaultName: 'translation',
+      options: {},
+    })
+  ).ctx;
 
 /**
  * Pods have no JSON schema in Marathon, only RAML types (pod.raml and the libraries it uses), read
@@ -76,7 +105,10 @@ const validated = async (doc: unknown) => (await new Runner().run({ command: 'va
  */
 describe("the pods Baton sends Marathon: Marathon's RAML types, and a round trip", () => {
   const pod = new RamlTypes(path.join(DATA, 'raml-types')).validator('pod.raml', 'Pod');
-  const pods = ['examples/pod.json', ...readdirSync(path.join(DATA, 'examples-system-tests/pods')).map((f) => `examples-system-tests/pods/${f}`)];
+  const pods = [
+    'examples/pod.json',
+    ...readdirSync(path.join(DATA, 'examples-system-tests/pods')).map((f) => `examples-system-tests/pods/${f}`),
+  ];
   // Marathon's own fixtures that its RAML types refuse, and what Baton says about them instead of sending them.
   const refused: Record<string, string[]> = {
     'examples/pod.json': ['pod.health.timeout'], // timeoutSeconds 2 ≥ intervalSeconds 1 (marathon.md health rules)
@@ -101,7 +133,10 @@ describe("the pods Baton sends Marathon: Marathon's RAML types, and a round trip
   }
 
   it('the RAML reading is strict where the types are: empty containers, a string cpus, a bad container name fail', () => {
-    const ok = { id: '/p', containers: [{ name: 'web', resources: { cpus: 0.1, mem: 32 }, exec: { command: { shell: 'sleep 1' } } }] };
+    const ok = {
+      id: '/p',
+      containers: [{ name: 'web', resources: { cpus: 0.1, mem: 32 }, exec: { command: { shell: 'sleep 1' } } }],
+    };
     expect(pod(ok) ? [] : ajvErrors(pod)).toEqual([]);
     expect(pod({ ...ok, containers: [] })).toBe(false);
     expect(pod({ ...ok, containers: [{ ...ok.containers[0], resources: { cpus: 'x', mem: 32 } }] })).toBe(false);

@@ -20,19 +20,37 @@ describe('baton logs for pods', () => {
     const recipe = JSON.parse(readFileSync(path.join(ROOT, 'recipes/pod/baton.config.json'), 'utf8'));
     const r = await t.deploy(recipe);
     expect(r.ok, JSON.stringify(r.error)).toBe(true);
-    const instances = [...t.engine.instances.values()].filter((i) => i.appId === '/web-with-sidecar').map((i) => i.instanceId);
+    const instances = [...t.engine.instances.values()]
+      .filter((i) => i.appId === '/web-with-sidecar')
+      .map((i) => i.instanceId);
     expect(instances).toHaveLength(2);
     const short = (id: string) => id.split('.instance-')[1].slice(0, 8);
     // The sidecar logs once it reached web on localhost; both instances' sidecars, each line tagged.
-    const all = await until(async () => {
-      const out = (await logs(['/web-with-sidecar'])).stdout;
-      return instances.every((i) => out.includes(`${short(i)} sidecar | sidecar: web answered on localhost`)) ? out : undefined;
-    }, 30_000, "both sidecars' lines");
-    expect(all.split('\n').filter(Boolean).every((l) => /^[0-9a-f]{8} (web|sidecar) \| /.test(l))).toBe(true);
+    const all = await until(
+      async () => {
+        const out = (await logs(['/web-with-sidecar'])).stdout;
+        return instances.every((i) => out.includes(`${short(i)} sidecar | sidecar: web answered on localhost`))
+          ? out
+          : undefined;
+      },
+      30_000,
+      "both sidecars' lines",
+    );
+    expect(
+      all
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => /^[0-9a-f]{8} (web|sidecar) \| /.test(l)),
+    ).toBe(true);
 
     const one = await logs(['/web-with-sidecar', '--container', 'sidecar']);
     expect(one.code, one.stderr).toBe(EXIT.OK);
-    expect(one.stdout.split('\n').filter(Boolean).every((l) => / sidecar \| /.test(l))).toBe(true);
+    expect(
+      one.stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => / sidecar \| /.test(l)),
+    ).toBe(true);
 
     const own = await logs([instances[0], '-c', 'sidecar']);
     expect(own.code, own.stderr).toBe(EXIT.OK);

@@ -26,18 +26,40 @@ describe('blue-green and canary against a Marathon + marathon-lb cluster (stats 
   let servicePort: number;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-cluster-'));
   beforeAll(async () => {
-    const ports = [await freePort('127.0.2.1'), await freePort('127.0.2.1'), await freePort('127.0.0.1'), await freePort('127.0.2.1')];
+    const ports = [
+      await freePort('127.0.2.1'),
+      await freePort('127.0.2.1'),
+      await freePort('127.0.0.1'),
+      await freePort('127.0.2.1'),
+    ];
     servicePort = await freePort('127.0.2.1');
     process.env.BATON_LB_PORTS = ports.join(',');
     process.env.BATON_DNS ??= '127.0.3.1:0';
     t = await createTestRunner();
     stats = `http://127.0.0.1:${ports[2]}/haproxy?stats`;
     // A cluster's marathon-lb runs before our deploy; the engine's starts with its first service.
-    await t.api('POST', '/v2/apps', { id: '/lb-keeper', cmd: serverCmd(), cpus: 0.01, mem: 32, instances: 1, portDefinitions: [{ port: await freePort('127.0.2.1') }], labels: { HAPROXY_GROUP: 'external' } });
-    await until(() => fetch(stats).then((r) => r.ok, () => false), 20_000, "marathon-lb's stats page");
+    await t.api('POST', '/v2/apps', {
+      id: '/lb-keeper',
+      cmd: serverCmd(),
+      cpus: 0.01,
+      mem: 32,
+      instances: 1,
+      portDefinitions: [{ port: await freePort('127.0.2.1') }],
+      labels: { HAPROXY_GROUP: 'external' },
+    });
+    await until(
+      () =>
+        fetch(stats).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      20_000,
+      "marathon-lb's stats page",
+    );
     // Only Marathon's API passes; Baton's engine extensions are not there on a cluster.
     marathon = http.createServer((req, res) => {
-      if (!req.url?.startsWith('/v2/')) return res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
+      if (!req.url?.startsWith('/v2/'))
+        return res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"Not Found"}');
       const up = http.request(`${t.url}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
         res.writeHead(r.statusCode ?? 502, r.headers);
         r.pipe(res);
@@ -55,32 +77,75 @@ describe('blue-green and canary against a Marathon + marathon-lb cluster (stats 
 
   const recipe = (release: string, strategy: Record<string, unknown>, env: Record<string, string> = {}) => {
     const f = path.join(dir, `shop-${release}.json`);
-    writeFileSync(f, JSON.stringify({
-      name: 'cluster-shop', strategies: { '/cshop': strategy },
-      apps: [{
-        id: '/cshop', cmd: serverCmd('GRACEFUL_TERM=1'), cpus: 0.02, mem: 32, instances: 3, env: { RELEASE: release, ...env },
-        portDefinitions: [{ port: servicePort }],
-        labels: { HAPROXY_GROUP: 'external', HAPROXY_DEPLOYMENT_GROUP: 'cshop', HAPROXY_DEPLOYMENT_ALT_PORT: String(servicePort + 1) },
-        healthChecks: [{ protocol: 'HTTP', path: '/health', gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 3 }],
-      }],
-    }));
+    writeFileSync(
+      f,
+      JSON.stringify({
+        name: 'cluster-shop',
+        strategies: { '/cshop': strategy },
+        apps: [
+          {
+            id: '/cshop',
+            cmd: serverCmd('GRACEFUL_TERM=1'),
+            cpus: 0.02,
+            mem: 32,
+            instances: 3,
+            env: { RELEASE: release, ...env },
+            portDefinitions: [{ port: servicePort }],
+            labels: {
+              HAPROXY_GROUP: 'external',
+              HAPROXY_DEPLOYMENT_GROUP: 'cshop',
+              HAPROXY_DEPLOYMENT_ALT_PORT: String(servicePort + 1),
+            },
+            healthChecks: [
+              {
+                protocol: 'HTTP',
+                path: '/health',
+                gracePeriodSeconds: 5,
+                intervalSeconds: 1,
+                timeoutSeconds: 1,
+                maxConsecutiveFailures: 3,
+              },
+            ],
+          },
+        ],
+      }),
+    );
     return f;
   };
   const blueGreen = { type: 'blue-green', stepDelaySeconds: 0.5, drainTimeoutSeconds: 20 };
   const cli = (args: string[], env: Record<string, string> = {}) =>
-    batonAsync(args, { env: { BATON_MARATHON_URL: url, BATON_MARATHON_LB_STATS: stats, BATON_STATE_DIR: path.join(dir, 'no-engine'), ...env } });
-  const get = () => new Promise<string>((resolve, reject) => {
-    http.get({ host: '127.0.2.1', port: servicePort, path: '/', agent: false, timeout: 3000 }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
-    }).on('error', reject);
-  });
-  const appIds = async () => (await t.api<{ apps: { id: string }[] }>('GET', '/v2/apps')).body.apps.map((a) => a.id).filter((id) => id !== '/lb-keeper').sort();
+    batonAsync(args, {
+      env: {
+        BATON_MARATHON_URL: url,
+        BATON_MARATHON_LB_STATS: stats,
+        BATON_STATE_DIR: path.join(dir, 'no-engine'),
+        ...env,
+      },
+    });
+  const get = () =>
+    new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '127.0.2.1', port: servicePort, path: '/', agent: false, timeout: 3000 }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`))));
+        })
+        .on('error', reject);
+    });
+  const appIds = async () =>
+    (await t.api<{ apps: { id: string }[] }>('GET', '/v2/apps')).body.apps
+      .map((a) => a.id)
+      .filter((id) => id !== '/lb-keeper')
+      .sort();
 
   /** Two workers sending requests (bounded) until stopped: answers per colour, failures. */
   const load = () => {
-    const l = { stop: false, failures: [] as string[], byColour: new Map<string, number>(), done: Promise.resolve() as Promise<unknown> };
+    const l = {
+      stop: false,
+      failures: [] as string[],
+      byColour: new Map<string, number>(),
+      done: Promise.resolve() as Promise<unknown>,
+    };
     const worker = async () => {
       for (let k = 0; k < 20_000 && !l.stop; k++) {
         await new Promise((w) => setTimeout(w, 5));
@@ -119,8 +184,19 @@ describe('blue-green and canary against a Marathon + marathon-lb cluster (stats 
   }, 180_000);
 
   // marathon-lb has no weights: a canary is zdd's hybrid split, k of the target's instances.
-  const canary = (steps: Record<string, unknown>[]) => ({ type: 'canary', steps, analysis: { intervalSeconds: 0.5, maxErrorRate: 0.05, minRequests: 5 }, drainTimeoutSeconds: 20 });
-  const instances = async () => Object.fromEntries((await t.api<{ apps: { id: string; instances: number }[] }>('GET', '/v2/apps')).body.apps.filter((a) => a.id !== '/lb-keeper').sort((a, b) => a.id.localeCompare(b.id)).map((a) => [a.id, a.instances]));
+  const canary = (steps: Record<string, unknown>[]) => ({
+    type: 'canary',
+    steps,
+    analysis: { intervalSeconds: 0.5, maxErrorRate: 0.05, minRequests: 5 },
+    drainTimeoutSeconds: 20,
+  });
+  const instances = async () =>
+    Object.fromEntries(
+      (await t.api<{ apps: { id: string; instances: number }[] }>('GET', '/v2/apps')).body.apps
+        .filter((a) => a.id !== '/lb-keeper')
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .map((a) => [a.id, a.instances]),
+    );
 
   /** The live colour and the one a deploy adds next (zdd: blue → green, green → blue). */
   const colours = async () => {
@@ -130,7 +206,15 @@ describe('blue-green and canary against a Marathon + marathon-lb cluster (stats 
     return { stable, canary: stable === 'blue' ? 'green' : 'blue' };
   };
   const hybrid = (c: { stable: string; canary: string }, stable: number, canary: number) => async () =>
-    JSON.stringify(await instances()) === JSON.stringify(Object.fromEntries([[`/cshop-${c.stable}`, stable], [`/cshop-${c.canary}`, canary]].sort()));
+    JSON.stringify(await instances()) ===
+    JSON.stringify(
+      Object.fromEntries(
+        [
+          [`/cshop-${c.stable}`, stable],
+          [`/cshop-${c.canary}`, canary],
+        ].sort(),
+      ),
+    );
 
   it('a canary by instance count: 1 of 3 instances during its step, stable shrunk by one, then promoted — no failed request', async () => {
     const c = await colours();
@@ -140,7 +224,11 @@ describe('blue-green and canary against a Marathon + marathon-lb cluster (stats 
     const deploy = cli(['deploy', recipe('3', canary([{ weight: 30, pauseSeconds: 5 }]))]);
     await until(hybrid(c, 2, 1), 60_000, 'the hybrid step (2 stable, 1 canary)');
     // The step is on once the stable task killed for it is gone and marathon-lb serves the canary.
-    await until(async () => (await get().catch(() => '')).startsWith(`ok cshop-${c.canary}.`), 10_000, 'the canary served');
+    await until(
+      async () => (await get().catch(() => '')).startsWith(`ok cshop-${c.canary}.`),
+      10_000,
+      'the canary served',
+    );
     const before = new Map(l.byColour);
     await new Promise((r) => setTimeout(r, 2000));
     const canaryHits = (l.byColour.get(c.canary) ?? 0) - (before.get(c.canary) ?? 0);
@@ -170,7 +258,13 @@ describe('blue-green and canary against a Marathon + marathon-lb cluster (stats 
     expect(r.stderr).toMatch(/analysis failed at 30 %: error rate/);
     expect(await instances()).toEqual({ [`/cshop-${c.stable}`]: 3 });
     const after: string[] = [];
-    for (let k = 0; k < 20; k++) after.push(await get().then((b) => b.split('.')[0], (e: Error) => e.message));
+    for (let k = 0; k < 20; k++)
+      after.push(
+        await get().then(
+          (b) => b.split('.')[0],
+          (e: Error) => e.message,
+        ),
+      );
     expect(after).toEqual(Array(20).fill(`ok cshop-${c.stable}`));
   }, 180_000);
 
@@ -182,7 +276,11 @@ describe('blue-green and canary against a Marathon + marathon-lb cluster (stats 
     const c = await colours();
     const deploy = cli(['deploy', recipe(release, canary([{ weight: 30 }]))]);
     await until(hybrid(c, 2, 1), 60_000, 'the hybrid step (2 stable, 1 canary)');
-    await until(async () => (await get().catch(() => '')).startsWith(`ok cshop-${c.canary}.`), 10_000, 'the canary served');
+    await until(
+      async () => (await get().catch(() => '')).startsWith(`ok cshop-${c.canary}.`),
+      10_000,
+      'the canary served',
+    );
     const l = load();
     const a = await cli([action, '/cshop']);
     const r = await deploy;

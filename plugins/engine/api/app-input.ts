@@ -1,4 +1,19 @@
-import { APP_SCHEMA, POD_SCHEMA, Issues, compileSchema, marathonPath, normalizeApp, normalizePod, parsePointer, schemaIssues, validateApp, validatePod, type App, type Issue, type Pod } from '../../../core/index.js';
+import {
+  APP_SCHEMA,
+  POD_SCHEMA,
+  Issues,
+  compileSchema,
+  marathonPath,
+  normalizeApp,
+  normalizePod,
+  parsePointer,
+  schemaIssues,
+  validateApp,
+  validatePod,
+  type App,
+  type Issue,
+  type Pod,
+} from '../../../core/index.js';
 import type { StoredApp } from '../types.js';
 
 let validateShape: ReturnType<typeof compileSchema> | undefined;
@@ -68,9 +83,16 @@ export function assignServicePorts(app: App, previous: App | undefined, all: Ite
     for (const d of s.app.portDefinitions ?? []) used.add(d.port);
     for (const m of s.app.container?.portMappings ?? []) used.add(m.servicePort);
   }
-  const mine = [...(previous?.portDefinitions ?? []).map((d) => d.port), ...(previous?.container?.portMappings ?? []).map((m) => m.servicePort)]
-    .filter((p) => p >= SERVICE_PORT_MIN && p <= SERVICE_PORT_MAX);
-  const requested = new Set([...(app.portDefinitions ?? []).map((d) => d.port), ...(app.container?.portMappings ?? []).map((m) => m.servicePort)].filter((p) => p !== 0));
+  const mine = [
+    ...(previous?.portDefinitions ?? []).map((d) => d.port),
+    ...(previous?.container?.portMappings ?? []).map((m) => m.servicePort),
+  ].filter((p) => p >= SERVICE_PORT_MIN && p <= SERVICE_PORT_MAX);
+  const requested = new Set(
+    [
+      ...(app.portDefinitions ?? []).map((d) => d.port),
+      ...(app.container?.portMappings ?? []).map((m) => m.servicePort),
+    ].filter((p) => p !== 0),
+  );
   const reuse = mine.filter((p) => !requested.has(p));
   const next = (): number => {
     const r = reuse.shift();
@@ -81,12 +103,19 @@ export function assignServicePorts(app: App, previous: App | undefined, all: Ite
         return p;
       }
     }
-    throw new InvalidError({ message: 'Object is not valid', details: [{ path: '/portDefinitions', errors: ['the service port range 10000-20000 is exhausted'] }] });
+    throw new InvalidError({
+      message: 'Object is not valid',
+      details: [{ path: '/portDefinitions', errors: ['the service port range 10000-20000 is exhausted'] }],
+    });
   };
   const out: App = { ...app };
-  if (app.portDefinitions) out.portDefinitions = app.portDefinitions.map((d) => (d.port === 0 ? { ...d, port: next() } : d));
+  if (app.portDefinitions)
+    out.portDefinitions = app.portDefinitions.map((d) => (d.port === 0 ? { ...d, port: next() } : d));
   if (app.container?.portMappings) {
-    out.container = { ...app.container, portMappings: app.container.portMappings.map((m) => (m.servicePort === 0 ? { ...m, servicePort: next() } : m)) };
+    out.container = {
+      ...app.container,
+      portMappings: app.container.portMappings.map((m) => (m.servicePort === 0 ? { ...m, servicePort: next() } : m)),
+    };
   }
   return out;
 }

@@ -13,7 +13,9 @@ export const flag = (q: Q, k: string, dflt: boolean) => (q[k] === undefined ? df
 /** `embed` values in any of Marathon's accepted prefixes (apps., app., group.apps., none). */
 export function embedsOf(q: Q): Embed {
   const raw = [q.embed ?? []].flat();
-  return new Set(raw.map((v) => String(v).replace(/^(group\.apps\.|apps\.|app\.)/, '')) as Embed extends Set<infer T> ? T[] : never);
+  return new Set(
+    raw.map((v) => String(v).replace(/^(group\.apps\.|apps\.|app\.)/, '')) as Embed extends Set<infer T> ? T[] : never,
+  );
 }
 
 export function notFound(reply: FastifyReply, id: string) {
@@ -31,7 +33,10 @@ export function guarded(reply: FastifyReply, fn: () => unknown) {
   } catch (err) {
     if (err instanceof LockedError) return locked(reply, err);
     if (err instanceof InvalidError) return reply.code(422).send(err.body);
-    if (err instanceof CycleError) return reply.code(422).send({ message: err.message, details: [{ path: '/dependencies', errors: [err.message] }] });
+    if (err instanceof CycleError)
+      return reply
+        .code(422)
+        .send({ message: err.message, details: [{ path: '/dependencies', errors: [err.message] }] });
     throw err;
   }
 }
@@ -42,7 +47,12 @@ function merged(current: App | undefined, body: Record<string, unknown>): Record
 }
 
 /** Validate and prepare one definition (placement rules, service ports assigned); `prefix` locates errors. */
-export function prepareOne(e: Engine, body: Record<string, unknown>, prefix: (string | number)[], assigned: App[] = []): App {
+export function prepareOne(
+  e: Engine,
+  body: Record<string, unknown>,
+  prefix: (string | number)[],
+  assigned: App[] = [],
+): App {
   const app = readApp(body, prefix);
   const current = e.apps.get(app.id)?.app;
   if (current) {
@@ -52,7 +62,10 @@ export function prepareOne(e: Engine, body: Record<string, unknown>, prefix: (st
   }
   const findings = e.checkPlacement(app);
   if (findings.length > 0) {
-    throw new InvalidError({ message: 'Object is not valid', details: findings.map((f) => ({ path: marathonPath([...prefix, ...f.path]), errors: [f.message] })) });
+    throw new InvalidError({
+      message: 'Object is not valid',
+      details: findings.map((f) => ({ path: marathonPath([...prefix, ...f.path]), errors: [f.message] })),
+    });
   }
   // Ports assigned earlier in the same request count as used.
   const others = [...e.apps.values(), ...assigned.map((a) => ({ app: a }) as StoredApp)];
@@ -83,14 +96,19 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
       if (e.apps.has(app.id)) return reply.code(409).send({ message: `An app with id [${app.id}] already exists.` });
       const d = e.driver.deploy({ target: new Map([[app.id, app]]), force: flag(req.query as Q, 'force', false) });
       const stored = e.apps.get(app.id)!;
-      return reply.code(201).header('Location', `/v2/apps${app.id}`).header('Marathon-Deployment-Id', d.id)
+      return reply
+        .code(201)
+        .header('Location', `/v2/apps${app.id}`)
+        .header('Marathon-Deployment-Id', d.id)
         .send({ ...appInfo(e, stored, new Set()), deployments: [{ id: d.id }] });
-    }));
+    }),
+  );
 
   // Bulk create-or-update: one deployment for all (partial updates by default).
   for (const method of ['PUT', 'PATCH'] as const) {
     server.route({
-      method, url: '/v2/apps',
+      method,
+      url: '/v2/apps',
       handler: async (req, reply) =>
         guarded(reply, () => {
           const q = req.query as Q;
@@ -124,9 +142,15 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
       if (!sub && req.method === 'GET') {
         if (id.endsWith('/*')) {
           const group = id.slice(0, -2);
-          return { '*': [...e.apps.values()].filter((s) => !s.pod && s.app.id.startsWith(group + '/')).map((s) => appInfo(e, s, new Set(['tasks', 'lastTaskFailure']))) };
+          return {
+            '*': [...e.apps.values()]
+              .filter((s) => !s.pod && s.app.id.startsWith(group + '/'))
+              .map((s) => appInfo(e, s, new Set(['tasks', 'lastTaskFailure']))),
+          };
         }
-        return stored ? { app: appInfo(e, stored, new Set(['tasks', 'counts', 'deployments', 'lastTaskFailure'])) } : notFound(reply, id);
+        return stored
+          ? { app: appInfo(e, stored, new Set(['tasks', 'counts', 'deployments', 'lastTaskFailure'])) }
+          : notFound(reply, id);
       }
       if (!sub && (req.method === 'PUT' || req.method === 'PATCH')) {
         if (found?.pod) return reply.code(409).send({ message: `A pod with id '${id}' exists` });
@@ -138,7 +162,10 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
           const full = partial ? merged(stored?.app, { ...body, id }) : { ...body, id };
           const [app] = prepare(e, [full], false);
           const d = e.driver.deploy({ target: new Map([[id, app]]), force: flag(q, 'force', false) });
-          return reply.code(stored ? 200 : 201).header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
+          return reply
+            .code(stored ? 200 : 201)
+            .header('Marathon-Deployment-Id', d.id)
+            .send({ deploymentId: d.id, version: d.version });
         });
       }
       if (!sub && req.method === 'DELETE') {
@@ -151,20 +178,38 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
       if (!stored) return notFound(reply, id);
       if (sub === 'restart' && req.method === 'POST') {
         return guarded(reply, () => {
-          const d = e.driver.deploy({ target: new Map([[id, stored.app]]), restarts: new Set([id]), force: flag(q, 'force', false) });
+          const d = e.driver.deploy({
+            target: new Map([[id, stored.app]]),
+            restarts: new Set([id]),
+            force: flag(q, 'force', false),
+          });
           return reply.header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
         });
       }
       if (sub === 'versions' && req.method === 'GET') {
         if (!arg) return { versions: e.store.versions(id) };
         const v = e.store.appVersion(id, arg);
-        return v ? { ...v.app, version: v.version, versionInfo: v.versionInfo } : reply.code(404).send({ message: `App '${id}' does not exist in version ${arg}` });
+        return v
+          ? { ...v.app, version: v.version, versionInfo: v.versionInfo }
+          : reply.code(404).send({ message: `App '${id}' does not exist in version ${arg}` });
       }
       if (sub === 'tasks' && req.method === 'GET') return { tasks: liveTasks(e, id).map((i) => taskJson(e, i)) };
       if (sub === 'tasks' && req.method === 'DELETE') {
-        const wanted = liveTasks(e, id).filter((i) => (arg ? i.taskId === arg : q.host === undefined || e.agent(i.agentId)?.hostname === q.host));
+        const wanted = liveTasks(e, id).filter((i) =>
+          arg ? i.taskId === arg : q.host === undefined || e.agent(i.agentId)?.hostname === q.host,
+        );
         if (arg && wanted.length === 0) return reply.code(404).send({ message: `Task '${arg}' does not exist` });
-        return guarded(reply, () => killTasks(e, reply, wanted.map((i) => i.taskId!), flag(q, 'scale', false), flag(q, 'wipe', false), flag(q, 'force', false), arg !== undefined));
+        return guarded(reply, () =>
+          killTasks(
+            e,
+            reply,
+            wanted.map((i) => i.taskId!),
+            flag(q, 'scale', false),
+            flag(q, 'wipe', false),
+            flag(q, 'force', false),
+            arg !== undefined,
+          ),
+        );
       }
       return reply.code(405).send({ message: 'Method not allowed' });
     },
@@ -174,7 +219,12 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
 /** `PUT {"version": v}`: roll the app back to a stored version (§1.1, §4.6). */
 function rollback(e: Engine, reply: FastifyReply, id: string, body: Record<string, unknown>, force: boolean) {
   if (Object.keys(body).some((k) => k !== 'id' && k !== 'version')) {
-    return reply.code(422).send({ message: 'Object is not valid', details: [{ path: '/version', errors: ["The 'version' field may only be combined with the 'id' field."] }] });
+    return reply
+      .code(422)
+      .send({
+        message: 'Object is not valid',
+        details: [{ path: '/version', errors: ["The 'version' field may only be combined with the 'id' field."] }],
+      });
   }
   const v = e.store.appVersion(id, String(body.version));
   if (!v) return reply.code(404).send({ message: `App '${id}' does not exist in version ${body.version}` });
@@ -186,15 +236,27 @@ function rollback(e: Engine, reply: FastifyReply, id: string, body: Record<strin
  * Kill tasks (§10.1). Without scale the instance relaunches; with scale the app's instances drop by
  * the number killed (a deployment); with wipe the instance is expunged (a fresh one is scheduled).
  */
-export function killTasks(e: Engine, reply: FastifyReply, taskIds: string[], scale: boolean, wipe: boolean, force: boolean, single: boolean) {
-  const insts = [...e.instances.values()].filter((i) => i.taskId && taskIds.includes(i.taskId) && ACTIVE.has(i.condition));
+export function killTasks(
+  e: Engine,
+  reply: FastifyReply,
+  taskIds: string[],
+  scale: boolean,
+  wipe: boolean,
+  force: boolean,
+  single: boolean,
+) {
+  const insts = [...e.instances.values()].filter(
+    (i) => i.taskId && taskIds.includes(i.taskId) && ACTIVE.has(i.condition),
+  );
   if (scale) {
     const byApp = new Map<string, number>();
     for (const i of insts) byApp.set(i.appId, (byApp.get(i.appId) ?? 0) + 1);
-    const target = new Map([...byApp].map(([appId, n]) => {
-      const app = e.apps.get(appId)!.app;
-      return [appId, { ...app, instances: Math.max(0, app.instances - n) }] as [string, App];
-    }));
+    const target = new Map(
+      [...byApp].map(([appId, n]) => {
+        const app = e.apps.get(appId)!.app;
+        return [appId, { ...app, instances: Math.max(0, app.instances - n) }] as [string, App];
+      }),
+    );
     // Resident instances keep their volumes unless wiped (§5.3).
     for (const i of insts) {
       if (wipe) e.decommission(i);
@@ -219,8 +281,16 @@ function matchesLabels(labels: Record<string, string>, selector: string): boolea
     let m;
     if ((m = /^(\S+)\s*==\s*(.*)$/.exec(p))) return labels[m[1]] === m[2];
     if ((m = /^(\S+)\s*!=\s*(.*)$/.exec(p))) return labels[m[1]] !== m[2];
-    if ((m = /^(\S+)\s+in\s*\((.*)\)$/.exec(p))) return m[2].split(',').map((s) => s.trim()).includes(labels[m[1]]);
-    if ((m = /^(\S+)\s+notin\s*\((.*)\)$/.exec(p))) return !m[2].split(',').map((s) => s.trim()).includes(labels[m[1]]);
+    if ((m = /^(\S+)\s+in\s*\((.*)\)$/.exec(p)))
+      return m[2]
+        .split(',')
+        .map((s) => s.trim())
+        .includes(labels[m[1]]);
+    if ((m = /^(\S+)\s+notin\s*\((.*)\)$/.exec(p)))
+      return !m[2]
+        .split(',')
+        .map((s) => s.trim())
+        .includes(labels[m[1]]);
     return p in labels;
   });
 }

@@ -12,7 +12,8 @@ export function eventsRoute(server: FastifyInstance, e: Engine): void {
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const send = (ev: { eventType: string }) => {
-      if (types.length === 0 || types.includes(ev.eventType)) res.write(`event: ${ev.eventType}\ndata: ${JSON.stringify(ev)}\n\n`);
+      if (types.length === 0 || types.includes(ev.eventType))
+        res.write(`event: ${ev.eventType}\ndata: ${JSON.stringify(ev)}\n\n`);
     };
     send({ eventType: 'event_stream_attached', remoteAddress: req.ip, timestamp: new Date().toISOString() } as never);
     const off = e.events.on(send);

@@ -11,24 +11,41 @@ import { appInfo, type Embed } from './render.js';
 type Q = Record<string, string | string[] | undefined>;
 type Body = Record<string, unknown>;
 const flag = (q: Q, k: string) => String(q[k]) === 'true';
-const invalid = (path: string, error: string) => new InvalidError({ message: 'Object is not valid', details: [{ path, errors: [error] }] });
+const invalid = (path: string, error: string) =>
+  new InvalidError({ message: 'Object is not valid', details: [{ path, errors: [error] }] });
 
 /** GroupInfo (marathon.md §7): `embed` picks groups/apps/pods and what each app carries. */
 function groupInfo(e: Engine, id: string, embed: string[], all: Set<string>): Record<string, unknown> {
   const want = embed.length > 0 ? new Set(embed) : new Set(['group.groups', 'group.apps']);
-  const appEmbed = new Set([...want].filter((w) => w.startsWith('group.apps.')).map((w) => w.slice('group.apps.'.length))) as Embed;
-  const children = [...e.apps.values()].filter((s) => parentId(s.app.id) === id).sort((a, b) => a.app.id.localeCompare(b.app.id));
+  const appEmbed = new Set(
+    [...want].filter((w) => w.startsWith('group.apps.')).map((w) => w.slice('group.apps.'.length)),
+  ) as Embed;
+  const children = [...e.apps.values()]
+    .filter((s) => parentId(s.app.id) === id)
+    .sort((a, b) => a.app.id.localeCompare(b.app.id));
   const apps = children.filter((s) => !s.pod);
   const subtree = [...e.apps.values()].filter((s) => within(s.app.id, id));
   return {
     id,
     dependencies: e.groups.get(id)?.dependencies ?? [],
-    version: subtree.map((s) => s.version).sort().at(-1) ?? new Date(0).toISOString(),
+    version:
+      subtree
+        .map((s) => s.version)
+        .sort()
+        .at(-1) ?? new Date(0).toISOString(),
     enforceRole: e.groups.get(id)?.enforceRole ?? false,
     apps: want.has('group.apps') ? apps.map((s) => appInfo(e, s, appEmbed)) : [],
-    groups: want.has('group.groups') ? [...all].filter((g) => g !== id && g !== '/' && parentId(g) === id).sort().map((g) => groupInfo(e, g, embed, all)) : [],
+    groups: want.has('group.groups')
+      ? [...all]
+          .filter((g) => g !== id && g !== '/' && parentId(g) === id)
+          .sort()
+          .map((g) => groupInfo(e, g, embed, all))
+      : [],
     // Read-only here, as in Marathon: pods change through /v2/pods.
-    pods: want.has('group.pods') || embed.length === 0 ? children.filter((s) => s.pod).map((s) => ({ ...s.pod!, version: s.version })) : [],
+    pods:
+      want.has('group.pods') || embed.length === 0
+        ? children.filter((s) => s.pod).map((s) => ({ ...s.pod!, version: s.version }))
+        : [],
   };
 }
 
@@ -37,27 +54,39 @@ function groupInfo(e: Engine, id: string, embed: string[], all: Set<string>): Re
  * definitions; where `apps` is present the group's other apps go, where `groups` is present the
  * unlisted subgroups go (with everything below them); an omitted list keeps what is there.
  */
-function flatten(e: Engine, body: Body, id: string, prefix: (string | number)[], req: { target: Map<string, App | null>; groups: Map<string, GroupSpec | null> }, assigned: App[]): void {
+function flatten(
+  e: Engine,
+  body: Body,
+  id: string,
+  prefix: (string | number)[],
+  req: { target: Map<string, App | null>; groups: Map<string, GroupSpec | null> },
+  assigned: App[],
+): void {
   const existing = e.groups.get(id);
-  const deps = Array.isArray(body.dependencies) ? (body.dependencies as unknown[]).map((d) => canonicalId(String(d), id)) : (existing?.dependencies ?? []);
+  const deps = Array.isArray(body.dependencies)
+    ? (body.dependencies as unknown[]).map((d) => canonicalId(String(d), id))
+    : (existing?.dependencies ?? []);
   req.groups.set(id, { id, dependencies: deps, ...(existing?.enforceRole ? { enforceRole: true } : {}) });
   if (Array.isArray(body.apps)) {
     const listed = new Set<string>();
     (body.apps as Body[]).forEach((raw, i) => {
       const appId = canonicalId(String(raw?.id ?? ''), id);
-      if (!isChildOf(appId, id)) throw invalid(`/${[...prefix, 'apps', i, 'id'].join('/')}`, `Identifier ${appId} is not child of ${id}`);
+      if (!isChildOf(appId, id))
+        throw invalid(`/${[...prefix, 'apps', i, 'id'].join('/')}`, `Identifier ${appId} is not child of ${id}`);
       const app = prepareOne(e, { ...raw, id: appId }, [...prefix, 'apps', i], assigned);
       assigned.push(app);
       req.target.set(appId, app);
       listed.add(appId);
     });
-    for (const s of e.apps.values()) if (!s.pod && parentId(s.app.id) === id && !listed.has(s.app.id)) req.target.set(s.app.id, null);
+    for (const s of e.apps.values())
+      if (!s.pod && parentId(s.app.id) === id && !listed.has(s.app.id)) req.target.set(s.app.id, null);
   }
   if (Array.isArray(body.groups)) {
     const listed = new Set<string>();
     (body.groups as Body[]).forEach((raw, i) => {
       const gid = canonicalId(String(raw?.id ?? ''), id);
-      if (!isChildOf(gid, id)) throw invalid(`/${[...prefix, 'groups', i, 'id'].join('/')}`, `Identifier ${gid} is not child of ${id}`);
+      if (!isChildOf(gid, id))
+        throw invalid(`/${[...prefix, 'groups', i, 'id'].join('/')}`, `Identifier ${gid} is not child of ${id}`);
       listed.add(gid);
       flatten(e, raw, gid, [...prefix, 'groups', i], req, assigned);
     });
@@ -69,14 +98,19 @@ function flatten(e: Engine, body: Body, id: string, prefix: (string | number)[],
 }
 
 /** Everything at or below group `id` goes: its apps stop, its explicit groups are forgotten. */
-function removeBelow(e: Engine, id: string, req: { target: Map<string, App | null>; groups: Map<string, GroupSpec | null> }): void {
+function removeBelow(
+  e: Engine,
+  id: string,
+  req: { target: Map<string, App | null>; groups: Map<string, GroupSpec | null> },
+): void {
   for (const s of e.apps.values()) if (within(s.app.id, id)) req.target.set(s.app.id, null);
   for (const g of e.groups.all()) if (within(g.id, id)) req.groups.set(g.id, null);
 }
 
 export function groupsRoutes(server: FastifyInstance, e: Engine): void {
   const exists = (id: string) => e.groups.ids(e.apps.keys()).has(id);
-  const notFound = (reply: FastifyReply, id: string) => reply.code(404).send({ message: `Group '${id}' does not exist` });
+  const notFound = (reply: FastifyReply, id: string) =>
+    reply.code(404).send({ message: `Group '${id}' does not exist` });
   const deploy = (reply: FastifyReply, req: ChangeRequest, q: Q, code = 200) => {
     if (flag(q, 'dryRun')) {
       const current = new Map([...e.apps].map(([id, s]) => [id, s.app]));
@@ -99,7 +133,11 @@ export function groupsRoutes(server: FastifyInstance, e: Engine): void {
 
       if (req.method === 'GET') {
         if (!exists(id)) return notFound(reply, id);
-        if (m) return e.store.rootVersions().filter((v) => v.affected.some((a) => within(a, id))).map((v) => v.version);
+        if (m)
+          return e.store
+            .rootVersions()
+            .filter((v) => v.affected.some((a) => within(a, id)))
+            .map((v) => v.version);
         return groupInfo(e, id, [q.embed ?? []].flat().map(String), e.groups.ids(e.apps.keys()));
       }
       return guarded(reply, () => {
@@ -112,19 +150,22 @@ export function groupsRoutes(server: FastifyInstance, e: Engine): void {
         if (req.method === 'POST') {
           const gid = canonicalId(String(body.id ?? ''), id);
           if (gid === '/' && body.id === undefined) throw invalid('/id', 'a group to create needs an id');
-          if (exists(gid) && gid !== '/') return reply.code(409).send({ message: `Group ${gid} is already created. Use PUT to change this group.` });
+          if (exists(gid) && gid !== '/')
+            return reply.code(409).send({ message: `Group ${gid} is already created. Use PUT to change this group.` });
           const change = { target: new Map<string, App | null>(), groups: new Map<string, GroupSpec | null>() };
           flatten(e, body, gid, [], change, []);
           return deploy(reply, change, q, 201);
         }
         // PUT: a rollback, a scale, or an update.
         const keys = Object.keys(body).filter((k) => k !== 'id');
-        if (body.version !== undefined && keys.includes('version')) return rollback(e, reply, id, String(body.version), q, deploy);
+        if (body.version !== undefined && keys.includes('version'))
+          return rollback(e, reply, id, String(body.version), q, deploy);
         if (body.scaleBy !== undefined && keys.length === 1) {
           const f = Number(body.scaleBy);
           if (!(f >= 0)) throw invalid('/scaleBy', 'scaleBy must be a number >= 0');
           const target = new Map<string, App | null>();
-          for (const s of e.apps.values()) if (within(s.app.id, id)) target.set(s.app.id, { ...s.app, instances: Math.ceil(s.app.instances * f) });
+          for (const s of e.apps.values())
+            if (within(s.app.id, id)) target.set(s.app.id, { ...s.app, instances: Math.ceil(s.app.instances * f) });
           return deploy(reply, { target }, q);
         }
         const change = { target: new Map<string, App | null>(), groups: new Map<string, GroupSpec | null>() };
@@ -136,7 +177,14 @@ export function groupsRoutes(server: FastifyInstance, e: Engine): void {
 }
 
 /** PUT {"version": v}: the group's apps and subgroups as they were at root version v. */
-function rollback(e: Engine, reply: FastifyReply, id: string, version: string, q: Q, deploy: (reply: FastifyReply, req: ChangeRequest, q: Q) => unknown) {
+function rollback(
+  e: Engine,
+  reply: FastifyReply,
+  id: string,
+  version: string,
+  q: Q,
+  deploy: (reply: FastifyReply, req: ChangeRequest, q: Q) => unknown,
+) {
   const rv = e.store.rootVersion(version);
   if (!rv) return reply.code(404).send({ message: `Group '${id}' does not exist in version ${version}` });
   const target = new Map<string, App | null>();

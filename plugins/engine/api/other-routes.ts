@@ -12,7 +12,10 @@ type Q = Record<string, string | string[] | undefined>;
 
 export function otherRoutes(server: FastifyInstance, e: Engine, url: () => string): void {
   server.get('/ping', async (req, reply) =>
-    String(req.headers.accept ?? '').includes('application/json') ? reply.type('application/json').send('"pong"') : reply.type('text/plain').send('pong'));
+    String(req.headers.accept ?? '').includes('application/json')
+      ? reply.type('application/json').send('"pong"')
+      : reply.type('text/plain').send('pong'),
+  );
 
   server.get('/v2/info', async () => ({
     name: 'baton-engine',
@@ -22,8 +25,14 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     leader: new URL(url()).host,
     frameworkId: `baton-${e.id}`,
     marathon_config: {
-      local_port_min: 10000, local_port_max: 20000, mesos_role: 'slave_public', features: [],
-      task_launch_timeout: 300000, task_reservation_timeout: 20000, reconciliation_interval: 600000, scale_apps_interval: 300000,
+      local_port_min: 10000,
+      local_port_max: 20000,
+      mesos_role: 'slave_public',
+      features: [],
+      task_launch_timeout: 300000,
+      task_reservation_timeout: 20000,
+      reconciliation_interval: 600000,
+      scale_apps_interval: 300000,
     },
     zookeeper_config: {},
     http_config: { http_port: new URL(url()).port },
@@ -32,8 +41,16 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
 
   server.get('/v2/tasks', async (req) => {
     const statuses = [(req.query as Q).status ?? [], (req.query as Q)['status[]'] ?? []].flat().map(String);
-    const want = (c: string) => statuses.length === 0 || statuses.some((s) => (s === 'running' ? c === 'Running' : s === 'staging' ? c === 'Staging' || c === 'Starting' : true));
-    return { tasks: liveTasks(e).filter((i) => want(i.condition)).map((i) => taskJson(e, i)) };
+    const want = (c: string) =>
+      statuses.length === 0 ||
+      statuses.some((s) =>
+        s === 'running' ? c === 'Running' : s === 'staging' ? c === 'Staging' || c === 'Starting' : true,
+      );
+    return {
+      tasks: liveTasks(e)
+        .filter((i) => want(i.condition))
+        .map((i) => taskJson(e, i)),
+    };
   });
   server.post('/v2/tasks/delete', async (req, reply) => {
     const q = req.query as Q;
@@ -42,13 +59,24 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     const known = new Set([...e.instances.values()].map((i) => i.taskId));
     const unknown = ids.filter((id) => !known.has(String(id)));
     if (unknown.length) return reply.code(400).send({ message: `Unknown task ids: ${unknown.join(', ')}` });
-    return guarded(reply, () => killTasks(e, reply, ids.map(String), String(q.scale) === 'true', String(q.wipe) === 'true', String(q.force) === 'true', false));
+    return guarded(reply, () =>
+      killTasks(
+        e,
+        reply,
+        ids.map(String),
+        String(q.scale) === 'true',
+        String(q.wipe) === 'true',
+        String(q.force) === 'true',
+        false,
+      ),
+    );
   });
 
   server.get('/v2/deployments', async () => [...e.deployments.values()].map((d) => deploymentJson(e, d)));
   server.delete('/v2/deployments/:id', async (req, reply) => {
     const d = e.deployments.get((req.params as { id: string }).id);
-    if (!d) return reply.code(404).send({ message: `DeploymentPlan ${(req.params as { id: string }).id} does not exist` });
+    if (!d)
+      return reply.code(404).send({ message: `DeploymentPlan ${(req.params as { id: string }).id} does not exist` });
     if (String((req.query as Q).force) === 'true') {
       e.driver.cancel(d, 'Canceled');
       return reply.code(202).send();
@@ -68,14 +96,14 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     return reply.code(204).send();
   });
 
-
   // Baton's own endpoints.
   server.get('/baton/v1/apps/*', async (req, reply) => {
     const m = /^(.*)\/history$/.exec('/' + (req.params as { '*': string })['*']);
     if (!m) return reply.code(404).send({ message: 'Not found' });
     const id = canonicalId(m[1]);
     const versions = e.store.versions(id);
-    if (versions.length === 0 && !e.apps.has(id)) return reply.code(404).send({ message: `App '${id}' does not exist` });
+    if (versions.length === 0 && !e.apps.has(id))
+      return reply.code(404).send({ message: `App '${id}' does not exist` });
     const outcomes = e.store.outcomes(id);
     return {
       id,
@@ -89,8 +117,18 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     guarded(reply, () => {
       const body = (req.body ?? {}) as { apps?: unknown[]; remove?: string[] };
       const apps = (body.apps ?? []).map((a, i) => readApp(a, ['apps', i]));
-      return { predictions: predictPlacement(e.settings.agents, e.policies, e.apps, e.instances.values(), apps, (body.remove ?? []).map((id) => canonicalId(id))) };
-    }));
+      return {
+        predictions: predictPlacement(
+          e.settings.agents,
+          e.policies,
+          e.apps,
+          e.instances.values(),
+          apps,
+          (body.remove ?? []).map((id) => canonicalId(id)),
+        ),
+      };
+    }),
+  );
   server.get('/baton/v1/tasks/:taskId/logs', async (req, reply) => {
     const { taskId } = req.params as { taskId: string };
     const q = req.query as Q;
@@ -98,13 +136,20 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     if (!inst?.sandbox || !inst.handle) return reply.code(404).send({ message: `Task '${taskId}' does not exist` });
     const rt = e.runtimes.find((r) => r.name === inst.handle!.runtime);
     const files = rt?.logFiles(inst.handle, inst.sandbox, q.container === undefined ? undefined : String(q.container));
-    if (q.container !== undefined && !files) return reply.code(404).send({ message: `Task '${taskId}' has no container '${String(q.container)}'` });
+    if (q.container !== undefined && !files)
+      return reply.code(404).send({ message: `Task '${taskId}' has no container '${String(q.container)}'` });
     const file = q.stream === 'stderr' ? files?.stderr : files?.stdout;
     if (!file || !existsSync(file)) return reply.type('text/plain').send('');
     if (q.tail !== undefined) {
       // The last N lines (bounded read of the file's end), e.g. to explain a failed deploy.
       const text = tailOf(file, 64 * 1024);
-      return reply.type('text/plain').send(text.split('\n').filter((l, i, a) => i < a.length - 1 || l !== '').slice(-Number(q.tail)).join('\n'));
+      return reply.type('text/plain').send(
+        text
+          .split('\n')
+          .filter((l, i, a) => i < a.length - 1 || l !== '')
+          .slice(-Number(q.tail))
+          .join('\n'),
+      );
     }
     if (String(q.follow) !== 'true') return reply.type('text/plain').send(createReadStream(file));
     // Follow: stream what is there, then what is appended, until the client goes or the task ends.
@@ -149,7 +194,11 @@ export function engineStatus(e: Engine, url: string) {
     isolation: Object.fromEntries(e.runtimes.map((r) => [r.name, r.isolation()])),
     apps: e.apps.size,
     deployments: e.deployments.size,
-    tasks: { running: live.filter((i) => i.condition === 'Running').length, staging: live.filter((i) => i.condition === 'Staging').length, waiting: [...e.queue.values()].reduce((a, q) => a + q.count, 0) },
+    tasks: {
+      running: live.filter((i) => i.condition === 'Running').length,
+      staging: live.filter((i) => i.condition === 'Staging').length,
+      waiting: [...e.queue.values()].reduce((a, q) => a + q.count, 0),
+    },
     agents: e.settings.agents.map((a) => {
       const mine = live.filter((i) => i.agentId === a.id);
       const used = { cpus: 0, mem: 0, disk: 0, ports: 0 };
@@ -161,12 +210,20 @@ export function engineStatus(e: Engine, url: string) {
         used.ports += i.ports.length;
       }
       return {
-        id: a.id, hostname: a.hostname, address: a.address, role: a.role, attributes: a.attributes, tasks: mine.length,
+        id: a.id,
+        hostname: a.hostname,
+        address: a.address,
+        role: a.role,
+        attributes: a.attributes,
+        tasks: mine.length,
         resources: { cpus: a.cpus, mem: a.mem, disk: a.disk, ports: `${a.ports[0]}-${a.ports[1]}` },
         used: { ...used, cpus: Math.round(used.cpus * 1000) / 1000 },
       };
     }),
-    queue: [...e.queue.values()].map((q) => ({ ...q, why: waitingWhy(q, e.settings.agents.length, e.apps.get(q.appId)?.app.instances) })),
+    queue: [...e.queue.values()].map((q) => ({
+      ...q,
+      why: waitingWhy(q, e.settings.agents.length, e.apps.get(q.appId)?.app.instances),
+    })),
     extensions: Object.fromEntries([...e.extensions].map(([name, fn]) => [name, fn()])),
   };
 }

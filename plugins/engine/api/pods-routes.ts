@@ -6,7 +6,8 @@ import { ACTIVE, TERMINAL, type Instance, type StoredApp } from '../types.js';
 import { flag, guarded, type Q } from './apps-routes.js';
 import { readPod } from './app-input.js';
 
-const podNotFound = (reply: FastifyReply, id: string) => reply.code(404).send({ message: `Pod '${id}' does not exist` });
+const podNotFound = (reply: FastifyReply, id: string) =>
+  reply.code(404).send({ message: `Pod '${id}' does not exist` });
 
 const podJson = (s: StoredApp) => ({ ...s.pod!, version: s.version });
 
@@ -15,9 +16,16 @@ function instanceStatus(e: Engine, s: StoredApp, i: Instance) {
   const pod = e.specOf(i, s).pod ?? s.pod!;
   const agent = e.agent(i.agentId);
   const healthy = e.isHealthy(i);
-  const status = i.condition === 'Scheduled' ? 'PENDING'
-    : i.condition === 'Staging' || i.condition === 'Starting' ? 'STAGING'
-      : i.condition === 'Running' ? (healthy ? 'STABLE' : 'DEGRADED') : 'TERMINAL';
+  const status =
+    i.condition === 'Scheduled'
+      ? 'PENDING'
+      : i.condition === 'Staging' || i.condition === 'Starting'
+        ? 'STAGING'
+        : i.condition === 'Running'
+          ? healthy
+            ? 'STABLE'
+            : 'DEGRADED'
+          : 'TERMINAL';
   const eps = podEndpoints(pod);
   const checked = new Set(pod.containers.filter((c) => c.healthCheck).map((c) => c.name));
   return {
@@ -31,21 +39,38 @@ function instanceStatus(e: Engine, s: StoredApp, i: Instance) {
     agentZone: agent?.zone ?? null,
     resources: { cpus: s.app.cpus, mem: s.app.mem, disk: s.app.disk, gpus: s.app.gpus },
     networks: agent ? [{ addresses: [agent.address] }] : [],
-    containers: i.agentId && i.condition !== 'Scheduled' ? pod.containers.map((c) => ({
-      name: c.name,
-      status: TERMINAL.has(i.condition) ? (i.lastExit?.state ?? 'TASK_KILLED') : `TASK_${i.condition.toUpperCase()}`,
-      statusSince: i.since,
-      conditions: [],
-      containerId: podContainerTaskId(i.instanceId, c.name, i.incarnation),
-      endpoints: eps.map((ep, k) => ({ ep, k })).filter(({ ep }) => ep.container === c.name)
-        .map(({ ep, k }) => ({ name: ep.name, allocatedHostPort: i.ports[k], ...(checked.has(c.name) ? { healthy } : {}) })),
-      resources: c.resources,
-      ...(i.lastExit ? { termination: { exitCode: i.lastExit.exitCode ?? null, message: i.lastExit.message } } : {}),
-      lastUpdated: i.since,
-      lastChanged: i.since,
-    })) : [],
+    containers:
+      i.agentId && i.condition !== 'Scheduled'
+        ? pod.containers.map((c) => ({
+            name: c.name,
+            status: TERMINAL.has(i.condition)
+              ? (i.lastExit?.state ?? 'TASK_KILLED')
+              : `TASK_${i.condition.toUpperCase()}`,
+            statusSince: i.since,
+            conditions: [],
+            containerId: podContainerTaskId(i.instanceId, c.name, i.incarnation),
+            endpoints: eps
+              .map((ep, k) => ({ ep, k }))
+              .filter(({ ep }) => ep.container === c.name)
+              .map(({ ep, k }) => ({
+                name: ep.name,
+                allocatedHostPort: i.ports[k],
+                ...(checked.has(c.name) ? { healthy } : {}),
+              })),
+            resources: c.resources,
+            ...(i.lastExit
+              ? { termination: { exitCode: i.lastExit.exitCode ?? null, message: i.lastExit.message } }
+              : {}),
+            lastUpdated: i.since,
+            lastChanged: i.since,
+          }))
+        : [],
     specReference: `/v2/pods${i.appId}::versions/${i.runSpecVersion}`,
-    localVolumes: (i.reservation?.volumes ?? []).map((v) => ({ runSpecId: i.appId, containerPath: v.containerPath, persistenceId: v.persistenceId })),
+    localVolumes: (i.reservation?.volumes ?? []).map((v) => ({
+      runSpecId: i.appId,
+      containerPath: v.containerPath,
+      persistenceId: v.persistenceId,
+    })),
     lastUpdated: i.since,
     lastChanged: i.since,
     role: agent?.role ?? '*',
@@ -58,7 +83,11 @@ function podStatus(e: Engine, s: StoredApp) {
   const statuses = insts.map((i) => instanceStatus(e, s, i));
   const stable = statuses.filter((x) => x.status === 'STABLE').length;
   const removing = e.driver.locks(s.app.id).some((d) => d.target[s.app.id] === null);
-  const since = insts.map((i) => i.since).sort().at(-1) ?? s.version;
+  const since =
+    insts
+      .map((i) => i.since)
+      .sort()
+      .at(-1) ?? s.version;
   return {
     id: s.app.id,
     spec: podJson(s),
@@ -78,15 +107,21 @@ const pods = (e: Engine) => [...e.apps.values()].filter((s) => s.pod);
 export function podsRoutes(server: FastifyInstance, e: Engine): void {
   const deploy = (reply: FastifyReply, pod: Pod, force: boolean, code: number) => {
     const d = e.driver.deploy({ target: new Map([[pod.id, podRunSpec(pod)]]), pods: new Map([[pod.id, pod]]), force });
-    return reply.code(code).header('Marathon-Deployment-Id', d.id).send(podJson(e.apps.get(pod.id)!));
+    return reply
+      .code(code)
+      .header('Marathon-Deployment-Id', d.id)
+      .send(podJson(e.apps.get(pod.id)!));
   };
   // HEAD /v2/pods (200: pods are supported) comes with the GET route.
   server.get('/v2/pods', async () => pods(e).map(podJson));
-  server.post('/v2/pods', async (req, reply) => guarded(reply, () => {
-    const pod = readPod(req.body);
-    if (e.apps.has(pod.id)) return reply.code(409).send({ message: `An app or pod with id '${pod.id}' already exists` });
-    return deploy(reply, pod, flag(req.query as Q, 'force', false), 201);
-  }));
+  server.post('/v2/pods', async (req, reply) =>
+    guarded(reply, () => {
+      const pod = readPod(req.body);
+      if (e.apps.has(pod.id))
+        return reply.code(409).send({ message: `An app or pod with id '${pod.id}' already exists` });
+      return deploy(reply, pod, flag(req.query as Q, 'force', false), 201);
+    }),
+  );
   server.route({
     method: ['GET', 'PUT', 'DELETE'],
     url: '/v2/pods/*',
@@ -104,7 +139,10 @@ export function podsRoutes(server: FastifyInstance, e: Engine): void {
       if (!sub && req.method === 'PUT') {
         return guarded(reply, () => {
           const body = (req.body ?? {}) as Record<string, unknown>;
-          if (body.id !== undefined && canonicalId(String(body.id)) !== id) return reply.code(400).send({ message: `The pod id in the body (${String(body.id)}) does not match the path (${id})` });
+          if (body.id !== undefined && canonicalId(String(body.id)) !== id)
+            return reply
+              .code(400)
+              .send({ message: `The pod id in the body (${String(body.id)}) does not match the path (${id})` });
           if (stored && !isPod) return reply.code(409).send({ message: `An app with id '${id}' exists` });
           return deploy(reply, readPod({ ...body, id }), flag(q, 'force', false), stored ? 200 : 201);
         });
@@ -114,20 +152,26 @@ export function podsRoutes(server: FastifyInstance, e: Engine): void {
       if (!sub && req.method === 'DELETE') {
         return guarded(reply, () => {
           const d = e.driver.deploy({ target: new Map([[id, null]]), force: flag(q, 'force', false) });
-          return reply.code(202).header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
+          return reply
+            .code(202)
+            .header('Marathon-Deployment-Id', d.id)
+            .send({ deploymentId: d.id, version: d.version });
         });
       }
       if (sub === 'status' && req.method === 'GET') return podStatus(e, stored);
       if (sub === 'versions' && req.method === 'GET') {
         if (!arg) return e.store.versions(id);
         const v = e.store.appVersion(id, arg);
-        return v?.pod ? { ...v.pod, version: v.version } : reply.code(404).send({ message: `Pod '${id}' does not exist in version ${arg}` });
+        return v?.pod
+          ? { ...v.pod, version: v.version }
+          : reply.code(404).send({ message: `Pod '${id}' does not exist in version ${arg}` });
       }
       if (sub === 'instances' && req.method === 'DELETE') {
         // One instance by id, or a JSON array of ids; with wipe a resident instance loses its volumes.
         const ids = arg ? [arg] : Array.isArray(req.body) ? (req.body as unknown[]).map(String) : [];
         const insts = e.instancesOf(id).filter((i) => ids.includes(i.instanceId));
-        if (insts.length === 0) return reply.code(404).send({ message: `No instance ${ids.join(', ')} of pod '${id}'` });
+        if (insts.length === 0)
+          return reply.code(404).send({ message: `No instance ${ids.join(', ')} of pod '${id}'` });
         for (const i of insts) {
           if (flag(q, 'wipe', false)) e.decommission(i);
           else void e.kill(i);

@@ -20,7 +20,10 @@ export function taskJson(e: Engine, i: Instance) {
     servicePorts: servicePorts(stored?.app),
     ipAddresses: agent ? [{ ipAddress: agent.address, protocol: 'IPv4' }] : [],
     healthCheckResults: i.health ?? [],
-    localVolumes: (i.reservation?.volumes ?? []).map((v) => ({ containerPath: v.containerPath, persistenceId: v.persistenceId })),
+    localVolumes: (i.reservation?.volumes ?? []).map((v) => ({
+      containerPath: v.containerPath,
+      persistenceId: v.persistenceId,
+    })),
     role: agent?.role ?? '*',
   };
 }
@@ -33,7 +36,9 @@ function servicePorts(app?: App): number[] {
 
 /** Tasks Marathon would list for an app: instances with a task that is not yet terminal. */
 export function liveTasks(e: Engine, appId?: string): Instance[] {
-  return [...e.instances.values()].filter((i) => (appId === undefined || i.appId === appId) && i.taskId && ACTIVE.has(i.condition));
+  return [...e.instances.values()].filter(
+    (i) => (appId === undefined || i.appId === appId) && i.taskId && ACTIVE.has(i.condition),
+  );
 }
 
 export type Embed = Set<'tasks' | 'counts' | 'deployments' | 'lastTaskFailure' | 'readiness' | 'taskStats'>;
@@ -70,8 +75,11 @@ export function deploymentJson(e: Engine, d: Deployment) {
     affectedPods: [],
     steps: d.steps.map((s) => ({ actions: s.map((a) => ({ action: a.action, app: a.app })) })),
     currentActions: step.map((a) => ({
-      action: a.action, app: a.app,
-      readinessCheckResults: [...e.instances.values()].filter((i) => i.appId === a.app && i.readiness && i.runSpecVersion === e.apps.get(a.app)?.version).map((i) => i.readiness),
+      action: a.action,
+      app: a.app,
+      readinessCheckResults: [...e.instances.values()]
+        .filter((i) => i.appId === a.app && i.readiness && i.runSpecVersion === e.apps.get(a.app)?.version)
+        .map((i) => i.readiness),
     })),
     currentStep: d.currentStep + 1,
     totalSteps: d.steps.length,
@@ -83,7 +91,11 @@ export function queueJson(e: Engine) {
   return {
     queue: [...e.queue.values()].map((q) => {
       const stored = e.apps.get(q.appId);
-      const reasons = Object.entries(q.declined).map(([reason, declined]) => ({ reason, declined, processed: e.settings.agents.length }));
+      const reasons = Object.entries(q.declined).map(([reason, declined]) => ({
+        reason,
+        declined,
+        processed: e.settings.agents.length,
+      }));
       return {
         app: stored ? { ...stored.app, version: stored.version } : { id: q.appId },
         count: q.count,
@@ -91,7 +103,11 @@ export function queueJson(e: Engine) {
         delay: { timeLeftSeconds: Math.ceil(q.delayMs / 1000), overdue: q.delayMs === 0 },
         since: q.since,
         // Baton's extension: the same, in words (`baton status`, deploy progress and failures show it).
-        baton: { placed: q.placed, wanted: stored?.app.instances ?? q.count, why: waitingWhy(q, e.settings.agents.length, stored?.app.instances) },
+        baton: {
+          placed: q.placed,
+          wanted: stored?.app.instances ?? q.count,
+          why: waitingWhy(q, e.settings.agents.length, stored?.app.instances),
+        },
         processedOffersSummary: {
           processedOffersCount: e.settings.agents.length,
           unusedOffersCount: Object.values(q.declined).reduce((a, b) => a + (b ?? 0), 0),
@@ -106,13 +122,22 @@ export function queueJson(e: Engine) {
  * Why instances wait, in words: per unfulfilled constraint and per resource, how many of the
  * agents ruled the task out, and how many of the wanted instances are placed.
  */
-const DECLINE_ORDER: DeclineReason[] = ['UnfulfilledRole', 'UnfulfilledConstraint', 'InsufficientCpus', 'InsufficientMemory', 'InsufficientDisk', 'InsufficientPorts'];
+const DECLINE_ORDER: DeclineReason[] = [
+  'UnfulfilledRole',
+  'UnfulfilledConstraint',
+  'InsufficientCpus',
+  'InsufficientMemory',
+  'InsufficientDisk',
+  'InsufficientPorts',
+];
 
 export function waitingWhy(q: QueueEntry, agents: number, wanted?: number): string {
   if (q.delayMs > 0) return `backoff, ${Math.ceil(q.delayMs / 1000)}s left`;
   const parts = [
     ...Object.entries(q.constraints).map(([c, n]) => `${c} rules out ${n} of ${agents} agent(s)`),
-    ...DECLINE_ORDER.filter((r) => r !== 'UnfulfilledConstraint' && q.declined[r]).map((r) => [r, q.declined[r]] as const).map(([r, n]) => `${r} on ${n} of ${agents} agent(s)`),
+    ...DECLINE_ORDER.filter((r) => r !== 'UnfulfilledConstraint' && q.declined[r])
+      .map((r) => [r, q.declined[r]] as const)
+      .map(([r, n]) => `${r} on ${n} of ${agents} agent(s)`),
   ];
   if (parts.length === 0) return 'being placed';
   return `${parts.join(', ')}; ${q.placed} of ${wanted ?? q.placed + q.count} instance(s) placed`;

@@ -14,7 +14,12 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
  * would otherwise write by hand). Binds loopback by default; binding anywhere else needs a token,
  * sent as `Authorization: token=<t>` (DC/OS style) or `Bearer <t>`.
  */
-export async function startServer(e: Engine, host: string, port: number, token?: string): Promise<{ server: FastifyInstance; url: string }> {
+export async function startServer(
+  e: Engine,
+  host: string,
+  port: number,
+  token?: string,
+): Promise<{ server: FastifyInstance; url: string }> {
   if (!LOOPBACK.test(host) && !token) {
     throw new Error(`refusing to serve the engine API on ${host} without a token (set BATON_ENGINE_TOKEN)`);
   }
@@ -32,13 +37,19 @@ export async function startServer(e: Engine, host: string, port: number, token?:
   server.setErrorHandler((error, _req, reply) => {
     const err = error as Error & { statusCode?: number; details?: string };
     const status = err.statusCode ?? 500;
-    reply.code(status).send({ message: status === 400 ? 'Invalid JSON' : err.message, ...(status === 400 ? { details: err.details ?? err.message } : {}) });
+    reply
+      .code(status)
+      .send({
+        message: status === 400 ? 'Invalid JSON' : err.message,
+        ...(status === 400 ? { details: err.details ?? err.message } : {}),
+      });
   });
   server.setNotFoundHandler((req, reply) => reply.code(404).send({ message: `Not found: ${req.method} ${req.url}` }));
   if (token) {
     server.addHook('onRequest', async (req, reply) => {
       const h = String(req.headers.authorization ?? '');
-      if (h !== `token=${token}` && h !== `Bearer ${token}`) return reply.code(401).send({ message: 'Not authenticated' });
+      if (h !== `token=${token}` && h !== `Bearer ${token}`)
+        return reply.code(401).send({ message: 'Not authenticated' });
     });
   }
   server.addHook('onSend', async (_req, reply) => {

@@ -25,7 +25,10 @@ async function check(url, o) {
       if (statusOk && (!o.contains || body.includes(o.contains))) return undefined;
       why = statusOk ? `the answer does not contain ${JSON.stringify(o.contains)}` : `HTTP ${r.status}`;
     } catch (err) {
-      why = err.name === 'TimeoutError' ? `no answer within ${o.timeoutMs ?? 2000} ms` : String(err.cause?.code ?? err.message);
+      why =
+        err.name === 'TimeoutError'
+          ? `no answer within ${o.timeoutMs ?? 2000} ms`
+          : String(err.cause?.code ?? err.message);
     }
     await sleep(200 * attempt);
   }
@@ -40,14 +43,18 @@ const plugin = {
   apply(runner, { options, log }) {
     /** @type {SmokeOptions} */
     const o = /** @type {any} */ (options);
-    if (!o.url && !o.path) throw new Error("set 'url' (a load balancer or VIP address) or 'path' (checked on every new instance)");
+    if (!o.url && !o.path)
+      throw new Error("set 'url' (a load balancer or VIP address) or 'path' (checked on every new instance)");
 
     runner.hooks.verify.tapPromise({ name: 'baton-plugin-smoke-test', title: 'Smoke test' }, async (ctx) => {
-      const changed = (ctx.plan?.changes ?? []).filter((c) => c.type === 'app' && ['create', 'restart', 'scale'].includes(c.kind)).map((c) => c.id);
+      const changed = (ctx.plan?.changes ?? [])
+        .filter((c) => c.type === 'app' && ['create', 'restart', 'scale'].includes(c.kind))
+        .map((c) => c.id);
       const addresses = [];
       if (o.url) addresses.push({ what: 'url', url: o.url });
       else {
-        if (!ctx.target?.endpoints) throw new Error(`the ${ctx.target?.kind ?? ''} target cannot list instance addresses; set 'url' instead`);
+        if (!ctx.target?.endpoints)
+          throw new Error(`the ${ctx.target?.kind ?? ''} target cannot list instance addresses; set 'url' instead`);
         for (const id of changed) {
           for (const ep of await ctx.target.endpoints(id, ctx.signal)) {
             const port = ep.ports[o.portIndex ?? 0];
@@ -62,7 +69,12 @@ const plugin = {
       }
       if (failures.length > 0) {
         // A catalogue code picks Baton's exit code: the deploy failed (and, by default, rolls back).
-        throw Object.assign(new Error(`smoke test failed on ${failures.length} of ${addresses.length} address(es): ${failures.join('; ')}`), { code: 'BATON_DEPLOY_FAILED' });
+        throw Object.assign(
+          new Error(
+            `smoke test failed on ${failures.length} of ${addresses.length} address(es): ${failures.join('; ')}`,
+          ),
+          { code: 'BATON_DEPLOY_FAILED' },
+        );
       }
       log.info(`smoke test passed on ${addresses.length} address(es)`);
     });

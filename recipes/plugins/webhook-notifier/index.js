@@ -15,7 +15,11 @@ async function post(o, body) {
     try {
       const r = await fetch(o.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'baton-plugin-webhook/0.1.0', ...(o.headers ?? {}) },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'baton-plugin-webhook/0.1.0',
+          ...(o.headers ?? {}),
+        },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(o.timeoutMs ?? 2000),
       });
@@ -59,7 +63,9 @@ const plugin = {
         event,
         recipe: ctx.recipe?.name,
         target: ctx.target?.description ?? ctx.recipe?.target?.kind,
-        changes: (ctx.plan?.changes ?? []).filter((c) => c.kind !== 'unchanged').map((c) => ({ kind: c.kind, id: c.id })),
+        changes: (ctx.plan?.changes ?? [])
+          .filter((c) => c.kind !== 'unchanged')
+          .map((c) => ({ kind: c.kind, id: c.id })),
         at: new Date().toISOString(),
         ...extra,
       };
@@ -67,15 +73,26 @@ const plugin = {
         const attempts = await post(o, body);
         log.info(`${event} sent to ${safeUrl(o.url)}${attempts > 1 ? ` (after ${attempts} attempts)` : ''}`);
       } catch (err) {
-        log.warn(`could not notify ${safeUrl(o.url)} of '${event}' after ${err.attempts ?? 1} attempt(s): ${err.message}`);
+        log.warn(
+          `could not notify ${safeUrl(o.url)} of '${event}' after ${err.attempts ?? 1} attempt(s): ${err.message}`,
+        );
       }
     };
 
     // Stages are Baton's STAGE constants: PREPARE (-1000) runs before the deploy's own taps, AFTER (1000) after them.
-    runner.hooks.apply.tapPromise({ name: 'baton-plugin-webhook', stage: -1000, title: 'Notify: deploy started' }, (ctx) => notify('started', ctx));
-    runner.hooks.finalize.tapPromise({ name: 'baton-plugin-webhook', stage: 1000, title: 'Notify: deploy succeeded' }, (ctx) => notify('succeeded', ctx));
+    runner.hooks.apply.tapPromise(
+      { name: 'baton-plugin-webhook', stage: -1000, title: 'Notify: deploy started' },
+      (ctx) => notify('started', ctx),
+    );
+    runner.hooks.finalize.tapPromise(
+      { name: 'baton-plugin-webhook', stage: 1000, title: 'Notify: deploy succeeded' },
+      (ctx) => notify('succeeded', ctx),
+    );
     runner.hooks.failed.tapPromise({ name: 'baton-plugin-webhook', title: 'Notify: deploy failed' }, (ctx, error) =>
-      notify(error.code === 'BATON_ROLLED_BACK' ? 'rolled-back' : 'failed', ctx, { error: { code: error.code, message: error.message } }));
+      notify(error.code === 'BATON_ROLLED_BACK' ? 'rolled-back' : 'failed', ctx, {
+        error: { code: error.code, message: error.message },
+      }),
+    );
   },
 };
 

@@ -12,12 +12,20 @@ describe('baton-plugin-smoke-test (with the baton/testing harness)', () => {
     t = await createTestRunner({ plugins: [[smoke, { path: '/health', attempts: 2, timeoutMs: 500 }]] });
   });
   afterAll(async () => t?.close());
-  const app = (answer: number) => ({ id: '/shop', cmd: server(answer), cpus: 0.02, mem: 32, instances: 2, portDefinitions: [{ port: 0 }] });
+  const app = (answer: number) => ({
+    id: '/shop',
+    cmd: server(answer),
+    cpus: 0.02,
+    mem: 32,
+    instances: 2,
+    portDefinitions: [{ port: 0 }],
+  });
 
   it('a good release passes the smoke test on every new instance', async () => {
     const r = await t.deploy({ name: 'smoke-demo', apps: [app(200)] });
     expect(r.ok, r.error?.message).toBe(true);
-    const passed = r.events.find((e) => e.type === 'log' && e.plugin === 'baton-plugin-smoke-test') as { message: string } | undefined;
+    const passed = r.events.find((e) => e.type === 'log' && e.plugin === 'baton-plugin-smoke-test') as
+      { message: string } | undefined;
     expect(passed?.message).toBe('smoke test passed on 2 address(es)');
   });
 
@@ -26,7 +34,9 @@ describe('baton-plugin-smoke-test (with the baton/testing harness)', () => {
     const r = await t.deploy({ name: 'smoke-demo', apps: [app(503)] });
     expect(r.exitCode).toBe(4);
     expect(r.error?.code).toBe('BATON_ROLLED_BACK');
-    const cause = (r.error?.toJSON() as { data?: { cause?: { code: string; plugin: string; hook: string; message: string } } }).data?.cause;
+    const cause = (
+      r.error?.toJSON() as { data?: { cause?: { code: string; plugin: string; hook: string; message: string } } }
+    ).data?.cause;
     expect(cause).toMatchObject({ code: 'BATON_DEPLOY_FAILED', plugin: 'baton-plugin-smoke-test', hook: 'verify' });
     expect(cause?.message).toMatch(/^smoke test failed on 2 of 2 address\(es\): \/shop .*HTTP 503/);
     const now = (await t.api<{ app: { version: string; cmd: string } }>('GET', '/v2/apps/shop')).body.app;

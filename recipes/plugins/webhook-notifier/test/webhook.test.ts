@@ -44,15 +44,23 @@ describe('baton-plugin-webhook (with the baton/testing harness)', () => {
     hook.plan.push('fail');
     const r = await t.deploy({ name: 'notify-demo', apps: [app] });
     expect(r.ok, r.error?.message).toBe(true);
-    expect(hook.got.map((g) => [g.event, g.recipe])).toEqual([['started', 'notify-demo'], ['succeeded', 'notify-demo']]);
-    const info = r.events.filter((e) => e.type === 'log' && e.plugin === 'baton-plugin-webhook').map((e) => (e as { message: string }).message);
+    expect(hook.got.map((g) => [g.event, g.recipe])).toEqual([
+      ['started', 'notify-demo'],
+      ['succeeded', 'notify-demo'],
+    ]);
+    const info = r.events
+      .filter((e) => e.type === 'log' && e.plugin === 'baton-plugin-webhook')
+      .map((e) => (e as { message: string }).message);
     expect(info).toContain(`started sent to ${url.replace(/\?.*$/, '')} (after 2 attempts)`);
     expect(JSON.stringify(r.events)).not.toContain('s3cret'); // the URL's token never reaches the output
   });
 
   it('a release that fails and is rolled back sends rolled-back with the error', async () => {
     hook.got.length = 0;
-    const r = await t.deploy({ name: 'notify-demo', apps: [{ ...app, cmd: 'exit 1' }] }, { healthyDeadlineSeconds: 3, timeoutMs: 60_000 });
+    const r = await t.deploy(
+      { name: 'notify-demo', apps: [{ ...app, cmd: 'exit 1' }] },
+      { healthyDeadlineSeconds: 3, timeoutMs: 60_000 },
+    );
     expect(r.ok).toBe(false);
     expect(r.exitCode).toBe(4);
     expect(hook.got.map((g) => g.event)).toEqual(['started', 'rolled-back']);
@@ -66,8 +74,12 @@ describe('baton-plugin-webhook (with the baton/testing harness)', () => {
     const r = await t.deploy({ name: 'notify-demo', apps: [{ ...app, instances: 2 }] });
     expect(r.ok, r.error?.message).toBe(true);
     expect(hook.hits() - before).toBe(4); // 3 timed-out attempts for "started", then "succeeded"
-    const warn = r.events.find((e) => e.type === 'log' && (e as { level: string }).level === 'warn' && e.plugin === 'baton-plugin-webhook') as { message: string } | undefined;
-    expect(warn?.message).toMatch(/could not notify http:\/\/127\.0\.0\.1:\d+\/hooks\/deploys of 'started' after 3 attempt\(s\)/);
+    const warn = r.events.find(
+      (e) => e.type === 'log' && (e as { level: string }).level === 'warn' && e.plugin === 'baton-plugin-webhook',
+    ) as { message: string } | undefined;
+    expect(warn?.message).toMatch(
+      /could not notify http:\/\/127\.0\.0\.1:\d+\/hooks\/deploys of 'started' after 3 attempt\(s\)/,
+    );
     expect(hook.got.map((g) => g.event)).toEqual(['succeeded']);
   }, 30_000);
 });
