@@ -34,7 +34,7 @@ export interface AppStatus {
   lastTaskFailure?: { message: string; taskId: string; timestamp: string; state?: string; version?: string };
 }
 
-/** A /v2/queue entry (the parts Baton reads; `baton` is the embedded engine's extension). */
+/** A /v2/queue entry (the parts Baton reads; `baton` is the embedded engine's extension); `app` is a pod's too. */
 export interface QueueItem {
   app: { id: string };
   count: number;
@@ -183,9 +183,7 @@ export class MarathonCluster implements ClusterPort {
     }
   }
 
-  async history(
-    id: string,
-  ): Promise<{
+  async history(id: string): Promise<{
     current: string | null;
     versions: { version: string; outcomes: { outcome: string; deploymentId: string; at: string }[] }[];
   }> {
@@ -221,7 +219,12 @@ export class MarathonCluster implements ClusterPort {
   }
 
   async queue(signal?: AbortSignal): Promise<QueueItem[]> {
-    return (await this.client.get<{ queue: never[] }>('/v2/queue', signal)).queue;
+    // `embed=baton`: the embedded engine's reasons in words; a real Marathon ignores an embed it does not know.
+    const { queue } = await this.client.get<{
+      queue: (Omit<QueueItem, 'app'> & { app?: { id: string }; pod?: { id: string } })[];
+    }>('/v2/queue?embed=baton', signal);
+    // A pod waits under `pod`, an app under `app`: Baton reads both by id.
+    return queue.map((q) => ({ ...q, app: (q.app ?? q.pod)! }));
   }
 
   async deployments(

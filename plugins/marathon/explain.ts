@@ -47,14 +47,17 @@ export async function explain(cluster: MarathonCluster, appIds: string[]): Promi
       );
     const q = queue.find((x) => x.app.id === app.id);
     if (q) {
-      lines.push(`  ${q.count} waiting to launch: ${waitingReason(q)}`);
+      lines.push(`  ${q.count} waiting to launch: ${waitingReason(q, app.lastTaskFailure?.message)}`);
     }
   }
   return lines.join('\n');
 }
 
-/** Why a queue entry waits: the embedded engine says it in words; a real Marathon gives the offer funnel. */
-export function waitingReason(q: QueueItem): string {
+/**
+ * Why a queue entry waits: the embedded engine says it in words; for a real Marathon, the offer
+ * funnel, or the backoff with the app's last task failure (what put it there).
+ */
+export function waitingReason(q: QueueItem, lastFailure?: string): string {
   if (q.baton?.why) return q.baton.why;
   const reasons = (q.processedOffersSummary?.rejectSummaryLastOffers ?? [])
     .filter((r) => r.declined > 0)
@@ -62,6 +65,6 @@ export function waitingReason(q: QueueItem): string {
   return reasons.length
     ? reasons.join(', ')
     : q.delay.timeLeftSeconds > 0
-      ? `backoff, ${q.delay.timeLeftSeconds}s left`
+      ? `backoff, ${q.delay.timeLeftSeconds}s left${lastFailure ? ` after: ${lastFailure}` : ''}`
       : 'being placed';
 }

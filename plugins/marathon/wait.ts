@@ -113,7 +113,12 @@ export async function waitForDeployments(
         ? await cluster.queue(o.signal).catch(() => [])
         : [];
       const waiting = new Map(
-        queue.filter((q) => q.count > 0).map((q) => [q.app.id, `${q.count} waiting: ${waitingReason(q)}`]),
+        queue
+          .filter((q) => q.count > 0)
+          .map((q) => [
+            q.app.id,
+            `${q.count} waiting: ${waitingReason(q, apps.find((a) => a.id === q.app.id)?.lastTaskFailure?.message)}`,
+          ]),
       );
       const line = apps
         .map((a) => `${a.id} ${a.tasksRunning}/${a.tasksHealthy}/${a.instances} ${waiting.get(a.id) ?? ''}`)

@@ -31,7 +31,11 @@ describe('placement on the embedded engine (marathon.md §2, §1.8)', () => {
   const agentsOf = async (id: string) => (await tasks(id)).map((t) => t.slaveId).sort();
   const queued = async (id: string) =>
     (
-      (await e.api('GET', '/v2/queue')).body.queue as { app: { id: string }; count: number; baton: { why: string } }[]
+      (await e.api('GET', '/v2/queue?embed=baton')).body.queue as {
+        app: { id: string };
+        count: number;
+        baton: { why: string };
+      }[]
     ).find((q) => q.app.id === id);
   const remove = async (...ids: string[]) => {
     for (const id of ids) await e.api('DELETE', `/v2/apps${id}?force=true`);

@@ -274,7 +274,9 @@ describe('persistent local volumes (process tasks)', () => {
     });
     const q2 = await until(
       async () =>
-        (await e.api('GET', '/v2/queue')).body.queue.find((x: { app: { id: string } }) => x.app.id === '/pv/disk2'),
+        (await e.api('GET', '/v2/queue?embed=baton')).body.queue.find(
+          (x: { app: { id: string } }) => x.app.id === '/pv/disk2',
+        ),
       10_000,
       'a queue entry',
     );

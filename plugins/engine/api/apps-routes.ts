@@ -1,21 +1,29 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canonicalId, Issues, marathonPath, residentUpdateIssues, type App } from '../../../core/index.js';
 import type { Engine } from '../engine.js';
 import { CycleError, LockedError } from '../deployment-driver.js';
 import { ACTIVE, type StoredApp } from '../types.js';
 import { assignServicePorts, invalidBody, InvalidError, readApp } from './app-input.js';
 import { appInfo, liveTasks, taskJson, type Embed } from './render.js';
+import { jsonBody, queryOf, type Query } from './request.js';
 
-export type Q = Record<string, string | string[] | undefined>;
-/** A boolean query flag (`?force=true`), `dflt` when absent. */
-export const flag = (q: Q, k: string, dflt: boolean) => (q[k] === undefined ? dflt : String(q[k]) === 'true');
+/** What GET /v2/apps/{id} always embeds; `embed` adds readiness and taskStats. */
+const SINGLE_APP_EMBEDS = ['tasks', 'counts', 'deployments', 'lastTaskFailure'] as const;
 
 /** `embed` values in any of Marathon's accepted prefixes (apps., app., group.apps., none). */
-export function embedsOf(q: Q): Embed {
-  const raw = [q.embed ?? []].flat();
+export function embedsOf(q: Query): Embed {
+  const raw = q.list('embed');
   return new Set(
     raw.map((v) => String(v).replace(/^(group\.apps\.|apps\.|app\.)/, '')) as Embed extends Set<infer T> ? T[] : never,
   );
+}
+
+/**
+ * Marathon's `api_post_event` after an app is created, changed or deleted through the API: what
+ * SSE consumers such as marathon-lb refresh on (a deleted app is posted as its bare id).
+ */
+export function apiPostEvent(e: Engine, req: FastifyRequest, appDefinition: App | { id: string }): void {
+  e.events.emit('api_post_event', { clientIp: req.ip, uri: req.url.split('?')[0], appDefinition });
 }
 
 export function notFound(reply: FastifyReply, id: string) {
@@ -81,20 +89,25 @@ export function prepare(e: Engine, bodies: Record<string, unknown>[], bulk: bool
 
 export function appsRoutes(server: FastifyInstance, e: Engine): void {
   server.get('/v2/apps', async (req) => {
-    const q = req.query as Q;
+    const q = queryOf(req);
     const embed = embedsOf(q);
     let apps = [...e.apps.values()].filter((s) => !s.pod);
-    if (q.id) apps = apps.filter((s) => s.app.id.includes(String(q.id)));
-    if (q.cmd) apps = apps.filter((s) => s.app.cmd?.includes(String(q.cmd)));
-    if (q.label) apps = apps.filter((s) => matchesLabels(s.app.labels, String(q.label)));
+    // Marathon matches `id` and `cmd` as case-insensitive substrings (AppsResource.search).
+    const id = q.string('id')?.toLowerCase();
+    const cmd = q.string('cmd')?.toLowerCase();
+    const label = q.string('label');
+    if (id) apps = apps.filter((s) => s.app.id.toLowerCase().includes(id));
+    if (cmd) apps = apps.filter((s) => s.app.cmd?.toLowerCase().includes(cmd));
+    if (label) apps = apps.filter((s) => matchesLabels(s.app.labels, label));
     return { apps: apps.map((s) => appInfo(e, s, embed)) };
   });
 
   server.post('/v2/apps', async (req, reply) =>
     guarded(reply, () => {
-      const [app] = prepare(e, [req.body as Record<string, unknown>], false);
+      const [app] = prepare(e, [jsonBody(req)], false);
       if (e.apps.has(app.id)) return reply.code(409).send({ message: `An app with id [${app.id}] already exists.` });
-      const d = e.driver.deploy({ target: new Map([[app.id, app]]), force: flag(req.query as Q, 'force', false) });
+      const d = e.driver.deploy({ target: new Map([[app.id, app]]), force: queryOf(req).bool('force', false) });
+      apiPostEvent(e, req, app);
       const stored = e.apps.get(app.id)!;
       return reply
         .code(201)
@@ -111,15 +124,16 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
       url: '/v2/apps',
       handler: async (req, reply) =>
         guarded(reply, () => {
-          const q = req.query as Q;
+          const q = queryOf(req);
           if (!Array.isArray(req.body)) return reply.code(400).send({ message: 'Expected a JSON array of apps' });
-          const partial = method === 'PATCH' || flag(q, 'partialUpdate', true);
+          const partial = method === 'PATCH' || q.bool('partialUpdate', true);
           const bodies = (req.body as Record<string, unknown>[]).map((b) => {
             const id = typeof b.id === 'string' ? canonicalId(b.id) : '';
             return partial ? merged(e.apps.get(id)?.app, b) : b;
           });
           const apps = prepare(e, bodies, true);
-          const d = e.driver.deploy({ target: new Map(apps.map((a) => [a.id, a])), force: flag(q, 'force', false) });
+          const d = e.driver.deploy({ target: new Map(apps.map((a) => [a.id, a])), force: q.bool('force', false) });
+          for (const a of apps) apiPostEvent(e, req, a);
           return reply.header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
         }),
     });
@@ -130,7 +144,7 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
     url: '/v2/apps/*',
     handler: async (req, reply) => {
       const rest = '/' + (req.params as { '*': string })['*'].replace(/\/+$/, '');
-      const q = req.query as Q;
+      const q = queryOf(req);
       const m = /^(.*?)\/(restart|tasks|versions)(?:\/([^/]+))?$/.exec(rest);
       const id = canonicalId(m ? m[1] : rest);
       const sub = m?.[2];
@@ -149,19 +163,20 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
           };
         }
         return stored
-          ? { app: appInfo(e, stored, new Set(['tasks', 'counts', 'deployments', 'lastTaskFailure'])) }
+          ? { app: appInfo(e, stored, new Set([...SINGLE_APP_EMBEDS, ...embedsOf(q)])) }
           : notFound(reply, id);
       }
       if (!sub && (req.method === 'PUT' || req.method === 'PATCH')) {
         if (found?.pod) return reply.code(409).send({ message: `A pod with id '${id}' exists` });
         return guarded(reply, () => {
-          const body = (req.body ?? {}) as Record<string, unknown>;
+          const body = jsonBody(req);
           if (req.method === 'PATCH' && !stored) return notFound(reply, id);
-          if (body.version !== undefined) return rollback(e, reply, id, body, flag(q, 'force', false));
-          const partial = req.method === 'PATCH' || flag(q, 'partialUpdate', true);
+          if (body.version !== undefined) return rollback(e, reply, id, body, q.bool('force', false));
+          const partial = req.method === 'PATCH' || q.bool('partialUpdate', true);
           const full = partial ? merged(stored?.app, { ...body, id }) : { ...body, id };
           const [app] = prepare(e, [full], false);
-          const d = e.driver.deploy({ target: new Map([[id, app]]), force: flag(q, 'force', false) });
+          const d = e.driver.deploy({ target: new Map([[id, app]]), force: q.bool('force', false) });
+          apiPostEvent(e, req, app);
           return reply
             .code(stored ? 200 : 201)
             .header('Marathon-Deployment-Id', d.id)
@@ -171,7 +186,8 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
       if (!sub && req.method === 'DELETE') {
         if (!stored) return notFound(reply, id);
         return guarded(reply, () => {
-          const d = e.driver.deploy({ target: new Map([[id, null]]), force: flag(q, 'force', true) });
+          const d = e.driver.deploy({ target: new Map([[id, null]]), force: q.bool('force', true) });
+          apiPostEvent(e, req, { id });
           return reply.header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
         });
       }
@@ -181,7 +197,7 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
           const d = e.driver.deploy({
             target: new Map([[id, stored.app]]),
             restarts: new Set([id]),
-            force: flag(q, 'force', false),
+            force: q.bool('force', false),
           });
           return reply.header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
         });
@@ -196,7 +212,7 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
       if (sub === 'tasks' && req.method === 'GET') return { tasks: liveTasks(e, id).map((i) => taskJson(e, i)) };
       if (sub === 'tasks' && req.method === 'DELETE') {
         const wanted = liveTasks(e, id).filter((i) =>
-          arg ? i.taskId === arg : q.host === undefined || e.agent(i.agentId)?.hostname === q.host,
+          arg ? i.taskId === arg : !q.has('host') || e.agent(i.agentId)?.hostname === q.string('host'),
         );
         if (arg && wanted.length === 0) return reply.code(404).send({ message: `Task '${arg}' does not exist` });
         return guarded(reply, () =>
@@ -204,9 +220,9 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
             e,
             reply,
             wanted.map((i) => i.taskId!),
-            flag(q, 'scale', false),
-            flag(q, 'wipe', false),
-            flag(q, 'force', false),
+            q.bool('scale', false),
+            q.bool('wipe', false),
+            q.bool('force', false),
             arg !== undefined,
           ),
         );
@@ -219,12 +235,10 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
 /** `PUT {"version": v}`: roll the app back to a stored version (§1.1, §4.6). */
 function rollback(e: Engine, reply: FastifyReply, id: string, body: Record<string, unknown>, force: boolean) {
   if (Object.keys(body).some((k) => k !== 'id' && k !== 'version')) {
-    return reply
-      .code(422)
-      .send({
-        message: 'Object is not valid',
-        details: [{ path: '/version', errors: ["The 'version' field may only be combined with the 'id' field."] }],
-      });
+    return reply.code(422).send({
+      message: 'Object is not valid',
+      details: [{ path: '/version', errors: ["The 'version' field may only be combined with the 'id' field."] }],
+    });
   }
   const v = e.store.appVersion(id, String(body.version));
   if (!v) return reply.code(404).send({ message: `App '${id}' does not exist in version ${body.version}` });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../engine.js';
+import { queryOf } from './request.js';
 
 /** GET /v2/events: Server-Sent Events in Marathon's frame format (marathon.md §10.3). */
 export function eventsRoute(server: FastifyInstance, e: Engine): void {
@@ -7,7 +8,7 @@ export function eventsRoute(server: FastifyInstance, e: Engine): void {
     if (!String(req.headers.accept ?? '').includes('text/event-stream')) {
       return reply.code(405).send({ message: 'Use Accept: text/event-stream' });
     }
-    const types = [(req.query as Record<string, unknown>).event_type ?? []].flat().map(String);
+    const types = queryOf(req).list('event_type');
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

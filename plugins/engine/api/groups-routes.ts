@@ -7,10 +7,9 @@ import { within, type GroupSpec } from '../groups.js';
 import { InvalidError } from './app-input.js';
 import { guarded, prepareOne } from './apps-routes.js';
 import { appInfo, type Embed } from './render.js';
+import { jsonBody, queryOf, type Query } from './request.js';
 
-type Q = Record<string, string | string[] | undefined>;
 type Body = Record<string, unknown>;
-const flag = (q: Q, k: string) => String(q[k]) === 'true';
 const invalid = (path: string, error: string) =>
   new InvalidError({ message: 'Object is not valid', details: [{ path, errors: [error] }] });
 
@@ -111,13 +110,13 @@ export function groupsRoutes(server: FastifyInstance, e: Engine): void {
   const exists = (id: string) => e.groups.ids(e.apps.keys()).has(id);
   const notFound = (reply: FastifyReply, id: string) =>
     reply.code(404).send({ message: `Group '${id}' does not exist` });
-  const deploy = (reply: FastifyReply, req: ChangeRequest, q: Q, code = 200) => {
-    if (flag(q, 'dryRun')) {
+  const deploy = (reply: FastifyReply, req: ChangeRequest, q: Query, code = 200, forceByDefault = false) => {
+    if (q.bool('dryRun', false)) {
       const current = new Map([...e.apps].map(([id, s]) => [id, s.app]));
       const steps = planSteps(current, req.target, undefined, e.driver.inheritedWith(req.groups));
       return { steps: steps.map((s) => ({ actions: s.map((a) => ({ action: a.action, app: a.app })) })) };
     }
-    const d = e.driver.deploy({ ...req, force: flag(q, 'force') });
+    const d = e.driver.deploy({ ...req, force: q.bool('force', forceByDefault) });
     return reply.code(code).header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
   };
 
@@ -125,11 +124,11 @@ export function groupsRoutes(server: FastifyInstance, e: Engine): void {
     method: ['GET', 'POST', 'PUT', 'DELETE'],
     url: '/v2/groups*',
     handler: async (req, reply) => {
-      const q = req.query as Q;
+      const q = queryOf(req);
       const rest = String((req.params as { '*': string })['*'] ?? '').replace(/\/+$/, '');
       const m = /^(.*?)\/versions$/.exec(rest);
       const id = canonicalId(m ? m[1] || '/' : rest || '/');
-      const body = (req.body ?? {}) as Body;
+      const body = req.method === 'POST' || req.method === 'PUT' ? jsonBody<Body>(req) : {};
 
       if (req.method === 'GET') {
         if (!exists(id)) return notFound(reply, id);
@@ -138,14 +137,14 @@ export function groupsRoutes(server: FastifyInstance, e: Engine): void {
             .rootVersions()
             .filter((v) => v.affected.some((a) => within(a, id)))
             .map((v) => v.version);
-        return groupInfo(e, id, [q.embed ?? []].flat().map(String), e.groups.ids(e.apps.keys()));
+        return groupInfo(e, id, q.list('embed'), e.groups.ids(e.apps.keys()));
       }
       return guarded(reply, () => {
         if (req.method === 'DELETE') {
           if (!exists(id)) return notFound(reply, id);
           const change = { target: new Map<string, App | null>(), groups: new Map<string, GroupSpec | null>() };
           removeBelow(e, id, change);
-          return deploy(reply, change, { ...q, force: q.force ?? 'true' });
+          return deploy(reply, change, q, 200, true);
         }
         if (req.method === 'POST') {
           const gid = canonicalId(String(body.id ?? ''), id);
@@ -182,8 +181,8 @@ function rollback(
   reply: FastifyReply,
   id: string,
   version: string,
-  q: Q,
-  deploy: (reply: FastifyReply, req: ChangeRequest, q: Q) => unknown,
+  q: Query,
+  deploy: (reply: FastifyReply, req: ChangeRequest, q: Query) => unknown,
 ) {
   const rv = e.store.rootVersion(version);
   if (!rv) return reply.code(404).send({ message: `Group '${id}' does not exist in version ${version}` });

@@ -7,8 +7,7 @@ import { guarded, killTasks } from './apps-routes.js';
 import { readApp } from './app-input.js';
 import { predictPlacement } from '../predict.js';
 import { deploymentJson, liveTasks, queueJson, taskJson, waitingWhy } from './render.js';
-
-type Q = Record<string, string | string[] | undefined>;
+import { jsonBody, queryOf } from './request.js';
 
 export function otherRoutes(server: FastifyInstance, e: Engine, url: () => string): void {
   server.get('/ping', async (req, reply) =>
@@ -38,9 +37,18 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     http_config: { http_port: new URL(url()).port },
   }));
   server.get('/v2/leader', async () => ({ leader: new URL(url()).host }));
+  // The only Marathon there is: it steps down and is elected again at once, deployments carrying on.
+  server.delete('/v2/leader', async () => ({ message: 'Leadership abdicated' }));
+  // Marathon's answer when it runs without `--event_subscriber http_callback`, its default: /v2/events it is.
+  server.all('/v2/eventSubscriptions', async (_req, reply) =>
+    reply.code(400).send({
+      message:
+        'http event callback system is not running on this Marathon instance. Please re-start this instance with "--event_subscriber http_callback".',
+    }),
+  );
 
   server.get('/v2/tasks', async (req) => {
-    const statuses = [(req.query as Q).status ?? [], (req.query as Q)['status[]'] ?? []].flat().map(String);
+    const statuses = queryOf(req).list('status');
     const want = (c: string) =>
       statuses.length === 0 ||
       statuses.some((s) =>
@@ -53,8 +61,8 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     };
   });
   server.post('/v2/tasks/delete', async (req, reply) => {
-    const q = req.query as Q;
-    const ids = ((req.body ?? {}) as { ids?: unknown }).ids;
+    const q = queryOf(req);
+    const ids = jsonBody<{ ids?: unknown }>(req).ids;
     if (!Array.isArray(ids)) return reply.code(400).send({ message: 'Expected {"ids": [...]}' });
     const known = new Set([...e.instances.values()].map((i) => i.taskId));
     const unknown = ids.filter((id) => !known.has(String(id)));
@@ -64,9 +72,9 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
         e,
         reply,
         ids.map(String),
-        String(q.scale) === 'true',
-        String(q.wipe) === 'true',
-        String(q.force) === 'true',
+        q.bool('scale', false),
+        q.bool('wipe', false),
+        q.bool('force', false),
         false,
       ),
     );
@@ -77,7 +85,7 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     const d = e.deployments.get((req.params as { id: string }).id);
     if (!d)
       return reply.code(404).send({ message: `DeploymentPlan ${(req.params as { id: string }).id} does not exist` });
-    if (String((req.query as Q).force) === 'true') {
+    if (queryOf(req).bool('force', false)) {
       e.driver.cancel(d, 'Canceled');
       return reply.code(202).send();
     }
@@ -85,7 +93,7 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     return reply.header('Marathon-Deployment-Id', r.id).send({ deploymentId: r.id, version: r.version });
   });
 
-  server.get('/v2/queue', async () => queueJson(e));
+  server.get('/v2/queue', async (req) => queueJson(e, queryOf(req).list('embed').includes('baton')));
   server.delete('/v2/queue/*', async (req, reply) => {
     const m = /^(.*)\/delay$/.exec('/' + (req.params as { '*': string })['*']);
     if (!m) return reply.code(404).send({ message: 'Not found' });
@@ -131,27 +139,29 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
   );
   server.get('/baton/v1/tasks/:taskId/logs', async (req, reply) => {
     const { taskId } = req.params as { taskId: string };
-    const q = req.query as Q;
+    const q = queryOf(req);
+    const container = q.string('container');
+    const tail = q.string('tail');
     const inst = [...e.instances.values()].find((i) => i.taskId === taskId || i.instanceId === taskId);
     if (!inst?.sandbox || !inst.handle) return reply.code(404).send({ message: `Task '${taskId}' does not exist` });
     const rt = e.runtimes.find((r) => r.name === inst.handle!.runtime);
-    const files = rt?.logFiles(inst.handle, inst.sandbox, q.container === undefined ? undefined : String(q.container));
-    if (q.container !== undefined && !files)
-      return reply.code(404).send({ message: `Task '${taskId}' has no container '${String(q.container)}'` });
-    const file = q.stream === 'stderr' ? files?.stderr : files?.stdout;
+    const files = rt?.logFiles(inst.handle, inst.sandbox, container);
+    if (container !== undefined && !files)
+      return reply.code(404).send({ message: `Task '${taskId}' has no container '${container}'` });
+    const file = q.string('stream') === 'stderr' ? files?.stderr : files?.stdout;
     if (!file || !existsSync(file)) return reply.type('text/plain').send('');
-    if (q.tail !== undefined) {
+    if (tail !== undefined) {
       // The last N lines (bounded read of the file's end), e.g. to explain a failed deploy.
       const text = tailOf(file, 64 * 1024);
       return reply.type('text/plain').send(
         text
           .split('\n')
           .filter((l, i, a) => i < a.length - 1 || l !== '')
-          .slice(-Number(q.tail))
+          .slice(-Number(tail))
           .join('\n'),
       );
     }
-    if (String(q.follow) !== 'true') return reply.type('text/plain').send(createReadStream(file));
+    if (!q.bool('follow', false)) return reply.type('text/plain').send(createReadStream(file));
     // Follow: stream what is there, then what is appended, until the client goes or the task ends.
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/plain' });
@@ -222,7 +232,12 @@ export function engineStatus(e: Engine, url: string) {
     }),
     queue: [...e.queue.values()].map((q) => ({
       ...q,
-      why: waitingWhy(q, e.settings.agents.length, e.apps.get(q.appId)?.app.instances),
+      why: waitingWhy(
+        q,
+        e.settings.agents.length,
+        e.apps.get(q.appId)?.app.instances,
+        e.lastFailure.get(q.appId)?.message,
+      ),
     })),
     extensions: Object.fromEntries([...e.extensions].map(([name, fn]) => [name, fn()])),
   };

@@ -1,9 +1,10 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canonicalId, podContainerTaskId, type Pod } from '../../../core/index.js';
 import type { Engine } from '../engine.js';
 import { podEndpoints, podRunSpec } from '../pods.js';
 import { ACTIVE, TERMINAL, type Instance, type StoredApp } from '../types.js';
-import { flag, guarded, type Q } from './apps-routes.js';
+import { guarded } from './apps-routes.js';
+import { jsonBody, queryOf } from './request.js';
 import { readPod } from './app-input.js';
 
 const podNotFound = (reply: FastifyReply, id: string) =>
@@ -105,8 +106,12 @@ const pods = (e: Engine) => [...e.apps.values()].filter((s) => s.pod);
 
 /** Marathon's /v2/pods (marathon.md §6.3) over the engine's run specs. */
 export function podsRoutes(server: FastifyInstance, e: Engine): void {
-  const deploy = (reply: FastifyReply, pod: Pod, force: boolean, code: number) => {
+  // pod_created_event / pod_updated_event / pod_deleted_event, as Marathon posts them.
+  const posted = (req: FastifyRequest, what: 'created' | 'updated' | 'deleted') =>
+    e.events.emit(`pod_${what}_event`, { clientIp: req.ip, uri: req.url.split('?')[0] });
+  const deploy = (req: FastifyRequest, reply: FastifyReply, pod: Pod, force: boolean, code: number) => {
     const d = e.driver.deploy({ target: new Map([[pod.id, podRunSpec(pod)]]), pods: new Map([[pod.id, pod]]), force });
+    posted(req, code === 201 ? 'created' : 'updated');
     return reply
       .code(code)
       .header('Marathon-Deployment-Id', d.id)
@@ -116,10 +121,10 @@ export function podsRoutes(server: FastifyInstance, e: Engine): void {
   server.get('/v2/pods', async () => pods(e).map(podJson));
   server.post('/v2/pods', async (req, reply) =>
     guarded(reply, () => {
-      const pod = readPod(req.body);
+      const pod = readPod(jsonBody(req));
       if (e.apps.has(pod.id))
         return reply.code(409).send({ message: `An app or pod with id '${pod.id}' already exists` });
-      return deploy(reply, pod, flag(req.query as Q, 'force', false), 201);
+      return deploy(req, reply, pod, queryOf(req).bool('force', false), 201);
     }),
   );
   server.route({
@@ -127,7 +132,7 @@ export function podsRoutes(server: FastifyInstance, e: Engine): void {
     url: '/v2/pods/*',
     handler: async (req, reply) => {
       const rest = '/' + (req.params as { '*': string })['*'].replace(/\/+$/, '');
-      const q = req.query as Q;
+      const q = queryOf(req);
       // `/v2/pods/::status` (every pod) arrives here: "::" in a route path means a literal ":" to the router.
       if (rest === '/::status' && req.method === 'GET') return pods(e).map((s) => podStatus(e, s));
       const m = /^(.*?)::(status|versions|instances)(?:\/(.+))?$/.exec(rest);
@@ -138,20 +143,21 @@ export function podsRoutes(server: FastifyInstance, e: Engine): void {
       const isPod = stored?.pod !== undefined;
       if (!sub && req.method === 'PUT') {
         return guarded(reply, () => {
-          const body = (req.body ?? {}) as Record<string, unknown>;
+          const body = jsonBody(req);
           if (body.id !== undefined && canonicalId(String(body.id)) !== id)
             return reply
               .code(400)
               .send({ message: `The pod id in the body (${String(body.id)}) does not match the path (${id})` });
           if (stored && !isPod) return reply.code(409).send({ message: `An app with id '${id}' exists` });
-          return deploy(reply, readPod({ ...body, id }), flag(q, 'force', false), stored ? 200 : 201);
+          return deploy(req, reply, readPod({ ...body, id }), q.bool('force', false), stored ? 200 : 201);
         });
       }
       if (!isPod) return podNotFound(reply, id);
       if (!sub && req.method === 'GET') return podJson(stored);
       if (!sub && req.method === 'DELETE') {
         return guarded(reply, () => {
-          const d = e.driver.deploy({ target: new Map([[id, null]]), force: flag(q, 'force', false) });
+          const d = e.driver.deploy({ target: new Map([[id, null]]), force: q.bool('force', false) });
+          posted(req, 'deleted');
           return reply
             .code(202)
             .header('Marathon-Deployment-Id', d.id)
@@ -173,7 +179,7 @@ export function podsRoutes(server: FastifyInstance, e: Engine): void {
         if (insts.length === 0)
           return reply.code(404).send({ message: `No instance ${ids.join(', ')} of pod '${id}'` });
         for (const i of insts) {
-          if (flag(q, 'wipe', false)) e.decommission(i);
+          if (q.bool('wipe', false)) e.decommission(i);
           else void e.kill(i);
         }
         const out = insts.map((i) => instanceStatus(e, stored, i));

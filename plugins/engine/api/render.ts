@@ -41,7 +41,9 @@ export function liveTasks(e: Engine, appId?: string): Instance[] {
   );
 }
 
-export type Embed = Set<'tasks' | 'counts' | 'deployments' | 'lastTaskFailure' | 'readiness' | 'taskStats'>;
+export type Embed = Set<
+  'tasks' | 'counts' | 'deployments' | 'lastTaskFailure' | 'failures' | 'readiness' | 'taskStats'
+>;
 
 /** AppInfo: the definition plus version info, counts and deployments (§10.1). */
 export function appInfo(e: Engine, s: StoredApp, embed: Embed) {
@@ -57,12 +59,54 @@ export function appInfo(e: Engine, s: StoredApp, embed: Embed) {
     tasksUnhealthy: s.app.healthChecks.length > 0 ? running.filter((t) => t.health?.some((h) => !h.alive)).length : 0,
     deployments: e.driver.locks(s.app.id).map((d) => ({ id: d.id })),
   };
-  if (embed.has('tasks')) out.tasks = tasks.map((t) => taskJson(e, t));
-  if (embed.has('lastTaskFailure')) {
+  // `failures` is the deprecated spelling of tasks + lastTaskFailure (apps.failures).
+  if (embed.has('tasks') || embed.has('failures')) out.tasks = tasks.map((t) => taskJson(e, t));
+  if (embed.has('lastTaskFailure') || embed.has('failures')) {
     const f = e.lastFailure.get(s.app.id);
     if (f) out.lastTaskFailure = f;
   }
+  if (embed.has('readiness'))
+    out.readinessCheckResults = tasks.flatMap((t) =>
+      t.readiness && t.runSpecVersion === s.version ? [t.readiness] : [],
+    );
+  if (embed.has('taskStats')) out.taskStats = taskStats(e, s, running);
   return out;
+}
+
+/**
+ * Marathon's taskStats: counts and lifetimes of running tasks, in the groups it reports — started
+ * after the last scaling, on the latest configuration, on an outdated one, and all; a group
+ * without tasks is left out, as Marathon leaves it out.
+ */
+function taskStats(e: Engine, s: StoredApp, running: Instance[]) {
+  const now = Date.now();
+  const stats = (tasks: Instance[]) => {
+    if (tasks.length === 0) return undefined;
+    const lives = tasks.map((t) => (now - Date.parse(t.startedAt ?? t.since)) / 1000).sort((a, b) => a - b);
+    const mid = lives.length >> 1;
+    return {
+      stats: {
+        counts: {
+          staged: 0,
+          running: tasks.length,
+          healthy: s.app.healthChecks.length > 0 ? tasks.filter((t) => e.isHealthy(t)).length : 0,
+          unhealthy: s.app.healthChecks.length > 0 ? tasks.filter((t) => t.health?.some((h) => !h.alive)).length : 0,
+        },
+        lifeTime: {
+          averageSeconds: lives.reduce((a, b) => a + b, 0) / lives.length,
+          medianSeconds: lives.length % 2 ? lives[mid] : (lives[mid - 1] + lives[mid]) / 2,
+        },
+      },
+    };
+  };
+  const latest = (t: Instance) => e.specOf(t, s).versionInfo.lastConfigChangeAt === s.versionInfo.lastConfigChangeAt;
+  const groups = {
+    startedAfterLastScaling: stats(running.filter((t) => (t.startedAt ?? '') >= s.versionInfo.lastScalingAt)),
+    withLatestConfig: stats(running.filter(latest)),
+    withOutdatedConfig: stats(running.filter((t) => !latest(t))),
+    totalSummary: stats(running),
+  };
+  return Object.fromEntries(Object.entries(groups).filter(([, v]) => v));
 }
 
 /** /v2/deployments entry (§4.6). */
@@ -86,28 +130,44 @@ export function deploymentJson(e: Engine, d: Deployment) {
   };
 }
 
-/** /v2/queue (§10.2): what waits, and why. */
-export function queueJson(e: Engine) {
+/**
+ * /v2/queue (§10.2): what waits, and why. Baton's reason in words comes only when asked for
+ * (`?embed=baton`, as Baton's client asks): a strict client (marathon-python builds objects
+ * from every key) must see Marathon's keys and no others.
+ */
+export function queueJson(e: Engine, withReasons = false) {
   return {
     queue: [...e.queue.values()].map((q) => {
       const stored = e.apps.get(q.appId);
+      const spec = stored?.pod
+        ? { pod: { ...stored.pod, version: stored.version } }
+        : { app: stored ? { ...stored.app, version: stored.version } : { id: q.appId } };
       const reasons = Object.entries(q.declined).map(([reason, declined]) => ({
         reason,
         declined,
         processed: e.settings.agents.length,
       }));
       return {
-        app: stored ? { ...stored.app, version: stored.version } : { id: q.appId },
+        ...spec,
         count: q.count,
         role: '*',
         delay: { timeLeftSeconds: Math.ceil(q.delayMs / 1000), overdue: q.delayMs === 0 },
         since: q.since,
         // Baton's extension: the same, in words (`baton status`, deploy progress and failures show it).
-        baton: {
-          placed: q.placed,
-          wanted: stored?.app.instances ?? q.count,
-          why: waitingWhy(q, e.settings.agents.length, stored?.app.instances),
-        },
+        ...(withReasons
+          ? {
+              baton: {
+                placed: q.placed,
+                wanted: stored?.app.instances ?? q.count,
+                why: waitingWhy(
+                  q,
+                  e.settings.agents.length,
+                  stored?.app.instances,
+                  e.lastFailure.get(q.appId)?.message,
+                ),
+              },
+            }
+          : {}),
         processedOffersSummary: {
           processedOffersCount: e.settings.agents.length,
           unusedOffersCount: Object.values(q.declined).reduce((a, b) => a + (b ?? 0), 0),
@@ -131,8 +191,9 @@ const DECLINE_ORDER: DeclineReason[] = [
   'InsufficientPorts',
 ];
 
-export function waitingWhy(q: QueueEntry, agents: number, wanted?: number): string {
-  if (q.delayMs > 0) return `backoff, ${Math.ceil(q.delayMs / 1000)}s left`;
+export function waitingWhy(q: QueueEntry, agents: number, wanted?: number, lastFailure?: string): string {
+  if (q.delayMs > 0)
+    return `backoff, ${Math.ceil(q.delayMs / 1000)}s left${lastFailure ? ` after: ${lastFailure}` : ''}`;
   const parts = [
     ...Object.entries(q.constraints).map(([c, n]) => `${c} rules out ${n} of ${agents} agent(s)`),
     ...DECLINE_ORDER.filter((r) => r !== 'UnfulfilledConstraint' && q.declined[r])

@@ -35,14 +35,13 @@ export async function startServer(
     }
   });
   server.setErrorHandler((error, _req, reply) => {
+    // A body that is not JSON carries the parser's complaint as `details` (Marathon's "Invalid JSON");
+    // everything else (a bad query parameter, a failure) says what it is.
     const err = error as Error & { statusCode?: number; details?: string };
     const status = err.statusCode ?? 500;
     reply
       .code(status)
-      .send({
-        message: status === 400 ? 'Invalid JSON' : err.message,
-        ...(status === 400 ? { details: err.details ?? err.message } : {}),
-      });
+      .send(err.details !== undefined ? { message: 'Invalid JSON', details: err.details } : { message: err.message });
   });
   server.setNotFoundHandler((req, reply) => reply.code(404).send({ message: `Not found: ${req.method} ${req.url}` }));
   if (token) {
