@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import type { App, TaskExit, TaskHandle, TaskLaunch, TaskRuntime, TaskStatus } from '../../core/index.js';
 import { PARAMETERS } from './parameters.js';
@@ -139,21 +140,21 @@ export function createDockerRuntime(
     const entry = { out, err, stop: () => {}, ended: new Promise<void>((r) => (ended = r)) };
     pumps.set(h.containerId, entry);
     try {
-      const stream = (await d
-        .getContainer(h.containerId)
-        .logs({
-          follow: true,
-          stdout: true,
-          stderr: true,
-          since: sinceSeconds,
-        })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+      const stream = (await d.getContainer(h.containerId).logs({
+        follow: true,
+        stdout: true,
+        stderr: true,
+        since: sinceSeconds,
+      })) as unknown as NodeJS.ReadableStream & { destroy(): void };
       d.modem.demuxStream(stream, out, err);
       entry.stop = () => stream.destroy();
       stream.on('end', () => {
-        out.end();
-        err.end();
+        // Ended once both files have the last bytes: an exit's message reads its cause from stderr.
+        let open = 2;
+        const closed = () => --open === 0 && ended();
+        out.end(closed);
+        err.end(closed);
         pumps.delete(h.containerId);
-        ended();
       });
     } catch {
       out.end();
@@ -224,6 +225,9 @@ export function createDockerRuntime(
         void pump(d, h, Math.floor(Date.now() / 1000)); // after an engine restart
         return { running: true };
       }
+      // The container's last output, copied into the sandbox before its exit is reported (bounded).
+      const copying = pumps.get(h.containerId);
+      if (copying) await Promise.race([copying.ended, sleep(1000)]);
       return { running: false, exit: exitOf(info, h) };
     },
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { idToTaskPrefix, isResident, type App, type Pod, type TaskExit, type TaskRuntime } from '../../core/index.js';
 import { Backoff } from './backoff.js';
@@ -320,6 +320,9 @@ export class Engine {
             message: i.killReason ? `killed: ${i.killReason}` : `killed (${exit.message})`,
           }
         : exit;
+    // Before the status update goes out, which carries the message.
+    if (BACKOFF_COUNTED.has(condition) && exit.exitCode)
+      i.lastExit = { ...exit, message: withStderr(exit.message, rt, i) };
     i.killing = false;
     i.killReason = undefined;
     i.health = undefined;
@@ -327,17 +330,7 @@ export class Engine {
     this.setCondition(i, condition);
     const stored = this.apps.get(i.appId);
     if (stored && BACKOFF_COUNTED.has(condition)) {
-      const agent = this.agent(i.agentId);
-      this.lastFailure.set(i.appId, {
-        appId: i.appId,
-        host: agent?.hostname ?? '',
-        message: exit.message,
-        state: TASK_STATE[condition],
-        taskId: i.taskId ?? '',
-        timestamp: new Date().toISOString(),
-        version: i.runSpecVersion,
-        slaveId: agent?.id ?? '',
-      });
+      this.recordFailure(i, i.lastExit.message, TASK_STATE[condition]);
       // Backoff is keyed by the config version the task ran (§1.10): an old task crashing during
       // an upgrade must not delay the new version's launches.
       const ran = this.specOf(i, stored);
@@ -345,6 +338,21 @@ export class Engine {
     }
     if (i.handle) void rt.cleanup?.(i.handle);
     this.poke();
+  }
+
+  /** The app's `lastTaskFailure` (Marathon's TaskFailure): a task that failed, or a launch that did. */
+  private recordFailure(i: Instance, message: string, state: string): void {
+    const agent = this.agent(i.agentId);
+    this.lastFailure.set(i.appId, {
+      appId: i.appId,
+      host: agent?.hostname ?? '',
+      message,
+      state,
+      taskId: i.taskId ?? '',
+      timestamp: new Date().toISOString(),
+      version: i.runSpecVersion,
+      slaveId: agent?.id ?? '',
+    });
   }
 
   /** The app version an instance runs (relaunches keep it; deployments move instances on). */
@@ -481,8 +489,10 @@ export class Engine {
       this.backoff.started(i.appId);
       this.setCondition(i, 'Running');
     } catch (err) {
-      i.lastExit = { state: 'TASK_FAILED', message: `launch failed: ${(err as Error).message}` };
+      // Worded as Mesos words it, so Marathon's clients and UIs read it as they would there.
+      i.lastExit = { state: 'TASK_FAILED', message: `Failed to launch container: ${(err as Error).message}` };
       this.setCondition(i, 'Failed');
+      this.recordFailure(i, i.lastExit.message, 'TASK_FAILED');
       this.backoff.failed(i.appId, spec.versionInfo.lastConfigChangeAt, spec.app);
     } finally {
       this.busy.delete(i.instanceId);
@@ -539,5 +549,53 @@ export class Engine {
   private readonly stopHandlers: (() => void | Promise<void>)[] = [];
   onStop(fn: () => void | Promise<void>): void {
     this.stopHandlers.push(fn);
+  }
+}
+
+/**
+ * A failed exit's message with the cause the task wrote to stderr (`exited with code 127: sh: 1:
+ * nosuch: not found`): it is usually there, and Marathon's UIs show only this message.
+ */
+function withStderr(message: string, rt: TaskRuntime, i: Instance): string {
+  const file = i.handle && i.sandbox ? rt.logFiles(i.handle, i.sandbox)?.stderr : undefined;
+  const cause = file ? causeIn(tailLines(file)) : '';
+  return cause ? `${message}: ${cause.length > 200 ? cause.slice(0, 200) + '…' : cause}` : message;
+}
+
+// Lines that are never the cause: stack frames, carets, a runtime's version banner.
+const NOISE = /^(at\s|\^+$|Node\.js v\d|throw\s|\}|\{$)/;
+// An error's own line (`Error: listen EADDRINUSE ...`, `sh: 1: x: not found`) before a mere mention.
+const ERROR_LINE = /^([A-Za-z]*Error|error|fatal|panic)\b|: (not found|permission denied|no such file)/i;
+const CAUSE = /\b(error|not found|denied|refused|failed|cannot|unable)\b/i;
+
+/** The last line that reads like an error, else the last meaningful line ('' when there is none). */
+function causeIn(lines: string[]): string {
+  const meaningful = lines.filter((l) => !NOISE.test(l));
+  return (
+    meaningful.findLast((l) => ERROR_LINE.test(l)) ??
+    meaningful.findLast((l) => CAUSE.test(l)) ??
+    meaningful.at(-1) ??
+    ''
+  );
+}
+
+/** The non-empty lines of a file's last 4 KiB ([] when it cannot be read). */
+function tailLines(file: string): string[] {
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const buf = Buffer.alloc(Math.min(size, 4096));
+      readSync(fd, buf, 0, buf.length, size - buf.length);
+      return buf
+        .toString('utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return [];
   }
 }

@@ -152,7 +152,8 @@ describe('Docker containers on the embedded engine (dockerode, real dockerd)', (
     const failed = e.events.find(
       (ev) => ev.eventType === 'status_update_event' && ev.appId === '/crash-c' && ev.taskStatus === 'TASK_FAILED',
     )!;
-    expect(failed.message).toBe('exited with code 3');
+    // The message carries the cause the container wrote to stderr, as the engine reads it there.
+    expect(failed.message).toBe('exited with code 3: oops');
     const sandbox = path.join(e.stateDir, 'agents', String(failed.slaveId), 'sandboxes', String(failed.taskId));
     await until(() => readIf(path.join(sandbox, 'stderr')).includes('oops'), 5000, 'stderr in the sandbox');
     expect(readIf(path.join(sandbox, 'stdout'))).toBe('about to fail\n');
@@ -180,8 +181,15 @@ describe('Docker containers on the embedded engine (dockerode, real dockerd)', (
     );
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(failed.message).toMatch(
-      /^launch failed: image baton-test\/does-not-exist:1 is not on this machine and cannot be pulled: /,
+      /^Failed to launch container: image baton-test\/does-not-exist:1 is not on this machine and cannot be pulled: /,
     );
+    // As on Marathon: the failed launch is the app's last task failure, and what waits says why.
+    const app = (await e.api('GET', '/v2/apps/noimage')).body.app;
+    expect(app.lastTaskFailure).toMatchObject({ state: 'TASK_FAILED', message: failed.message, appId: '/noimage' });
+    const queued = (await e.api('GET', '/v2/queue?embed=baton')).body.queue.find(
+      (q: { app: { id: string } }) => q.app.id === '/noimage',
+    );
+    expect(queued.baton.why).toMatch(/^backoff, \d+s left after: Failed to launch container: image baton-test/);
     await e.api('DELETE', '/v2/apps/noimage');
     await e.settle();
   });

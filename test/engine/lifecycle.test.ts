@@ -63,6 +63,55 @@ describe('task lifecycle on the embedded engine', () => {
     await e.settle();
   }, 30_000);
 
+  it('a command that is not found and a port that is taken are failed tasks with the cause from stderr', async () => {
+    // Someone else holds the port the app asks for on its agent.
+    const squatter = (await import('node:net')).createServer().listen(31_111, '127.0.1.1');
+    await new Promise((r) => squatter.once('listening', r));
+    try {
+      await e.api('POST', '/v2/apps', {
+        id: '/notfound',
+        cmd: 'no-such-command-here --flag',
+        instances: 1,
+        cpus: 0.05,
+        mem: 16,
+        backoffSeconds: 30,
+      });
+      await e.api('POST', '/v2/apps', {
+        id: '/taken',
+        cmd: serverCmd(),
+        instances: 1,
+        cpus: 0.05,
+        mem: 32,
+        portDefinitions: [{ port: 31_111 }],
+        requirePorts: true,
+        constraints: [['hostname', 'CLUSTER', '127.0.1.1']],
+        backoffSeconds: 30,
+      });
+      const failure = (id: string) =>
+        until(async () => (await e.api('GET', `/v2/apps${id}`)).body.app.lastTaskFailure, 15_000, `${id} to fail`);
+      const notFound = await failure('/notfound');
+      expect(notFound).toMatchObject({ state: 'TASK_FAILED', appId: '/notfound' });
+      expect(notFound.message).toMatch(/^exited with code 127: .*no-such-command-here.*not found/);
+      const taken = await failure('/taken');
+      expect(taken.message).toMatch(/^exited with code 1: .*EADDRINUSE/);
+      // The status update carries the same message, as Marathon's does.
+      expect(
+        e.events.some(
+          (ev) =>
+            ev.eventType === 'status_update_event' &&
+            ev.appId === '/taken' &&
+            ev.taskStatus === 'TASK_FAILED' &&
+            ev.message === taken.message,
+        ),
+      ).toBe(true);
+    } finally {
+      squatter.close();
+      await e.api('DELETE', '/v2/apps/notfound');
+      await e.api('DELETE', '/v2/apps/taken');
+      await e.settle();
+    }
+  }, 30_000);
+
   it('kill: SIGTERM to the whole process group, SIGKILL after taskKillGracePeriodSeconds; no orphans', async () => {
     // The task ignores SIGTERM and has a child of its own in the same process group.
     await e.api('POST', '/v2/apps', {
