@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { serialized, type App } from '../../core/index.js';
 import { renderConfig } from './config.js';
+import { serveEndpoints } from './endpoints.js';
 import { Haproxy } from './haproxy.js';
 import type { LbApp, LbOptions } from './model.js';
 import { buildServices } from './services.js';
@@ -215,9 +216,16 @@ export function attachLb(
     if (haproxy.pid) await refresh();
   });
   engine.routes.push(...trafficRoutes({ haproxy, splits, services: () => current(), refresh }));
+  const endpoints = serveEndpoints({ haproxy, services: () => current(), refresh }).catch((err: Error) => {
+    log?.warn(`marathon-lb: its endpoints (/_haproxy_getpids, ...) are not served: ${err.message}`);
+    return async () => undefined;
+  });
   engine.onStop(async () => {
     off();
     clearInterval(timer);
+    await (
+      await endpoints
+    )();
     await refresh.idle();
     // HAProxy outlives the engine while it serves something (the next engine adopts it), as tasks do.
     if (current().length === 0) await haproxy.stop();

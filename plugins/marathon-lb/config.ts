@@ -1,4 +1,5 @@
 import type { LbOptions, Service } from './model.js';
+import { ENDPOINT_PATHS, STATS_CSV_PATH, endpointsSocket } from './endpoints.js';
 import { clean } from './services.js';
 
 /**
@@ -59,6 +60,11 @@ export function renderConfig(services: Service[], o: LbOptions): string {
   const out: string[] = renderHead(o);
   const line = (s = '') => out.push(s);
   // The stats page: loopback unless told otherwise, and then only with credentials (the course's warning).
+  if (o.statsAuth) {
+    line('userlist mlb_stats_users');
+    line(`  user ${o.statsAuth.user} insecure-password ${o.statsAuth.password}`);
+    line();
+  }
   line('listen stats');
   line(`  bind ${o.statsBind}:${ports.stats}`);
   line('  mode http');
@@ -66,6 +72,21 @@ export function renderConfig(services: Service[], o: LbOptions): string {
   line('  stats uri /haproxy?stats');
   if (o.statsAuth) line(`  stats auth ${o.statsAuth.user}:${o.statsAuth.password}`);
   line('  monitor-uri /_haproxy_health_check');
+  // marathon-lb's other endpoints (endpoints.ts): HAProxy's Prometheus exporter, and the paths its Lua
+  // services answer there, answered by the engine; the stats CSV goes the same way to get 2.0's columns.
+  line(`  acl mlb_endpoint path ${ENDPOINT_PATHS.join(' ')}`);
+  line('  acl stats_csv query -m beg stats;csv');
+  line(`  http-request set-path ${STATS_CSV_PATH} if { path /haproxy } stats_csv`);
+  if (o.statsAuth) {
+    // Credentials guard the stats page; they guard what shows the same data or acts too.
+    line('  acl authorized http_auth(mlb_stats_users)');
+    line(
+      `  http-request auth realm marathon-lb if !authorized mlb_endpoint or !authorized { path ${STATS_CSV_PATH} } or !authorized { path /metrics }`,
+    );
+  }
+  line('  http-request use-service prometheus-exporter if { path /metrics }');
+  line(`  http-request deny deny_status 404 if !mlb_endpoint !{ path ${STATS_CSV_PATH} } !{ path_beg /haproxy }`);
+  line(`  server endpoints unix@${endpointsSocket(o.runDir)}`);
   line();
 
   const http = services.filter((s) => s.mode === 'http');

@@ -121,11 +121,7 @@ export class Haproxy {
     writeFileSync(tmp, config);
     const error = await checkConfig(tmp);
     if (error) return { status: 'invalid', error };
-    if (pid && existsSync(this.socket)) {
-      // Keep draining/maintenance states and weights across the reload.
-      const state = await runtimeCommand(this.socket, 'show servers state').catch(() => '');
-      if (state) writeFileSync(path.join(this.runDir, 'server-state'), carriedState(state, config));
-    }
+    if (pid) await this.saveState(config);
     renameSync(tmp, this.configFile);
     this.current = config;
     if (!pid) {
@@ -146,10 +142,30 @@ export class Haproxy {
       for (let i = 0; i < 100 && !existsSync(this.socket); i++) await sleep(20);
       return { status: 'started' };
     }
+    await this.signalReload(pid);
+    return { status: 'reloaded' };
+  }
+
+  /** Reload with the configuration HAProxy has (marathon-lb's SIGUSR1); false when none runs. */
+  async reload(): Promise<boolean> {
+    const pid = this.pid;
+    if (!pid || this.current === undefined) return false;
+    await this.saveState(this.current);
+    await this.signalReload(pid);
+    return true;
+  }
+
+  /** Keep health, drain and weights across a reload, for the servers `config` keeps. */
+  private async saveState(config: string): Promise<void> {
+    if (!existsSync(this.socket)) return;
+    const state = await runtimeCommand(this.socket, 'show servers state').catch(() => '');
+    if (state) writeFileSync(path.join(this.runDir, 'server-state'), carriedState(state, config));
+  }
+
+  private async signalReload(pid: number): Promise<void> {
     process.kill(pid, 'SIGUSR2'); // master-worker reload
     this.reloads++;
     await sleep(50);
-    return { status: 'reloaded' };
   }
 
   /** Runtime API commands, in one connection (`;`-separated, as the API takes them). */
@@ -157,9 +173,17 @@ export class Haproxy {
     return runtimeCommand(this.socket, commands.join(';'));
   }
 
+  /** A command on the master CLI. It keeps a connection open after a command unless told to quit. */
+  master(command: string): Promise<string> {
+    return runtimeCommand(this.masterSocket, `${command};quit`);
+  }
+
   /** How many old workers still finish connections after reloads (zdd waits for none before trusting stats). */
   async oldWorkers(): Promise<number> {
-    const out = await runtimeCommand(this.masterSocket, 'show proc').catch(() => '');
+    if (!this.pid) return 0;
+    // A master that does not answer is re-executing for a reload: count it as one still draining.
+    const out = await this.master('show proc').catch(() => undefined);
+    if (out === undefined) return 1;
     const lines = out.split('\n');
     const at = lines.findIndex((l) => /^# old workers/.test(l));
     return at < 0 ? 0 : lines.slice(at + 1).filter((l) => /^\d+/.test(l.trim())).length;

@@ -13,6 +13,26 @@ function parseCsv(csv: string): Record<string, string>[] {
   return rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [keys[i], v])));
 }
 
+/**
+ * HAProxy workers of one marathon-lb still finishing connections after a reload, as zdd.py reads
+ * them: `/_haproxy_getpids` lists the master and its workers, so more than two means a reload is
+ * draining and the stats are not to be trusted yet. A marathon-lb without the endpoint (404)
+ * counts as settled; one that does not answer as reloading (zdd.py: "assume reloading on any error").
+ */
+async function oldWorkersAt(statsUrl: string, signal?: AbortSignal): Promise<number> {
+  try {
+    const r = await fetch(new URL('/_haproxy_getpids', statsUrl), {
+      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(5000)]) : AbortSignal.timeout(5000),
+    });
+    if (r.status === 404) return 0;
+    if (!r.ok) return 1;
+    return Math.max(0, (await r.text()).split(/\s+/).filter(Boolean).length - 2);
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    return 1;
+  }
+}
+
 /** `BATON_MARATHON_LB_STATS`: the stats pages of a cluster's marathon-lb instances, comma-separated. */
 export const statsUrls = (env = process.env) =>
   (env.BATON_MARATHON_LB_STATS ?? '')
@@ -86,8 +106,8 @@ export class StatsBalancer extends Balancer {
         });
       }
     }
-    // marathon-lb does not show its old workers; zdd.py trusts the counters as they are.
-    return { group: this.group, split: null, oldWorkers: 0, running: sheets.some((s) => s.length > 0), servers };
+    const oldWorkers = (await Promise.all(this.urls.map((u) => oldWorkersAt(u, signal)))).reduce((a, b) => a + b, 0);
+    return { group: this.group, split: null, oldWorkers, running: sheets.some((s) => s.length > 0), servers };
   }
 
   override async split(): Promise<GroupState> {
