@@ -10,14 +10,19 @@ for a in "$@"; do [ "$a" = "--system" ] && SYSTEM=1; done
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
-# System packages the tests and benchmarks need (haproxy: the VIP-vs-HAProxy benchmark, marathon-lb). Each entry: <command that proves it is there>:<Debian package>.
-SYSTEM_NEEDS=(dockerd:docker.io busybox:busybox-static openssl:openssl haproxy:haproxy)
+# System packages the tests and benchmarks need (haproxy: marathon-lb and the VIP data plane;
+# python3-marathon: the conformance suite's Python client). Each entry: <what proves it is there:
+# a command, or a file>:<Debian package>.
+SYSTEM_NEEDS=(dockerd:docker.io busybox:busybox-static openssl:openssl haproxy:haproxy
+  /usr/lib/python3/dist-packages/marathon/client.py:python3-marathon)
+
+have() { case "$1" in /*) [ -e "$1" ] ;; *) command -v "$1" >/dev/null 2>&1 ;; esac; }
 
 if [ "$SYSTEM" = 1 ] && [ "${#SYSTEM_NEEDS[@]}" -gt 0 ]; then
   missing=()
   for need in "${SYSTEM_NEEDS[@]}"; do
     cmd=${need%%:*}; pkg=${need##*:}
-    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+    have "$cmd" || missing+=("$pkg")
   done
   if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then log "need root to install: ${missing[*]}"; exit 1; fi

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VipProxy } from '../../plugins/vip/proxy.js';
-import { freePort } from '../../bench/net.js';
+import { freePort } from '../helpers/net.js';
 
 /** The L4 proxy on its own: least connections, a refusing backend skipped, draining backends. */
 describe('VipProxy', () => {

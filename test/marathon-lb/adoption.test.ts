@@ -4,7 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../bench/net.js';
+import { freePort } from '../helpers/net.js';
 import { attachProber } from '../../plugins/health/prober.js';
 import { attachLb } from '../../plugins/marathon-lb/attach.js';
 import { lbSettings } from '../../plugins/marathon-lb/index.js';

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../bench/net.js';
+import { freePort } from '../helpers/net.js';
 import { createTestRunner, type TestRunner } from '../../bin/testing.js';
 import { serverCmd, until } from '../helpers/engine.js';
 import { isLoopback, listeningAddresses } from '../helpers/listeners.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MarathonClient, MarathonHttpError } from '../../plugins/marathon/client.js';
 import { marathonEndpoint } from '../../plugins/marathon/index.js';
-import { freePort } from '../../bench/net.js';
+import { freePort } from '../helpers/net.js';
 
 type Reply = { status: number; body: unknown };
 type Handler = (req: http.IncomingMessage) => Reply;

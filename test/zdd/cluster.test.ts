@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../bench/net.js';
+import { freePort } from '../helpers/net.js';
 import { createTestRunner, type TestRunner } from '../../bin/testing.js';
 import { EXIT } from '../../core/index.js';
 import { batonAsync } from '../helpers/cli.js';

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../bench/net.js';
+import { freePort } from '../helpers/net.js';
 import { createTestRunner, type TestRunner } from '../../bin/testing.js';
 import { batonAsync } from '../helpers/cli.js';
 import { serverCmd, until } from '../helpers/engine.js';
