@@ -1,16 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../core/index.js';
-import { ROOT } from '../helpers/cli.js';
+import { dataFiles as dir, needsMarathonData, readData as read } from '../helpers/marathon-data.js';
 import { brief, validate } from '../helpers/validate.js';
-
-const DATA = path.resolve(ROOT, '../shared/reference/marathon-data');
-const read = (f: string) => JSON.parse(readFileSync(path.join(DATA, f), 'utf8'));
-const dir = (d: string) =>
-  readdirSync(path.join(DATA, d))
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => `${d}/${f}`);
 
 // Full definitions Marathon accepts. (app_patch.json and apps_patch.json are PATCH bodies, not
 // definitions; examples/app.json sets both cmd and args and is invalid — marathon.md §12.)
@@ -25,7 +16,8 @@ const VALID = [
   'examples/group.json',
 ];
 
-describe("Marathon's own example definitions (shared/reference/marathon-data)", () => {
+describe("Marathon's own example definitions ($BATON_MARATHON_DATA)", () => {
+  if (!needsMarathonData()) return;
   for (const file of VALID) {
     it(`accepts ${file}`, async () => {
       const r = await validate(read(file));

@@ -1,18 +1,13 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { Issues, Runner, normalizeApp, normalizePod, owned, toRecipeShape } from '../../core/index.js';
 import { appFromMarathon, forMarathon, podFromMarathon } from '../../plugins/marathon/translate.js';
-import { ROOT } from '../helpers/cli.js';
+import { dataFiles, marathonData, needsMarathonData, readData as read } from '../helpers/marathon-data.js';
 import { RamlTypes } from '../helpers/raml.js';
 
-const DATA = path.resolve(ROOT, '../shared/reference/marathon-data');
-const read = (f: string) => JSON.parse(readFileSync(path.join(DATA, f), 'utf8'));
 const apps = [
-  ...readdirSync(path.join(DATA, 'examples-system-tests/apps'))
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => `examples-system-tests/apps/${f}`),
+  ...dataFiles('examples-system-tests/apps'),
   'examples-articles/app-simple.json',
   'examples/app-check-http-example.json',
   'examples/apps_create.json',
@@ -22,15 +17,21 @@ const apps = [
  * Marathon's own JSON schema for apps (draft 4 style; ajv without strict mode reads it). It predates
  * 1.10's RAML types in one place: the app-level Mesos `check` (app.raml), added here.
  */
-const { $schema: _, ...schema } = read('json-schema/AppDefinition.json');
-schema.properties.check = { type: 'object' };
-const check = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
+function appSchema() {
+  const { $schema: _, ...schema } = read('json-schema/AppDefinition.json');
+  schema.properties.check = { type: 'object' };
+  return schema;
+}
+const compile = (schema: object): ValidateFunction =>
+  new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(schema);
 
 /**
  * What Baton sends Marathon for an app is the normalised definition with its ownership label: it
  * must be valid under Marathon's own schema, and reading it back must give the same definition.
  */
 describe("the JSON Baton sends Marathon: Marathon's schema, and a round trip", () => {
+  if (!needsMarathonData()) return;
+  const check = compile(appSchema());
   for (const file of apps) {
     const raw = read(file);
     for (const [k, app] of (Array.isArray(raw) ? raw : [raw]).entries()) {
@@ -104,11 +105,9 @@ const validated = async (doc: unknown) =>
  * here by test/helpers/raml.ts. What `deploy` PUTs to /v2/pods/{id} must be a `Pod` under them.
  */
 describe("the pods Baton sends Marathon: Marathon's RAML types, and a round trip", () => {
-  const pod = new RamlTypes(path.join(DATA, 'raml-types')).validator('pod.raml', 'Pod');
-  const pods = [
-    'examples/pod.json',
-    ...readdirSync(path.join(DATA, 'examples-system-tests/pods')).map((f) => `examples-system-tests/pods/${f}`),
-  ];
+  if (!needsMarathonData()) return;
+  const pod = new RamlTypes(path.join(marathonData!, 'raml-types')).validator('pod.raml', 'Pod');
+  const pods = ['examples/pod.json', ...dataFiles('examples-system-tests/pods')];
   // Marathon's own fixtures that its RAML types refuse, and what Baton says about them instead of sending them.
   const refused: Record<string, string[]> = {
     'examples/pod.json': ['pod.health.timeout'], // timeoutSeconds 2 ≥ intervalSeconds 1 (marathon.md health rules)
@@ -152,6 +151,9 @@ describe("the pods Baton sends Marathon: Marathon's RAML types, and a round trip
  * under its AppDefinition schema, reading back the same.
  */
 describe("groups: Marathon's Group schema, and the apps Baton sends for them", () => {
+  if (!needsMarathonData()) return;
+  const schema = appSchema();
+  const check = compile(schema);
   // Draft-4 `id` becomes `$id`, so that its `./AppDefinition.json` resolves to the app schema above.
   const { $schema: _g, id: _id, ...groupSchema } = read('json-schema/Group.json');
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
