@@ -266,6 +266,7 @@ export class DeploymentDriver {
     if (e.apps.has(appId)) {
       e.apps.delete(appId);
       e.store.deleteApp(appId);
+      e.lastFailure.delete(appId);
       e.backoff.reset(appId);
       e.events.emit('app_terminated_event', { appId });
     }

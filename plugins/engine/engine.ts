@@ -125,6 +125,7 @@ export class Engine {
       this.instances.set(i.instanceId, i);
     }
     for (const d of this.store.loadDeployments()) this.deployments.set(d.id, d);
+    for (const f of this.store.loadFailures()) this.lastFailure.set(f.appId, f);
     this.driver = new DeploymentDriver(this);
   }
 
@@ -343,7 +344,7 @@ export class Engine {
   /** The app's `lastTaskFailure` (Marathon's TaskFailure): a task that failed, or a launch that did. */
   private recordFailure(i: Instance, message: string, state: string): void {
     const agent = this.agent(i.agentId);
-    this.lastFailure.set(i.appId, {
+    const failure = {
       appId: i.appId,
       host: agent?.hostname ?? '',
       message,
@@ -352,7 +353,9 @@ export class Engine {
       timestamp: new Date().toISOString(),
       version: i.runSpecVersion,
       slaveId: agent?.id ?? '',
-    });
+    };
+    this.store.putFailure(failure);
+    this.lastFailure.set(i.appId, failure);
   }
 
   /** The app version an instance runs (relaunches keep it; deployments move instances on). */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { GroupSpec } from './groups.js';
-import type { Deployment, Instance, StoredApp } from './types.js';
+import type { Deployment, Instance, StoredApp, TaskFailure } from './types.js';
 
 const MAX_VERSIONS = 50;
 
@@ -45,6 +45,7 @@ export class Store {
       CREATE TABLE IF NOT EXISTS instances (instance_id TEXT PRIMARY KEY, app_id TEXT NOT NULL, json TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS deployments (id TEXT PRIMARY KEY, json TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS root_versions (version TEXT PRIMARY KEY, json TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS task_failures (app_id TEXT PRIMARY KEY, json TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS outcomes (app_id TEXT NOT NULL, version TEXT NOT NULL, deployment_id TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (app_id, version, deployment_id));
     `);
     this.stmts = {
@@ -89,6 +90,11 @@ export class Store {
         'SELECT version, json FROM root_versions ORDER BY version DESC',
       ),
       rootVersion: this.db.prepare<[string], { json: string }>('SELECT json FROM root_versions WHERE version = ?'),
+      failures: this.db.prepare<[], { json: string }>('SELECT json FROM task_failures'),
+      putFailure: this.db.prepare(
+        'INSERT INTO task_failures (app_id, json) VALUES (?, ?) ON CONFLICT(app_id) DO UPDATE SET json = excluded.json',
+      ),
+      delFailure: this.db.prepare('DELETE FROM task_failures WHERE app_id = ?'),
       outcomes: this.db.prepare<[string], Outcome>(
         'SELECT version, deployment_id AS deploymentId, outcome, at FROM outcomes WHERE app_id = ? ORDER BY at',
       ),
@@ -121,6 +127,15 @@ export class Store {
   deleteApp(id: string): void {
     this.stmts.delApp.run(id);
     this.stmts.delVersions.run(id);
+    this.stmts.delFailure.run(id);
+  }
+
+  /** Each app's last task failure (Marathon keeps them across leader changes; so does the engine across restarts). */
+  loadFailures(): TaskFailure[] {
+    return this.stmts.failures.all().map((r) => JSON.parse(r.json) as TaskFailure);
+  }
+  putFailure(f: TaskFailure): void {
+    this.stmts.putFailure.run(f.appId, JSON.stringify(f));
   }
   versions(id: string): string[] {
     return this.stmts.versions.all(id).map((r) => r.version);

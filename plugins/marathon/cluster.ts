@@ -40,7 +40,7 @@ export interface QueueItem {
   count: number;
   delay: { timeLeftSeconds: number };
   processedOffersSummary?: { rejectSummaryLastOffers?: { reason: string; declined: number }[] };
-  baton?: { placed: number; wanted: number; why: string };
+  baton?: { placed: number; wanted: number; why: string; after?: string };
 }
 
 /** The cluster port over Marathon's REST API. */

@@ -15,6 +15,7 @@ import {
   type CommandRegistry,
 } from '../../core/index.js';
 import { waitForDeployments } from './wait.js';
+import { waitingReason } from './explain.js';
 import type { MarathonCluster } from './cluster.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- yargs' parsed arguments
@@ -128,6 +129,10 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
         const within = (id: string) => !a.id || id === a.id || id.startsWith(a.id.replace(/\/?$/, '/'));
         const apps = (await c.apps(true)).filter((x) => within(x.id));
         const pods = (await c.podStatuses()).filter((p) => within(p.id));
+        // What waits to be placed, and why (constraints, resources, backoff after a failure).
+        const queue = apps.some((x) => x.tasksRunning + x.tasksStaged < x.instances)
+          ? await c.queue().catch(() => [])
+          : [];
         if (a.id && apps.length === 0 && pods.length === 0) {
           deps.io.stderr.write(`No app ${a.id} on ${c.description}\n`);
           return deps.exit(EXIT.INVALID_INPUT);
@@ -191,6 +196,8 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
             );
           }
           for (const l of extraLines(app.id)) lines.push(`  ${l}`);
+          const q = queue.find((x) => x.app.id === app.id && x.count > 0);
+          if (q) lines.push(`  ${q.count} waiting: ${waitingReason(q, false)}`); // the failure is the next line
           if (app.lastTaskFailure)
             lines.push(
               `  last failure: ${app.lastTaskFailure.message} (${app.lastTaskFailure.taskId}, ${app.lastTaskFailure.timestamp})`,

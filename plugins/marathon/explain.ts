@@ -54,17 +54,18 @@ export async function explain(cluster: MarathonCluster, appIds: string[]): Promi
 }
 
 /**
- * Why a queue entry waits: the embedded engine says it in words; for a real Marathon, the offer
- * funnel, or the backoff with the app's last task failure (what put it there).
+ * Why a queue entry waits: the embedded engine says it in words; a real Marathon gives the offer
+ * funnel. In backoff, the failure that put it there follows (the engine names it; for a real
+ * Marathon it is the app's last task failure) unless `lastFailure` is false (shown elsewhere).
  */
-export function waitingReason(q: QueueItem, lastFailure?: string): string {
-  if (q.baton?.why) return q.baton.why;
-  const reasons = (q.processedOffersSummary?.rejectSummaryLastOffers ?? [])
-    .filter((r) => r.declined > 0)
-    .map((r) => `${r.reason} on ${r.declined} agent(s)`);
-  return reasons.length
-    ? reasons.join(', ')
-    : q.delay.timeLeftSeconds > 0
-      ? `backoff, ${q.delay.timeLeftSeconds}s left${lastFailure ? ` after: ${lastFailure}` : ''}`
-      : 'being placed';
+export function waitingReason(q: QueueItem, lastFailure?: string | false): string {
+  const base =
+    q.baton?.why ??
+    ((q.processedOffersSummary?.rejectSummaryLastOffers ?? [])
+      .filter((r) => r.declined > 0)
+      .map((r) => `${r.reason} on ${r.declined} agent(s)`)
+      .join(', ') ||
+      (q.delay.timeLeftSeconds > 0 ? `backoff, ${q.delay.timeLeftSeconds}s left` : 'being placed'));
+  const failure = lastFailure === false ? undefined : (q.baton?.after ?? lastFailure);
+  return q.delay.timeLeftSeconds > 0 && failure ? `${base} after: ${failure}` : base;
 }

@@ -12,6 +12,19 @@ describe('docs stay true to the code', () => {
     for (const name of Object.keys(new Runner().hooks)) expect(hooks).toContain(`### \`${name}\``);
   });
 
+  it('every event type the engine emits is listed in docs/compatibility.md', () => {
+    const compat = doc('compatibility.md');
+    const files = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(path.join(d, e.name)) : [path.join(d, e.name)],
+      );
+    const types = new Set(['pod_created_event', 'pod_updated_event', 'pod_deleted_event', 'event_stream_attached']);
+    for (const f of files(path.join(ROOT, 'plugins')).filter((f) => f.endsWith('.ts')))
+      for (const m of readFileSync(f, 'utf8').matchAll(/events\.emit\(\s*'([a-z_]+)'/g)) types.add(m[1]);
+    expect(types.size).toBeGreaterThan(15);
+    for (const t of types) expect(compat, `event ${t}`).toContain(`\`${t}\``);
+  });
+
   it('every exit code is documented in docs/cli.md', () => {
     const cli = doc('cli.md');
     for (const [name, code] of Object.entries(EXIT)) expect(cli).toMatch(new RegExp(`\\| ${code} \\| \`${name}\` \\|`));

@@ -189,7 +189,8 @@ describe('Docker containers on the embedded engine (dockerode, real dockerd)', (
     const queued = (await e.api('GET', '/v2/queue?embed=baton')).body.queue.find(
       (q: { app: { id: string } }) => q.app.id === '/noimage',
     );
-    expect(queued.baton.why).toMatch(/^backoff, \d+s left after: Failed to launch container: image baton-test/);
+    expect(queued.baton.why).toMatch(/^backoff, \d+s left$/);
+    expect(queued.baton.after).toBe(failed.message);
     await e.api('DELETE', '/v2/apps/noimage');
     await e.settle();
   });

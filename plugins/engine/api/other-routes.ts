@@ -98,7 +98,8 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
     const m = /^(.*)\/delay$/.exec('/' + (req.params as { '*': string })['*']);
     if (!m) return reply.code(404).send({ message: 'Not found' });
     const id = canonicalId(m[1]);
-    if (!e.apps.has(id)) return reply.code(404).send({ message: `App '${id}' does not exist` });
+    // As Marathon's QueueResource: only what waits in the queue has a delay to reset.
+    if (!e.queue.has(id)) return reply.code(404).send({ message: `Application ${id} not found in tasks queue.` });
     e.backoff.reset(id);
     e.poke();
     return reply.code(204).send();

@@ -159,12 +159,9 @@ export function queueJson(e: Engine, withReasons = false) {
               baton: {
                 placed: q.placed,
                 wanted: stored?.app.instances ?? q.count,
-                why: waitingWhy(
-                  q,
-                  e.settings.agents.length,
-                  stored?.app.instances,
-                  e.lastFailure.get(q.appId)?.message,
-                ),
+                why: waitingWhy(q, e.settings.agents.length, stored?.app.instances),
+                // In backoff: the failure that put it there.
+                ...(q.delayMs > 0 && e.lastFailure.has(q.appId) ? { after: e.lastFailure.get(q.appId)!.message } : {}),
               },
             }
           : {}),
