@@ -25,6 +25,7 @@ export async function healthDetection(
       createMesosRuntime(
         id,
         s.agents.reduce((n, a) => n + a.cpus, 0),
+        s.stateDir,
       ),
     ],
     [],

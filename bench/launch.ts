@@ -45,6 +45,7 @@ export async function engineLaunch(n: number, runs: number): Promise<{ samples: 
     createMesosRuntime(
       id,
       s.agents.reduce((n, a) => n + a.cpus, 0),
+      s.stateDir,
     ),
   ]);
   const samples: number[] = [];

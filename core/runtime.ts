@@ -105,4 +105,11 @@ export interface TaskRuntime {
   reconcile?(knownTaskIds: Set<string>): Promise<string[]>;
   /** Free what the task held (cgroups, containers) once it is terminal. */
   cleanup?(h: TaskHandle): Promise<void>;
+  /**
+   * Hear of tasks that may have changed state (exited, died, were removed), by task id, so the
+   * engine inspects those at once instead of every task on every tick; it still inspects each task
+   * now and then, for what a runtime cannot see. No task id: anything may have changed (the runtime
+   * lost its view for a while), inspect every task of this runtime. Returns a function that stops.
+   */
+  watch?(listener: (taskId?: string) => void): () => void;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import type { App, TaskExit, TaskHandle, TaskLaunch, TaskRuntime, TaskStatus } from '../../core/index.js';
+import { watchContainers } from './events.js';
 import { PARAMETERS } from './parameters.js';
 
 /** Where the task's sandbox appears inside its container (as Mesos mounts it). */
@@ -286,6 +287,8 @@ export function createDockerRuntime(
     },
 
     logFiles: (_h, sandbox) => ({ stdout: path.join(sandbox, 'stdout'), stderr: path.join(sandbox, 'stderr') }),
+
+    watch: (listener) => watchContainers(() => o.allDockers(), `${LABEL.engine}=${o.engineId}`, LABEL.task, listener),
 
     async cleanup(handle: TaskHandle): Promise<void> {
       const h = data(handle);

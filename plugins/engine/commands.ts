@@ -12,7 +12,8 @@ import {
 import { ensureEngine, runningEngine, stopEngine } from './daemon.js';
 import type { Engine } from './engine.js';
 import type { PlacementPolicy } from './placement-policy.js';
-import { serveEngine, settingsFor } from './serve.js';
+import { savedAgents, serveEngine, settingsFor } from './serve.js';
+import { profileOnSignal } from './profile.js';
 import { resolveSettings, type EngineSettings } from './settings.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- /baton/v1/status sections are open-ended JSON
@@ -29,15 +30,16 @@ const stateDirOpt = {
   describe: 'Engine state directory (default: $BATON_STATE_DIR or ~/.local/state/baton/engine)',
 } as const;
 
+/**
+ * The engine's settings from the flags: a recipe's `engine` section when given, else what the state
+ * directory's engine last ran with (its agents are where its tasks are), else the defaults.
+ */
 async function settingsFromArgs(a: Record<string, unknown>): Promise<EngineSettings> {
-  const section = a.recipe
-    ? (((await loadRecipeFile(String(a.recipe))).raw.engine as Record<string, unknown> | undefined) ?? {})
-    : {};
-  return resolveSettings({
-    ...section,
-    ...(a['state-dir'] ? { stateDir: a['state-dir'] } : {}),
-    ...(a.port ? { port: a.port } : {}),
-  });
+  const stateDir = a['state-dir'] ? { stateDir: a['state-dir'] } : {};
+  const port = a.port ? { port: a.port } : {};
+  if (!a.recipe) return resolveSettings({ ...savedAgents(resolveSettings(stateDir).stateDir), ...stateDir, ...port });
+  const section = ((await loadRecipeFile(String(a.recipe))).raw.engine as Record<string, unknown> | undefined) ?? {};
+  return resolveSettings({ ...section, ...stateDir, ...port });
 }
 
 /** `baton engine start|stop|status|serve`, `baton up`, `baton logs`. */
@@ -65,6 +67,7 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
           // The daemon itself (what `start` runs detached); also usable under a process supervisor.
           const s = settingsFor(settings.stateDir, a.port ? { port: a.port } : {});
           const running = await serveEngine(s, deps.runtimes, deps.policies(s), deps.attach);
+          profileOnSignal();
           process.stderr.write(`baton engine ${running.engine.id} serving ${running.url} (state ${s.stateDir})\n`);
           await new Promise<void>((resolve) => {
             const stop = () => void running.close().then(resolve);

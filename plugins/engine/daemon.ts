@@ -14,6 +14,8 @@ export interface EngineFile {
 
 export const engineFile = (stateDir: string) => path.join(stateDir, 'engine.json');
 export const settingsFile = (stateDir: string) => path.join(stateDir, 'settings.json');
+/** What a starter asks the daemon to run with; it becomes settings.json once the engine accepted it. */
+export const requestedSettingsFile = (stateDir: string) => path.join(stateDir, 'settings.requested.json');
 
 function alive(pid: number): boolean {
   try {
@@ -58,7 +60,7 @@ export async function ensureEngine(settings: EngineSettings, log?: Logger): Prom
   if (running) return { url: running.url, started: false };
   mkdirSync(settings.stateDir, { recursive: true });
   writeFileSync(
-    settingsFile(settings.stateDir),
+    requestedSettingsFile(settings.stateDir),
     JSON.stringify({ host: settings.host, port: settings.port, agents: settings.agents }, null, 2),
   );
   const out = openSync(path.join(settings.stateDir, 'engine.log'), 'a');

@@ -30,6 +30,7 @@ import { DeploymentDriver } from './deployment-driver.js';
 import { passKillGates, type ExtensionRoute, type KillGate } from './extensions.js';
 import { placeInstance, type VolumeProvider } from './volumes.js';
 import { adoptLaunches, removeStrays } from './recovery.js';
+import { TaskWatch } from './task-watch.js';
 
 const TICK_MS = 200;
 
@@ -82,6 +83,10 @@ export class Engine {
   readonly groups: Groups;
   readonly apps = new Map<string, StoredApp>();
   readonly instances = new Map<string, Instance>();
+  private readonly byApp = new Map<string, Set<Instance>>();
+  private readonly agentsById: ReadonlyMap<string, AgentSpec>;
+  /** Something changed since the loop last decided what to launch and kill (poke, instance writes). */
+  private dirty = true;
   readonly deployments = new Map<string, Deployment>();
   readonly backoff = new Backoff();
   readonly lastFailure = new Map<string, TaskFailure>();
@@ -97,6 +102,7 @@ export class Engine {
   /** The engine's name servers as "address:port" (set by a discovery extension), given to tasks. */
   readonly resolvers: string[] = [];
   readonly driver: DeploymentDriver;
+  private readonly watch: TaskWatch;
   private readonly busy = new Set<string>(); // instances with a launch or kill in flight
   private running = false;
   private wake?: () => void;
@@ -113,6 +119,7 @@ export class Engine {
     runtimes: (engineId: string, settings: EngineSettings) => TaskRuntime[],
     readonly policies: PlacementPolicy[] = [],
   ) {
+    this.agentsById = new Map(settings.agents.map((a) => [a.id, a]));
     this.store = new Store(settings.stateDir);
     this.groups = new Groups(this.store);
     this.id = this.store.meta('engineId') ?? randomUUID().slice(0, 8);
@@ -122,15 +129,36 @@ export class Engine {
     for (const i of this.store.loadInstances()) {
       // Health and readiness live in memory (as in Marathon): a new engine probes afresh.
       delete i.health;
-      this.instances.set(i.instanceId, i);
+      this.add(i);
     }
+    this.refuseVanishedAgents();
     for (const d of this.store.loadDeployments()) this.deployments.set(d.id, d);
     for (const f of this.store.loadFailures()) this.lastFailure.set(f.appId, f);
     this.driver = new DeploymentDriver(this);
+    this.watch = new TaskWatch(this.runtimes, () => this.poke());
+  }
+
+  /**
+   * Tasks and volumes live on agents: an engine started with agents that lack some its state has
+   * tasks or reservations on would relaunch those elsewhere and leave the volumes behind. Refused,
+   * naming them, before anything is touched.
+   */
+  private refuseVanishedAgents(): void {
+    const known = new Set(this.settings.agents.map((a) => a.id));
+    const gone = new Set<string>();
+    for (const i of this.instances.values()) {
+      const on = i.reservation?.agentId ?? (ACTIVE.has(i.condition) ? i.agentId : undefined);
+      if (on && !known.has(on)) gone.add(on);
+    }
+    if (gone.size === 0) return;
+    this.store.close();
+    throw new Error(
+      `the state directory ${this.settings.stateDir} has tasks or volumes on agents these settings do not have: ${[...gone].join(', ')}; start the engine with the agents it ran with (its settings.json), or remove those apps first`,
+    );
   }
 
   agent(id: string | undefined): AgentSpec | undefined {
-    return this.settings.agents.find((a) => a.id === id);
+    return id === undefined ? undefined : this.agentsById.get(id);
   }
 
   runtimeFor(app: App, pod?: Pod): TaskRuntime | undefined {
@@ -144,12 +172,21 @@ export class Engine {
     return new Date(now).toISOString();
   }
 
+  /** An app's instances (an index: scheduling asks this per app on every pass). */
   instancesOf(appId: string): Instance[] {
-    return [...this.instances.values()].filter((i) => i.appId === appId);
+    return [...(this.byApp.get(appId) ?? [])];
+  }
+
+  private add(i: Instance): void {
+    this.instances.set(i.instanceId, i);
+    const mine = this.byApp.get(i.appId);
+    if (mine) mine.add(i);
+    else this.byApp.set(i.appId, new Set([i]));
   }
 
   saveInstance(i: Instance): void {
     this.store.putInstance(i);
+    this.dirty = true;
   }
 
   setCondition(i: Instance, condition: Condition): void {
@@ -211,7 +248,7 @@ export class Engine {
       ports: [],
       createdAt: now,
     };
-    this.instances.set(i.instanceId, i);
+    this.add(i);
     this.saveInstance(i);
     return i;
   }
@@ -239,6 +276,7 @@ export class Engine {
 
   /** Ask the loop to run now (after an API change or a task event). */
   poke(): void {
+    this.dirty = true;
     this.wake?.();
   }
 
@@ -272,6 +310,7 @@ export class Engine {
     this.running = false;
     this.poke();
     await this.loop;
+    this.watch.close();
     for (let i = 0; this.busy.size > 0 && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
     this.store.close();
   }
@@ -290,16 +329,18 @@ export class Engine {
       this.lastObserve = Date.now();
       await this.observe();
     }
+    // Deciding is skipped while nothing changed: no change was made or reported since the last
+    // pass, no deployment runs, nothing waits (a backoff or a placement retried on time).
+    if (!this.dirty && this.deployments.size === 0 && this.queue.size === 0) return;
+    this.dirty = false;
     this.driver.progressAll();
     this.driver.reconcileUnlocked();
     this.converge();
   }
 
-  /** Learn the state of every live task from its runtime. */
+  /** Learn the state of the live tasks that may have changed from their runtime (task-watch.ts). */
   private async observe(): Promise<void> {
-    const live = [...this.instances.values()].filter(
-      (i) => i.handle && ACTIVE.has(i.condition) && !this.busy.has(i.instanceId),
-    );
+    const live = this.watch.due(this.instances.values(), this.busy);
     await Promise.all(
       live.map(async (i) => {
         const rt = this.runtimes.find((r) => r.name === i.handle!.runtime);
@@ -528,6 +569,8 @@ export class Engine {
   private expunge(i: Instance): void {
     if (i.reservation && this.volumes) this.volumes.destroy(i.reservation.volumes);
     this.instances.delete(i.instanceId);
+    this.byApp.get(i.appId)?.delete(i);
+    this.dirty = true;
     this.store.deleteInstance(i.instanceId);
   }
 

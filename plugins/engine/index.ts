@@ -30,6 +30,8 @@ export interface RuntimeRegistry {
   offeredCpus: number;
   /** The agents (runtimes that talk to per-agent daemons read `docker`). */
   agents: AgentSpec[];
+  /** The engine's state directory (a runtime keeps what it watches there); absent for validation. */
+  stateDir?: string;
   add(runtime: TaskRuntime): void;
   /** Every runtime added (filled as plugins add theirs): a pod runtime launches containers through them. */
   runtimes: readonly TaskRuntime[];
@@ -89,6 +91,7 @@ export default definePlugin({
         engineId,
         offeredCpus,
         agents: settings?.agents ?? [],
+        ...(settings ? { stateDir: settings.stateDir } : {}),
         add: (rt) => list.push(rt),
         runtimes: list,
       });

@@ -36,7 +36,19 @@ export class Store {
   constructor(stateDir: string) {
     mkdirSync(stateDir, { recursive: true });
     this.db = new Database(path.join(stateDir, 'engine.db'));
-    this.db.pragma('journal_mode = WAL');
+    try {
+      // One engine per state directory: the database stays locked while this engine has it open,
+      // and the lock goes with the process however it ends. A second engine (a restart racing the
+      // old one's shutdown) is refused instead of acting on the same tasks.
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('journal_mode = WAL');
+      this.db.exec('BEGIN IMMEDIATE; COMMIT');
+    } catch (err) {
+      this.db.close();
+      if ((err as { code?: string }).code === 'SQLITE_BUSY')
+        throw new Error(`another engine holds the state directory ${stateDir} (its engine.db is locked)`);
+      throw err;
+    }
     this.db.pragma(`synchronous = ${process.env.BATON_ENGINE_FSYNC === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

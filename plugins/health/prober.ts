@@ -1,5 +1,5 @@
 import type { App, HealthCheck, ReadinessCheck, TaskHandle, TaskRuntime } from '../../core/index.js';
-import { httpProbe, tcpProbe } from './probes.js';
+import { httpProbe, httpStatusProbe, tcpProbe } from './probes.js';
 import { applyResult, firstProbeDelayMs, type Health, type Outcome } from './rules.js';
 
 /** What the prober needs of the engine (declared here: plugins never import each other). */
@@ -13,7 +13,10 @@ export interface EngineView {
   isHealthy(i: ProbedInstance): boolean;
   poke(): void;
   onStop(fn: () => void): void;
-  events: { emit(type: string, fields: Record<string, unknown>): void };
+  events: {
+    emit(type: string, fields: Record<string, unknown>): void;
+    on(listener: (e: { eventType: string } & Record<string, unknown>) => void): () => void;
+  };
   driver: { locks(appId: string): unknown[] };
 }
 
@@ -39,6 +42,15 @@ export interface ProbedInstance {
 }
 
 const TICK_MS = 50;
+/** How often every instance is looked at for running tasks without a probe schedule. */
+const SCAN_MS = 2000;
+
+/** A probe to run: one health check of a task (by index), or its readiness check. */
+interface Due {
+  i: ProbedInstance;
+  taskId: string;
+  check: number | 'ready';
+}
 
 /** Index of a port by name among an app's ports (portMappings if any, else portDefinitions). */
 function portIndexOf(app: App, name: string): number {
@@ -52,9 +64,7 @@ function portIndexOf(app: App, name: string): number {
  * during deployments. Health lives on the instances (engine memory), as in Marathon.
  */
 export function attachProber(e: EngineView): () => void {
-  const next = new Map<string, number[]>(); // taskId → next probe time per check
   const inFlight = new Set<string>();
-  let nextReadiness = new Map<string, number>();
 
   const probe = async (i: ProbedInstance, c: HealthCheck, idx: number): Promise<Outcome> => {
     const host = e.agent(i.agentId)?.address ?? '127.0.0.1';
@@ -63,7 +73,7 @@ export function attachProber(e: EngineView): () => void {
     switch (c.protocol) {
       case 'HTTP':
       case 'MESOS_HTTP':
-        return httpProbe('http', host, port, c.path ?? '/', timeoutMs, {
+        return httpStatusProbe(host, port, c.path ?? '/', timeoutMs, {
           ignoreHttp1xx: c.ignoreHttp1xx && c.protocol === 'HTTP',
         });
       case 'HTTPS':
@@ -165,51 +175,120 @@ export function attachProber(e: EngineView): () => void {
     }
   };
 
-  const tick = () => {
-    const now = Date.now();
-    const live = new Set<string>();
-    for (const i of e.instances.values()) {
-      if (i.condition !== 'Running' || !i.taskId || !i.startedAt) continue;
-      const stored = e.apps.get(i.appId);
-      if (!stored) continue;
-      const spec = e.specOf(i, stored);
-      const checks = spec.app.healthChecks;
-      live.add(i.taskId);
-      if (checks.length > 0) {
-        i.health ??= checks.map(() => ({ alive: false, consecutiveFailures: 0, instanceId: i.instanceId }));
-        let times = next.get(i.taskId);
-        if (!times) {
-          const started = Date.parse(i.startedAt);
-          times = checks.map((c) => started + firstProbeDelayMs(c));
-          next.set(i.taskId, times);
-        }
-        checks.forEach((c, idx) => {
-          const key = `${i.taskId}#${idx}`;
-          if (inFlight.has(key) || now < times![idx]) return;
-          inFlight.add(key);
-          times![idx] = now + c.intervalSeconds * 1000;
-          void probe(i, c, idx)
-            .then((o) => record(i, spec, idx, o))
-            .finally(() => inFlight.delete(key));
-        });
-      }
-      // Readiness: only new tasks of an app being deployed, until ready (§3.4).
-      const r = spec.app.readinessChecks[0];
-      if (r && !i.ready && spec.version === stored.version && e.driver.locks(i.appId).length > 0) {
-        const key = `${i.taskId}#ready`;
-        if (!inFlight.has(key) && now >= (nextReadiness.get(i.taskId) ?? 0)) {
-          inFlight.add(key);
-          nextReadiness.set(i.taskId, now + r.intervalSeconds * 1000);
-          void readiness(i, spec.app, r).finally(() => inFlight.delete(key));
-        }
-      }
+  // Due probes in 50 ms slots (a timer wheel): a tick runs only what is due, so probing does not
+  // cost a pass over every task 20 times a second. Running tasks are scheduled when they are
+  // heard of (their TASK_RUNNING status update) and by a scan now and then (adopted tasks, and
+  // anything an event did not carry).
+  const wheel = new Map<number, Due[]>();
+  let timer: NodeJS.Timeout | undefined;
+  /** The slot the timer is set for (Infinity: none). */
+  let armedFor = Infinity;
+  let stopped = false;
+  const slot = (t: number) => Math.floor(t / TICK_MS);
+  let lastSlot = slot(Date.now()) - 1;
+  let armWheel = () => {};
+  const schedule = (d: Due, at: number) => {
+    const k = Math.max(slot(at), lastSlot + 1);
+    const list = wheel.get(k);
+    if (list) list.push(d);
+    else {
+      wheel.set(k, [d]);
+      if (k < armedFor) armWheel();
     }
-    for (const t of next.keys()) if (!live.has(t)) next.delete(t);
-    nextReadiness = new Map([...nextReadiness].filter(([t]) => live.has(t)));
+  };
+  /** The task each instance's schedule is for: a relaunch has a new task id, and gets its own. */
+  const scheduled = new WeakMap<ProbedInstance, string>();
+  const current = (d: Due) => d.i.taskId === d.taskId && d.i.condition === 'Running' && e.instances.has(d.i.instanceId);
+
+  /** Schedule a running task's checks (and readiness while its app deploys), unless it has them. */
+  const consider = (i: ProbedInstance) => {
+    if (i.condition !== 'Running' || !i.taskId || !i.startedAt || scheduled.get(i) === i.taskId) return;
+    const stored = e.apps.get(i.appId);
+    if (!stored) return;
+    const spec = e.specOf(i, stored);
+    scheduled.set(i, i.taskId);
+    const started = Date.parse(i.startedAt);
+    const checks = spec.app.healthChecks;
+    if (checks.length > 0)
+      i.health ??= checks.map(() => ({ alive: false, consecutiveFailures: 0, instanceId: i.instanceId }));
+    checks.forEach((c, idx) => schedule({ i, taskId: i.taskId!, check: idx }, started + firstProbeDelayMs(c)));
+    if (spec.app.readinessChecks[0]) schedule({ i, taskId: i.taskId, check: 'ready' }, Date.now());
   };
 
-  const timer = setInterval(tick, TICK_MS);
-  const stop = () => clearInterval(timer);
+  const run = (d: Due, now: number) => {
+    if (!current(d)) return;
+    const stored = e.apps.get(d.i.appId);
+    if (!stored) return;
+    const spec = e.specOf(d.i, stored);
+    if (d.check === 'ready') {
+      // Readiness: only new tasks of an app being deployed, until ready (§3.4).
+      const r = spec.app.readinessChecks[0];
+      if (!r || d.i.ready || spec.version !== stored.version) return;
+      if (e.driver.locks(d.i.appId).length > 0) {
+        const key = `${d.taskId}#ready`;
+        if (!inFlight.has(key)) {
+          inFlight.add(key);
+          void readiness(d.i, spec.app, r).finally(() => inFlight.delete(key));
+        }
+      }
+      return schedule(d, now + r.intervalSeconds * 1000);
+    }
+    const c = spec.app.healthChecks[d.check];
+    if (!c) return;
+    const key = `${d.taskId}#${d.check}`;
+    if (!inFlight.has(key)) {
+      inFlight.add(key);
+      void probe(d.i, c, d.check)
+        .then((o) => record(d.i, spec, d.check as number, o))
+        .finally(() => inFlight.delete(key));
+    }
+    schedule(d, now + c.intervalSeconds * 1000);
+  };
+
+  const tick = () => {
+    const now = Date.now();
+    for (let k = lastSlot + 1; k <= slot(now); k++) {
+      const list = wheel.get(k);
+      if (!list) continue;
+      wheel.delete(k);
+      for (const d of list) run(d, now);
+    }
+    lastSlot = slot(now);
+  };
+  const scan = () => {
+    for (const i of e.instances.values()) consider(i);
+  };
+  const off = e.events.on((ev) => {
+    if (ev.eventType !== 'status_update_event' || ev.taskStatus !== 'TASK_RUNNING') return;
+    const i = e.instances.get(String(ev.taskId).replace(/\._app\.\d+$/, ''));
+    if (i) consider(i);
+  });
+  scan();
+  // The wheel is turned when its next slot with probes comes due, not on every slot.
+  const turn = () => {
+    timer = undefined;
+    armedFor = Infinity;
+    tick();
+    arm();
+  };
+  const arm = () => {
+    if (stopped) return;
+    let next = Infinity;
+    for (const k of wheel.keys()) if (k < next) next = k;
+    if (next >= armedFor) return; // already armed for an earlier or the same slot; none: armed when scheduled
+    if (timer) clearTimeout(timer);
+    armedFor = next;
+    timer = setTimeout(turn, Math.max(0, next * TICK_MS - Date.now()));
+  };
+  armWheel = arm;
+  arm();
+  const scanner = setInterval(scan, SCAN_MS);
+  const stop = () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    clearInterval(scanner);
+    off();
+  };
   e.onStop(stop);
   return stop;
 }

@@ -56,6 +56,58 @@ export function httpProbe(
   });
 }
 
+/**
+ * An HTTP health check that reads only the status line: GET over a plain socket, `Connection:
+ * close`, done at the first final status. The same verdicts as httpProbe (200-399 healthy, 1xx
+ * ignored when asked), at a fraction of the CPU of a full HTTP client — the engine sends one of
+ * these per task and interval, a hundred a second at 1,000 tasks.
+ */
+export function httpStatusProbe(
+  host: string,
+  port: number,
+  path: string,
+  timeoutMs: number,
+  opts: { ignoreHttp1xx?: boolean } = {},
+): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const where = `from ${path || '/'}`;
+    const s = net.connect({ host, port });
+    let buf = '';
+    let settled = false;
+    const done = (o: Outcome) => {
+      if (settled) return;
+      settled = true;
+      s.destroy();
+      resolve(o);
+    };
+    s.setTimeout(timeoutMs, () => done({ kind: 'failure', cause: `no answer within ${timeoutMs / 1000}s` }));
+    // write, not end: a half-close reads to some servers as a client that went away.
+    s.once('connect', () =>
+      s.write(
+        `GET ${path || '/'} HTTP/1.1\r\nHost: ${host}:${port}\r\nUser-Agent: baton-health\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    s.setEncoding('latin1');
+    s.on('data', (chunk: string) => {
+      buf += chunk;
+      for (let nl = buf.indexOf('\r\n'); nl >= 0 && !settled; nl = buf.indexOf('\r\n')) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 2);
+        const m = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(line);
+        if (!m) continue; // a header line of a 1xx response we read past
+        const status = Number(m[1]);
+        if (status >= 100 && status < 200) {
+          if (opts.ignoreHttp1xx) done({ kind: 'ignored' });
+          continue; // informational: the final status follows
+        }
+        done(status < 400 ? { kind: 'success' } : { kind: 'failure', cause: `HTTP ${status} ${where}` });
+      }
+    });
+    s.once('error', (err) => done({ kind: 'failure', cause: describe(err) }));
+    s.once('close', () => done({ kind: 'failure', cause: `the connection closed before an HTTP status ${where}` }));
+  });
+}
+
 /** TCP: a connection within the timeout is healthy. */
 export function tcpProbe(host: string, port: number, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve) => {

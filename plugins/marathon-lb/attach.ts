@@ -84,13 +84,24 @@ function selfSignedCert(runDir: string, log?: { warn(m: string): void }): string
  * health results yet (a restarted engine has none) counts as alive when `remembered` saw it alive
  * before — marathon-lb's LRU cache of alive tasks, which carries it over a leader change.
  */
-export function lbApps(e: EngineView, remembered: ReadonlySet<string> = new Set()): LbApp[] {
+export function lbApps(e: EngineView, remembered: ReadonlySet<string> = new Set(), everyApp = false): LbApp[] {
+  // Only apps with marathon-lb labels can be served (unless the LB serves every group, `*`): the
+  // others' tasks are not even looked at, as this runs on every engine event.
+  const apps = [...e.apps.values()].filter(
+    ({ app }) => everyApp || Object.keys(app.labels ?? {}).some((k) => k.startsWith('HAPROXY_')),
+  );
+  if (apps.length === 0) return [];
+  const wanted = new Set(apps.map((a) => a.app.id));
   const byApp = new Map<string, ViewInstance[]>();
-  for (const i of e.instances.values())
-    if (i.taskId && i.agentId) byApp.set(i.appId, [...(byApp.get(i.appId) ?? []), i]);
+  for (const i of e.instances.values()) {
+    if (!i.taskId || !i.agentId || !wanted.has(i.appId)) continue;
+    const list = byApp.get(i.appId);
+    if (list) list.push(i);
+    else byApp.set(i.appId, [i]);
+  }
   // A health record without any probe result yet (a restarted engine's) is no result, not "dead".
   const results = (i: ViewInstance) => (i.health ?? []).filter((h) => h.lastSuccess || h.lastFailure);
-  return [...e.apps.values()].map(({ app, versionInfo }) => ({
+  return apps.map(({ app, versionInfo }) => ({
     ...(app as unknown as LbApp),
     ...(versionInfo ? { versionInfo } : {}),
     tasks: (byApp.get(app.id) ?? []).map((i) => ({
@@ -135,11 +146,12 @@ export function attachLb(
   let services = 0;
   let lastReload = 0;
 
-  const current = (apps = lbApps(engine, alive.tasks)) => buildServices(apps, o, splits.all());
+  const everyApp = o.groups.includes('*');
+  const current = (apps = lbApps(engine, alive.tasks, everyApp)) => buildServices(apps, o, splits.all());
   const apply = async () => {
     // A stopping engine's view is being taken apart (health results go first): HAProxy keeps what it serves.
     if (engine.stopping) return;
-    const apps = lbApps(engine, alive.tasks);
+    const apps = lbApps(engine, alive.tasks, everyApp);
     alive.update(apps);
     const all = current(apps);
     await runtime.sync(all);

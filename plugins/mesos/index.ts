@@ -3,7 +3,10 @@ import { createMesosRuntime } from './runtime.js';
 
 interface EngineRuntimeHooks {
   runtimes: {
-    tap(name: string, fn: (reg: { engineId: string; offeredCpus: number; add(rt: TaskRuntime): void }) => void): void;
+    tap(
+      name: string,
+      fn: (reg: { engineId: string; offeredCpus: number; stateDir?: string; add(rt: TaskRuntime): void }) => void,
+    ): void;
   };
 }
 
@@ -15,7 +18,7 @@ export default definePlugin({
   apply(runner) {
     runner
       .hooksOf<EngineRuntimeHooks>('engine')
-      .runtimes.tap('mesos', (reg) => reg.add(createMesosRuntime(reg.engineId, reg.offeredCpus)));
+      .runtimes.tap('mesos', (reg) => reg.add(createMesosRuntime(reg.engineId, reg.offeredCpus, reg.stateDir)));
     // A process has no mount namespace: volumes appear as links in its sandbox, nowhere else.
     runner.hooks.validate.tap(
       { name: 'mesos', stage: STAGE.NORMAL, title: 'Command-task volumes can be shown in the sandbox' },

@@ -12,6 +12,7 @@ import {
   type TaskStatus,
 } from '../../core/index.js';
 import { cgroupMode, cgroupPids, createCgroups, oomKilled, removeCgroups, type CgroupPaths } from './cgroups.js';
+import { ExitNotices } from './exits.js';
 import { isSameProcess, processStartTime, signalGroup, signalName } from './proc.js';
 
 const SUPERVISOR = path.join(PACKAGE_ROOT, 'plugins/mesos/supervisor.sh');
@@ -63,7 +64,8 @@ export function taskArgv(app: App): string[] {
  * Mesos command tasks as real processes: each under a detached shell supervisor that records its
  * exit, in its own process group, optionally confined by cgroups.
  */
-export function createMesosRuntime(engineId: string, offeredCpus = 1): TaskRuntime {
+export function createMesosRuntime(engineId: string, offeredCpus = 1, stateDir?: string): TaskRuntime {
+  const exits = stateDir ? new ExitNotices(path.join(stateDir, 'exits')) : undefined;
   return {
     name: 'mesos',
     accepts: (app) => !app.container || (app.container.type === 'MESOS' && !app.container.docker),
@@ -80,7 +82,7 @@ export function createMesosRuntime(engineId: string, offeredCpus = 1): TaskRunti
       const cgroups = createCgroups(engineId, t.taskId, t.app.mem, t.app.cpus, offeredCpus);
       const child = spawn(
         '/bin/sh',
-        [SUPERVISOR, t.sandbox, cgroups?.mem ?? '-', cgroups?.cpu ?? '-', '--', ...taskArgv(t.app)],
+        [SUPERVISOR, t.sandbox, cgroups?.mem ?? '-', cgroups?.cpu ?? '-', exits?.dir ?? '-', '--', ...taskArgv(t.app)],
         {
           cwd: t.sandbox,
           env: t.env,
@@ -89,6 +91,8 @@ export function createMesosRuntime(engineId: string, offeredCpus = 1): TaskRunti
         },
       );
       child.unref();
+      // Our own child: its exit is heard at once (the exits directory covers the others).
+      child.once('exit', () => exits?.notify(t.taskId));
       const supervisorPid = child.pid;
       if (!supervisorPid) throw new Error('could not start the task supervisor');
       // Like Mesos' command executor, the task counts as running once its supervisor runs; the
@@ -179,6 +183,8 @@ export function createMesosRuntime(engineId: string, offeredCpus = 1): TaskRunti
     },
 
     logFiles: (_h, sandbox) => ({ stdout: path.join(sandbox, 'stdout'), stderr: path.join(sandbox, 'stderr') }),
+
+    ...(exits ? { watch: (listener: (taskId?: string) => void) => exits.listen(listener) } : {}),
 
     async cleanup(h: TaskHandle): Promise<void> {
       const d = data(h);

@@ -2,10 +2,12 @@
 # Task supervisor: one per process task, detached from the engine (own session), so tasks outlive
 # an engine restart. It starts the task in a session of its own (so the engine can signal the whole
 # process group), waits for it, and records the exit status for whichever engine is running then.
-#   supervisor.sh <sandbox> <memory-cgroup|-> <cpu-cgroup|-> -- <argv...>
+#   supervisor.sh <sandbox> <memory-cgroup|-> <cpu-cgroup|-> <exits-dir|-> -- <argv...>
 # Files in <sandbox>/.baton/: task.pid (pid = pgid of the task), exit (status; >128 = signal).
+# Once the exit is recorded, an empty file named after the sandbox (the task id) in <exits-dir>
+# tells the engine watching that directory to look at this task now.
 set -u
-sandbox=$1; cg_mem=$2; cg_cpu=$3; shift 4
+sandbox=$1; cg_mem=$2; cg_cpu=$3; exits=$4; shift 5
 cd "$sandbox" || exit 111
 # Signals meant for the task must not kill its supervisor; a caught (not ignored) signal is reset
 # to its default in the task, so the task still gets the default behaviour.
@@ -22,3 +24,5 @@ while :; do
   kill -0 "$pid" 2>/dev/null || break   # wait returns early when a trapped signal arrives
 done
 echo "$status" > .baton/exit.tmp && mv .baton/exit.tmp .baton/exit
+[ "$exits" != "-" ] && : > "$exits/${sandbox##*/}"
+exit 0

@@ -24,6 +24,8 @@ const INFRA = '_infra';
 /** Pods whose containers share a Docker bridge namespace (an infrastructure container holds it). */
 const bridged = (pod: Pod) => pod.networks.some((n) => n.mode === 'container/bridge');
 const manifest = (sandbox: string) => path.join(sandbox, '.baton', 'pod.json');
+const podTaskOf = (containerTaskId: string) =>
+  containerTaskId.replace(/^(.*)\.[a-z0-9-]+\.(\d+)$/, (_m, instance: string, n: string) => `${instance}._app.${n}`);
 
 /**
  * Pod instances (marathon.md §6.2): every container of the pod launched together on the instance's
@@ -115,6 +117,15 @@ export function createPodRuntime(runtimes: () => readonly TaskRuntime[]): TaskRu
         runtime: 'pods',
         data: { sandbox: t.sandbox, parts: infra ? [...parts, infra] : parts } as unknown as Record<string, unknown>,
       };
+    },
+
+    // A container that changed makes its instance's task change: `<instance>.<container>.<n>` is
+    // a container of the task `<instance>._app.<n>` (container names have no dots).
+    watch(listener) {
+      const stops = runtimes()
+        .filter((r) => r !== self)
+        .flatMap((r) => r.watch?.((taskId) => listener(taskId && podTaskOf(taskId))) ?? []);
+      return () => stops.forEach((stop) => stop());
     },
 
     async inspect(h: TaskHandle): Promise<TaskStatus> {

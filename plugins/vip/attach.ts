@@ -63,10 +63,19 @@ export function attachVips(
   const table = () => {
     const want = new Map<string, ServedVip & { backends: Backend[] }>();
     const names = new Set<string>();
-    // Instances by app, once per refresh (this runs on every engine event).
+    // Instances by app, once per refresh (this runs on every engine event), of the apps with VIPs only.
+    const withVips = [...engine.apps.values()].filter(({ app }) => vipsOf(app).vips.length > 0);
     const byApp = new Map<string, ViewInstance[]>();
-    for (const i of engine.instances.values()) byApp.set(i.appId, [...(byApp.get(i.appId) ?? []), i]);
-    for (const { app } of engine.apps.values()) {
+    if (withVips.length > 0) {
+      const wanted = new Set(withVips.map((s) => s.app.id));
+      for (const i of engine.instances.values()) {
+        if (!wanted.has(i.appId)) continue;
+        const list = byApp.get(i.appId);
+        if (list) list.push(i);
+        else byApp.set(i.appId, [i]);
+      }
+    }
+    for (const { app } of withVips) {
       for (const v of vipsOf(app).vips) {
         if (v.name) names.add(v.name);
         const address = v.ip ?? alloc.addressOf(v.name!);

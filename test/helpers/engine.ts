@@ -64,6 +64,7 @@ export async function startTestEngine(
     createMesosRuntime(
       id,
       s.agents.reduce((n, a) => n + a.cpus, 0),
+      s.stateDir,
     ),
     // The real Docker runtime, against the local daemon (CI installs and starts it).
     createDockerRuntime({ engineId: id, dockerFor: () => dockerClient(), allDockers: () => [dockerClient()] }),

@@ -37,6 +37,7 @@ describe('marathon-lb across an engine restart (real HAProxy)', () => {
           createMesosRuntime(
             id,
             s.agents.reduce((n, a) => n + a.cpus, 0),
+            s.stateDir,
           ),
         ],
         [],

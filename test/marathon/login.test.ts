@@ -87,6 +87,7 @@ describe('DC/OS login (service account, user), against the embedded engine with 
       createMesosRuntime(
         id,
         s.agents.reduce((n, a) => n + a.cpus, 0),
+        s.stateDir,
       ),
     ]);
   });

@@ -36,9 +36,10 @@ function servicePorts(app?: App): number[] {
 
 /** Tasks Marathon would list for an app: instances with a task that is not yet terminal. */
 export function liveTasks(e: Engine, appId?: string): Instance[] {
-  return [...e.instances.values()].filter(
-    (i) => (appId === undefined || i.appId === appId) && i.taskId && ACTIVE.has(i.condition),
-  );
+  const from = appId === undefined ? e.instances.values() : e.instancesOf(appId);
+  const out: Instance[] = [];
+  for (const i of from) if (i.taskId && ACTIVE.has(i.condition)) out.push(i);
+  return out;
 }
 
 export type Embed = Set<
