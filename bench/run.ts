@@ -7,16 +7,33 @@ import { healthDetection } from './health.js';
 import { engineLaunch, rawLaunch } from './launch.js';
 import { l4Comparison } from './l4.js';
 import { placementScale } from './placement.js';
+import { progress } from './progress.js';
 import { scaleBench } from './scale.js';
 import { strategiesBench } from './strategies.js';
 import { median, round } from './stats.js';
 
 /**
  * `npm run bench`: every benchmark, each as a ratio against a baseline measured in the same run on
- * the same machine. Prints a table and writes bench/results/latest.json.
+ * the same machine, each against its goal. Prints progress on stderr, a table on stdout with the
+ * goals met and missed, writes bench/results/latest.json, and exits 1 when a goal is missed — so
+ * a regression shows the moment the benchmark runs.
  */
 const RUNS = Number(process.env.BATON_BENCH_RUNS ?? 7);
 const N = 10;
+
+interface Row {
+  name: string;
+  baseline: string;
+  baselineValue: number;
+  value: number;
+  ratio: number;
+  goal: string;
+  /** undefined: reported, no goal. */
+  met?: boolean;
+  samples?: Record<string, number[]>;
+}
+const results: Row[] = [];
+const row = (r: Row) => results.push(r);
 
 /** Baseline runs before and after the measured side, so drift (warm caches) favours neither. */
 async function around<T>(
@@ -30,158 +47,188 @@ async function around<T>(
   return { raw, result };
 }
 
+/** A row of two sides' medians and their ratio, met when the ratio is at most `max`. */
+const ratioRow = (name: string, baseline: string, rawMs: number[], batonMs: number[], max: number) => {
+  const ratio = round(median(batonMs) / median(rawMs), 2);
+  row({
+    name,
+    baseline,
+    baselineValue: round(median(rawMs)),
+    value: round(median(batonMs)),
+    ratio,
+    goal: `≤ ${max}`,
+    met: ratio <= max,
+    samples: { raw: rawMs.map((x) => round(x)), baton: batonMs.map((x) => round(x)) },
+  });
+};
+
+progress(`launch: ${N} process instances, ${RUNS} runs each side`);
 const { raw, result: baton } = await around(
   () => rawLaunch(N),
   async () => (await engineLaunch(N, RUNS)).samples,
 );
+ratioRow(
+  `launch ${N} process instances until all answer`,
+  `spawn the same ${N} servers directly and poll until each answers`,
+  raw,
+  baton,
+  1.2,
+);
 
+progress('health: time from unhealthy to the kill');
 const health = await healthDetection(Math.min(RUNS, 5));
+row({
+  name: 'health: unhealthy → kill (interval 1s, max 2)',
+  baseline: "Marathon's bound: interval × (maxConsecutiveFailures + 1) + timeout",
+  baselineValue: health.boundMs,
+  value: round(median(health.samples)),
+  ratio: round(median(health.samples) / health.boundMs, 2),
+  goal: '≤ 1.0',
+  met: median(health.samples) <= health.boundMs,
+  samples: { baton: health.samples.map((x) => round(x)) },
+});
 
+progress(`launch: ${N} Docker containers, ${RUNS} runs each side`);
 const { raw: rawC, result: batonC } = await around(
   () => rawContainers(N),
   () => engineContainers(N, RUNS),
 );
-
-/** A result row: medians of both sides and their ratio. */
-const ratioRow = (name: string, baseline: string, rawMs: number[], batonMs: number[], goal: string) => ({
-  name,
-  baseline,
-  baselineMs: round(median(rawMs)),
-  batonMs: round(median(batonMs)),
-  ratio: round(median(batonMs) / median(rawMs), 2),
-  goal,
-  samples: { raw: rawMs.map((x) => round(x)), baton: batonMs.map((x) => round(x)) },
-});
-
-const results = [
-  ratioRow(
-    `launch ${N} process instances until all answer`,
-    'spawn the same 10 servers directly and poll until each answers',
-    raw,
-    baton,
-    '≤ 1.2',
-  ),
-  ratioRow(
-    `launch ${N} Docker containers until all answer`,
-    'dockerode create + start of the same 10 containers, poll until each answers',
-    rawC,
-    batonC,
-    '≤ 1.2',
-  ),
-  {
-    name: 'health: unhealthy → kill (interval 1s, max 2)',
-    baseline: "Marathon's bound: interval × (maxConsecutiveFailures + 1) + timeout",
-    baselineMs: health.boundMs,
-    batonMs: round(median(health.samples)),
-    ratio: round(median(health.samples) / health.boundMs, 2),
-    goal: '≤ 1.0',
-    samples: { baton: health.samples.map((x) => round(x)) },
-  },
-];
+ratioRow(
+  `launch ${N} Docker containers until all answer`,
+  `dockerode create + start of the same ${N} containers, poll until each answers`,
+  rawC,
+  batonC,
+  1.2,
+);
 
 // Scheduler placement at scale: 10,000 instances on 100 agents, and how it grows.
-const scale = [
+progress('placement: scheduling passes up to 10,000 instances');
+const placement = [
   [1000, 100],
   [5000, 100],
   [10000, 100],
   [10000, 10],
   [10000, 1000],
 ].map(([i, a]) => placementScale(i, a, Math.min(RUNS, 5)));
-const headline = scale.find((s) => s.instances === 10000 && s.agents === 100)!;
-for (const c of headline.cases) {
-  results.push({
+const headline = placement.find((s) => s.instances === 10000 && s.agents === 100)!;
+for (const c of headline.cases)
+  row({
     name: `place 10,000 instances on 100 agents, ${c.name}`,
     baseline: 'the same scheduling pass without constraints (resources and ports only)',
-    baselineMs: headline.baselineMs,
-    batonMs: c.ms,
+    baselineValue: headline.baselineMs,
+    value: c.ms,
     ratio: round(c.ms / headline.baselineMs, 2),
     goal: '< 1000 ms',
-    samples: { baton: [c.ms] },
+    met: c.ms < 1000,
   });
-}
 
-// L4: direct to the instances vs through the VIP proxy vs through HAProxy (TCP, leastconn), same load,
-// with a new connection per request and with persistent connections (DC/OS's advice for VIPs).
+// L4: direct to the instances vs through the VIP vs through plain HAProxy (TCP, leastconn), same
+// load, a new connection per request and persistent connections (DC/OS's advice for VIPs).
+progress('L4: direct, VIP (HAProxy data plane), VIP (Node proxy), plain HAProxy');
 const l4 = { perRequest: await l4Comparison(2000, 8, false), persistent: await l4Comparison(4000, 8, true) };
 for (const [mode, r] of Object.entries(l4)) {
-  results.push(
-    {
-      name: `VIP throughput, ${mode === 'perRequest' ? 'new connection each' : 'persistent connections'} (req/s)`,
-      baseline: `direct to the 3 instances; plain HAProxy ${r.haproxy.rps} req/s = ${round(r.haproxy.rps / r.direct.rps, 2)} of direct`,
-      baselineMs: r.direct.rps,
-      batonMs: r.vip.rps,
-      ratio: round(r.vip.rps / r.direct.rps, 2),
-      goal: '≥ HAProxy ratio',
-      samples: { baton: [r.vip.rps] },
-    },
-    {
-      name: `VIP throughput, Node proxy fallback, ${mode === 'perRequest' ? 'new connection each' : 'persistent connections'} (req/s)`,
-      baseline: 'direct to the 3 instances (BATON_VIP_DATAPLANE=node, or no haproxy)',
-      baselineMs: r.direct.rps,
-      batonMs: r.nodeVip.rps,
-      ratio: round(r.nodeVip.rps / r.direct.rps, 2),
-      goal: 'reported',
-      samples: { baton: [r.nodeVip.rps] },
-    },
-    {
-      name: `VIP p99, ${mode === 'perRequest' ? 'new connection each' : 'persistent connections'} (ms)`,
-      baseline: `direct p99; HAProxy p99 ${r.haproxy.p99}`,
-      baselineMs: r.direct.p99,
-      batonMs: r.vip.p99,
-      ratio: round(r.vip.p99 / r.direct.p99, 2),
-      goal: 'overhead < 1 ms',
-      samples: { baton: [r.vip.p99] },
-    },
-  );
+  const load = mode === 'perRequest' ? 'new connection each' : 'persistent connections';
+  const haproxyRatio = round(r.haproxy.rps / r.direct.rps, 2);
+  row({
+    name: `VIP throughput, ${load} (req/s)`,
+    baseline: `direct to the 3 instances; plain HAProxy ${r.haproxy.rps} req/s = ${haproxyRatio} of direct`,
+    baselineValue: r.direct.rps,
+    value: r.vip.rps,
+    ratio: round(r.vip.rps / r.direct.rps, 2),
+    goal: '≥ 0.95 × HAProxy ratio',
+    met: r.vip.rps / r.direct.rps >= 0.95 * haproxyRatio,
+  });
+  row({
+    name: `VIP throughput, Node proxy fallback, ${load} (req/s)`,
+    baseline: 'direct to the 3 instances (BATON_VIP_DATAPLANE=node, or no haproxy)',
+    baselineValue: r.direct.rps,
+    value: r.nodeVip.rps,
+    ratio: round(r.nodeVip.rps / r.direct.rps, 2),
+    goal: 'reported',
+  });
+  row({
+    name: `VIP p99, ${load} (ms)`,
+    baseline: `direct p99; HAProxy p99 ${r.haproxy.p99}`,
+    baselineValue: r.direct.p99,
+    value: r.vip.p99,
+    ratio: round(r.vip.p99 / r.direct.p99, 2),
+    goal: 'overhead < 1 ms',
+    met: r.vip.p99 - r.direct.p99 < 1,
+  });
 }
 
 // Failed requests through HAProxy while each strategy deploys, and while HAProxy reloads.
+progress('strategies: rolling, blue-green, canary and HAProxy reloads under load');
 const strategies = await strategiesBench();
 const steady = strategies.find((x) => x.scenario.startsWith('steady'))!;
-for (const x of strategies.filter((y) => y !== steady)) {
-  results.push({
+for (const x of strategies.filter((y) => y !== steady))
+  row({
     name: `${x.scenario}: ${x.requests} req, ${x.non2xx} non-2xx, ${x.errors} conn. errors; p99 (ms)`,
     baseline: `the same load with nothing changing (p99 ${steady.p99} ms, ${steady.requests} req, ${steady.non2xx + steady.errors} failed)`,
-    baselineMs: steady.p99,
-    batonMs: x.p99,
+    baselineValue: steady.p99,
+    value: x.p99,
     ratio: round(x.p99 / steady.p99, 2),
     goal: '0 non-2xx, 0 errors',
+    met: x.non2xx === 0 && x.errors === 0,
     samples: { baton: [x.non2xx, x.errors, x.p50, x.p99] },
   });
-}
 
-// One engine daemon holding 1,000 running tasks with HTTP health checks.
-const big = await scaleBench(1000);
+// One engine daemon holding up to 5,000 running tasks with HTTP health checks every 10 s.
+const STEPS = (process.env.BATON_BENCH_SCALE ?? '1000,2500,5000').split(',').map(Number);
+progress(`scale: one engine up to ${STEPS.at(-1)} health-checked tasks (several minutes)`);
+const big = await scaleBench(STEPS);
 const at = (n: number) => big.points.find((p) => p.tasks === n)!;
-results.push(
-  {
-    name: 'API p99, GET /v2/apps?embed=apps.tasks, 1,000 tasks (ms)',
+const empty = at(0);
+row({
+  name: `deploy ${big.burst.instances} new instances until all are healthy (s)`,
+  baseline: 'start the same servers directly and poll until each answers',
+  baselineValue: big.burst.directS,
+  value: big.burst.batonS,
+  ratio: round(big.burst.batonS / big.burst.directS, 2),
+  goal: '≤ 1.5',
+  met: big.burst.batonS / big.burst.directS <= 1.5,
+});
+for (const p of big.points.filter((x) => x.tasks > 0)) {
+  const n = p.tasks.toLocaleString('en');
+  const apiGoal = p.tasks <= 1000 ? 50 : 60;
+  const cpuGoal = p.tasks <= 1000 ? 3 : p.tasks <= 2500 ? 6 : 12;
+  row({
+    name: `API p99, GET /v2/apps?embed=apps.tasks, ${n} tasks (ms; ${p.api.kb} KB)`,
     baseline: 'the same request on the empty engine',
-    baselineMs: at(0).api.p99,
-    batonMs: at(1000).api.p99,
-    ratio: round(at(1000).api.p99 / at(0).api.p99, 2),
-    goal: '< 50 ms',
-    samples: { baton: [at(1000).api.p50, at(1000).api.p99] },
-  },
-  {
-    name: 'engine RSS with 1,000 tasks (MB)',
+    baselineValue: empty.api.p99,
+    value: p.api.p99,
+    ratio: round(p.api.p99 / empty.api.p99, 2),
+    goal: `≤ ${apiGoal} ms`,
+    met: p.api.p99 <= apiGoal,
+  });
+  row({
+    name: `engine CPU while idle, ${n} tasks (% of a CPU)`,
     baseline: 'the empty engine',
-    baselineMs: at(0).rssMb,
-    batonMs: at(1000).rssMb,
-    ratio: round(at(1000).rssMb / at(0).rssMb, 2),
-    goal: '< 300 MB',
-    samples: { baton: [at(1000).rssMb] },
-  },
-  {
-    name: 'engine CPU while idle, 1,000 tasks (% of a CPU)',
+    baselineValue: empty.idleCpuPct,
+    value: p.idleCpuPct,
+    ratio: round(p.idleCpuPct / Math.max(empty.idleCpuPct, 0.1), 1),
+    goal: `≤ ${cpuGoal} %`,
+    met: p.idleCpuPct <= cpuGoal,
+  });
+  row({
+    name: `engine RSS, ${n} tasks (MB)`,
     baseline: 'the empty engine',
-    baselineMs: at(0).idleCpuPct,
-    batonMs: at(1000).idleCpuPct,
-    ratio: round(at(1000).idleCpuPct / Math.max(at(0).idleCpuPct, 0.1), 1),
-    goal: 'reported',
-    samples: { baton: [at(1000).idleCpuPct] },
-  },
-);
+    baselineValue: empty.rssMb,
+    value: p.rssMb,
+    ratio: round(p.rssMb / empty.rssMb, 2),
+    goal: '≤ 400 MB',
+    met: p.rssMb <= 400,
+  });
+  row({
+    name: `event loop lag p99 while idle, ${n} tasks (ms; max ${p.loop.maxMs})`,
+    baseline: 'the empty engine',
+    baselineValue: empty.loop.p99Ms,
+    value: p.loop.p99Ms,
+    ratio: round(p.loop.p99Ms / Math.max(empty.loop.p99Ms, 0.1), 1),
+    goal: '≤ 20 ms',
+    met: p.loop.p99Ms <= 20,
+  });
+}
 
 const machine = {
   node: process.version,
@@ -190,14 +237,12 @@ const machine = {
   platform: `${os.platform()} ${os.release()}`,
 };
 console.log(`Baton ${CORE_VERSION} benchmarks (median of ${RUNS} runs; ${machine.cpus} CPUs, Node ${machine.node})`);
-console.log(
-  'benchmark'.padEnd(66) + 'baseline ms'.padStart(12) + 'baton ms'.padStart(10) + 'ratio'.padStart(8) + '  goal',
-);
+console.log('benchmark'.padEnd(74) + 'baseline'.padStart(10) + 'baton'.padStart(10) + 'ratio'.padStart(8) + '  goal');
 for (const r of results)
   console.log(
-    r.name.padEnd(66) +
-      String(r.baselineMs).padStart(12) +
-      String(r.batonMs).padStart(10) +
+    `${r.met === undefined ? ' ' : r.met ? '✓' : '✗'} ${r.name.padEnd(72)}` +
+      String(r.baselineValue).padStart(10) +
+      String(r.value).padStart(10) +
       String(r.ratio).padStart(8) +
       '  ' +
       r.goal,
@@ -207,15 +252,20 @@ console.log(
   'instances'.padStart(10) +
     'agents'.padStart(8) +
     'none'.padStart(10) +
-    scale[0].cases.map((c) => c.name.padStart(26)).join(''),
+    placement[0].cases.map((c) => c.name.padStart(26)).join(''),
 );
-for (const s of scale)
+for (const s of placement)
   console.log(
     String(s.instances).padStart(10) +
       String(s.agents).padStart(8) +
       String(s.baselineMs).padStart(10) +
       s.cases.map((c) => `${c.ms} [${c.placed}]`.padStart(26)).join(''),
   );
+const missed = results.filter((r) => r.met === false);
+const goals = results.filter((r) => r.met !== undefined).length;
+console.log(
+  `\n${goals - missed.length} of ${goals} goals met${missed.length ? `; missed: ${missed.map((r) => r.name).join('; ')}` : ''}`,
+);
 const dir = path.join(PACKAGE_ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });
 writeFileSync(
@@ -226,7 +276,7 @@ writeFileSync(
       version: CORE_VERSION,
       machine,
       results,
-      placementGrowth: scale,
+      placementGrowth: placement,
       l4,
       strategies,
       scale: big,
@@ -235,3 +285,4 @@ writeFileSync(
     2,
   ),
 );
+process.exit(missed.length ? 1 : 0);

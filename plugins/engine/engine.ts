@@ -31,6 +31,7 @@ import { passKillGates, type ExtensionRoute, type KillGate } from './extensions.
 import { placeInstance, type VolumeProvider } from './volumes.js';
 import { adoptLaunches, removeStrays } from './recovery.js';
 import { TaskWatch } from './task-watch.js';
+import { EventLoopLag } from './event-loop.js';
 
 const TICK_MS = 200;
 
@@ -109,6 +110,7 @@ export class Engine {
   private loop?: Promise<void>;
   private lastVersion = 0;
   readonly startedAt = new Date().toISOString();
+  readonly eventLoop = new EventLoopLag();
   /** Set when stop() begins: extensions stop acting on a view that is being taken apart (health results cleared). */
   stopping = false;
 
@@ -311,6 +313,7 @@ export class Engine {
     this.poke();
     await this.loop;
     this.watch.close();
+    this.eventLoop.stop();
     for (let i = 0; this.busy.size > 0 && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
     this.store.close();
   }

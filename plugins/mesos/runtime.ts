@@ -13,6 +13,7 @@ import {
 } from '../../core/index.js';
 import { cgroupMode, cgroupPids, createCgroups, oomKilled, removeCgroups, type CgroupPaths } from './cgroups.js';
 import { ExitNotices } from './exits.js';
+import { Launcher } from './launcher.js';
 import { isSameProcess, processStartTime, signalGroup, signalName } from './proc.js';
 
 const SUPERVISOR = path.join(PACKAGE_ROOT, 'plugins/mesos/supervisor.sh');
@@ -66,6 +67,7 @@ export function taskArgv(app: App): string[] {
  */
 export function createMesosRuntime(engineId: string, offeredCpus = 1, stateDir?: string): TaskRuntime {
   const exits = stateDir ? new ExitNotices(path.join(stateDir, 'exits')) : undefined;
+  const launcher = new Launcher();
   return {
     name: 'mesos',
     accepts: (app) => !app.container || (app.container.type === 'MESOS' && !app.container.docker),
@@ -80,21 +82,25 @@ export function createMesosRuntime(engineId: string, offeredCpus = 1, stateDir?:
       mkdirSync(path.join(t.sandbox, '.baton'), { recursive: true });
       mountInSandbox(t);
       const cgroups = createCgroups(engineId, t.taskId, t.app.mem, t.app.cpus, offeredCpus);
-      const child = spawn(
-        '/bin/sh',
-        [SUPERVISOR, t.sandbox, cgroups?.mem ?? '-', cgroups?.cpu ?? '-', exits?.dir ?? '-', '--', ...taskArgv(t.app)],
-        {
+      // Detached (a session of its own): it survives the engine, and Ctrl-C in the engine's terminal.
+      const supervisorPid = await launcher
+        .spawn({
+          file: '/bin/sh',
+          args: [
+            SUPERVISOR,
+            t.sandbox,
+            cgroups?.mem ?? '-',
+            cgroups?.cpu ?? '-',
+            exits?.dir ?? '-',
+            '--',
+            ...taskArgv(t.app),
+          ],
           cwd: t.sandbox,
           env: t.env,
-          detached: true, // own session: survives the engine, and Ctrl-C in the engine's terminal
-          stdio: 'ignore',
-        },
-      );
-      child.unref();
-      // Our own child: its exit is heard at once (the exits directory covers the others).
-      child.once('exit', () => exits?.notify(t.taskId));
-      const supervisorPid = child.pid;
-      if (!supervisorPid) throw new Error('could not start the task supervisor');
+        })
+        .catch((err: Error) => {
+          throw new Error(`could not start the task supervisor: ${err.message}`);
+        });
       // Like Mesos' command executor, the task counts as running once its supervisor runs; the
       // task's own pid is read from the supervisor's pid file when first needed (no polling here:
       // busy-waiting would steal CPU from the tasks starting up).

@@ -120,7 +120,11 @@ export function otherRoutes(server: FastifyInstance, e: Engine, url: () => strin
       versions: versions.map((v) => ({ version: v, outcomes: outcomes.filter((o) => o.version === v) })),
     };
   });
-  server.get('/baton/v1/status', async () => engineStatus(e, url()));
+  // `?reset=eventLoop` starts a new event-loop lag window after reading it (the benchmark's windows).
+  server.get('/baton/v1/status', async (req) => ({
+    ...engineStatus(e, url()),
+    eventLoop: e.eventLoop.read(queryOf(req).string('reset') === 'eventLoop'),
+  }));
   // Plan-time placement prediction against the live state (nothing changes).
   server.post('/baton/v1/predict', async (req, reply) =>
     guarded(reply, () => {

@@ -46,8 +46,49 @@ export type Embed = Set<
   'tasks' | 'counts' | 'deployments' | 'lastTaskFailure' | 'failures' | 'readiness' | 'taskStats'
 >;
 
+/**
+ * A task's JSON as text, kept until something it shows changes: GET /v2/apps?embed=apps.tasks is
+ * what marathon-lb and dashboards poll, and at thousands of tasks turning every task into JSON on
+ * every request was most of its cost. What the text depends on is compared by identity (the
+ * engine replaces, never edits, what it changes: health results, ports, the app).
+ */
+const taskTexts = new WeakMap<Instance, { deps: unknown[]; text: string }>();
+
+function taskText(e: Engine, i: Instance, app: App | undefined): string {
+  const deps: unknown[] = [
+    i.taskId,
+    i.condition,
+    i.stagedAt,
+    i.startedAt,
+    i.runSpecVersion,
+    i.ports,
+    i.agentId,
+    i.reservation,
+    app,
+  ];
+  for (const h of i.health ?? []) deps.push(h);
+  const cached = taskTexts.get(i);
+  if (cached && cached.deps.length === deps.length && cached.deps.every((d, k) => d === deps[k])) return cached.text;
+  const text = JSON.stringify(taskJson(e, i));
+  taskTexts.set(i, { deps, text });
+  return text;
+}
+
+/** GET /v2/apps as JSON text: each app's info, its tasks' cached texts spliced in. */
+export function appsText(e: Engine, apps: StoredApp[], embed: Embed): string {
+  const withTasks = embed.has('tasks') || embed.has('failures');
+  const rest = new Set([...embed].filter((x) => x !== 'tasks')) as Embed;
+  const parts = apps.map((s) => {
+    const info = JSON.stringify(appInfo(e, s, rest, false));
+    if (!withTasks) return info;
+    const tasks = liveTasks(e, s.app.id).map((t) => taskText(e, t, s.app));
+    return `${info.slice(0, -1)},"tasks":[${tasks.join(',')}]}`;
+  });
+  return `{"apps":[${parts.join(',')}]}`;
+}
+
 /** AppInfo: the definition plus version info, counts and deployments (§10.1). */
-export function appInfo(e: Engine, s: StoredApp, embed: Embed) {
+export function appInfo(e: Engine, s: StoredApp, embed: Embed, withTasks = true) {
   const tasks = liveTasks(e, s.app.id);
   const running = tasks.filter((t) => t.condition === 'Running');
   const out: Record<string, unknown> = {
@@ -61,7 +102,7 @@ export function appInfo(e: Engine, s: StoredApp, embed: Embed) {
     deployments: e.driver.locks(s.app.id).map((d) => ({ id: d.id })),
   };
   // `failures` is the deprecated spelling of tasks + lastTaskFailure (apps.failures).
-  if (embed.has('tasks') || embed.has('failures')) out.tasks = tasks.map((t) => taskJson(e, t));
+  if (withTasks && (embed.has('tasks') || embed.has('failures'))) out.tasks = tasks.map((t) => taskJson(e, t));
   if (embed.has('lastTaskFailure') || embed.has('failures')) {
     const f = e.lastFailure.get(s.app.id);
     if (f) out.lastTaskFailure = f;

@@ -1,0 +1,35 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+/**
+ * How late the engine's event loop runs its callbacks: a loop busy with one big job (rendering
+ * thousands of tasks, inspecting every one of them) delays everything else — API answers, probes,
+ * kill gates. Reported by `baton engine status` and read by the benchmark over a window it resets.
+ */
+export class EventLoopLag {
+  private readonly h: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private since = Date.now();
+
+  constructor() {
+    this.h.enable();
+  }
+
+  /** Percentiles in milliseconds since the last reset (or start); `reset` starts a new window. */
+  read(reset = false): { p50Ms: number; p99Ms: number; maxMs: number; windowMs: number } {
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const out = {
+      p50Ms: ms(this.h.percentile(50)),
+      p99Ms: ms(this.h.percentile(99)),
+      maxMs: ms(this.h.max),
+      windowMs: Date.now() - this.since,
+    };
+    if (reset) {
+      this.h.reset();
+      this.since = Date.now();
+    }
+    return out;
+  }
+
+  stop(): void {
+    this.h.disable();
+  }
+}
