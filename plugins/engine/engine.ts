@@ -349,7 +349,9 @@ export class Engine {
         const rt = this.runtimes.find((r) => r.name === i.handle!.runtime);
         if (!rt) return;
         const s = await rt.inspect(i.handle!).catch(() => ({ running: true as const })); // unreachable: unknown, keep
-        if (!s.running && !this.busy.has(i.instanceId) && ACTIVE.has(i.condition)) this.onExit(i, s.exit, rt);
+        if (this.busy.has(i.instanceId) || !ACTIVE.has(i.condition)) return;
+        if (!s.running) this.onExit(i, s.exit, rt);
+        else if (i.condition === 'Starting') this.setCondition(i, 'Running');
       }),
     );
   }
@@ -534,7 +536,10 @@ export class Engine {
       i.startedAt = new Date().toISOString();
       i.activeSince ??= i.startedAt;
       this.backoff.started(i.appId);
-      this.setCondition(i, 'Running');
+      // Running once an inspection after the launch finds it alive (observe): a task that exits at
+      // once (a bad command, a port taken) never counts as started for a deployment.
+      this.watch.launched(i);
+      this.setCondition(i, 'Starting');
     } catch (err) {
       // Worded as Mesos words it, so Marathon's clients and UIs read it as they would there.
       i.lastExit = { state: 'TASK_FAILED', message: `Failed to launch container: ${(err as Error).message}` };

@@ -14,7 +14,7 @@ export async function adoptLaunches(e: Engine): Promise<void> {
       const h = rt?.recover ? await rt.recover(i.taskId, i.sandbox) : undefined;
       if (h) {
         i.handle = h;
-        e.setCondition(i, 'Running');
+        e.setCondition(i, 'Starting'); // Running once the first tick finds it alive
       } else {
         i.lastExit = { state: 'TASK_GONE', message: 'the engine stopped before the task started' };
         e.setCondition(i, 'Gone');

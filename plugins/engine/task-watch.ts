@@ -39,12 +39,13 @@ export class TaskWatch {
     const out: Instance[] = [];
     const keep = new Set<string>();
     for (const i of instances) {
-      if (!i.handle || !ACTIVE.has(i.condition)) continue;
-      const reported = (i.taskId !== undefined && this.pending.has(i.taskId)) || this.all.has(i.handle.runtime);
+      // A report about a task being launched (no handle yet: its exit can come first) waits for it.
       if (busy.has(i.instanceId)) {
-        if (reported) keep.add(i.taskId!);
+        if (i.taskId !== undefined && this.pending.has(i.taskId)) keep.add(i.taskId);
         continue;
       }
+      if (!i.handle || !ACTIVE.has(i.condition)) continue;
+      const reported = (i.taskId !== undefined && this.pending.has(i.taskId)) || this.all.has(i.handle.runtime);
       if (!this.watched.has(i.handle.runtime) || reported || (this.nextLook.get(i) ?? 0) <= now) {
         out.push(i);
         // Spread over time: inspections that came due together drift apart.
@@ -54,6 +55,11 @@ export class TaskWatch {
     this.pending = keep;
     this.all.clear();
     return out;
+  }
+
+  /** A task was just launched: inspect it on the next pass (an instance keeps its object across relaunches). */
+  launched(i: Instance): void {
+    this.nextLook.delete(i);
   }
 
   close(): void {

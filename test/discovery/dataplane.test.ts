@@ -15,7 +15,7 @@ type Vips = {
     address: string;
     port: number;
     error: string | null;
-    backends: { taskId: string; active: boolean }[];
+    backends: { taskId: string; active: boolean; host?: string; port?: number }[];
   }[];
 };
 
@@ -196,6 +196,19 @@ describe('VIP data plane: the Node proxy when asked (BATON_VIP_DATAPLANE=node)',
         10_000,
         'two backends',
       );
+      // Running is not listening: the app has no health check, so wait until each server answers
+      // (on a busy CI machine the fixture server takes a while to bind; both refusing is a reset).
+      const backends = (t.engine.extensions.get('vips')!() as unknown as Vips).vips[0].backends;
+      for (const b of backends)
+        await until(
+          () =>
+            fetch(`http://${b.host}:${b.port}/`).then(
+              (r) => r.ok,
+              () => false,
+            ),
+          10_000,
+          `${b.host}:${b.port} answering`,
+        );
       const r = await through('127.0.7.200', 7171);
       expect(r.failures).toEqual([]);
       expect(r.seen.size).toBe(2);
