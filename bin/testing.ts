@@ -11,12 +11,10 @@ import {
   type RawRecipe,
   type RunOptions,
   type RunResult,
-  type TaskRuntime,
   type TimedEvent,
 } from '../core/index.js';
-import { attachPlugins, type EngineHooks } from '../plugins/engine/index.js';
-import type { PlacementPolicy } from '../plugins/engine/placement-policy.js';
-import { serveEngine, type RunningEngine } from '../plugins/engine/serve.js';
+import { startEngine } from '../plugins/engine/build.js';
+import type { RunningEngine } from '../plugins/engine/serve.js';
 import { resolveSettings, type AgentSpec, type EngineSettings } from '../plugins/engine/settings.js';
 import { defaultPlugins } from './default-plugins.js';
 
@@ -84,21 +82,7 @@ export async function createTestRunner(opts: TestRunnerOptions = {}): Promise<Te
   // The engine gets its runtimes, placement policies and extensions through the engine plugin's
   // hooks, exactly as `baton engine serve` does, so plugins that tap them are part of the test.
   const { runner: host } = makeRunner({ ...opts, builtins: true });
-  const hooks = host.hooksOf<EngineHooks>('engine');
-  const runtimes = (engineId: string, s: EngineSettings) => {
-    const list: TaskRuntime[] = [];
-    hooks.runtimes.call({
-      engineId,
-      offeredCpus: s.agents.reduce((n, a) => n + a.cpus, 0),
-      agents: s.agents,
-      add: (rt) => list.push(rt),
-      runtimes: list,
-    });
-    return list;
-  };
-  const policies: PlacementPolicy[] = [];
-  hooks.placement.call({ agents: settings.agents, add: (p) => policies.push(p) });
-  const running = await serveEngine(settings, runtimes, policies, (engine) => attachPlugins(hooks, engine));
+  const running = await startEngine(host.hooksOf('engine'), settings);
 
   const run = async (
     raw: RawRecipe,

@@ -1,4 +1,4 @@
-import type { App, Pod } from './spec/types.js';
+import type { App, Pod } from './marathon/types.js';
 
 /** What a target holds now: the run specs it runs (normalised Marathon definitions). */
 export interface ClusterState {

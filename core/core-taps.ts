@@ -1,7 +1,7 @@
 import { buildRecipe } from './recipe/build.js';
 import { computePlan } from './plan.js';
-import { residentUpdateIssues, validateApp } from './spec/validate-app.js';
-import { validatePod } from './spec/pod.js';
+import { residentUpdateIssues, validateApp } from './marathon/validate-app.js';
+import { validatePod } from './marathon/pod.js';
 import { STAGE } from './stages.js';
 import { BatonError } from './errors.js';
 import { schemaIssues } from './validation.js';

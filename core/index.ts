@@ -2,6 +2,7 @@
  * Baton core: the one public entry. Plugins (built-in and third-party) import only from here.
  */
 export { Runner, type RunInput, type RunResult, type TapInfo } from './runner.js';
+export type { PluginContracts, Contract, ContractOwner, HooksOf } from './contracts.js';
 export {
   createRunnerHooks,
   type RunnerHooks,
@@ -62,20 +63,20 @@ export {
   type DeploySettings,
   type OnFailure,
 } from './deploy-settings.js';
-export * from './spec/types.js';
-export { canonicalId, parentId, isChildOf, idProblems, idToTaskPrefix, podContainerTaskId } from './spec/ids.js';
-export { dependencyTargets, findDependencyCycle, type DependencyNode } from './spec/dependencies.js';
-export { normalizeApp, HEALTH_DEFAULTS } from './spec/normalize-app.js';
-export { validateApp, residentUpdateIssues } from './spec/validate-app.js';
-export { normalizePod, validatePod } from './spec/pod.js';
+export * from './marathon/types.js';
+export { canonicalId, parentId, isChildOf, idProblems, idToTaskPrefix, podContainerTaskId } from './marathon/ids.js';
+export { dependencyTargets, findDependencyCycle, type DependencyNode } from './marathon/dependencies.js';
+export { normalizeApp, HEALTH_DEFAULTS } from './marathon/normalize-app.js';
+export { validateApp, residentUpdateIssues } from './marathon/validate-app.js';
+export { normalizePod, validatePod } from './marathon/pod.js';
 export {
   classifyAppChange,
   classifyPodChange,
   stableJson,
   withAssignedServicePorts,
   type ChangeKind,
-} from './spec/change.js';
-export { APP_SCHEMA, POD_SCHEMA, GROUP_SCHEMA } from './spec/schema.js';
+} from './marathon/change.js';
+export { APP_SCHEMA, POD_SCHEMA, GROUP_SCHEMA } from './marathon/schema.js';
 export { main, type CliEnv, type CliContext } from './cli/main.js';
 export {
   runPipelineCommand,

@@ -5,7 +5,7 @@ import {
   stableJson,
   withAssignedServicePorts,
   type ChangeKind,
-} from './spec/change.js';
+} from './marathon/change.js';
 import type { Recipe } from './recipe/types.js';
 
 export interface PlanChange {

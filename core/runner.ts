@@ -13,6 +13,7 @@ import { CORE_VERSION } from './version.js';
 import { registerCoreTaps } from './core-taps.js';
 import { COLLECTED, wrapTap } from './tap-wrapper.js';
 import { deploySettings } from './deploy-settings.js';
+import type { ContractOwner, HooksOf } from './contracts.js';
 
 interface Registered {
   plugin: BatonPlugin;
@@ -141,8 +142,8 @@ export class Runner {
     for (const name of this.registered.keys()) visit(name, []);
   }
 
-  /** Publish a plugin's own hooks object for plugins that depend on it (frozen). */
-  publishHooks<T extends object>(owner: string, hooks: T): Readonly<T> {
+  /** Publish a plugin's own hooks object for plugins that depend on it (frozen); its type is the owner's contract. */
+  publishHooks<K extends ContractOwner>(owner: K, hooks: HooksOf<K>): Readonly<HooksOf<K>> {
     if (this.published.has(owner))
       throw new BatonError('BATON_PLUGIN_DUPLICATE', `hooks of '${owner}' are already published`, { plugin: owner });
     const frozen = Object.freeze(hooks);
@@ -155,8 +156,11 @@ export class Runner {
     return frozen;
   }
 
-  /** The hooks another plugin published. Declare it in `dependsOn` so it is applied first. */
-  hooksOf<T extends object>(owner: string): T {
+  /**
+   * The hooks another plugin published, typed by its contract (contracts.ts). Declare the owner in
+   * `dependsOn` (or `after`, with hasHooks) so it is applied first.
+   */
+  hooksOf<K extends ContractOwner>(owner: K): HooksOf<K> {
     const h = this.published.get(owner);
     if (!h) {
       throw new BatonError('BATON_PLUGIN_MISSING_DEPENDENCY', `no plugin published hooks named '${owner}'`, {
@@ -164,7 +168,7 @@ export class Runner {
         details: `Is the '${owner}' plugin loaded, and listed in dependsOn?`,
       });
     }
-    return h as T;
+    return h as HooksOf<K>;
   }
 
   hasHooks(owner: string): boolean {

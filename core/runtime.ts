@@ -1,4 +1,4 @@
-import type { App, Pod } from './spec/types.js';
+import type { App, Pod } from './marathon/types.js';
 
 /**
  * The task-runtime port: how the embedded engine starts, watches and stops one task. Runtime

@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { canonicalId, isChildOf } from '../spec/ids.js';
-import { normalizeApp } from '../spec/normalize-app.js';
-import { normalizePod } from '../spec/pod.js';
+import { canonicalId, isChildOf } from '../marathon/ids.js';
+import { normalizeApp } from '../marathon/normalize-app.js';
+import { normalizePod } from '../marathon/pod.js';
 import type { Issues, JsonPath } from '../validation.js';
 import type { Located, PluginSetting, Recipe, RecipeGroup, TargetSpec } from './types.js';
-import type { App, Pod } from '../spec/types.js';
+import type { App, Pod } from '../marathon/types.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- raw JSON */
 type Raw = Record<string, any>;

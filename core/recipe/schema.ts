@@ -1,4 +1,4 @@
-import { APP_SCHEMA, GROUP_SCHEMA, POD_SCHEMA } from '../spec/schema.js';
+import { APP_SCHEMA, GROUP_SCHEMA, POD_SCHEMA } from '../marathon/schema.js';
 import { DEPLOY_SECTION_SCHEMA } from '../deploy-settings.js';
 
 export type JsonSchema = Record<string, unknown> & { properties: Record<string, unknown> };

@@ -1,5 +1,5 @@
 import type { JsonPath } from '../validation.js';
-import type { App, Pod } from '../spec/types.js';
+import type { App, Pod } from '../marathon/types.js';
 
 /** A spec with where it came from in the recipe, so every finding can name its JSON path. */
 export interface Located<T> {

@@ -1,11 +1,7 @@
-/** The parts of an agent a constraint can read (structurally the engine's AgentSpec). */
-export interface ConstraintAgent {
-  id: string;
-  hostname: string;
-  attributes: Record<string, string | number>;
-  region?: string;
-  zone?: string;
-}
+import type { Contract } from '../../core/index.js';
+
+/** The parts of an engine agent a constraint can read. */
+export type ConstraintAgent = Pick<Contract<'engine'>['agent'], 'id' | 'hostname' | 'attributes' | 'region' | 'zone'>;
 
 /**
  * Format a scalar as Mesos/Marathon do: Java's DecimalFormat("0.###") with HALF_EVEN on the exact

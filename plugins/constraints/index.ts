@@ -1,6 +1,6 @@
 import { definePlugin } from '../../core/index.js';
 import { fromApp, fromPod } from './constraint.js';
-import { constraintsPolicy, type EnginePlacementHooks } from './policy.js';
+import { constraintsPolicy } from './policy.js';
 import { checkConstraint } from './rules.js';
 
 export const PLUGIN = 'constraints';
@@ -31,7 +31,7 @@ export default definePlugin({
       }
     });
 
-    runner.hooksOf<EnginePlacementHooks>('engine').placement.tap(PLUGIN, (registry) => {
+    runner.hooksOf('engine').placement.tap(PLUGIN, (registry) => {
       registry.add(constraintsPolicy(registry.agents));
     });
   },

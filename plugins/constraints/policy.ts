@@ -1,36 +1,11 @@
-import type { App } from '../../core/index.js';
+import type { App, Contract } from '../../core/index.js';
 import { fromApp, type Constraint } from './constraint.js';
 import type { ConstraintAgent } from './field.js';
 import { groupByKills } from './group-by.js';
 import { ConstraintSession } from './session.js';
 import { checkConstraint } from './rules.js';
 
-/** The engine's placement hook, declared here (plugins do not import each other). */
-export interface Placed {
-  instanceId: string;
-  agent: ConstraintAgent;
-}
-export interface EnginePlacementHooks {
-  placement: {
-    tap(
-      name: string,
-      fn: (registry: {
-        agents: readonly (ConstraintAgent & { region?: string })[];
-        add(policy: ConstraintsPolicy): void;
-      }) => void,
-    ): void;
-  };
-}
-
-export interface ConstraintsPolicy {
-  name: string;
-  check(app: App): { path: (string | number)[]; message: string }[];
-  session(
-    app: App,
-    placed: readonly Placed[],
-  ): { reject(agent: ConstraintAgent): string | undefined; placed(agent: ConstraintAgent): void } | undefined;
-  killFirst(app: App, candidates: readonly Placed[], count: number): string[];
-}
+type Policy = Contract<'engine'>['policy'];
 
 /** An app's constraints, parsed (malformed ones are core's arity finding, skipped here). */
 const constraintsOf = (app: App): Constraint[] =>
@@ -38,7 +13,9 @@ const constraintsOf = (app: App): Constraint[] =>
 const usesFaultDomain = (cs: Constraint[]) => cs.some((c) => c.field === '@region' || c.field === '@zone');
 
 /** The engine-side policy: offer evaluation (§2.4, §2.5) and GROUP_BY's scale-down choice. */
-export function constraintsPolicy(agents: readonly ConstraintAgent[]): ConstraintsPolicy {
+export function constraintsPolicy(
+  agents: readonly ConstraintAgent[],
+): Required<Pick<Policy, 'name' | 'check' | 'session' | 'killFirst'>> {
   // Marathon uses only offers from the master's region unless a constraint names a region or zone
   // (§2.2); the engine's first agent with a fault domain stands for the master.
   const localRegion = agents.find((a) => a.region)?.region;

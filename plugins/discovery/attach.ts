@@ -1,4 +1,4 @@
-import type { EngineView } from './engine-view.js';
+import type { Contract } from '../../core/index.js';
 import { mesosRecords } from './catalog.js';
 import { appNames } from './names.js';
 import type { RecordSet } from './records.js';
@@ -23,7 +23,7 @@ export interface Discovery {
  * A port that cannot be bound (in use, or 53 without privileges) leaves the engine running
  * without DNS, and says so.
  */
-export async function attachDiscovery(engine: EngineView, o: DiscoveryOptions): Promise<Discovery> {
+export async function attachDiscovery(engine: Contract<'engine'>['api'], o: DiscoveryOptions): Promise<Discovery> {
   let current: RecordSet = mesosRecords(engine);
   let dirty = true;
   const rebuild = () => {
@@ -40,14 +40,14 @@ export async function attachDiscovery(engine: EngineView, o: DiscoveryOptions): 
   let server: DnsServer | undefined;
   try {
     server = await startDnsServer(o.address, o.port, rebuild);
-    engine.resolvers.push(`${server.address}:${server.port}`);
+    engine.addResolver(`${server.address}:${server.port}`);
     o.log?.info(`DNS for *.marathon.mesos and *.l4lb.thisdcos.directory on ${server.address}:${server.port}`);
   } catch (err) {
     o.log?.warn(
       `no DNS: cannot listen on ${o.address}:${o.port} (${(err as Error).message}); set BATON_DNS=<address>:<port>`,
     );
   }
-  engine.extensions.set('dns', () => {
+  engine.addStatusSection('dns', () => {
     const r = rebuild();
     const names = [...r.a.keys()].filter(
       (n) =>

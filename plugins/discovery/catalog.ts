@@ -1,4 +1,4 @@
-import type { EngineView } from './engine-view.js';
+import type { Contract } from '../../core/index.js';
 import { appNames, canonicalTaskLabel } from './names.js';
 import { addA, addSrv, emptyRecords, type RecordSet } from './records.js';
 
@@ -9,7 +9,7 @@ const FRAMEWORK = 'marathon';
  * health ignored; A records for the app names (mangled and legacy) and each task's canonical name,
  * under `.marathon.mesos` and `.marathon.slave.mesos`; SRV records per host port, also by port name.
  */
-export function mesosRecords(e: EngineView): RecordSet {
+export function mesosRecords(e: Contract<'engine'>['api']): RecordSet {
   const r = emptyRecords();
   addA(r, 'master.mesos', e.settings.host);
   addA(r, 'leader.mesos', e.settings.host);

@@ -1,19 +1,9 @@
 import { SyncHook } from 'tapable';
 import { definePlugin } from '../../core/index.js';
 import { attachDiscovery, dnsEndpoint } from './attach.js';
-import type { EngineView } from './engine-view.js';
 import type { RecordSet } from './records.js';
 
 export const PLUGIN = 'discovery';
-
-/** Hooks discovery publishes: others add DNS records (the vip plugin adds `*.l4lb.thisdcos.directory`). */
-export interface DiscoveryHooks {
-  records: SyncHook<[RecordSet]>;
-}
-
-interface EngineStartedHooks {
-  started: { tap(name: string, fn: (engine: EngineView) => void): void };
-}
 
 /**
  * Service discovery on the embedded engine, as Mesos-DNS: an embedded DNS server (dns-packet for
@@ -24,10 +14,10 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['engine'],
   apply(runner, { log }) {
-    const hooks = runner.publishHooks<DiscoveryHooks>(PLUGIN, {
+    const hooks = runner.publishHooks(PLUGIN, {
       records: new SyncHook<[RecordSet]>(['records'], 'discovery.records'),
     });
-    runner.hooksOf<EngineStartedHooks>('engine').started.tap(PLUGIN, (engine) => {
+    runner.hooksOf('engine').started.tap(PLUGIN, (engine) => {
       void attachDiscovery(engine, { ...dnsEndpoint(), extend: (r) => hooks.records.call(r), log });
     });
   },

@@ -1,16 +1,7 @@
 import Docker from 'dockerode';
-import { BatonError, STAGE, definePlugin, type TaskRuntime } from '../../core/index.js';
+import { BatonError, STAGE, definePlugin } from '../../core/index.js';
 import { PARAMETERS } from './parameters.js';
 import { createDockerRuntime, imageOf, pullImage } from './runtime.js';
-
-interface EngineRuntimeHooks {
-  runtimes: {
-    tap(
-      name: string,
-      fn: (reg: { engineId: string; agents: { id: string; docker?: string }[]; add(rt: TaskRuntime): void }) => void,
-    ): void;
-  };
-}
 
 /** A dockerode client for an endpoint: "unix:///path", "tcp://host:port", or the default (DOCKER_HOST or the local socket). */
 export function dockerClient(endpoint?: string): Docker {
@@ -33,7 +24,7 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['engine'],
   apply(runner, { log }) {
-    runner.hooksOf<EngineRuntimeHooks>('engine').runtimes.tap('docker', (reg) => {
+    runner.hooksOf('engine').runtimes.tap('docker', (reg) => {
       const clients = new Map<string, Docker>();
       const forEndpoint = (e?: string) => {
         const key = e ?? '';

@@ -1,72 +1,18 @@
 import { SyncHook } from 'tapable';
-import {
-  BatonError,
-  STAGE,
-  definePlugin,
-  isResident,
-  owned,
-  type App,
-  type PipelineContext,
-  type TargetSpec,
-  type TaskRuntime,
-} from '../../core/index.js';
+import { BatonError, STAGE, definePlugin, isResident, owned, type App } from '../../core/index.js';
+import { engineParts } from './build.js';
 import { registerEngineCommands } from './commands.js';
+import type { EngineApi, RuntimeRegistry } from './contract.js';
 import { ensureEngine, runningEngine } from './daemon.js';
 import { predictPlacement, type Prediction } from './predict.js';
-import type { Engine } from './engine.js';
-import type { PlacementPolicy, PlacementRegistry } from './placement-policy.js';
+import type { PlacementRegistry } from './placement-policy.js';
 import type { VolumeRegistry } from './volumes.js';
-import { ENGINE_SECTION_SCHEMA, resolveSettings, type AgentSpec, type EngineSettings } from './settings.js';
+import { ENGINE_SECTION_SCHEMA, resolveSettings, type EngineSettings } from './settings.js';
 
 export const PLUGIN = 'engine';
 
 /** A plugin tapped the hook (tapable's isUsed() also counts the runner's own interceptors). */
 const tapped = (hook: { taps: unknown[] }) => hook.taps.length > 0;
-
-/** What runtime plugins get: the engine's id, and where to add their runtime. */
-export interface RuntimeRegistry {
-  engineId: string;
-  /** CPUs all agents offer together (runtimes size their parent cgroup by it). */
-  offeredCpus: number;
-  /** The agents (runtimes that talk to per-agent daemons read `docker`). */
-  agents: AgentSpec[];
-  /** The engine's state directory (a runtime keeps what it watches there); absent for validation. */
-  stateDir?: string;
-  add(runtime: TaskRuntime): void;
-  /** Every runtime added (filled as plugins add theirs): a pod runtime launches containers through them. */
-  runtimes: readonly TaskRuntime[];
-}
-
-/** Hooks the engine publishes (`runner.hooksOf<EngineHooks>('engine')`). */
-export interface EngineHooks {
-  /** Task runtimes (mesos, docker) register here when an engine starts. */
-  runtimes: SyncHook<[RuntimeRegistry]>;
-  /** Placement plugins (constraints) add their policy here when an engine starts (and for plan-time predictions). */
-  placement: SyncHook<[PlacementRegistry]>;
-  /** A persistence plugin adds the volume provider of resident apps here when an engine starts. */
-  volumes: SyncHook<[VolumeRegistry]>;
-  /** A health plugin starts probing a started engine's tasks here (a separate hook: validation asks whether anyone does). */
-  probes: SyncHook<[Engine]>;
-  /** A started engine, for extensions that work beside it (balancers, DNS); stop with engine.onStop. */
-  started: SyncHook<[Engine]>;
-}
-
-/** Give a started engine what plugins attach to it: the volume provider, then the extensions. */
-export function attachPlugins(hooks: EngineHooks, engine: Engine): void {
-  hooks.volumes.call({ add: (p) => (engine.volumes = p) });
-  hooks.probes.call(engine);
-  hooks.started.call(engine);
-}
-
-/** Shape of the marathon plugin's published hooks this plugin taps (declared, not imported). */
-interface MarathonEndpointHooks {
-  endpoint: {
-    tapPromise(
-      name: string,
-      fn: (t: TargetSpec, ctx?: PipelineContext) => Promise<{ url: string; token?: string } | undefined>,
-    ): void;
-  };
-}
 
 /**
  * The embedded engine: a Marathon-compatible daemon on this machine (simulated loopback agents,
@@ -77,38 +23,23 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['marathon'],
   apply(runner) {
-    const hooks = runner.publishHooks<EngineHooks>(PLUGIN, {
+    const hooks = runner.publishHooks(PLUGIN, {
       runtimes: new SyncHook<[RuntimeRegistry]>(['registry'], 'engine.runtimes'),
       placement: new SyncHook<[PlacementRegistry]>(['registry'], 'engine.placement'),
       volumes: new SyncHook<[VolumeRegistry]>(['registry'], 'engine.volumes'),
-      probes: new SyncHook<[Engine]>(['engine'], 'engine.probes'),
-      started: new SyncHook<[Engine]>(['engine'], 'engine.started'),
+      probes: new SyncHook<[EngineApi]>(['engine'], 'engine.probes'),
+      started: new SyncHook<[EngineApi]>(['engine'], 'engine.started'),
     });
-    const runtimes = (engineId: string, settings?: EngineSettings) => {
-      const list: TaskRuntime[] = [];
-      const offeredCpus = (settings?.agents ?? []).reduce((n, a) => n + a.cpus, 0) || 1;
-      hooks.runtimes.call({
-        engineId,
-        offeredCpus,
-        agents: settings?.agents ?? [],
-        ...(settings ? { stateDir: settings.stateDir } : {}),
-        add: (rt) => list.push(rt),
-        runtimes: list,
-      });
-      return list;
-    };
-    const policies = (settings: EngineSettings) => {
-      const list: PlacementPolicy[] = [];
-      hooks.placement.call({ agents: settings.agents, add: (p) => list.push(p) });
-      return list;
-    };
+    const parts = engineParts(hooks);
+    const runtimes = parts.runtimes;
+    const policies = parts.policies;
 
     runner.hooks.recipeSchema.tap(PLUGIN, (s) => ({
       ...s,
       properties: { ...s.properties, engine: ENGINE_SECTION_SCHEMA },
     }));
 
-    runner.hooksOf<MarathonEndpointHooks>('marathon').endpoint.tapPromise(PLUGIN, async (spec, ctx) => {
+    runner.hooksOf('marathon').endpoint.tapPromise(PLUGIN, async (spec, ctx) => {
       if (spec.kind !== 'embedded') return undefined;
       const settings = resolveSettings((ctx?.recipe.raw.engine as Record<string, unknown> | undefined) ?? {});
       const { url } = await ensureEngine(settings, ctx ? runner.logger(PLUGIN) : undefined);
@@ -207,7 +138,7 @@ export default definePlugin({
     });
 
     runner.hooks.commands.tap(PLUGIN, (reg) =>
-      registerEngineCommands(reg, { runtimes, policies, attach: (engine) => attachPlugins(hooks, engine) }),
+      registerEngineCommands(reg, { runtimes, policies, attach: parts.attach }),
     );
   },
 });

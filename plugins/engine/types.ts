@@ -1,5 +1,4 @@
 import type { App, HealthCheckResult, Pod, TaskExit, TaskHandle } from '../../core/index.js';
-import type { Reservation } from './volumes.js';
 
 /** Marathon instance goals and conditions (marathon.md §0). */
 export type Goal = 'Running' | 'Stopped' | 'Decommissioned';
@@ -104,4 +103,20 @@ export interface TaskFailure {
   timestamp: string;
   version: string;
   slaveId: string;
+}
+
+/** One persistent volume of a reservation (marathon.md §5.3): where it lives on its agent. */
+export interface ReservedVolume {
+  containerPath: string;
+  /** `<runSpec>#<containerPath>#<uuid>`, as Marathon names it. */
+  persistenceId: string;
+  hostPath: string;
+  /** MiB counted against the agent's disk for as long as the reservation exists. */
+  size: number;
+}
+
+/** A resident instance's reservation: its agent and volumes, kept across relaunches and stops. */
+export interface Reservation {
+  agentId: string;
+  volumes: ReservedVolume[];
 }

@@ -1,22 +1,8 @@
 import { isResident, type AgentInfo, type App } from '../../core/index.js';
 import { place, type AgentCheck, type AgentUsage, type PlacementResult } from './placement.js';
-import type { Instance } from './types.js';
+import type { Instance, ReservedVolume } from './types.js';
 
-/** One persistent volume of a reservation (marathon.md §5.3): where it lives on its agent. */
-export interface ReservedVolume {
-  containerPath: string;
-  /** `<runSpec>#<containerPath>#<uuid>`, as Marathon names it. */
-  persistenceId: string;
-  hostPath: string;
-  /** MiB counted against the agent's disk for as long as the reservation exists. */
-  size: number;
-}
-
-/** A resident instance's reservation: its agent and volumes, kept across relaunches and stops. */
-export interface Reservation {
-  agentId: string;
-  volumes: ReservedVolume[];
-}
+export type { Reservation, ReservedVolume } from './types.js';
 
 /**
  * Creates and destroys persistent volumes on agents; a persistence plugin provides it through

@@ -1,13 +1,8 @@
 import { definePlugin, STAGE } from '../../core/index.js';
-import { registerGroupCommands, type MarathonApi } from './commands.js';
+import { registerGroupCommands } from './commands.js';
 import { inheritGroupDependencies, recipeCycle, unknownDependencies } from './dependencies.js';
 
 export const PLUGIN = 'groups';
-
-/** The marathon plugin's client hook, declared here (plugins do not import each other). */
-interface MarathonClientHooks {
-  client: { promise(recipe: string | undefined): Promise<MarathonApi | undefined> };
-}
 
 /**
  * App groups in recipes (marathon.md §4.3, §7): group dependencies reach every app below the group,
@@ -43,7 +38,7 @@ export default definePlugin({
       }
     });
 
-    const client = runner.hooksOf<MarathonClientHooks>('marathon').client;
+    const client = runner.hooksOf('marathon').client;
     runner.hooks.commands.tap(PLUGIN, (reg) => registerGroupCommands(reg, (recipe) => client.promise(recipe)));
   },
 });

@@ -1,9 +1,5 @@
 import { definePlugin } from '../../core/index.js';
-import { attachProber, type EngineView } from './prober.js';
-
-interface EngineProbeHooks {
-  probes: { tap(name: string, fn: (engine: EngineView) => void): void };
-}
+import { attachProber } from './prober.js';
 
 /**
  * Health and readiness checks on the embedded engine with Marathon's exact semantics (marathon.md
@@ -14,6 +10,6 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['engine'],
   apply(runner) {
-    runner.hooksOf<EngineProbeHooks>('engine').probes.tap('health', (engine) => void attachProber(engine));
+    runner.hooksOf('engine').probes.tap('health', (engine) => void attachProber(engine));
   },
 });

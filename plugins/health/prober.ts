@@ -1,45 +1,9 @@
-import type { App, HealthCheck, ReadinessCheck, TaskHandle, TaskRuntime } from '../../core/index.js';
+import type { App, Contract, HealthCheck, ReadinessCheck } from '../../core/index.js';
 import { httpProbe, httpStatusProbe, tcpProbe } from './probes.js';
-import { applyResult, firstProbeDelayMs, type Health, type Outcome } from './rules.js';
+import { applyResult, firstProbeDelayMs, type Outcome } from './rules.js';
 
-/** What the prober needs of the engine (declared here: plugins never import each other). */
-export interface EngineView {
-  instances: Map<string, ProbedInstance>;
-  apps: Map<string, { app: App; version: string }>;
-  runtimes: TaskRuntime[];
-  specOf(i: ProbedInstance, current: { app: App; version: string }): { app: App; version: string };
-  agent(id: string | undefined): { id: string; hostname: string; address: string } | undefined;
-  kill(i: ProbedInstance, reason?: string): Promise<void>;
-  isHealthy(i: ProbedInstance): boolean;
-  poke(): void;
-  onStop(fn: () => void): void;
-  events: {
-    emit(type: string, fields: Record<string, unknown>): void;
-    on(listener: (e: { eventType: string } & Record<string, unknown>) => void): () => void;
-  };
-  driver: { locks(appId: string): unknown[] };
-}
-
-export interface ProbedInstance {
-  instanceId: string;
-  appId: string;
-  taskId?: string;
-  runSpecVersion: string;
-  condition: string;
-  goal: string;
-  startedAt?: string;
-  agentId?: string;
-  ports: number[];
-  handle?: TaskHandle;
-  health?: Health[];
-  ready?: boolean;
-  readiness?: {
-    name: string;
-    taskId: string;
-    ready: boolean;
-    lastResponse?: { status: number; contentType: string; body: string };
-  };
-}
+type EngineApi = Contract<'engine'>['api'];
+type ProbedInstance = Contract<'engine'>['instance'];
 
 const TICK_MS = 50;
 /** How often every instance is looked at for running tasks without a probe schedule. */
@@ -63,7 +27,7 @@ function portIndexOf(app: App, name: string): number {
  * instances that fail too often (they relaunch, goal unchanged) and polls readiness of new tasks
  * during deployments. Health lives on the instances (engine memory), as in Marathon.
  */
-export function attachProber(e: EngineView): () => void {
+export function attachProber(e: EngineApi): () => void {
   const inFlight = new Set<string>();
 
   const probe = async (i: ProbedInstance, c: HealthCheck, idx: number): Promise<Outcome> => {
@@ -105,9 +69,11 @@ export function attachProber(e: EngineView): () => void {
     if (i.condition !== 'Running' || !i.startedAt || !i.health) return; // failures while not running are ignored
     const c = app.app.healthChecks[idx];
     const before = i.health[idx];
+    const next = [...i.health];
     const wasHealthy = e.isHealthy(i);
     const v = applyResult(before, c, outcome, Date.parse(i.startedAt), Date.now());
-    i.health[idx] = v.health;
+    next[idx] = v.health;
+    e.setHealth(i, next);
     if (v.health.alive !== before.alive)
       e.events.emit('health_status_changed_event', {
         appId: i.appId,
@@ -161,7 +127,7 @@ export function attachProber(e: EngineView): () => void {
     );
     if (i.condition !== 'Running') return;
     const ready = res.kind === 'success';
-    i.readiness = {
+    const result = {
       name: r.name,
       taskId: i.taskId ?? '',
       ready,
@@ -169,10 +135,8 @@ export function attachProber(e: EngineView): () => void {
         ? { lastResponse: { status: res.status, contentType: res.contentType ?? '', body: res.body ?? '' } }
         : {}),
     };
-    if (ready) {
-      i.ready = true;
-      e.poke();
-    }
+    e.setReadiness(i, result, ready);
+    if (ready) e.poke();
   };
 
   // Due probes in 50 ms slots (a timer wheel): a tick runs only what is due, so probing does not
@@ -210,7 +174,11 @@ export function attachProber(e: EngineView): () => void {
     const started = Date.parse(i.startedAt);
     const checks = spec.app.healthChecks;
     if (checks.length > 0)
-      i.health ??= checks.map(() => ({ alive: false, consecutiveFailures: 0, instanceId: i.instanceId }));
+      if (!i.health)
+        e.setHealth(
+          i,
+          checks.map(() => ({ alive: false, consecutiveFailures: 0, instanceId: i.instanceId })),
+        );
     checks.forEach((c, idx) => schedule({ i, taskId: i.taskId!, check: idx }, started + firstProbeDelayMs(c)));
     if (spec.app.readinessChecks[0]) schedule({ i, taskId: i.taskId, check: 'ready' }, Date.now());
   };
@@ -224,7 +192,7 @@ export function attachProber(e: EngineView): () => void {
       // Readiness: only new tasks of an app being deployed, until ready (§3.4).
       const r = spec.app.readinessChecks[0];
       if (!r || d.i.ready || spec.version !== stored.version) return;
-      if (e.driver.locks(d.i.appId).length > 0) {
+      if (e.locks(d.i.appId).length > 0) {
         const key = `${d.taskId}#ready`;
         if (!inFlight.has(key)) {
           inFlight.add(key);

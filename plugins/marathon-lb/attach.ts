@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { serialized, type App } from '../../core/index.js';
+import { serialized, type Contract } from '../../core/index.js';
 import { renderConfig } from './config.js';
 import { serveEndpoints } from './endpoints.js';
 import { Haproxy } from './haproxy.js';
@@ -10,36 +10,8 @@ import { buildServices } from './services.js';
 import { RuntimeSync } from './runtime-sync.js';
 import { AliveTasks, SplitStore, trafficRoutes } from './traffic.js';
 
-/** What the LB reads of a started engine (declared here: plugins do not import each other). */
-interface ViewInstance {
-  appId: string;
-  taskId?: string;
-  agentId?: string;
-  condition: string;
-  ports: number[];
-  health?: { alive: boolean; lastSuccess?: string; lastFailure?: string }[];
-}
-
-export interface EngineView {
-  apps: Map<string, { app: App; versionInfo?: { lastScalingAt: string } }>;
-  instances: Map<string, ViewInstance>;
-  agent(id: string | undefined): { address: string } | undefined;
-  settings: { stateDir: string; agents: { role: string; address: string }[] };
-  events: { on(listener: (e: { eventType: string }) => void): () => void };
-  onStop(fn: () => void | Promise<void>): void;
-  readonly stopping?: boolean;
-  extensions: Map<string, () => { summary: string[] } & Record<string, unknown>>;
-  killGates: ((task: { appId: string; taskId?: string }) => Promise<void>)[];
-  routes: {
-    method: 'GET' | 'PUT' | 'POST' | 'DELETE';
-    path: string;
-    handler(req: {
-      params: Record<string, string>;
-      query: Record<string, string>;
-      body: unknown;
-    }): Promise<{ status?: number; body: unknown }>;
-  }[];
-}
+type EngineView = Contract<'engine'>['api'];
+type ViewInstance = Contract<'engine'>['instance'];
 
 const MIN_RELOAD_GAP_MS = 1000;
 
@@ -107,7 +79,7 @@ export function lbApps(e: EngineView, remembered: ReadonlySet<string> = new Set(
     tasks: (byApp.get(app.id) ?? []).map((i) => ({
       id: i.taskId!,
       host: e.agent(i.agentId)?.address ?? '',
-      ports: i.ports,
+      ports: [...i.ports],
       state: i.condition === 'Running' ? 'TASK_RUNNING' : `TASK_${i.condition.toUpperCase()}`,
       ...(results(i).length
         ? { healthCheckResults: results(i).map((h) => ({ alive: h.alive })) }
@@ -207,7 +179,7 @@ export function attachLb(
   timer.unref();
   void refresh();
   const ports = o.ports ?? { http: 80, appId: 9091, stats: 9090, https: 443 };
-  engine.extensions.set('marathon-lb', () => ({
+  engine.addStatusSection('marathon-lb', () => ({
     summary: haproxy.pid
       ? [
           `haproxy pid ${haproxy.pid} on ${bindAddr} (groups ${o.groups.join(',')}; http :${ports.http}${o.certs ? `, https :${ports.https ?? 443}` : ''}): ${services} service(s), ${haproxy.reloads} reload(s); stats http://${o.statsBind}:${ports.stats}/haproxy?stats`,
@@ -224,10 +196,10 @@ export function attachLb(
   // Before any task is signalled while HAProxy runs, the LB has caught up: the task out of rotation,
   // its replacements in. Narrowing this to tasks or apps HAProxy served measurably let ECONNRESETs
   // through in `npm run bench:strategies` (docs/performance.md); a refresh is cheap.
-  engine.killGates.push(async () => {
+  engine.addKillGate(async () => {
     if (haproxy.pid) await refresh();
   });
-  engine.routes.push(...trafficRoutes({ haproxy, splits, services: () => current(), refresh }));
+  engine.addRoutes(trafficRoutes({ haproxy, splits, services: () => current(), refresh }));
   const endpoints = serveEndpoints({ haproxy, services: () => current(), refresh }).catch((err: Error) => {
     log?.warn(`marathon-lb: its endpoints (/_haproxy_getpids, ...) are not served: ${err.message}`);
     return async () => undefined;

@@ -1,18 +1,14 @@
 import type { CommandModule } from 'yargs';
 import { BatonError, definePlugin, reportEarlyError, toBatonError } from '../../core/index.js';
-import { attachLb, type EngineView } from './attach.js';
+import { attachLb } from './attach.js';
 import { renderConfig } from './config.js';
 import { haproxyInstalled } from './haproxy.js';
-import { attachL4, type L4Engine, type L4Source } from './l4.js';
+import { attachL4 } from './l4.js';
 import type { LbApp } from './model.js';
 import { checkLabels } from './rules.js';
 import { buildServices } from './services.js';
 
 export const PLUGIN = 'marathon-lb';
-
-interface EngineStartedHooks {
-  started: { tap(name: string, fn: (engine: EngineView) => void): void };
-}
 
 /**
  * The embedded LB's settings from the environment of the engine: BATON_LB_GROUPS (default
@@ -51,21 +47,17 @@ export function lbSettings(env: NodeJS.ProcessEnv, log?: { warn(m: string): void
   };
 }
 
-/** The vip plugin's data plane hook, declared here (plugins do not import each other). */
-interface VipHooks {
-  dataplane: {
-    tapPromise(
-      name: string,
-      fn: (source: L4Source, engine: unknown) => Promise<ReturnType<typeof attachL4> | undefined>,
-    ): void;
+/** Plugin options `ports`, `groups`, `statsBind`, `statsAuth` as the BATON_LB_* variables they stand for. */
+function optionEnv(o: Record<string, unknown>): Record<string, string> {
+  const names: Record<string, string> = {
+    ports: 'BATON_LB_PORTS',
+    groups: 'BATON_LB_GROUPS',
+    statsBind: 'BATON_LB_STATS_BIND',
+    statsAuth: 'BATON_LB_STATS_AUTH',
   };
-}
-
-/** The marathon plugin's client hook, declared here (plugins do not import each other). */
-interface MarathonClientHooks {
-  client: {
-    promise(recipe: string | undefined): Promise<{ request<T>(method: string, path: string): Promise<T> } | undefined>;
-  };
+  return Object.fromEntries(
+    Object.entries(names).flatMap(([k, v]) => (typeof o[k] === 'string' ? [[v, o[k] as string]] : [])),
+  );
 }
 
 /**
@@ -80,25 +72,27 @@ export default definePlugin({
   dependsOn: ['marathon', 'engine'],
   // When the vip plugin is loaded, HAProxy carries its VIPs too (faster than its Node proxy).
   after: ['vip'],
-  apply(runner, { log }) {
+  apply(runner, { log, options }) {
+    // Options (for an engine built in-process: the test harness, embedders) take the place of the environment.
+    const env = { ...process.env, ...optionEnv(options) };
     if (runner.hasHooks('vip')) {
       runner
-        .hooksOf<VipHooks>('vip')
+        .hooksOf('vip')
         .dataplane.tapPromise(PLUGIN, async (source, engine) =>
           process.env.BATON_VIP_DATAPLANE !== 'node' && (await haproxyInstalled())
-            ? attachL4(engine as L4Engine, source, log)
+            ? attachL4(engine, source, log)
             : undefined,
         );
     }
-    runner.hooksOf<EngineStartedHooks>('engine').started.tap(PLUGIN, (engine) => {
+    runner.hooksOf('engine').started.tap(PLUGIN, (engine) => {
       void (async () => {
         if (!(await haproxyInstalled())) {
-          engine.extensions.set('marathon-lb', () => ({
+          engine.addStatusSection('marathon-lb', () => ({
             summary: ['not running: no haproxy on this machine (apt-get install haproxy)'],
           }));
           return;
         }
-        attachLb(engine, lbSettings(process.env, log), log);
+        attachLb(engine, lbSettings(env, log), log);
       })();
     });
 
@@ -112,7 +106,7 @@ export default definePlugin({
       }
     });
 
-    const client = runner.hooksOf<MarathonClientHooks>('marathon').client;
+    const client = runner.hooksOf('marathon').client;
     runner.hooks.commands.tap(PLUGIN, (reg) => {
       const cmd: CommandModule<
         object,

@@ -1,35 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { serialized } from '../../core/index.js';
+import { serialized, type Contract } from '../../core/index.js';
 import { renderHead, renderServices } from './config.js';
 import { Haproxy } from './haproxy.js';
 import type { Service } from './model.js';
 import { RuntimeSync } from './runtime-sync.js';
 import { clean, serverId, serverName } from './services.js';
 
-/** The vip plugin's data plane contract (vip.dataplane), declared here: plugins do not import each other. */
-interface L4Backend {
-  host: string;
-  port: number;
-  active: boolean;
-  taskId: string;
-}
-export interface L4Service {
-  key: string;
-  address: string;
-  port: number;
-  backends: L4Backend[];
-}
-export interface L4Source {
-  services(): L4Service[];
-}
-
-export interface L4Engine {
-  settings: { stateDir: string };
-  onStop(fn: () => void | Promise<void>): void;
-  readonly stopping?: boolean;
-}
+export type L4Service = Contract<'vip'>['service'];
+type L4Source = Contract<'vip'>['source'];
+/** What the data plane needs of the engine: where its state lives, and when it stops. */
+export type L4Host = { readonly settings: { readonly stateDir: string } } & Partial<
+  Pick<Contract<'engine'>['api'], 'stopping'>
+> &
+  Pick<Contract<'engine'>['api'], 'onStop'>;
 
 const MIN_RELOAD_GAP_MS = 250;
 
@@ -53,7 +38,7 @@ function bindable(address: string, port: number): Promise<string | undefined> {
  * which a VIP-only engine must not take; like that one it outlives the engine and is adopted.
  * Why HAProxy: the Node proxy reached 0.6–0.86 of HAProxy's throughput (docs/performance.md).
  */
-export function attachL4(engine: L4Engine, source: L4Source, log?: { info(m: string): void; warn(m: string): void }) {
+export function attachL4(engine: L4Host, source: L4Source, log?: { info(m: string): void; warn(m: string): void }) {
   const runDir = path.join(engine.settings.stateDir, 'vip-haproxy');
   const haproxy = new Haproxy(runDir, log);
   const runtime = new RuntimeSync(haproxy);

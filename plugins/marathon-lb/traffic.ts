@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Haproxy } from './haproxy.js';
+import type { TrafficGroup, TrafficServer } from './contract.js';
 import type { Service, Split } from './model.js';
 
 /** Written whole, then renamed: a crash leaves the old file or the new one, never half of one. */
@@ -50,28 +51,6 @@ export class AliveTasks {
   }
 }
 
-/** One HAProxy server of a deployment group as strategies read it: its task, state and counters. */
-export interface GroupServer {
-  backend: string;
-  name: string;
-  taskId: string;
-  appId: string;
-  /** HAProxy's status: UP, DOWN, MAINT, NOLB, DRAIN, ... (`no check` reads UP). */
-  status: string;
-  weight: number;
-  /** Current sessions and queued requests (zdd's drained test: both 0). */
-  scur: number;
-  qcur: number;
-  /** Totals since the worker started: sessions, responses by class; average response time (ms, last 1024). */
-  stot: number;
-  hrsp2xx: number;
-  hrsp5xx: number;
-  /** Connection and response errors towards the server. */
-  econ: number;
-  eresp: number;
-  rtime: number;
-}
-
 const num = (v: string | undefined) => Number(v ?? 0) || 0;
 
 /**
@@ -85,10 +64,10 @@ export function trafficRoutes(lb: {
   services(): Service[];
   refresh(): Promise<void>;
 }) {
-  const group = async (name: string) => {
+  const group = async (name: string): Promise<TrafficGroup> => {
     const services = lb.services().filter((s) => s.appId === `/${name}`);
     const rows = await lb.haproxy.stats();
-    const servers: GroupServer[] = [];
+    const servers: TrafficServer[] = [];
     for (const s of services) {
       for (const v of s.servers) {
         const r = rows.find((x) => x.pxname === s.backend && x.svname === v.name);

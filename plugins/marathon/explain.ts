@@ -1,5 +1,9 @@
 import type { AppStatus, MarathonCluster, QueueItem, TaskStatus } from './cluster.js';
 
+/**
+ * Healthy as Marathon counts `tasksHealthy`: running, and every health check alive. (marathon-lb
+ * and zdd put a task in rotation when any check is alive; that is the balancer's rule, not this.)
+ */
 export const isHealthy = (app: AppStatus, t: TaskStatus): boolean =>
   t.state === 'TASK_RUNNING' &&
   ((app.healthChecks?.length ?? 0) === 0 ||

@@ -11,32 +11,18 @@ import {
   type App,
   type Pod,
   type PipelineContext,
-  type PlanChange,
   type TargetSpec,
 } from '../../core/index.js';
 import { MarathonCluster } from './cluster.js';
 import { withoutCredentials, type Endpoint, type MarathonClient } from './client.js';
 import { registerCommands } from './commands.js';
+import type { StrategyRequest, StrategyRun } from './contract.js';
+
+export type { MarathonHooks, StrategyRequest, StrategyRun } from './contract.js';
 import { forMarathon } from './translate.js';
 import { waitForDeployments } from './wait.js';
 
 export const PLUGIN = 'marathon';
-
-/** Hooks this plugin publishes (reach them with `runner.hooksOf<MarathonHooks>('marathon')`). */
-export interface MarathonHooks {
-  /** Bail: the Marathon endpoint serving a target kind (the engine plugin answers for "embedded"). */
-  endpoint: AsyncSeriesBailHook<[TargetSpec, PipelineContext | undefined], Endpoint | undefined>;
-  /**
-   * Bail: a Marathon API client for a recipe's target (no recipe: the default target), for other
-   * plugins' commands (`baton group`, `baton lb`). This plugin answers it.
-   */
-  client: AsyncSeriesBailHook<[string | undefined], MarathonClient | undefined>;
-  /**
-   * Bail: a deploy strategy (blue-green, canary) claims one app's change by returning a run; the
-   * app is then deployed by that run instead of a plain Marathon deployment (rolling).
-   */
-  strategy: AsyncSeriesBailHook<[StrategyRequest], StrategyRun | undefined>;
-}
 
 /**
  * A Marathon endpoint from the recipe's target object and the environment (the recipe wins):
@@ -76,27 +62,6 @@ export function marathonEndpoint(url: string, s: Record<string, unknown>, env: N
   };
 }
 
-/** What a strategy is asked with: the change, the app as it will be deployed, and the target's API. */
-export interface StrategyRequest {
-  ctx: PipelineContext;
-  change: PlanChange;
-  /** The recipe's app with Baton's ownership label. */
-  app: App;
-  client: MarathonClient;
-  /** Wait for Marathon deployments of these apps with the run's deadlines and progress reporting. */
-  waitFor(deploymentIds: string[], appIds: string[], signal?: AbortSignal): Promise<void>;
-}
-
-/** A strategy's handling of one app in one deploy. */
-export interface StrategyRun {
-  /** `apply`: start (create the new version beside the old one). */
-  start(): Promise<void>;
-  /** `wait`: drive it to the end within the run's deadlines. */
-  finish(): Promise<void>;
-  /** `rollback`: traffic and capacity back on the version that served before. */
-  rollback(): Promise<void>;
-}
-
 interface RunState {
   /** Apps a strategy plugin deploys. */
   strategies: { id: string; run: StrategyRun }[];
@@ -118,7 +83,7 @@ export default definePlugin({
   name: PLUGIN,
   version: '0.1.0',
   apply(runner, { log }) {
-    const hooks = runner.publishHooks<MarathonHooks>(PLUGIN, {
+    const hooks = runner.publishHooks(PLUGIN, {
       endpoint: new AsyncSeriesBailHook<[TargetSpec, PipelineContext | undefined], Endpoint | undefined>(
         ['target', 'ctx'],
         'marathon.endpoint',

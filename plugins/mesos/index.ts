@@ -1,14 +1,5 @@
-import { STAGE, definePlugin, type TaskRuntime } from '../../core/index.js';
+import { STAGE, definePlugin } from '../../core/index.js';
 import { createMesosRuntime } from './runtime.js';
-
-interface EngineRuntimeHooks {
-  runtimes: {
-    tap(
-      name: string,
-      fn: (reg: { engineId: string; offeredCpus: number; stateDir?: string; add(rt: TaskRuntime): void }) => void,
-    ): void;
-  };
-}
 
 /** Mesos command tasks (`cmd`/`args`, no image) as real processes on the embedded engine. */
 export default definePlugin({
@@ -17,7 +8,7 @@ export default definePlugin({
   dependsOn: ['engine'],
   apply(runner) {
     runner
-      .hooksOf<EngineRuntimeHooks>('engine')
+      .hooksOf('engine')
       .runtimes.tap('mesos', (reg) => reg.add(createMesosRuntime(reg.engineId, reg.offeredCpus, reg.stateDir)));
     // A process has no mount namespace: volumes appear as links in its sandbox, nowhere else.
     runner.hooks.validate.tap(

@@ -1,14 +1,6 @@
 import { definePlugin } from '../../core/index.js';
-import { reportVolumes, type EngineView } from './status.js';
+import { reportVolumes } from './status.js';
 import { createLocalVolumes } from './volumes.js';
-
-/** The engine hook this plugin taps (declared, not imported: plugins share only core). */
-interface EngineVolumeHooks {
-  volumes: {
-    tap(name: string, fn: (reg: { add(provider: ReturnType<typeof createLocalVolumes>): void }) => void): void;
-  };
-  started: { tap(name: string, fn: (engine: EngineView) => void): void };
-}
 
 /**
  * Persistent local volumes on the embedded engine (marathon.md §5): directories under each agent's
@@ -19,7 +11,7 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['engine'],
   apply(runner) {
-    const engine = runner.hooksOf<EngineVolumeHooks>('engine');
+    const engine = runner.hooksOf('engine');
     engine.volumes.tap('persistence', (reg) => reg.add(createLocalVolumes()));
     engine.started.tap('persistence', (e) => reportVolumes(e));
   },

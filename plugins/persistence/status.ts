@@ -1,27 +1,11 @@
-import type { LocalVolume } from './volumes.js';
-
-/** What this plugin reads of a started engine (declared here: plugins share only core). */
-export interface EngineView {
-  instances: Map<
-    string,
-    {
-      instanceId: string;
-      appId: string;
-      goal: string;
-      condition: string;
-      agentId?: string;
-      reservation?: { agentId: string; volumes: LocalVolume[] };
-    }
-  >;
-  extensions: Map<string, () => { summary: string[] } & Record<string, unknown>>;
-}
+import type { Contract } from '../../core/index.js';
 
 /**
  * Volumes in `baton engine status` and `baton status`: every reservation, including those of
  * stopped instances (a resident app scaled down), which Marathon's task lists do not show.
  */
-export function reportVolumes(engine: EngineView): void {
-  engine.extensions.set('volumes', () => {
+export function reportVolumes(engine: Contract<'engine'>['api']): void {
+  engine.addStatusSection('volumes', () => {
     const reserved = [...engine.instances.values()].filter((i) => i.reservation);
     const perApp: Record<string, string[]> = {};
     for (const i of reserved) {

@@ -1,15 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { idToTaskPrefix, type AgentInfo, type App } from '../../core/index.js';
+import { idToTaskPrefix, type AgentInfo, type App, type Contract } from '../../core/index.js';
 
-/** A persistent volume as the engine records it in a reservation (its shape, declared here). */
-export interface LocalVolume {
-  containerPath: string;
-  persistenceId: string;
-  hostPath: string;
-  size: number;
-}
+/** A persistent volume as the engine records it in a reservation. */
+type LocalVolume = Contract<'engine'>['reservedVolume'];
 
 /** Where an agent keeps its persistent volumes (as Mesos: under the agent's work directory). */
 export const volumesDir = (agent: AgentInfo) => path.join(agent.workDir, 'volumes');
@@ -19,7 +14,7 @@ export const volumesDir = (agent: AgentInfo) => path.join(agent.workDir, 'volume
  * agent's work directory, named by Marathon's persistenceId. Created at the first launch of an
  * instance; destroyed only when the engine says so (app deleted, or task killed with wipe=true).
  */
-export function createLocalVolumes(log: (line: string) => void = () => {}) {
+export function createLocalVolumes(log: (line: string) => void = () => {}): Contract<'engine'>['volumeProvider'] {
   return {
     create(app: App, _instanceId: string, agent: AgentInfo): LocalVolume[] {
       return (app.container?.volumes ?? [])

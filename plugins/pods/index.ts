@@ -1,12 +1,5 @@
-import { STAGE, definePlugin, type TaskRuntime } from '../../core/index.js';
+import { STAGE, definePlugin } from '../../core/index.js';
 import { createPodRuntime } from './runtime.js';
-
-/** The engine hook this plugin taps (declared, not imported: plugins share only core). */
-interface EngineRuntimeHooks {
-  runtimes: {
-    tap(name: string, fn: (reg: { add(rt: TaskRuntime): void; runtimes: readonly TaskRuntime[] }) => void): void;
-  };
-}
 
 /**
  * Pods on the embedded engine (marathon.md §6): the containers of an instance launched together on
@@ -18,9 +11,7 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['engine'],
   apply(runner) {
-    runner
-      .hooksOf<EngineRuntimeHooks>('engine')
-      .runtimes.tap('pods', (reg) => reg.add(createPodRuntime(() => reg.runtimes)));
+    runner.hooksOf('engine').runtimes.tap('pods', (reg) => reg.add(createPodRuntime(() => reg.runtimes)));
     runner.hooks.validate.tap(
       { name: 'pods', stage: STAGE.NORMAL, title: 'Pods the embedded engine can run' },
       (ctx) => {

@@ -1,31 +1,11 @@
-import { serialized, type App } from '../../core/index.js';
+import { serialized, type Contract } from '../../core/index.js';
 import { VipAllocator } from './allocate.js';
 import type { L4Dataplane, L4Source } from './dataplane.js';
 import { vipDnsName, vipsOf } from './labels.js';
 import { VipProxy, type Backend } from './proxy.js';
 
-/** What the VIP plugin reads of a started engine (declared here: plugins do not import each other). */
-interface ViewInstance {
-  instanceId: string;
-  appId: string;
-  taskId?: string;
-  agentId?: string;
-  condition: string;
-  goal: string;
-  ports: number[];
-}
-
-export interface EngineView {
-  apps: Map<string, { app: App }>;
-  instances: Map<string, ViewInstance>;
-  agent(id: string | undefined): { address: string } | undefined;
-  /** Healthy by every health check of its version (true without checks). */
-  isHealthy(i: ViewInstance): boolean;
-  events: { on(listener: (e: { eventType: string }) => void): () => void };
-  onStop(fn: () => void | Promise<void>): void;
-  extensions: Map<string, () => { summary: string[] } & Record<string, unknown>>;
-  killGates: ((task: { appId: string }) => Promise<void>)[];
-}
+export type EngineApi = Contract<'engine'>['api'];
+type ViewInstance = Contract<'engine'>['instance'];
 
 /** One VIP as served: its address, the names it answers to, the apps behind it and its proxy. */
 export interface ServedVip {
@@ -52,7 +32,7 @@ export interface Vips {
  * The data plane is one a plugin offers (`offer`: marathon-lb's HAProxy), else a Node proxy per VIP.
  */
 export function attachVips(
-  engine: EngineView,
+  engine: EngineApi,
   range: string,
   log?: { warn(msg: string): void },
   offer?: (source: L4Source) => Promise<L4Dataplane | undefined>,
@@ -178,7 +158,7 @@ export function attachVips(
 
   const off = engine.events.on(() => void refresh());
   // Before a task is signalled it is out of rotation (its open connections drain).
-  engine.killGates.push(() => refresh());
+  engine.addKillGate(() => refresh());
   const timer = setInterval(() => void refresh(), 1000);
   timer.unref();
   void refresh();
@@ -190,7 +170,7 @@ export function attachVips(
     return out;
   };
   const backendsOf = (s: ServedVip) => (plane ? plane.status(s.key)?.backends : s.proxy?.stats()) ?? [];
-  engine.extensions.set('vips', () => ({
+  engine.addStatusSection('vips', () => ({
     summary: [
       `data plane: ${plane ? plane.summary() : 'Node proxy'}`,
       ...(served.size === 0

@@ -1,4 +1,3 @@
-import type { AsyncSeriesBailHook } from 'tapable';
 import type { Backend } from './proxy.js';
 
 /** One VIP as a data plane must serve it: where it listens, and the tasks behind it. */
@@ -29,13 +28,4 @@ export interface L4Dataplane {
   status(key: string): { backends: (Backend & { open: number; total: number })[]; error?: string } | undefined;
   /** A line for `baton engine status`. */
   summary(): string;
-}
-
-/** The hooks the vip plugin publishes. */
-export interface VipHooks {
-  /**
-   * Offer a data plane for the engine's VIPs (first to return one wins; none: the Node proxy).
-   * Called once the engine has started, with it (the started engine, as `engine.started` gives it).
-   */
-  dataplane: AsyncSeriesBailHook<[L4Source, unknown], L4Dataplane | undefined>;
 }

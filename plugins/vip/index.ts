@@ -1,17 +1,11 @@
 import { AsyncSeriesBailHook } from 'tapable';
 import { definePlugin } from '../../core/index.js';
-import { attachVips, type EngineView, type Vips } from './attach.js';
-import type { L4Dataplane, L4Source, VipHooks } from './dataplane.js';
+import { attachVips, type Vips } from './attach.js';
+import type { EngineApi } from './attach.js';
+import type { L4Dataplane, L4Source } from './dataplane.js';
 import { vipsOf } from './labels.js';
 
 export const PLUGIN = 'vip';
-
-interface Hooks {
-  started: { tap(name: string, fn: (engine: EngineView) => void): void };
-}
-interface RecordsHooks {
-  records: { tap(name: string, fn: (r: { a: Map<string, { address: string; ttl: number }[]> }) => void): void };
-}
 
 /** `BATON_VIP_RANGE`: where named VIPs get their addresses (default 127.0.4.0/24, loopback). */
 export const vipRange = (env = process.env) => env.BATON_VIP_RANGE ?? '127.0.4.0/24';
@@ -27,8 +21,8 @@ export default definePlugin({
   version: '0.1.0',
   dependsOn: ['engine', 'discovery'],
   apply(runner, { log }) {
-    const hooks = runner.publishHooks<VipHooks>(PLUGIN, {
-      dataplane: new AsyncSeriesBailHook<[L4Source, unknown], L4Dataplane | undefined>(
+    const hooks = runner.publishHooks(PLUGIN, {
+      dataplane: new AsyncSeriesBailHook<[L4Source, EngineApi], L4Dataplane | undefined>(
         ['source', 'engine'],
         'vip.dataplane',
       ),
@@ -59,7 +53,7 @@ export default definePlugin({
     });
 
     let vips: Vips | undefined;
-    runner.hooksOf<Hooks>('engine').started.tap(PLUGIN, (engine) => {
+    runner.hooksOf('engine').started.tap(PLUGIN, (engine) => {
       // No data plane offered (marathon-lb switched off, or no haproxy): the Node proxy.
       vips = attachVips(
         engine,
@@ -68,7 +62,7 @@ export default definePlugin({
         hooks.dataplane.taps.length ? (source) => hooks.dataplane.promise(source, engine) : undefined,
       );
     });
-    runner.hooksOf<RecordsHooks>('discovery').records.tap(PLUGIN, (r) => {
+    runner.hooksOf('discovery').records.tap(PLUGIN, (r) => {
       for (const v of vips?.list() ?? []) {
         if (!v.dnsName) continue;
         const list = r.a.get(v.dnsName) ?? [];

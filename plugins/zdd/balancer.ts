@@ -1,27 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatonError } from '../../core/index.js';
+import { BatonError, type Contract } from '../../core/index.js';
 import type { Api } from './colours.js';
 
-/**
- * A server of the deployment group's backend — the fields strategies read of marathon-lb's traffic
- * API answer (declared here: plugins do not import each other; the API is the contract).
- */
-export interface GroupServer {
-  /** HAProxy's server name (ip_port). */
-  name: string;
-  taskId: string;
-  appId: string;
-  /** HAProxy's status: UP, DOWN, MAINT, … */
-  status: string;
-  weight: number;
-  scur: number;
-  qcur: number;
-  stot: number;
-  hrsp5xx: number;
-  econ: number;
-  eresp: number;
-  rtime: number;
-}
+/** A server of the deployment group's backend, as marathon-lb's traffic API answers. */
+export type GroupServer = Contract<'marathon-lb'>['server'];
 
 export interface SplitNote {
   strategy: string;
@@ -33,13 +15,10 @@ export interface SplitNote {
   [k: string]: unknown;
 }
 
-export interface GroupState {
-  group: string;
-  split: { app: string; percent: number; note?: SplitNote } | null;
-  oldWorkers: number;
-  running: boolean;
-  servers: GroupServer[];
-}
+/** A deployment group's traffic state; the split's note is this plugin's own (its step, commands). */
+export type GroupState = Omit<Contract<'marathon-lb'>['group'], 'split'> & {
+  split: (Omit<Contract<'marathon-lb'>['split'], 'note'> & { note?: SplitNote }) | null;
+};
 
 /** HAProxy reads MAINT for servers disabled in the configuration or by the runtime API. */
 export const inMaint = (s: GroupServer) => s.status.startsWith('MAINT');

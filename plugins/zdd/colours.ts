@@ -1,10 +1,7 @@
-import type { App } from '../../core/index.js';
+import type { App, Contract } from '../../core/index.js';
 
-/** The Marathon API as this plugin uses it (the marathon plugin's client; declared, not imported). */
-export interface Api {
-  request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T>;
-  deploymentsGone(ids: string[], signal?: AbortSignal): Promise<void>;
-}
+/** The parts of the marathon plugin's client this plugin uses (a cluster's or the engine's API). */
+export type Api = Pick<Contract<'marathon'>['client'], 'request' | 'deploymentsGone'>;
 
 /** An app as `GET /v2/apps?embed=apps.tasks` shows it (the parts strategies read). */
 export interface LiveApp {

@@ -1,29 +1,11 @@
-import { BatonError, STAGE, definePlugin, type App, type PipelineContext, type PlanChange } from '../../core/index.js';
+import { BatonError, STAGE, definePlugin } from '../../core/index.js';
 import { balancerFor } from './stats-balancer.js';
-import type { Api } from './colours.js';
 import { registerStrategyCommands } from './commands.js';
 import { checkStrategies } from './rules.js';
-import { apiOf, inProgress, planStrategies, strategyRun, type Run } from './runs.js';
+import { apiOf, inProgress, planStrategies, strategyRun } from './runs.js';
 import { STRATEGIES_SCHEMA, groupOf, strategyOf } from './settings.js';
 
 export const PLUGIN = 'zdd';
-
-/** The marathon plugin's hooks this plugin taps (declared, not imported). */
-interface MarathonHooks {
-  strategy: {
-    tapPromise(
-      name: string,
-      fn: (req: {
-        ctx: PipelineContext;
-        change: PlanChange;
-        app: App;
-        client: Api;
-        waitFor(ids: string[], appIds: string[], signal?: AbortSignal): Promise<void>;
-      }) => Promise<Run | undefined>,
-    ): void;
-  };
-  client: { promise(recipe: string | undefined): Promise<Api | undefined> };
-}
 
 /**
  * Zero-downtime deploys through marathon-lb, per app in the recipe's `strategies` section:
@@ -70,7 +52,7 @@ export default definePlugin({
         }
       },
     );
-    const marathon = runner.hooksOf<MarathonHooks>('marathon');
+    const marathon = runner.hooksOf('marathon');
     marathon.strategy.tapPromise(PLUGIN, (req) => strategyRun(req, log));
     runner.hooks.commands.tap(PLUGIN, (reg) =>
       registerStrategyCommands(reg, (recipe) => marathon.client.promise(recipe)),

@@ -4,9 +4,9 @@ import {
   stableJson,
   type App,
   type ClusterPort,
+  type Contract,
   type Logger,
   type PipelineContext,
-  type PlanChange,
 } from '../../core/index.js';
 import { balancerFor, statsUrls } from './stats-balancer.js';
 import { remove, scale, swap, swapBack, type SwapContext } from './blue-green.js';
@@ -94,23 +94,11 @@ export async function inProgress(api: Api, app: App, signal?: AbortSignal): Prom
   return colours.length > 1 ? colours : undefined;
 }
 
-export interface Run {
-  start(): Promise<void>;
-  finish(): Promise<void>;
-  rollback(): Promise<void>;
-}
-
 /** The run of one strategy app in a deploy, for the marathon plugin's `strategy` hook. */
 export async function strategyRun(
-  req: {
-    ctx: PipelineContext;
-    change: PlanChange;
-    app: App;
-    client: Api;
-    waitFor(ids: string[], appIds: string[], signal?: AbortSignal): Promise<void>;
-  },
+  req: Contract<'marathon'>['strategyRequest'],
   log: Logger,
-): Promise<Run | undefined> {
+): Promise<Contract<'marathon'>['strategyRun'] | undefined> {
   const { ctx, change, app } = req;
   const s = strategyOf(ctx.raw, app.id);
   if (!s) return undefined;

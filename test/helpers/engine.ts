@@ -3,17 +3,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { constraintsPolicy } from '../../plugins/constraints/policy.js';
-import { attachProber } from '../../plugins/health/prober.js';
-import { createLocalVolumes } from '../../plugins/persistence/volumes.js';
-import { createPodRuntime } from '../../plugins/pods/runtime.js';
-import type { TaskRuntime } from '../../core/index.js';
-import { createMesosRuntime } from '../../plugins/mesos/runtime.js';
-import { dockerClient } from '../../plugins/docker/index.js';
-import { createDockerRuntime } from '../../plugins/docker/runtime.js';
-import { serveEngine, type RunningEngine } from '../../plugins/engine/serve.js';
-import { resolveSettings, type AgentSpec } from '../../plugins/engine/settings.js';
+import { Runner, type BatonPlugin } from '../../core/index.js';
+import constraints from '../../plugins/constraints/index.js';
+import docker from '../../plugins/docker/index.js';
+import engine from '../../plugins/engine/index.js';
+import { startEngine } from '../../plugins/engine/build.js';
 import type { MarathonEvent } from '../../plugins/engine/events.js';
+import type { RunningEngine } from '../../plugins/engine/serve.js';
+import { resolveSettings, type AgentSpec, type EngineSettings } from '../../plugins/engine/settings.js';
+import health from '../../plugins/health/index.js';
+import marathon from '../../plugins/marathon/index.js';
+import mesos from '../../plugins/mesos/index.js';
+import persistence from '../../plugins/persistence/index.js';
+import pods from '../../plugins/pods/index.js';
 import { ROOT } from './cli.js';
 
 export const SERVER = path.join(ROOT, 'test/fixtures/server.mjs');
@@ -46,34 +48,33 @@ export interface TestEngine extends RunningEngine {
   destroy(): Promise<void>;
 }
 
+export type PluginEntry = BatonPlugin | [BatonPlugin, Record<string, unknown>];
+
+/** The plugins a test engine runs with unless told otherwise: runtimes, placement, volumes, health. */
+export const ENGINE_PLUGINS: PluginEntry[] = [marathon, engine, mesos, docker, pods, persistence, health, constraints];
+
+/**
+ * An engine in this process built as the daemon builds its own: the given plugins tap the engine's
+ * hooks (runtimes, placement, volumes, probes, extensions), and `startEngine` serves it.
+ */
+export function engineWith(plugins: PluginEntry[], settings: EngineSettings): Promise<RunningEngine> {
+  const runner = new Runner();
+  for (const entry of plugins) {
+    const [plugin, options] = Array.isArray(entry) ? entry : [entry, {}];
+    runner.use(plugin, options);
+  }
+  runner.applyPlugins();
+  return startEngine(runner.hooksOf('engine'), settings);
+}
+
 /** A real engine in this process on a free loopback port and a temp state dir, with real process tasks. */
 export async function startTestEngine(
   opts: { agents?: Partial<AgentSpec>[]; stateDir?: string } = {},
 ): Promise<TestEngine> {
   const stateDir = opts.stateDir ?? (await mkdtemp(path.join(os.tmpdir(), 'baton-engine-test-')));
   const settings = { ...resolveSettings({ stateDir, ...(opts.agents ? { agents: opts.agents } : {}) }), port: 0 };
-  const runtimes = (id: string, s: typeof settings): TaskRuntime[] => {
-    const list: TaskRuntime[] = [];
-    list.push(
-      ...base(id, s),
-      createPodRuntime(() => list),
-    );
-    return list;
-  };
-  const base = (id: string, s: typeof settings) => [
-    createMesosRuntime(
-      id,
-      s.agents.reduce((n, a) => n + a.cpus, 0),
-      s.stateDir,
-    ),
-    // The real Docker runtime, against the local daemon (CI installs and starts it).
-    createDockerRuntime({ engineId: id, dockerFor: () => dockerClient(), allDockers: () => [dockerClient()] }),
-  ];
-  // The constraints plugin's policy, as the default plugin set gives the daemon.
-  const running = await serveEngine(settings, runtimes, [constraintsPolicy(settings.agents)], (engine) => {
-    engine.volumes = createLocalVolumes();
-    attachProber(engine as never);
-  });
+  // The real Docker runtime runs against the local daemon (CI installs and starts it).
+  const running = await engineWith(ENGINE_PLUGINS, settings);
   const events: MarathonEvent[] = [];
   running.engine.events.on((e) => events.push(e));
   const api = async (method: string, p: string, body?: unknown) => {

@@ -5,13 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/net.js';
-import { attachProber } from '../../plugins/health/prober.js';
-import { attachLb } from '../../plugins/marathon-lb/attach.js';
-import { lbSettings } from '../../plugins/marathon-lb/index.js';
-import { createMesosRuntime } from '../../plugins/mesos/runtime.js';
-import { serveEngine } from '../../plugins/engine/serve.js';
+import engine from '../../plugins/engine/index.js';
 import { resolveSettings } from '../../plugins/engine/settings.js';
-import { pidAlive as alive, serverCmd, until } from '../helpers/engine.js';
+import health from '../../plugins/health/index.js';
+import marathonLb from '../../plugins/marathon-lb/index.js';
+import marathon from '../../plugins/marathon/index.js';
+import mesos from '../../plugins/mesos/index.js';
+import { engineWith, pidAlive as alive, serverCmd, until } from '../helpers/engine.js';
 
 const get = (port: number) =>
   new Promise<number>((resolve) => {
@@ -30,22 +30,13 @@ describe('marathon-lb across an engine restart (real HAProxy)', () => {
     const ports = `${await freePort('127.0.2.1')},${await freePort('127.0.2.1')},${await freePort('127.0.0.1')},${await freePort('127.0.2.1')}`;
     const servicePort = await freePort('127.0.2.1');
     const settings = { ...resolveSettings({ stateDir }), port: 0 };
-    const start = () =>
-      serveEngine(
-        settings,
-        (id, s) => [
-          createMesosRuntime(
-            id,
-            s.agents.reduce((n, a) => n + a.cpus, 0),
-            s.stateDir,
-          ),
-        ],
-        [],
-        (e) => {
-          attachProber(e as never);
-          attachLb(e as never, lbSettings({ BATON_LB_PORTS: ports }));
-        },
-      );
+    // The engine as the daemon builds it, with marathon-lb's ports given as its plugin options.
+    const start = async () => {
+      const running = await engineWith([marathon, engine, mesos, health, [marathonLb, { ports }]], settings);
+      // The plugin attaches once it has found haproxy.
+      await until(() => running.engine.extensions.has('marathon-lb'), 10_000, 'marathon-lb attached');
+      return running;
+    };
     const lb = (e: Awaited<ReturnType<typeof start>>) =>
       e.engine.extensions.get('marathon-lb')!() as unknown as { pid: number | null; reloads: number; services: number };
     const api = (e: Awaited<ReturnType<typeof start>>, method: string, p: string, body?: unknown) =>

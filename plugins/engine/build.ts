@@ -1,0 +1,55 @@
+import type { TaskRuntime } from '../../core/index.js';
+import type { EngineHooks, RuntimeRegistry } from './contract.js';
+import type { Engine } from './engine.js';
+import { extensionApi } from './extension-api.js';
+import type { PlacementPolicy } from './placement-policy.js';
+import { serveEngine, type RunningEngine } from './serve.js';
+import type { EngineSettings } from './settings.js';
+
+/**
+ * What an engine gets from the plugins that tap the engine's hooks: its task runtimes, its
+ * placement policies, and — once started — its volume provider, its health prober and the
+ * extensions that work beside it (which see it through the extension API, never the Engine).
+ */
+export function engineParts(hooks: EngineHooks) {
+  return {
+    runtimes(engineId: string, settings?: EngineSettings): TaskRuntime[] {
+      const list: TaskRuntime[] = [];
+      const registry: RuntimeRegistry = {
+        engineId,
+        offeredCpus: (settings?.agents ?? []).reduce((n, a) => n + a.cpus, 0) || 1,
+        agents: settings?.agents ?? [],
+        ...(settings ? { stateDir: settings.stateDir } : {}),
+        add: (rt) => list.push(rt),
+        runtimes: list,
+      };
+      hooks.runtimes.call(registry);
+      return list;
+    },
+    policies(settings: EngineSettings): PlacementPolicy[] {
+      const list: PlacementPolicy[] = [];
+      hooks.placement.call({ agents: settings.agents, add: (p) => list.push(p) });
+      return list;
+    },
+    attach(engine: Engine): void {
+      hooks.volumes.call({ add: (p) => (engine.volumes = p) });
+      const api = extensionApi(engine);
+      hooks.probes.call(api);
+      hooks.started.call(api);
+    },
+  };
+}
+
+/**
+ * Build an engine with everything the plugins contribute and serve it on `settings`: the one way
+ * an engine is made — the daemon (`baton engine serve`), `baton up`, the test harness and tests.
+ */
+export function startEngine(hooks: EngineHooks, settings: EngineSettings): Promise<RunningEngine> {
+  const parts = engineParts(hooks);
+  return serveEngine(
+    settings,
+    (id, s) => parts.runtimes(id, s),
+    parts.policies(settings),
+    (e) => parts.attach(e),
+  );
+}
