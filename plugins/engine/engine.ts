@@ -426,6 +426,12 @@ export class Engine {
     }
     for (const i of this.instances.values()) {
       if (this.busy.has(i.instanceId)) continue;
+      // Killing with no kill in flight: an engine that stopped mid-kill (or a kill that failed);
+      // the kill is made again, else the task would run on, marked Killing, holding its deployment.
+      if (i.condition === 'Killing') {
+        void this.kill(i, i.killReason);
+        continue;
+      }
       if (
         i.goal !== 'Running' &&
         (i.condition === 'Staging' || i.condition === 'Starting' || i.condition === 'Running')
@@ -567,6 +573,9 @@ export class Engine {
       await rt.kill(i.handle, app?.taskKillGracePeriodSeconds ?? DEFAULT_KILL_GRACE_S);
       const s = await rt.inspect(i.handle);
       this.onExit(i, s.running ? { state: 'TASK_KILLED', message: 'killed' } : s.exit, rt);
+    } catch {
+      // The runtime could not kill it now (Docker unreachable, say): it stays Killing, and the
+      // next pass tries again.
     } finally {
       this.busy.delete(i.instanceId);
       this.poke();

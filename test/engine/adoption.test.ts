@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureEngine, runningEngine, stopEngine } from '../../plugins/engine/daemon.js';
 import { resolveSettings } from '../../plugins/engine/settings.js';
@@ -160,6 +161,46 @@ describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
     );
     await until(() => taskProcesses('/adopt', d.stateDir).length === 3, 10_000, 'three task processes');
   }, 40_000);
+});
+
+describe('engine crash safety: stopped between marking a task Killing and signalling it', () => {
+  const d = realDaemon('baton-midkill-', ['/midkill']);
+
+  it('the next engine kills it again: the task does not run on marked Killing', async () => {
+    const app = { id: '/midkill', cmd: serverCmd(), instances: 1, cpus: 0.02, mem: 32 };
+    expect((await d.api('POST', '/v2/apps', app)).status).toBe(201);
+    await until(async () => (await d.api('GET', '/v2/deployments')).body.length === 0, 20_000, 'the deployment');
+    const [task] = (await d.api('GET', '/v2/apps/midkill/tasks')).body.tasks as { id: string }[];
+    const [pid] = await until(
+      () => (taskProcesses('/midkill', d.stateDir).length === 1 ? taskProcesses('/midkill', d.stateDir) : undefined),
+      10_000,
+      'the task process',
+    );
+    const info = await runningEngine(d.stateDir);
+    process.kill(info!.pid, 'SIGKILL');
+    await until(() => !pidAlive(info!.pid), 5000, 'the engine to die');
+    // What the store holds when the engine dies inside kill(), after the Killing condition was
+    // committed and before the signal (a kill gate was waiting for the balancer, say).
+    const db = new Database(path.join(d.stateDir, 'engine.db'));
+    const row = db.prepare<[], { instance_id: string; json: string }>('SELECT instance_id, json FROM instances').get()!;
+    db.prepare('UPDATE instances SET json = ? WHERE instance_id = ?').run(
+      JSON.stringify({ ...JSON.parse(row.json), condition: 'Killing', killing: true, killReason: 'test' }),
+      row.instance_id,
+    );
+    db.close();
+    expect(pidAlive(pid)).toBe(true);
+    await d.start();
+    await until(() => !pidAlive(pid), 15_000, 'the task marked Killing to be killed');
+    // Its goal was Running (a health kill, say): the instance relaunches.
+    await until(
+      async () => {
+        const now = (await d.api('GET', '/v2/apps/midkill/tasks')).body.tasks as { id: string; state: string }[];
+        return now.length === 1 && now[0].id !== task.id && now[0].state === 'TASK_RUNNING';
+      },
+      15_000,
+      'a new task',
+    );
+  }, 60_000);
 });
 
 describe('engine crash safety: SIGKILL at random points of deployments, many times', () => {
