@@ -2,10 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, timeDeploys, waitAll } from './net.js';
-import { dockerClient } from '../plugins/docker/index.js';
-import { createDockerRuntime } from '../plugins/docker/runtime.js';
-import { serveEngine } from '../plugins/engine/serve.js';
+import docker, { dockerClient } from '../plugins/docker/index.js';
+import engine from '../plugins/engine/index.js';
+import { startEngineWith } from '../plugins/engine/build.js';
 import { resolveSettings } from '../plugins/engine/settings.js';
+import marathon from '../plugins/marathon/index.js';
 
 const IMAGE = 'baton/minitwit:1';
 
@@ -48,9 +49,7 @@ export async function rawContainers(n: number): Promise<number> {
 /** Baton: POST an app of N bridge containers to the embedded engine and wait until every one answers. */
 export async function engineContainers(n: number, runs: number): Promise<number[]> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'baton-bench-docker-'));
-  const running = await serveEngine({ ...resolveSettings({ stateDir }), port: 0 }, (id) => [
-    createDockerRuntime({ engineId: id, dockerFor: () => dockerClient(), allDockers: () => [dockerClient()] }),
-  ]);
+  const running = await startEngineWith([marathon, engine, docker], { ...resolveSettings({ stateDir }), port: 0 });
   const samples: number[] = [];
   try {
     samples.push(

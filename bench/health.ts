@@ -3,10 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PACKAGE_ROOT } from '../core/index.js';
-import { serveEngine } from '../plugins/engine/serve.js';
+import engine from '../plugins/engine/index.js';
+import { startEngineWith } from '../plugins/engine/build.js';
 import { resolveSettings } from '../plugins/engine/settings.js';
-import { attachProber } from '../plugins/health/prober.js';
-import { createMesosRuntime } from '../plugins/mesos/runtime.js';
+import health from '../plugins/health/index.js';
+import marathon from '../plugins/marathon/index.js';
+import mesos from '../plugins/mesos/index.js';
 
 const SERVER = path.join(PACKAGE_ROOT, 'test/fixtures/server.mjs');
 
@@ -19,18 +21,10 @@ export async function healthDetection(
   check = { intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 2 },
 ) {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'baton-bench-health-'));
-  const running = await serveEngine(
-    { ...resolveSettings({ stateDir }), port: 0 },
-    (id, s) => [
-      createMesosRuntime(
-        id,
-        s.agents.reduce((n, a) => n + a.cpus, 0),
-        s.stateDir,
-      ),
-    ],
-    [],
-    (e) => attachProber(e as never),
-  );
+  const running = await startEngineWith([marathon, engine, mesos, health], {
+    ...resolveSettings({ stateDir }),
+    port: 0,
+  });
   const samples: number[] = [];
   try {
     await fetch(`${running.url}/v2/apps`, {

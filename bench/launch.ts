@@ -4,9 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, timeDeploys, waitAll } from './net.js';
 import { PACKAGE_ROOT } from '../core/index.js';
-import { serveEngine } from '../plugins/engine/serve.js';
+import engine from '../plugins/engine/index.js';
+import { startEngineWith } from '../plugins/engine/build.js';
 import { resolveSettings } from '../plugins/engine/settings.js';
-import { createMesosRuntime } from '../plugins/mesos/runtime.js';
+import marathon from '../plugins/marathon/index.js';
+import mesos from '../plugins/mesos/index.js';
 
 const SERVER = path.join(PACKAGE_ROOT, 'test/fixtures/server.mjs');
 
@@ -41,13 +43,7 @@ export async function rawLaunch(n: number): Promise<number> {
 /** Baton: POST an app of N instances to the embedded engine and wait until every task answers. */
 export async function engineLaunch(n: number, runs: number): Promise<{ samples: number[] }> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'baton-bench-'));
-  const running = await serveEngine({ ...resolveSettings({ stateDir }), port: 0 }, (id, s) => [
-    createMesosRuntime(
-      id,
-      s.agents.reduce((n, a) => n + a.cpus, 0),
-      s.stateDir,
-    ),
-  ]);
+  const running = await startEngineWith([marathon, engine, mesos], { ...resolveSettings({ stateDir }), port: 0 });
   const samples: number[] = [];
   try {
     samples.push(

@@ -1,4 +1,4 @@
-import type { TaskRuntime } from '../../core/index.js';
+import { Runner, type BatonPlugin, type TaskRuntime } from '../../core/index.js';
 import type { EngineHooks, RuntimeRegistry } from './contract.js';
 import type { Engine } from './engine.js';
 import { extensionApi } from './extension-api.js';
@@ -52,4 +52,22 @@ export function startEngine(hooks: EngineHooks, settings: EngineSettings): Promi
     parts.policies(settings),
     (e) => parts.attach(e),
   );
+}
+
+/** A plugin, or a plugin with its options. */
+export type PluginEntry = BatonPlugin | readonly [BatonPlugin, Record<string, unknown>];
+
+/**
+ * An engine built from a set of plugins (the engine plugin among them), as the daemon builds its
+ * own from the default set: for tests and benchmarks that choose which runtimes, probes and
+ * extensions an engine gets.
+ */
+export function startEngineWith(plugins: readonly PluginEntry[], settings: EngineSettings): Promise<RunningEngine> {
+  const runner = new Runner();
+  for (const entry of plugins) {
+    const [plugin, options] = Array.isArray(entry) ? entry : [entry, {}];
+    runner.use(plugin, options);
+  }
+  runner.applyPlugins();
+  return startEngine(runner.hooksOf('engine'), settings);
 }

@@ -7,23 +7,16 @@ import {
   toBatonError,
   loadRecipeFile,
   type CommandRegistry,
-  type TaskRuntime,
 } from '../../core/index.js';
+import { startEngine } from './build.js';
+import type { EngineHooks } from './contract.js';
 import { ensureEngine, runningEngine, stopEngine } from './daemon.js';
-import type { Engine } from './engine.js';
-import type { PlacementPolicy } from './placement-policy.js';
-import { savedAgents, serveEngine, settingsFor } from './serve.js';
+import { savedAgents, settingsFor } from './serve.js';
 import { profileOnSignal } from './profile.js';
 import { resolveSettings, type EngineSettings } from './settings.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- /baton/v1/status sections are open-ended JSON
 type StatusJson = Record<string, any>;
-
-export interface EngineCommandDeps {
-  runtimes: (engineId: string, settings: EngineSettings) => TaskRuntime[];
-  policies: (settings: EngineSettings) => PlacementPolicy[];
-  attach: (engine: Engine) => void;
-}
 
 const stateDirOpt = {
   type: 'string',
@@ -43,7 +36,7 @@ async function settingsFromArgs(a: Record<string, unknown>): Promise<EngineSetti
 }
 
 /** `baton engine start|stop|status|serve`, `baton up`, `baton logs`. */
-export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommandDeps): void {
+export function registerEngineCommands(reg: CommandRegistry, hooks: EngineHooks): void {
   const fail = (err: unknown, json?: boolean) => reg.exit(reportEarlyError(toBatonError(err), { io: reg.io, json }));
   const out = (s: string): void => void reg.io.stdout.write(s + '\n');
 
@@ -66,7 +59,7 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
         if (a.action === 'serve') {
           // The daemon itself (what `start` runs detached); also usable under a process supervisor.
           const s = settingsFor(settings.stateDir, a.port ? { port: a.port } : {});
-          const running = await serveEngine(s, deps.runtimes, deps.policies(s), deps.attach);
+          const running = await startEngine(hooks, s);
           profileOnSignal();
           process.stderr.write(`baton engine ${running.engine.id} serving ${running.url} (state ${s.stateDir})\n`);
           await new Promise<void>((resolve) => {
@@ -190,7 +183,7 @@ export function registerEngineCommands(reg: CommandRegistry, deps: EngineCommand
         const onSigint = () => interrupt.abort();
         process.once('SIGINT', onSigint);
         const settings = await settingsFromArgs(a);
-        const running = await serveEngine(settings, deps.runtimes, deps.policies(settings), deps.attach);
+        const running = await startEngine(hooks, settings);
         reg.io.stderr.write(
           `engine serving ${running.url} in the foreground (Ctrl-C to remove the recipe's apps and stop)\n`,
         );

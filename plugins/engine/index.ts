@@ -137,9 +137,7 @@ export default definePlugin({
       );
     });
 
-    runner.hooks.commands.tap(PLUGIN, (reg) =>
-      registerEngineCommands(reg, { runtimes, policies, attach: parts.attach }),
-    );
+    runner.hooks.commands.tap(PLUGIN, (reg) => registerEngineCommands(reg, hooks));
   },
 });
 

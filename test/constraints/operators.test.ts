@@ -1,15 +1,29 @@
 import { describe, expect, it } from 'vitest';
+import { Issues, normalizeApp } from '../../core/index.js';
 import { fromApp, fromPod } from '../../plugins/constraints/constraint.js';
 import { fieldValue, formatAttribute, formatScalar, type ConstraintAgent } from '../../plugins/constraints/field.js';
 import { groupByAccepts, groupByKills } from '../../plugins/constraints/group-by.js';
 import { accepts } from '../../plugins/constraints/operators.js';
 import { checkConstraint } from '../../plugins/constraints/rules.js';
+import type { AgentSpec } from '../../plugins/engine/settings.js';
 
+/** An engine agent (all of AgentSpec: policies' sessions are handed the engine's agents). */
 const agent = (
   hostname: string,
   attributes: Record<string, string | number> = {},
   domain: { region?: string; zone?: string } = {},
-): ConstraintAgent => ({ id: hostname, hostname, attributes, ...domain });
+): ConstraintAgent & AgentSpec => ({
+  id: hostname,
+  hostname,
+  attributes,
+  ...domain,
+  address: '127.0.1.1',
+  role: '*',
+  cpus: 1,
+  mem: 1024,
+  disk: 1024,
+  ports: [31000, 31249],
+});
 const c = (...a: string[]) => fromApp(a)!;
 
 describe('value formatting (marathon.md §2.2)', () => {
@@ -182,7 +196,7 @@ describe('fault domain default (marathon.md §2.2)', () => {
     const home = agent('h1', {}, { region: 'eu', zone: 'eu-1' });
     const away = agent('h2', {}, { region: 'us', zone: 'us-1' });
     const policy = constraintsPolicy([home, away]);
-    const app = (constraints: string[][]) => ({ constraints }) as never;
+    const app = (constraints: string[][]) => normalizeApp({ id: '/x', cmd: 'x', constraints }, new Issues());
     expect(policy.session(app([]), [])?.reject(away)).toBe('@region:eu (default)');
     expect(policy.session(app([]), [])?.reject(home)).toBeUndefined();
     expect(policy.session(app([['@region', 'LIKE', 'us|eu']]), [])?.reject(away)).toBeUndefined();

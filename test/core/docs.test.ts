@@ -69,8 +69,8 @@ describe('docs stay true to the code', () => {
     const runner = new Runner();
     for (const p of defaultPlugins()) runner.use(p);
     runner.applyPlugins();
-    for (const owner of ['marathon', 'engine', 'discovery']) {
-      for (const name of Object.keys(runner.hooksOf<Record<string, unknown>>(owner)))
+    for (const owner of ['marathon', 'engine', 'discovery'] as const) {
+      for (const name of Object.keys(runner.hooksOf(owner)))
         expect(hooks, `${owner}.${name}`).toContain(`\`${owner}.${name}\``);
     }
   });

@@ -1,3 +1,4 @@
+import type { SyncHook } from 'tapable';
 import { describe, expect, it } from 'vitest';
 import { STAGE, definePlugin, type PipelineContext } from '../../core/index.js';
 import { input, recordingRunner, sleepApp } from '../helpers/runner.js';
@@ -88,11 +89,11 @@ describe('hook ordering by stage', () => {
   });
 
   it('plugins reach each other only through published hooks, declared in dependsOn', async () => {
-    const { SyncHook } = await import('tapable');
+    const { SyncHook: Hook } = await import('tapable');
     const owner = definePlugin({
       name: 'owner',
       apply(r) {
-        const hooks = r.publishHooks('owner', { ping: new SyncHook<[string[]]>(['log']) });
+        const hooks = r.publishHooks('owner', { ping: new Hook<[string[]]>(['log']) });
         r.hooks.validate.tap('owner', () => {
           const log: string[] = [];
           hooks.ping.call(log);
@@ -104,10 +105,7 @@ describe('hook ordering by stage', () => {
       name: 'user',
       dependsOn: ['owner'],
       apply(r) {
-        r.hooksOf<{ ping: InstanceType<typeof SyncHook<[string[]]>> }>('owner').ping.tap(
-          'user',
-          (log) => void log.push('user'),
-        );
+        r.hooksOf('owner').ping.tap('user', (log) => void log.push('user'));
       },
     });
     // Registered before its dependency: the runner applies dependencies first.
@@ -116,3 +114,12 @@ describe('hook ordering by stage', () => {
     expect(res.error).toBeUndefined();
   });
 });
+
+// The contracts of this file's plugins, declared as a third-party plugin declares its own
+// (core/contracts.ts): 'owner' publishes `ping`, 'partner' nothing.
+declare module '../../core/index.js' {
+  interface PluginContracts {
+    owner: { hooks: { ping: SyncHook<[string[]]> } };
+    partner: { hooks: Record<string, never> };
+  }
+}

@@ -65,7 +65,7 @@ describe('plugin metadata is checked at registration with coded errors', () => {
     order.length = 0;
     new Runner().use(user).applyPlugins();
     expect(order).toEqual(['user sees partner: false']);
-    expect(() => new Runner().use({ name: 'x', after: 'y', apply() {} } as never)).toThrow(/'after' must be/);
+    expect(() => new Runner().use({ name: 'x', after: 'y', apply() {} })).toThrow(/'after' must be/);
   });
 
   it('an error thrown by apply() is stamped with the plugin', () => {

@@ -30,7 +30,7 @@ describe('renderer choice', () => {
     const runner = new Runner();
     runner.use({
       name: 'chatty',
-      apply(r) {
+      apply(r: Runner) {
         r.hooks.validate.tap('chatty', (ctx) => {
           for (let i = 0; i < 50; i++) ctx.log.progress(`waiting ${i}`, '/web');
         });
@@ -47,7 +47,10 @@ describe('renderer choice', () => {
   it('the listr2 view follows a run on a (forced) TTY and still prints the summary', async () => {
     const t = target(true, { NO_COLOR: '1' });
     const runner = new Runner();
-    runner.use({ name: 'step', apply: (r) => r.hooks.validate.tap({ name: 'step', title: 'Check things' }, () => {}) });
+    runner.use({
+      name: 'step',
+      apply: (r: Runner) => r.hooks.validate.tap({ name: 'step', title: 'Check things' }, () => {}),
+    });
     const view = attachRenderer('tty', runner, t);
     const res = await runner.run(input({ apps: [sleepApp] }));
     await view.finish({ error: res.error, recipe: 'test' });

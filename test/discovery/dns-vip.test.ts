@@ -22,7 +22,7 @@ describe('service discovery and VIPs on the embedded engine', () => {
     process.env.BATON_DNS = '127.0.3.1:0'; // a free port: tests run side by side
     process.env.BATON_VIP_RANGE = '127.0.5.0/24';
     t = await createTestRunner();
-    const server = (t.engine.extensions.get('dns')!() as { server: string }).server;
+    const server = (t.engine.extensions.get('dns')!() as unknown as { server: string }).server;
     dns = new Resolver({ timeout: 1000, tries: 1 });
     dns.setServers([server]);
   });

@@ -4,11 +4,13 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dockerClient } from '../../plugins/docker/index.js';
-import { createDockerRuntime } from '../../plugins/docker/runtime.js';
-import { serveEngine, type RunningEngine } from '../../plugins/engine/serve.js';
-import { resolveSettings } from '../../plugins/engine/settings.js';
-import { createLocalVolumes } from '../../plugins/persistence/volumes.js';
+import docker, { dockerClient } from '../../plugins/docker/index.js';
+import engine from '../../plugins/engine/index.js';
+import { startEngineWith } from '../../plugins/engine/build.js';
+import type { RunningEngine } from '../../plugins/engine/serve.js';
+import { defaultAgents, resolveSettings } from '../../plugins/engine/settings.js';
+import marathon from '../../plugins/marathon/index.js';
+import persistence from '../../plugins/persistence/index.js';
 import { readIf, until } from '../helpers/engine.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers read field by field
@@ -95,21 +97,10 @@ describe('dockerd restart: the engine reconciles', () => {
     // The offline busybox image, copied from the main daemon.
     execFileSync('sh', ['-c', `docker save baton-test/busybox:1 | docker -H ${endpoint} load -q`], { stdio: 'ignore' });
     stateDir = mkdtempSync(path.join(os.tmpdir(), 'baton-dockerd-restart-'));
-    const settings = { ...resolveSettings({ stateDir }), port: 0 };
-    running = await serveEngine(
-      settings,
-      (id) => [
-        createDockerRuntime({
-          engineId: id,
-          dockerFor: () => dockerClient(endpoint),
-          allDockers: () => [dockerClient(endpoint)],
-        }),
-      ],
-      [],
-      (engine) => {
-        engine.volumes = createLocalVolumes();
-      },
-    );
+    // Every agent's containers run on the test's dockerd (engine.agents[].docker).
+    const agents = defaultAgents().map((a) => ({ ...a, docker: endpoint }));
+    const settings = { ...resolveSettings({ stateDir, agents }), port: 0 };
+    running = await startEngineWith([marathon, engine, docker, persistence], settings);
   }, 60_000);
   afterAll(async () => {
     await running?.close();

@@ -45,7 +45,8 @@ function realDaemon(prefix: string, appIds: string[]) {
     async start() {
       d.url = (await ensureEngine(d.settings)).url;
     },
-    async api(method: string, p: string, body?: unknown) {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read as Marathon's JSON
+    async api(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
       const r = await fetch(d.url + p, {
         method,
         headers: body ? { 'content-type': 'application/json' } : {},

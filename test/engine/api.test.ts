@@ -6,14 +6,15 @@ import { needsMarathonData, readData } from '../helpers/marathon-data.js';
 const example = (f: string) => readData(`examples/${f}`);
 const keys = (o: object) => Object.keys(o).sort();
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- events are read as Marathon's JSON
+type Frame = { event: string; data: any };
+
 /** Read Server-Sent Events until `stop` says so (bounded); `attached` resolves on the first frame. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function sse(url: string, stop: (events: { event: string; data: any }[]) => boolean, ms = 15_000) {
+function sse(url: string, stop: (events: Frame[]) => boolean, ms = 15_000) {
   let onAttached!: () => void;
   const attached = new Promise<void>((r) => (onAttached = r));
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const done = new Promise<{ event: string; data: any }[]>((resolve, reject) => {
-    const got: { event: string; data: unknown }[] = [];
+  const done = new Promise<Frame[]>((resolve, reject) => {
+    const got: Frame[] = [];
     const req = http.get(url, { headers: { accept: 'text/event-stream' } }, (res) => {
       let buf = '';
       res.on('data', (chunk) => {
@@ -26,9 +27,9 @@ function sse(url: string, stop: (events: { event: string; data: any }[]) => bool
           const data = /^data: (.*)$/m.exec(frame)?.[1];
           if (ev && data) got.push({ event: ev, data: JSON.parse(data) });
           if (got.length === 1) onAttached();
-          if (stop(got as never)) {
+          if (stop(got)) {
             req.destroy();
-            resolve(got as never);
+            resolve(got);
           }
         }
       });
@@ -86,7 +87,7 @@ describe("the engine's Marathon REST API (§10)", () => {
       body: '{"id": ',
     });
     expect(raw.status).toBe(400);
-    expect((await raw.json()).message).toBe('Invalid JSON');
+    expect(((await raw.json()) as { message: string }).message).toBe('Invalid JSON');
 
     expect(await e.api('GET', '/v2/apps/nope')).toMatchObject({
       status: 404,
@@ -268,7 +269,7 @@ describe("the engine's Marathon REST API (§10)", () => {
       ['POST', '/v2/tasks/delete'],
     ]) {
       const r = await fetch(e.url + p, { method, headers: { 'content-type': 'application/json' } });
-      expect([p, r.status, (await r.json()).message]).toEqual([p, 400, 'Invalid JSON']);
+      expect([p, r.status, ((await r.json()) as { message: string }).message]).toEqual([p, 400, 'Invalid JSON']);
     }
     expect(e.engine.groups.ids(e.engine.apps.keys()).has('/g/versions/2020-01-01T00:00:00.000Z')).toBe(false);
     // A single Marathon abdicates and is elected again; HTTP callback subscriptions are off, as by default.

@@ -3,8 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveEngine, type RunningEngine } from '../../plugins/engine/serve.js';
+import engine from '../../plugins/engine/index.js';
+import { startEngineWith } from '../../plugins/engine/build.js';
+import type { RunningEngine } from '../../plugins/engine/serve.js';
 import { resolveSettings } from '../../plugins/engine/settings.js';
+import marathon from '../../plugins/marathon/index.js';
 import { EXIT, redactSecrets, secretValues } from '../../core/index.js';
 import { batonAsync, cliDaemon, events } from '../helpers/cli.js';
 import { isLoopback, listeningAddresses } from '../helpers/listeners.js';
@@ -23,15 +26,20 @@ describe('engine API security', () => {
   it('binds loopback by default and refuses any other address without a token', async () => {
     expect(resolveSettings({}, {}).host).toBe('127.0.0.1');
     await expect(
-      serveEngine({ ...resolveSettings({ stateDir: path.join(dir, 'a') }, {}), host: '0.0.0.0', port: 0 }, () => []),
+      startEngineWith([marathon, engine], {
+        ...resolveSettings({ stateDir: path.join(dir, 'a') }, {}),
+        host: '0.0.0.0',
+        port: 0,
+      }),
     ).rejects.toThrow(/refusing to serve the engine API on 0\.0\.0\.0 without a token/);
   });
 
   it('with a token, requests without it are refused (401); with it they pass', async () => {
-    running = await serveEngine(
-      { ...resolveSettings({ stateDir: path.join(dir, 'b') }, {}), port: 0, token: 's3cret-token' },
-      () => [],
-    );
+    running = await startEngineWith([marathon, engine], {
+      ...resolveSettings({ stateDir: path.join(dir, 'b') }, {}),
+      port: 0,
+      token: 's3cret-token',
+    });
     expect((await fetch(`${running.url}/v2/apps`)).status).toBe(401);
     expect((await fetch(`${running.url}/v2/apps`, { headers: { authorization: 'token=wrong' } })).status).toBe(401);
     expect((await fetch(`${running.url}/v2/apps`, { headers: { authorization: 'token=s3cret-token' } })).status).toBe(
@@ -95,7 +103,7 @@ describe('secrets and listeners through the CLI (real daemon)', () => {
     };
     await writeFile(f, JSON.stringify({ name: 'db', apps: [app] }));
     const outputs: string[] = [];
-    const keep = (r: { stdout: string; stderr: string }) => (outputs.push(r.stdout + r.stderr), r);
+    const keep = <R extends { stdout: string; stderr: string }>(r: R) => (outputs.push(r.stdout + r.stderr), r);
     keep(cli.run(['plan', f]));
     keep(cli.run(['plan', '--json', '--verbose', f]));
     expect(keep(cli.run(['deploy', '--json', '--verbose', f])).code).toBe(EXIT.OK);

@@ -3,11 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Runner, type BatonPlugin } from '../../core/index.js';
 import constraints from '../../plugins/constraints/index.js';
 import docker from '../../plugins/docker/index.js';
 import engine from '../../plugins/engine/index.js';
-import { startEngine } from '../../plugins/engine/build.js';
+import { startEngineWith, type PluginEntry } from '../../plugins/engine/build.js';
+export type { PluginEntry } from '../../plugins/engine/build.js';
 import type { MarathonEvent } from '../../plugins/engine/events.js';
 import type { RunningEngine } from '../../plugins/engine/serve.js';
 import { resolveSettings, type AgentSpec, type EngineSettings } from '../../plugins/engine/settings.js';
@@ -48,8 +48,6 @@ export interface TestEngine extends RunningEngine {
   destroy(): Promise<void>;
 }
 
-export type PluginEntry = BatonPlugin | [BatonPlugin, Record<string, unknown>];
-
 /** The plugins a test engine runs with unless told otherwise: runtimes, placement, volumes, health. */
 export const ENGINE_PLUGINS: PluginEntry[] = [marathon, engine, mesos, docker, pods, persistence, health, constraints];
 
@@ -57,14 +55,8 @@ export const ENGINE_PLUGINS: PluginEntry[] = [marathon, engine, mesos, docker, p
  * An engine in this process built as the daemon builds its own: the given plugins tap the engine's
  * hooks (runtimes, placement, volumes, probes, extensions), and `startEngine` serves it.
  */
-export function engineWith(plugins: PluginEntry[], settings: EngineSettings): Promise<RunningEngine> {
-  const runner = new Runner();
-  for (const entry of plugins) {
-    const [plugin, options] = Array.isArray(entry) ? entry : [entry, {}];
-    runner.use(plugin, options);
-  }
-  runner.applyPlugins();
-  return startEngine(runner.hooksOf('engine'), settings);
+export function engineWith(plugins: readonly PluginEntry[], settings: EngineSettings): Promise<RunningEngine> {
+  return startEngineWith(plugins, settings);
 }
 
 /** A real engine in this process on a free loopback port and a temp state dir, with real process tasks. */
@@ -113,12 +105,15 @@ export async function startTestEngine(
   };
 }
 
+/** What `until` returns: `fn`'s value, never a falsy one. */
+type Truthy<T> = Exclude<T, undefined | null | false | '' | 0>;
+
 /** Poll until `fn` returns a truthy value (bounded). */
-export async function until<T>(fn: () => T | Promise<T>, ms = 20_000, what = 'condition'): Promise<T> {
+export async function until<T>(fn: () => T | Promise<T>, ms = 20_000, what = 'condition'): Promise<Truthy<T>> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
-    if (v) return v;
+    if (v) return v as Truthy<T>;
     if (Date.now() > end) throw new Error(`timed out after ${ms}ms waiting for ${what}`);
     await sleep(50);
   }

@@ -72,7 +72,8 @@ describe('marathon-lb on the embedded engine (real HAProxy)', () => {
         { host: '127.0.2.1', port, servername, path: '/', agent: false, rejectUnauthorized: false, timeout: 3000 },
         (res) => {
           let body = '';
-          const subject = (res.socket as TLSSocket).getPeerCertificate().subject?.CN;
+          const cn = (res.socket as TLSSocket).getPeerCertificate().subject?.CN;
+          const subject = Array.isArray(cn) ? cn[0] : cn;
           res.on('data', (d) => (body += d));
           res.on('end', () => resolve({ status: res.statusCode ?? 0, body, subject }));
         },

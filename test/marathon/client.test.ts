@@ -9,6 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MarathonClient, MarathonHttpError } from '../../plugins/marathon/client.js';
 import { marathonEndpoint } from '../../plugins/marathon/index.js';
 import { freePort } from '../helpers/net.js';
+import type { BatonError } from '../../core/index.js';
+
+/** The error a call fails with (a call that succeeds fails the test). */
+const rejection = (p: Promise<unknown>): Promise<BatonError & Partial<MarathonHttpError>> =>
+  p.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (e: MarathonHttpError) => e,
+  );
 
 type Reply = { status: number; body: unknown };
 type Handler = (req: http.IncomingMessage) => Reply;
@@ -79,7 +89,7 @@ describe('Marathon client: auth, TLS, retries, Marathon error bodies', () => {
         : { status: 401, body: { message: 'not authenticated' } },
     );
     expect(await new MarathonClient({ url, token: 'sekret' }).get('/v2/apps')).toEqual({ apps: [] });
-    const err = await new MarathonClient({ url }).get('/v2/apps').catch((e) => e);
+    const err = await rejection(new MarathonClient({ url }).get('/v2/apps'));
     expect(err).toBeInstanceOf(MarathonHttpError);
     expect(err.code).toBe('BATON_TARGET_UNAVAILABLE');
   });
@@ -113,16 +123,14 @@ describe('Marathon client: auth, TLS, retries, Marathon error bodies', () => {
     const c = new MarathonClient({ url }, 5000, FAST);
     expect(await c.get('/v2/apps')).toEqual({ ok: true });
     expect(s.seen.filter((x) => x.method === 'GET')).toHaveLength(3);
-    const err = await c.request('POST', '/v2/apps', { id: '/x' }).catch((e) => e);
+    const err = await rejection(c.request('POST', '/v2/apps', { id: '/x' }));
     expect(err.status).toBe(503);
     expect(s.seen.filter((x) => x.method === 'POST')).toHaveLength(1);
   });
 
   it('a target that is not there: retried, then BATON_TARGET_UNAVAILABLE naming it', async () => {
     const port = await freePort('127.0.0.1');
-    const err = await new MarathonClient({ url: `http://127.0.0.1:${port}` }, 5000, FAST)
-      .get('/v2/apps')
-      .catch((e) => e);
+    const err = await rejection(new MarathonClient({ url: `http://127.0.0.1:${port}` }, 5000, FAST).get('/v2/apps'));
     expect(err.code).toBe('BATON_TARGET_UNAVAILABLE');
     expect(err.message).toMatch(new RegExp(`Cannot reach Marathon at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
   });
@@ -149,10 +157,10 @@ describe('Marathon client: auth, TLS, retries, Marathon error bodies', () => {
           },
     );
     const c = new MarathonClient({ url }, 5000, FAST);
-    const locked = await c.request('PUT', '/v2/apps/web', { instances: 2 }).catch((e) => e);
+    const locked = await rejection(c.request('PUT', '/v2/apps/web', { instances: 2 }));
     expect(locked.code).toBe('BATON_DEPLOY_LOCKED');
     expect(locked.message).toMatch(/locked by deployment 5ed4c0c5-9ff8-4a6f-a0cd-f57f59a34b43; `--force` cancels it/);
-    const invalid = await c.request('POST', '/v2/apps', {}).catch((e) => e);
+    const invalid = await rejection(c.request('POST', '/v2/apps', {}));
     expect(invalid.code).toBe('BATON_BAD_ARGUMENT');
     expect(invalid.details).toBe('/instances: error.min\n/id: must fully match regular expression');
   });
@@ -162,7 +170,7 @@ describe('Marathon client: auth, TLS, retries, Marathon error bodies', () => {
     expect(await new MarathonClient({ url, caFile: path.join(dir, 'cert.pem') }).get('/v2/leader')).toEqual({
       leader: 'x',
     });
-    const err = await new MarathonClient({ url }, 5000, FAST).get('/v2/leader').catch((e) => e);
+    const err = await rejection(new MarathonClient({ url }, 5000, FAST).get('/v2/leader'));
     expect(err.code).toBe('BATON_TARGET_UNAVAILABLE');
     expect(err.message).toMatch(/certificate/i);
     expect(

@@ -7,11 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../core/index.js';
-import { serveEngine, type RunningEngine } from '../../plugins/engine/serve.js';
+import enginePlugin from '../../plugins/engine/index.js';
+import { startEngineWith } from '../../plugins/engine/build.js';
+import type { RunningEngine } from '../../plugins/engine/serve.js';
 import { resolveSettings } from '../../plugins/engine/settings.js';
 import { MarathonClient } from '../../plugins/marathon/client.js';
-import { marathonEndpoint } from '../../plugins/marathon/index.js';
-import { createMesosRuntime } from '../../plugins/mesos/runtime.js';
+import marathon, { marathonEndpoint } from '../../plugins/marathon/index.js';
+import mesos from '../../plugins/mesos/index.js';
 import { batonAsync, events } from '../helpers/cli.js';
 
 const UID = 'ci-deployer';
@@ -83,13 +85,7 @@ describe('DC/OS login (service account, user), against the embedded engine with 
     acs = iam(publicKey.export({ type: 'spki', format: 'pem' }).toString(), ['expired-token', ENGINE_TOKEN]);
     loginUrl = await acs.start();
     const settings = { ...resolveSettings({ stateDir: path.join(dir, 'engine') }), port: 0, token: ENGINE_TOKEN };
-    engine = await serveEngine(settings, (id, s) => [
-      createMesosRuntime(
-        id,
-        s.agents.reduce((n, a) => n + a.cpus, 0),
-        s.stateDir,
-      ),
-    ]);
+    engine = await startEngineWith([marathon, enginePlugin, mesos], settings);
   });
   afterAll(async () => {
     await engine?.close();

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { Issues, Runner, normalizeApp, normalizePod, owned, toRecipeShape } from '../../core/index.js';
 import { appFromMarathon, forMarathon, podFromMarathon } from '../../plugins/marathon/translate.js';
