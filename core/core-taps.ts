@@ -44,7 +44,7 @@ export function registerCoreTaps(runner: Runner): void {
       ctx.target = target;
       const state = await target.state(ctx.signal);
       ctx.plan = computePlan(ctx.recipe, state, target.description);
-      // §5.2: a resident app's reservations fix its resources and volumes (the target would refuse).
+      // marathon-semantics.md §5.2: a resident app's reservations fix its resources and volumes (the target would refuse).
       const live = new Map(state.apps.map((a) => [a.id, a]));
       for (const { spec, path } of ctx.recipe.apps) {
         const cur = live.get(spec.id);

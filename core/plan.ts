@@ -40,7 +40,7 @@ export function owned<T extends { labels?: Record<string, string> }>(spec: T, re
 }
 
 /**
- * Diff a recipe against what the target runs (marathon.md §4.2): create, restart (config change),
+ * Diff a recipe against what the target runs (marathon-semantics.md §4.2): create, restart (config change),
  * scale (only instances), unchanged; and remove for specs this recipe deployed before (by its
  * ownership label) that it no longer holds. Nothing on the target is touched.
  */

@@ -23,7 +23,7 @@ export interface TaskLaunch {
   agent: AgentInfo;
   /** The task's sandbox directory (created by the engine; stdout/stderr live here). */
   sandbox: string;
-  /** The task's environment (marathon.md §8), computed by the engine. */
+  /** The task's environment (marathon-semantics.md §8), computed by the engine. */
   env: Record<string, string>;
   /** Host ports allocated to the task, by port index. */
   ports: number[];
@@ -32,7 +32,7 @@ export interface TaskLaunch {
   /** Name servers for the task (the engine's DNS, when a discovery plugin serves one on port 53). */
   dns?: string[];
   /**
-   * Persistent local volumes of the task's reservation (marathon.md §5), already created on the
+   * Persistent local volumes of the task's reservation (marathon-semantics.md §5), already created on the
    * agent: a runtime shows each at `<sandbox>/<containerPath>` (process tasks: a link; containers: a bind mount).
    */
   volumes?: TaskVolume[];
@@ -40,7 +40,7 @@ export interface TaskLaunch {
 
 /** A persistent volume as a runtime mounts it. */
 export interface TaskVolume {
-  /** Relative, one segment (§5.1): where it appears in the sandbox. */
+  /** Relative, one segment (marathon-semantics.md §5.1): where it appears in the sandbox. */
   containerPath: string;
   /** The volume's directory on the agent. */
   hostPath: string;

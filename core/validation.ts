@@ -23,7 +23,7 @@ export function pointer(path: JsonPath): string {
   return path.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 }
 
-/** Marathon's own 422 path style: "/apps(0)/id" (marathon.md §10.4). */
+/** Marathon's own 422 path style: "/apps(0)/id" (marathon-semantics.md §10.4). */
 export function marathonPath(path: JsonPath): string {
   let out = '';
   for (const seg of path) out += typeof seg === 'number' ? `(${seg})` : `/${seg}`;

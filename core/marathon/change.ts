@@ -20,7 +20,7 @@ export function stableJson(v: unknown): string {
 }
 
 /**
- * Marathon's `isUpgrade` (marathon.md §4.2): any difference but `instances` is a config change and
+ * Marathon's `isUpgrade` (marathon-semantics.md §4.2): any difference but `instances` is a config change and
  * restarts every task (labels and upgradeStrategy included); only `instances` differing is a
  * scale; identical is no change. Service ports assigned by the target (0 in the recipe) are not a
  * change: `servicePortsOf` tells which recipe zeros to fill from the current definition.
@@ -44,7 +44,7 @@ export function classifyPodChange(current: Pod | undefined, next: Pod | undefine
   return current.scaling.instances === next.scaling.instances ? 'unchanged' : 'scale';
 }
 
-/** `next` with service ports left at 0 filled from `current`, as Marathon keeps assigned ones (§9). */
+/** `next` with service ports left at 0 filled from `current`, as Marathon keeps assigned ones (marathon-semantics.md §9). */
 export function withAssignedServicePorts(next: App, current: App): App {
   const out: App = { ...next };
   if (next.portDefinitions && current.portDefinitions) {

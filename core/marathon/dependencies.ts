@@ -6,7 +6,7 @@ export interface DependencyNode {
   dependencies: readonly string[];
 }
 
-/** The run specs a dependency names: the app itself, or every app below a group (marathon.md §4.3). */
+/** The run specs a dependency names: the app itself, or every app below a group (marathon-semantics.md §4.3). */
 export function dependencyTargets(dep: string, ids: readonly string[]): string[] {
   return ids.filter((k) => k === dep || isChildOf(k, dep));
 }

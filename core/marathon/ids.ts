@@ -1,5 +1,5 @@
 /**
- * Marathon path ids (marathon.md §1.1): "/group/app". Relative ids resolve against a parent group;
+ * Marathon path ids (marathon-semantics.md §1.1): "/group/app". Relative ids resolve against a parent group;
  * "." and ".." are only relative path elements.
  */
 export const ID_SEGMENT = /^(([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])$/;
@@ -46,7 +46,7 @@ export function idProblems(raw: string): string[] {
   return problems;
 }
 
-/** A pod container's task id (marathon.md §8): `<pod>.instance-<uuid>.<container>.<incarnation>`. */
+/** A pod container's task id (marathon-semantics.md §8): `<pod>.instance-<uuid>.<container>.<incarnation>`. */
 export function podContainerTaskId(instanceId: string, container: string, incarnation: number): string {
   return `${instanceId}.${container}.${incarnation}`;
 }

@@ -29,7 +29,7 @@ export const HEALTH_DEFAULTS = {
 } as const;
 
 /**
- * Marathon's AppNormalization (marathon.md §1, §13): deprecated fields translated, defaults filled,
+ * Marathon's AppNormalization (marathon-semantics.md §1, §13): deprecated fields translated, defaults filled,
  * ids made absolute. Runs before semantic validation, exactly as Marathon does. Conflicts that
  * only normalisation can see (e.g. `uris` and `fetch` together) are reported to `issues`.
  * `parent` is the group the app is defined in.
@@ -76,7 +76,7 @@ export function normalizeApp(input: Raw, issues: Issues, parent = '/'): App {
         servicePort: m.servicePort ?? 0,
         protocol: m.protocol ?? 'tcp',
       };
-      // In bridge mode a missing hostPort means "dynamic" (§9); in container mode it means none.
+      // In bridge mode a missing hostPort means "dynamic" (marathon-semantics.md §9); in container mode it means none.
       if (bridge && out.hostPort === undefined) out.hostPort = 0;
       return out as PortMapping;
     });
@@ -155,7 +155,7 @@ export function normalizeApp(input: Raw, issues: Issues, parent = '/'): App {
 function normalizeContainer(raw: Raw, issues: Issues): Container | undefined {
   if (!isObj(raw.container)) return undefined;
   const c: Raw = { ...raw.container };
-  const type = c.type ?? 'DOCKER'; // §1.4: a container object defaults to DOCKER
+  const type = c.type ?? 'DOCKER'; // marathon-semantics.md §1.4: a container object defaults to DOCKER
   let docker: Raw | undefined = isObj(c.docker) ? { ...c.docker } : undefined;
   if (docker) {
     if (docker.portMappings !== undefined) {
@@ -193,7 +193,7 @@ function normalizeContainer(raw: Raw, issues: Issues): Container | undefined {
   } as Container;
 }
 
-/** `networks`, translating deprecated `docker.network` and `ipAddress` (§1.5). */
+/** `networks`, translating deprecated `docker.network` and `ipAddress` (marathon-semantics.md §1.5). */
 function normalizeNetworks(raw: Raw, container: Container | undefined, issues: Issues): Network[] {
   const legacy = raw.container?.docker?.network as string | undefined;
   if (container?.docker) delete (container.docker as Raw).network; // translated below
@@ -244,7 +244,7 @@ function normalizeNetworks(raw: Raw, container: Container | undefined, issues: I
 function normalizeHealthCheck(h: Raw): HealthCheck {
   const protocol = h.protocol ?? 'HTTP';
   const out: Raw = { ...HEALTH_DEFAULTS, ...h, protocol };
-  // §3.1: portIndex 0 is injected when neither port nor portIndex is given, except for COMMAND.
+  // marathon-semantics.md §3.1: portIndex 0 is injected when neither port nor portIndex is given, except for COMMAND.
   if (protocol !== 'COMMAND' && h.port === undefined && h.portIndex === undefined) out.portIndex = 0;
   return out as HealthCheck;
 }

@@ -6,7 +6,7 @@ import type { Pod } from './types.js';
 type Raw = Record<string, any>;
 const arrOf = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
 
-/** Pod defaults (marathon.md §6.1). `null` fields in exported pods mean "absent". */
+/** Pod defaults (marathon-semantics.md §6.1). `null` fields in exported pods mean "absent". */
 export function normalizePod(raw: Raw, parent = '/'): Pod {
   const resident = arrOf<Raw>(raw.volumes).some((v) => v?.persistent);
   const networks = arrOf<Raw>(raw.networks).map((n) => ({
@@ -69,7 +69,7 @@ export function normalizePod(raw: Raw, parent = '/'): Pod {
   } as Pod;
 }
 
-/** Pod rules of marathon.md §6.1 and §3.1 (pod health checks). */
+/** Pod rules of marathon-semantics.md §6.1 and §3.1 (pod health checks). */
 export function validatePod(pod: Pod, issues: Issues, rawId: unknown = pod.id): void {
   if (typeof rawId === 'string') for (const p of idProblems(rawId)) issues.error(['id'], 'pod.id', p);
   const hostMode = pod.networks.every((n) => n.mode === 'host');

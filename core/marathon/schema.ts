@@ -3,7 +3,7 @@
  * structural half of validation. Built from the RAML types in shared/reference/marathon-data, not
  * from the 1.7 JSON Schema, which lacks 1.8+ fields. Every object is closed
  * (`additionalProperties: false`) so that unknown fields are *reported*; Marathon itself ignores
- * them (marathon.md §1.11, issue #2564). Semantic rules live in validate-app.ts / validate-pod.ts.
+ * them (marathon-semantics.md §1.11, issue #2564). Semantic rules live in validate-app.ts / validate-pod.ts.
  */
 type Schema = Record<string, unknown>;
 

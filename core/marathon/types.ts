@@ -1,5 +1,5 @@
 /**
- * Marathon 1.10 run-spec types as Baton uses them after normalisation (marathon.md §1, §6, §7).
+ * Marathon 1.10 run-spec types as Baton uses them after normalisation (marathon-semantics.md §1, §6, §7).
  * Field names are Marathon's own: recipes are written in Marathon JSON.
  */
 export type EnvValue = string | { secret: string };
@@ -86,7 +86,7 @@ export interface UpgradeStrategy {
 export type UnreachableStrategy = 'disabled' | { inactiveAfterSeconds: number; expungeAfterSeconds: number };
 export type KillSelection = 'YOUNGEST_FIRST' | 'OLDEST_FIRST';
 
-/** Marathon's per-instance, per-check health record (`healthCheckResults` in task JSON, §3.2). */
+/** Marathon's per-instance, per-check health record (`healthCheckResults` in task JSON, marathon-semantics.md §3.2). */
 export interface HealthCheckResult {
   alive: boolean;
   consecutiveFailures: number;
@@ -193,7 +193,7 @@ export interface Group {
   enforceRole?: boolean;
 }
 
-/** True when an app has persistent local volumes (a "resident" app, §5.2). */
+/** True when an app has persistent local volumes (a "resident" app, marathon-semantics.md §5.2). */
 export function isResident(spec: { container?: { volumes?: AppVolume[] } }): boolean {
   return (spec.container?.volumes ?? []).some((v) => v.persistent !== undefined);
 }

@@ -5,7 +5,7 @@ import type { Issues } from '../validation.js';
 const MESOS_HEALTH = ['MESOS_HTTP', 'MESOS_HTTPS', 'MESOS_TCP'];
 
 /**
- * Marathon's semantic app rules (marathon.md §1.11, §3, §9) on a *normalised* app. `rawId` is the
+ * Marathon's semantic app rules (marathon-semantics.md §1.11, §3, §9) on a *normalised* app. `rawId` is the
  * id as written (id rules apply to what the user typed). Each rule has a stable id (`app.*`);
  * docs/recipes.md lists them. Plugins add their own rules (constraints, volumes, docker, ...)
  * through the runner's `validate` hook.
@@ -15,7 +15,7 @@ export function validateApp(app: App, issues: Issues, rawId: unknown = app.id): 
     for (const p of idProblems(rawId)) issues.error(['id'], 'app.id', p);
   }
 
-  // Command: exactly one of cmd/args, or a container (§1.2).
+  // Command: exactly one of cmd/args, or a container (marathon-semantics.md §1.2).
   if (app.cmd !== undefined && app.args !== undefined) {
     issues.error(['cmd'], 'app.cmd-args-container', "'cmd' and 'args' cannot both be set");
   } else if (app.cmd === undefined && app.args === undefined && !app.container) {
@@ -141,7 +141,7 @@ function validateContainer(app: App, issues: Issues): void {
   });
 }
 
-/** §5.1: a persistent volume is one relative path segment, read-write; maxSize and constraints only where they apply. */
+/** marathon-semantics.md §5.1: a persistent volume is one relative path segment, read-write; maxSize and constraints only where they apply. */
 function validatePersistentVolume(v: AppVolume, issues: Issues): void {
   const p = v.containerPath;
   if (typeof p !== 'string' || p === '' || p.includes('/') || p === '.' || p === '..') {
@@ -174,7 +174,7 @@ function validatePersistentVolume(v: AppVolume, issues: Issues): void {
 }
 
 /**
- * §5.2: what an update of an app with persistent volumes may not change (its reservations were
+ * marathon-semantics.md §5.2: what an update of an app with persistent volumes may not change (its reservations were
  * made for the old resources). Paths are the new definition's.
  */
 export function residentUpdateIssues(current: App, next: App, issues: Issues): void {

@@ -56,7 +56,7 @@ export function formatAttribute(v: string | number): string {
   return s;
 }
 
-/** The field's value on an agent (marathon.md §2.2), or undefined when the agent lacks it. */
+/** The field's value on an agent (marathon-semantics.md §2.2), or undefined when the agent lacks it. */
 export function fieldValue(agent: ConstraintAgent, field: string): string | undefined {
   if (field === 'hostname' || field === '@hostname') return agent.hostname;
   if (field === '@region') return agent.region;

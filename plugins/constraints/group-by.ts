@@ -11,7 +11,7 @@ function counts(values: readonly string[]): Map<string, number> {
 }
 
 /**
- * GROUP_BY as released in Marathon 1.10 (marathon.md §2.5): a value not yet used is always
+ * GROUP_BY as released in Marathon 1.10 (marathon-semantics.md §2.5): a value not yet used is always
  * accepted; a used one only when there are at least `min` groups and it holds no more tasks than
  * the smallest group. So with a value N, nothing stacks until N values are in use.
  */
@@ -29,7 +29,7 @@ export interface KillCandidate {
 }
 
 /**
- * Marathon's selectInstancesToKill (§2.5, §4.4): only GROUP_BY constraints choose. Each round
+ * Marathon's selectInstancesToKill (marathon-semantics.md §2.5, §4.4): only GROUP_BY constraints choose. Each round
  * tries, constraint by constraint (most uneven first), the tasks in the largest groups, then any
  * other candidate, and takes the first whose kill keeps every GROUP_BY spread (largest minus
  * smallest group, emptied groups counting as 0) at most 1 or below what it was. It may choose fewer

@@ -6,7 +6,7 @@ import { checkConstraint } from './rules.js';
 export const PLUGIN = 'constraints';
 
 /**
- * Marathon 1.10 placement constraints (marathon.md §2): validation with Marathon's messages for
+ * Marathon 1.10 placement constraints (marathon-semantics.md §2): validation with Marathon's messages for
  * apps and pods in every target, and on the embedded engine the offer-side evaluation of all seven
  * operators plus GROUP_BY's choice of what a scale-down kills.
  */

@@ -11,8 +11,8 @@ export function isTarget(value: string): string {
 }
 
 /**
- * Whether `agent` may take one more task under `c` (marathon.md §2.4), given the agents of the
- * run spec's tasks that count (§2.3). An agent lacking the field is refused by every operator but
+ * Whether `agent` may take one more task under `c` (marathon-semantics.md §2.4), given the agents of the
+ * run spec's tasks that count (marathon-semantics.md §2.3). An agent lacking the field is refused by every operator but
  * UNLIKE.
  */
 export function accepts(c: Constraint, agent: ConstraintAgent, placed: readonly ConstraintAgent[]): boolean {

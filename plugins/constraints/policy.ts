@@ -12,12 +12,12 @@ const constraintsOf = (app: App): Constraint[] =>
   app.constraints.map(fromApp).filter((c): c is Constraint => c !== undefined);
 const usesFaultDomain = (cs: Constraint[]) => cs.some((c) => c.field === '@region' || c.field === '@zone');
 
-/** The engine-side policy: offer evaluation (§2.4, §2.5) and GROUP_BY's scale-down choice. */
+/** The engine-side policy: offer evaluation (marathon-semantics.md §2.4, §2.5) and GROUP_BY's scale-down choice. */
 export function constraintsPolicy(
   agents: readonly ConstraintAgent[],
 ): Required<Pick<Policy, 'name' | 'check' | 'session' | 'killFirst'>> {
   // Marathon uses only offers from the master's region unless a constraint names a region or zone
-  // (§2.2); the engine's first agent with a fault domain stands for the master.
+  // (marathon-semantics.md §2.2); the engine's first agent with a fault domain stands for the master.
   const localRegion = agents.find((a) => a.region)?.region;
   return {
     name: 'constraints',

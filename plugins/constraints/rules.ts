@@ -1,6 +1,6 @@
 import { OPERATORS, type Constraint } from './constraint.js';
 
-/** A finding: rule id (docs/recipes.md) and Marathon's own 422 message (marathon.md §2.6). */
+/** A finding: rule id (docs/recipes.md) and Marathon's own 422 message (marathon-semantics.md §2.6). */
 export interface ConstraintFinding {
   rule: string;
   message: string;

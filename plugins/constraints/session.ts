@@ -5,7 +5,7 @@ import { GROUP_KEY_MISSING } from './group-by.js';
 import { isTarget } from './operators.js';
 
 /**
- * The operators of marathon.md §2.4 over running counts: per constraint, how many of the app's
+ * The operators of marathon-semantics.md §2.4 over running counts: per constraint, how many of the app's
  * counted tasks hold each value, kept up to date as tasks are placed, so one verdict costs O(1)
  * (GROUP_BY: O(values)) instead of a walk over every placed task. `accepts` in operators.ts is the
  * same rule stated plainly; tests hold the two to the same answers.

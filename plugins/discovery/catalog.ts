@@ -5,7 +5,7 @@ import { addA, addSrv, emptyRecords, type RecordSet } from './records.js';
 const FRAMEWORK = 'marathon';
 
 /**
- * The Mesos-DNS zone for the engine's running tasks (marathon-lb.md §5): only TASK_RUNNING tasks,
+ * The Mesos-DNS zone for the engine's running tasks (marathon-lb-semantics.md §5): only TASK_RUNNING tasks,
  * health ignored; A records for the app names (mangled and legacy) and each task's canonical name,
  * under `.marathon.mesos` and `.marathon.slave.mesos`; SRV records per host port, also by port name.
  */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-/** Mesos-DNS's RFC 1123 label mangling (marathon-lb.md §5): lower-case; `.`, `_`, `-` → `-`; others dropped; ≤ 63. */
+/** Mesos-DNS's RFC 1123 label mangling (marathon-lb-semantics.md §5): lower-case; `.`, `_`, `-` → `-`; others dropped; ≤ 63. */
 export function mangle(label: string): string {
   return label
     .toLowerCase()

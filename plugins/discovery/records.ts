@@ -4,7 +4,7 @@ export interface RecordSet {
   srv: Map<string, { target: string; port: number; ttl: number }[]>;
 }
 
-export const MESOS_TTL = 60; // Mesos-DNS's ttl (marathon-lb.md §5)
+export const MESOS_TTL = 60; // Mesos-DNS's ttl (marathon-lb-semantics.md §5)
 export const L4LB_TTL = 5; // dcos-l4lb's VIP names
 
 export function emptyRecords(): RecordSet {

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 
 /**
- * `docker run` options accepted in `container.docker.parameters` (marathon.md §1.4), mapped onto
+ * `docker run` options accepted in `container.docker.parameters` (marathon-semantics.md §1.4), mapped onto
  * dockerode's create options. Anything else is a validation error, never silently ignored.
  */
 type Apply = (o: Docker.ContainerCreateOptions, value: string) => void;

@@ -47,7 +47,7 @@ const data = (h: TaskHandle) => h.data as unknown as DockerTaskData;
 export const imageOf = (app: App) => app.container?.docker?.image;
 
 /**
- * Build dockerode's create options from a Marathon app (marathon.md §1.4-1.6, §8): networking
+ * Build dockerode's create options from a Marathon app (marathon-semantics.md §1.4-1.6, marathon-semantics.md §8): networking
  * (host, or bridge with ports published on the agent's loopback address only), cmd/args over the
  * image entrypoint, env, labels, host volumes, the sandbox mount, limits, stop grace, parameters.
  */
@@ -66,7 +66,7 @@ export function createOptions(t: TaskLaunch, engineId: string): Docker.Container
     for (const m of app.container?.portMappings ?? []) {
       if (m.hostPort === undefined) continue;
       const hostPort = t.ports[next++];
-      const containerPort = m.containerPort || hostPort; // §9: containerPort 0 takes the host port
+      const containerPort = m.containerPort || hostPort; // marathon-semantics.md §9: containerPort 0 takes the host port
       for (const proto of m.protocol.split(',')) {
         exposed[`${containerPort}/${proto}`] = {};
         bindings[`${containerPort}/${proto}`] = [{ HostIp: t.agent.address, HostPort: String(hostPort) }];
@@ -79,7 +79,7 @@ export function createOptions(t: TaskLaunch, engineId: string): Docker.Container
   for (const [at, hostPath] of persistent) binds.push(`${hostPath}:${CONTAINER_SANDBOX}/${at}:rw`);
   for (const v of app.container?.volumes ?? []) {
     if (v.hostPath === undefined) continue;
-    // A relative hostPath names a persistent volume (§5.1) or a sandbox directory.
+    // A relative hostPath names a persistent volume (marathon-semantics.md §5.1) or a sandbox directory.
     const hostPath = path.isAbsolute(v.hostPath)
       ? v.hostPath
       : (persistent.get(v.hostPath) ?? path.join(t.sandbox, v.hostPath));

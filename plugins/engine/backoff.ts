@@ -1,5 +1,5 @@
 /**
- * Marathon's launch backoff (RateLimiter, marathon.md §1.10), keyed by app id and config version:
+ * Marathon's launch backoff (RateLimiter, marathon-semantics.md §1.10), keyed by app id and config version:
  * the first counted failure delays the next launch by backoffSeconds, each further one multiplies
  * the delay by backoffFactor, capped at maxLaunchDelaySeconds. A task that gets going moves the
  * reference time to now; a delay is forgotten once now > reference + maxLaunchDelay.

@@ -2,7 +2,7 @@ import { classifyAppChange, dependencyTargets, type App } from '../../core/index
 import type { DeploymentAction } from './types.js';
 
 /**
- * Marathon's DeploymentPlan step order (marathon.md §4.3): stop removed apps (all at once), start
+ * Marathon's DeploymentPlan step order (marathon-semantics.md §4.3): stop removed apps (all at once), start
  * new ones (no-op), then the affected apps in dependency layers, leaves first: new or scale-only
  * (or scaled to 0) → ScaleApplication, any other change → RestartApplication. Empty steps dropped.
  * `restarts` are apps whose restart was requested with an unchanged definition.

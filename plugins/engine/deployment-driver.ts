@@ -46,7 +46,7 @@ export interface ChangeRequest {
 }
 
 /**
- * Deployments as Marathon runs them (marathon.md §4): the new definitions are stored at once, then
+ * Deployments as Marathon runs them (marathon-semantics.md §4): the new definitions are stored at once, then
  * the plan's steps run in order, the actions of a step together. Each action is re-evaluated on
  * every engine tick from the instances plus a little persisted state, so a restarted engine simply
  * carries on.
@@ -89,7 +89,7 @@ export class DeploymentDriver {
       );
     }
     const affected = [...nextStored.keys()];
-    // Marathon refuses a change that makes the dependency graph cyclic (§4.3).
+    // Marathon refuses a change that makes the dependency graph cyclic (marathon-semantics.md §4.3).
     const inheritedAfter = this.inheritedWith(req.groups);
     const after = [...new Map([...current, ...[...nextStored].map(([id, s]) => [id, s?.app ?? null] as const)])].filter(
       (x): x is [string, App] => x[1] !== null,
@@ -273,7 +273,7 @@ export class DeploymentDriver {
     return true;
   }
 
-  /** ScaleApplication (§4.4): kill extras in kill order, launch the missing, wait for them. */
+  /** ScaleApplication (marathon-semantics.md §4.4): kill extras in kill order, launch the missing, wait for them. */
   private scale(appId: string): boolean {
     const e = this.engine;
     const stored = e.apps.get(appId);
@@ -297,7 +297,7 @@ export class DeploymentDriver {
   }
 
   /**
-   * Which `count` instances a scale-down kills (§4.4): placement policies pick first (GROUP_BY
+   * Which `count` instances a scale-down kills (marathon-semantics.md §4.4): placement policies pick first (GROUP_BY
    * rebalancing), then the kill order (condition weight, then killSelection).
    */
   private toKill(app: App, active: Instance[], count: number): Instance[] {
@@ -320,7 +320,7 @@ export class DeploymentDriver {
     return picked;
   }
 
-  /** RestartApplication: Marathon's TaskReplaceActor arithmetic (§4.5), one evaluation per tick. */
+  /** RestartApplication: Marathon's TaskReplaceActor arithmetic (marathon-semantics.md §4.5), one evaluation per tick. */
   private restart(appId: string, st: ActionState, d: Deployment): boolean {
     const e = this.engine;
     const stored = e.apps.get(appId);

@@ -220,7 +220,7 @@ export class Engine {
 
   /**
    * An instance of the app to launch. Resident apps first take back a stopped reservation (same
-   * instance id, its volumes, re-targeted to this version; §5.3 step 4), then get a new one.
+   * instance id, its volumes, re-targeted to this version; marathon-semantics.md §5.3 step 4), then get a new one.
    */
   scheduleInstance(app: StoredApp): Instance {
     const stopped = this.instancesOf(app.app.id)
@@ -265,7 +265,7 @@ export class Engine {
 
   /**
    * Kill for good: ephemeral instances are decommissioned; resident ones are stopped and keep their
-   * reservation and volumes for a later scale-up or upgrade (§5.3 step 4).
+   * reservation and volumes for a later scale-up or upgrade (marathon-semantics.md §5.3 step 4).
    */
   retire(i: Instance): void {
     const app = this.apps.get(i.appId)?.app;
@@ -378,7 +378,7 @@ export class Engine {
     const stored = this.apps.get(i.appId);
     if (stored && BACKOFF_COUNTED.has(condition)) {
       this.recordFailure(i, i.lastExit.message, TASK_STATE[condition]);
-      // Backoff is keyed by the config version the task ran (§1.10): an old task crashing during
+      // Backoff is keyed by the config version the task ran (marathon-semantics.md §1.10): an old task crashing during
       // an upgrade must not delay the new version's launches.
       const ran = this.specOf(i, stored);
       if (i.goal === 'Running') this.backoff.failed(i.appId, ran.versionInfo.lastConfigChangeAt, ran.app);
@@ -592,7 +592,7 @@ export class Engine {
   }
 
   /**
-   * Health as deployments see it (§3.5): without health checks a running task is healthy; with
+   * Health as deployments see it (marathon-semantics.md §3.5): without health checks a running task is healthy; with
    * them, every check of the instance's app version must be alive (a health plugin probes them).
    */
   isHealthy(i: Instance): boolean {
@@ -602,7 +602,7 @@ export class Engine {
     return checks === 0 || (i.health?.length === checks && i.health.every((h) => h.alive));
   }
 
-  /** Ready (§3.4): no readiness check, or one response had a ready status during a deployment. */
+  /** Ready (marathon-semantics.md §3.4): no readiness check, or one response had a ready status during a deployment. */
   isReady(i: Instance): boolean {
     const stored = this.apps.get(i.appId);
     return !stored || this.specOf(i, stored).app.readinessChecks.length === 0 || i.ready === true;

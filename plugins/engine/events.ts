@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 
-/** An event in Marathon's SSE shape: `eventType`, `timestamp`, then the type's fields (§10.3). */
+/** An event in Marathon's SSE shape: `eventType`, `timestamp`, then the type's fields (marathon-semantics.md §10.3). */
 export type MarathonEvent = { eventType: string; timestamp: string } & Record<string, unknown>;
 
 /** The engine's event stream, served as /v2/events and read by tests and `baton up`. */

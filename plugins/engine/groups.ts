@@ -1,7 +1,7 @@
 import { isChildOf, parentId } from '../../core/index.js';
 import type { Store } from './store.js';
 
-/** What the engine keeps of a group beyond its apps (marathon.md §7). */
+/** What the engine keeps of a group beyond its apps (marathon-semantics.md §7). */
 export interface GroupSpec {
   id: string;
   dependencies: string[];

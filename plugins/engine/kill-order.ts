@@ -4,7 +4,7 @@ import type { Instance } from './types.js';
 const WEIGHT: Record<string, number> = { Staging: 2, Starting: 3, Running: 4 };
 
 /**
- * Marathon's scale-down order (marathon.md §4.4): lower condition weight first (Staging before
+ * Marathon's scale-down order (marathon-semantics.md §4.4): lower condition weight first (Staging before
  * Starting before Running before anything else), then by how long they have been active, using
  * killSelection (YOUNGEST_FIRST kills the most recently started).
  */

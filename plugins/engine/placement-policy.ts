@@ -24,7 +24,7 @@ export interface PlacementPolicy {
   check?(app: App): PolicyFinding[];
   /**
    * Start placing tasks of `app` in one scheduling pass. `placed` are the app's tasks that count
-   * (marathon.md §2.3: launched, not lost, and of a version at least as new as the app's last config
+   * (marathon-semantics.md §2.3: launched, not lost, and of a version at least as new as the app's last config
    * change). Undefined: this policy has nothing to say about the app.
    */
   session?(app: App, placed: readonly PlacedTask[]): PlacementSession | undefined;
@@ -71,7 +71,7 @@ export function openSession(
 }
 
 /**
- * The app's tasks that constrain a new launch (marathon.md §2.3): launched and not terminal, of a
+ * The app's tasks that constrain a new launch (marathon-semantics.md §2.3): launched and not terminal, of a
  * version at least as new as the last config change (old-version tasks are invisible during a
  * config-change upgrade; a restart keeps lastConfigChangeAt, so they count then).
  */

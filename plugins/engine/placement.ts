@@ -13,7 +13,7 @@ export interface AgentUsage {
   perApp: Map<string, number>;
 }
 
-/** Why an offer (agent) was declined, in /v2/queue's funnel order (marathon.md §10.2). */
+/** Why an offer (agent) was declined, in /v2/queue's funnel order (marathon-semantics.md §10.2). */
 export type DeclineReason =
   | 'UnfulfilledRole'
   | 'UnfulfilledConstraint'
@@ -43,7 +43,7 @@ export function usage(
   for (const a of agents)
     out.set(a.id, { agent: a, cpus: a.cpus, mem: a.mem, disk: a.disk, usedPorts: new Set(), perApp: new Map() });
   for (const i of instances) {
-    // A reservation holds its volumes' disk whether or not its task runs (§5.3).
+    // A reservation holds its volumes' disk whether or not its task runs (marathon-semantics.md §5.3).
     if (i.reservation) {
       const r = out.get(i.reservation.agentId);
       if (r) r.disk -= i.reservation.volumes.reduce((n, v) => n + v.size, 0);
@@ -77,7 +77,7 @@ function requestedPorts(app: App): (number | 0)[] {
 
 /**
  * Host ports for one task on one agent: fixed ports must be free and in the agent's range; dynamic
- * ones are taken from a random start in the range, then sequentially (as offers are used, §9).
+ * ones are taken from a random start in the range, then sequentially (as offers are used, marathon-semantics.md §9).
  */
 function allocatePorts(u: AgentUsage, wanted: (number | 0)[], random: () => number): number[] | undefined {
   if (wanted.length === 0) return [];

@@ -22,7 +22,7 @@ export function podEndpoints(
   );
 }
 
-/** A container's health check (podHealthCheck) as the engine's check of the instance: Mesos-level, per container (§6.2). */
+/** A container's health check (podHealthCheck) as the engine's check of the instance: Mesos-level, per container (marathon-semantics.md §6.2). */
 function podCheck(pod: Pod, c: PodContainer): HealthCheck | undefined {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const h = c.healthCheck as Record<string, any> | undefined;
@@ -55,7 +55,7 @@ function podCheck(pod: Pod, c: PodContainer): HealthCheck | undefined {
 }
 
 /**
- * The run spec the engine schedules for a pod (marathon.md §6): one instance = every container,
+ * The run spec the engine schedules for a pod (marathon-semantics.md §6): one instance = every container,
  * launched together on one agent; resources are the containers' plus the executor's; one host
  * port per endpoint; scheduling, upgrade, backoff and persistent volumes as for apps. The pod
  * itself goes with the launch to a runtime that accepts pods.
@@ -79,7 +79,7 @@ export function podRunSpec(pod: Pod): App {
     gpus: sum('gpus'),
     container: {
       type: 'MESOS',
-      // Persistent pod volumes make the pod resident, exactly like an app's (reservations, §5).
+      // Persistent pod volumes make the pod resident, exactly like an app's (reservations, marathon-semantics.md §5).
       volumes: pod.volumes
         .filter((v) => v.persistent)
         .map((v) => ({ containerPath: v.name, mode: 'RW' as const, persistent: v.persistent })),

@@ -25,7 +25,7 @@ interface SimTask {
 /**
  * Predict placement for a recipe before anything is applied (the same placement code and policies
  * as the scheduler, on a copy of the state): new and scaled apps place their instances; a config
- * change replays Marathon's rolling arithmetic (§4.5) with every new instance assumed healthy at
+ * change replays Marathon's rolling arithmetic (marathon-semantics.md §4.5) with every new instance assumed healthy at
  * once, so what remains is what resources, ports and constraints forbid — e.g. UNIQUE or MAX_PER
  * leaving no room to surge. Removed apps free their agents first, as Marathon's plan stops them first.
  */
@@ -124,7 +124,7 @@ export function predictPlacement(
         out.push({ id: app.id, pending: app.instances - placed, why: describe(last, placed, app.instances) });
       continue;
     }
-    // Config change: old tasks are invisible to the new version's constraints (§2.3) but hold
+    // Config change: old tasks are invisible to the new version's constraints (marathon-semantics.md §2.3) but hold
     // their resources and ports until killed.
     const n = app.instances;
     const old = tasks.filter((t) => t.appKey === oldKey);

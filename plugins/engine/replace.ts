@@ -1,5 +1,5 @@
 /**
- * The rolling-restart arithmetic of Marathon 1.10's TaskReplaceActor (marathon.md §4.5).
+ * The rolling-restart arithmetic of Marathon 1.10's TaskReplaceActor (marathon-semantics.md §4.5).
  * n = target instances; H = old instances considered healthy; current = all existing instances.
  */
 export interface ReplaceStart {

@@ -1,6 +1,6 @@
 import type { App, AgentInfo } from '../../core/index.js';
 
-/** Scala's Double.toString for the resource variables: 1 → "1.0", 0.1 → "0.1" (marathon.md §8). */
+/** Scala's Double.toString for the resource variables: 1 → "1.0", 0.1 → "0.1" (marathon-semantics.md §8). */
 const dbl = (n: number) => (Number.isInteger(n) ? n.toFixed(1) : String(n));
 
 /** Label keys as env suffixes: runs outside [a-zA-Z0-9_] → "_", upper-cased. */

@@ -5,7 +5,7 @@ import type { Instance, StoredApp } from './types.js';
 export const DEFAULT_KILL_GRACE_S = 3; // the Mesos command executor's default shutdown grace
 
 /**
- * What a runtime is given to start an instance's current incarnation: its environment (§8, plus
+ * What a runtime is given to start an instance's current incarnation: its environment (marathon-semantics.md §8, plus
  * where the engine's DNS answers), host ports, kill grace, name servers and reserved volumes.
  * `resolvers`: the engine's DNS addresses (`ip:port`); only those on port 53 can be a task's name servers (resolv.conf takes no port).
  */

@@ -1,13 +1,13 @@
 import type { App, HealthCheckResult, Pod, TaskExit, TaskHandle } from '../../core/index.js';
 
-/** Marathon instance goals and conditions (marathon.md §0). */
+/** Marathon instance goals and conditions (marathon-semantics.md §0). */
 export type Goal = 'Running' | 'Stopped' | 'Decommissioned';
 export type Condition =
   'Scheduled' | 'Staging' | 'Starting' | 'Running' | 'Killing' | 'Killed' | 'Finished' | 'Failed' | 'Error' | 'Gone';
 
 export const TERMINAL: ReadonlySet<Condition> = new Set(['Killed', 'Finished', 'Failed', 'Error', 'Gone']);
 export const ACTIVE: ReadonlySet<Condition> = new Set(['Staging', 'Starting', 'Running', 'Killing']);
-/** Conditions whose failures count toward backoff (Killed does not, §1.10). */
+/** Conditions whose failures count toward backoff (Killed does not, marathon-semantics.md §1.10). */
 export const BACKOFF_COUNTED: ReadonlySet<Condition> = new Set(['Failed', 'Finished', 'Error', 'Gone']);
 
 /** One app instance = one task incarnation at a time (its task id changes on relaunch). */
@@ -43,7 +43,7 @@ export interface Instance {
   reservation?: Reservation;
 }
 
-/** Marathon's per-instance health record (marathon.md §3.2; healthCheckResults in task JSON). */
+/** Marathon's per-instance health record (marathon-semantics.md §3.2; healthCheckResults in task JSON). */
 export type HealthResult = HealthCheckResult;
 
 export interface ReadinessResult {
@@ -105,7 +105,7 @@ export interface TaskFailure {
   slaveId: string;
 }
 
-/** One persistent volume of a reservation (marathon.md §5.3): where it lives on its agent. */
+/** One persistent volume of a reservation (marathon-semantics.md §5.3): where it lives on its agent. */
 export interface ReservedVolume {
   containerPath: string;
   /** `<runSpec>#<containerPath>#<uuid>`, as Marathon names it. */

@@ -24,7 +24,7 @@ export function reservedDisk(app: App): number {
 }
 
 /**
- * Where an instance may launch: a reservation pins relaunches to its agent (§5.3), whatever the
+ * Where an instance may launch: a reservation pins relaunches to its agent (marathon-semantics.md §5.3), whatever the
  * constraints say now; a first launch needs room for the app and, when resident, its volumes.
  */
 export function placeInstance(i: Instance, app: App, use: Map<string, AgentUsage>, check: AgentCheck): PlacementResult {

@@ -6,7 +6,7 @@ function ancestors(id: string, groups: Recipe['groups']): Recipe['groups'] {
 }
 
 /**
- * Give every app the dependencies of the groups around it (marathon.md §4.3: a group's
+ * Give every app the dependencies of the groups around it (marathon-semantics.md §4.3: a group's
  * dependencies apply to every app below it). Marathon orders the result exactly as it would the
  * group, and the app form travels through /v2/apps to any target.
  */

@@ -5,7 +5,7 @@ import { inheritGroupDependencies, recipeCycle, unknownDependencies } from './de
 export const PLUGIN = 'groups';
 
 /**
- * App groups in recipes (marathon.md §4.3, §7): group dependencies reach every app below the group,
+ * App groups in recipes (marathon-semantics.md §4.3, §7): group dependencies reach every app below the group,
  * dependency cycles are rejected naming the cycle, and `baton group` drives /v2/groups (show,
  * versions, scaleBy, rollback by version) on either target.
  */

@@ -189,7 +189,7 @@ export function attachProber(e: EngineApi): () => void {
     if (!stored) return;
     const spec = e.specOf(d.i, stored);
     if (d.check === 'ready') {
-      // Readiness: only new tasks of an app being deployed, until ready (§3.4).
+      // Readiness: only new tasks of an app being deployed, until ready (marathon-semantics.md §3.4).
       const r = spec.app.readinessChecks[0];
       if (!r || d.i.ready || spec.version !== stored.version) return;
       if (e.locks(d.i.appId).length > 0) {

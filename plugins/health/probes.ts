@@ -8,7 +8,7 @@ const describe = (err: NodeJS.ErrnoException): string =>
 
 /**
  * GET http(s)://host:port/path. Healthy iff 200-399 within the timeout; HTTPS does no certificate
- * validation (marathon.md §3.2). `okStatuses` overrides the healthy set (readiness checks).
+ * validation (marathon-semantics.md §3.2). `okStatuses` overrides the healthy set (readiness checks).
  */
 export function httpProbe(
   scheme: 'http' | 'https',

@@ -1,6 +1,6 @@
 import type { HealthCheck, HealthCheckResult } from '../../core/index.js';
 
-/** Marathon's per-instance, per-check Health record (marathon.md §3.2). */
+/** Marathon's per-instance, per-check Health record (marathon-semantics.md §3.2). */
 export type Health = HealthCheckResult;
 
 export const MESOS_LEVEL = new Set(['COMMAND', 'MESOS_HTTP', 'MESOS_HTTPS', 'MESOS_TCP']);
@@ -22,7 +22,7 @@ export interface Verdict {
 }
 
 /**
- * Apply one probe result (§3.2, §3.3). A failure is ignored while the task has never succeeded and
+ * Apply one probe result (marathon-semantics.md §3.2, §3.3). A failure is ignored while the task has never succeeded and
  * is inside its grace period. Marathon-level checks kill on the (max+1)-th counted consecutive
  * failure, never when max is 0; Mesos-level checks kill once max failures are reached, and 0 means
  * the first.

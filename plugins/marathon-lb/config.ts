@@ -50,7 +50,7 @@ export function renderHead(o: Pick<LbOptions, 'runDir' | 'requestLog'>): string[
 }
 
 /**
- * The HAProxy configuration marathon-lb's default templates produce (marathon-lb.md §1.8), in
+ * The HAProxy configuration marathon-lb's default templates produce (marathon-lb-semantics.md §1.8), in
  * directives HAProxy 2.6 accepts: `http-response set-header` instead of the removed `rspadd`, no
  * `reqirep`/`rspirep`. Master-worker friendly: a stats socket with `expose-fd listeners` for
  * seamless reloads and a server-state file so draining servers stay drained across them.
@@ -106,7 +106,7 @@ export function renderConfig(services: Service[], o: LbOptions): string {
     line(`  use_backend ${s.backend} if ${cond}`);
   }
   if (o.certs?.length) {
-    // marathon-lb's HTTPS frontend routes on SNI, not on the Host header (marathon-lb.md §1.8).
+    // marathon-lb's HTTPS frontend routes on SNI, not on the Host header (marathon-lb-semantics.md §1.8).
     line();
     line('frontend marathon_https_in');
     line(`  bind ${o.bindAddr}:${ports.https ?? 443} ssl ${o.certs.map((c) => `crt ${c}`).join(' ')}`);

@@ -4,7 +4,7 @@ const GROUP = 'HAPROXY_DEPLOYMENT_GROUP';
 const time = (s: string | undefined) => (s ? Date.parse(s) || 0 : 0);
 
 /**
- * Which of two colours is "new" (marathon-lb.md §2, get_apps): the later STARTED_AT; in a hybrid
+ * Which of two colours is "new" (marathon-lb-semantics.md §2, get_apps): the later STARTED_AT; in a hybrid
  * deploy (NEW_INSTANCES ≠ 0) the one scaled last, which is how zdd's --complete-prev reverses it.
  * marathon-lb means "≠ 0" but compares a string with 0, so it also flips a plain deploy for as long
  * as killing drained old tasks (a scale) is newer than growing the new colour, and drains new

@@ -61,7 +61,7 @@ function optionEnv(o: Record<string, unknown>): Record<string, string> {
 }
 
 /**
- * marathon-lb's HAProxy configuration from app labels (marathon-lb.md §1): `HAPROXY_*` labels are
+ * marathon-lb's HAProxy configuration from app labels (marathon-lb-semantics.md §1): `HAPROXY_*` labels are
  * checked in every recipe, and `baton lb config` prints the configuration marathon-lb would run for
  * the target's apps, in directives valid on HAProxy 2.6. (Running HAProxy on the public agent,
  * reloads and the blue-green and canary strategies build on this.)

@@ -1,4 +1,4 @@
-/** marathon-lb's booleans: true/t/yes/y, any case (marathon-lb.md §1.2). */
+/** marathon-lb's booleans: true/t/yes/y, any case (marathon-lb-semantics.md §1.2). */
 export const truthy = (v: string | undefined) =>
   v !== undefined && ['true', 't', 'yes', 'y'].includes(v.trim().toLowerCase());
 

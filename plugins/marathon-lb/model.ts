@@ -43,7 +43,7 @@ export interface LbTask {
   draining?: boolean;
 }
 
-/** One (app, service port) as it becomes an HAProxy frontend + backend (marathon-lb.md §1.3). */
+/** One (app, service port) as it becomes an HAProxy frontend + backend (marathon-lb-semantics.md §1.3). */
 export interface Service {
   appId: string;
   index: number;

@@ -3,7 +3,7 @@ import { portLabel, portSelected, truthy } from './labels.js';
 import { mergeDeploymentGroups, splitWeights } from './deployment-groups.js';
 import type { LbApp, LbOptions, LbTask, Service, Split } from './model.js';
 
-/** Task states marathon-lb leaves out (marathon-lb.md §1.4): all but RUNNING, LOST, UNREACHABLE. */
+/** Task states marathon-lb leaves out (marathon-lb-semantics.md §1.4): all but RUNNING, LOST, UNREACHABLE. */
 const EXCLUDED = new Set([
   'TASK_STAGING',
   'TASK_STARTING',
@@ -36,7 +36,7 @@ function healthy(app: LbApp, t: LbTask): boolean {
   return (t.healthCheckResults ?? []).some((r) => r.alive);
 }
 
-/** Server name: host, IP and port joined with `_`, cleaned; the host is left out when it is the IP (§1.6). */
+/** Server name: host, IP and port joined with `_`, cleaned; the host is left out when it is the IP (marathon-lb-semantics.md §1.6). */
 export function serverName(host: string, ip: string, port: number): string {
   return clean(host === ip ? `${ip}_${port}` : `${host}_${ip}_${port}`);
 }
@@ -57,10 +57,10 @@ export function serverId(name: string, used: Set<number>): number {
 }
 
 /**
- * The services an LB serves (marathon-lb.md §1.3–§1.9): one per (app, service port) selected by
+ * The services an LB serves (marathon-lb-semantics.md §1.3–§1.9): one per (app, service port) selected by
  * group, with its mode, balance, vhosts and checks from labels and health checks, and one server
  * per eligible task. A service without servers is left out. Sorted by (app id, service port);
- * servers by (host, port). The colours of a deployment group are served as one (zdd, §2), with
+ * servers by (host, port). The colours of a deployment group are served as one (zdd, marathon-lb-semantics.md §2), with
  * draining servers disabled, or weighted by the group's traffic split.
  */
 export function buildServices(apps: LbApp[], o: LbOptions, splits?: ReadonlyMap<string, Split>): Service[] {

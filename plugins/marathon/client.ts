@@ -76,7 +76,7 @@ const RETRY_STATUS = new Set([502, 503, 504]);
 const BACKOFF_MS = [250, 1000, 3000];
 
 /**
- * A small client for Marathon's /v2 REST API (marathon.md §10), used for real clusters and the
+ * A small client for Marathon's /v2 REST API (marathon-semantics.md §10), used for real clusters and the
  * embedded engine alike. Timeouts on every call; connection failures become
  * BATON_TARGET_UNAVAILABLE so that CI sees the right exit code.
  */

@@ -275,7 +275,7 @@ export class MarathonCluster implements ClusterPort {
   }
 }
 
-/** The parts of Marathon's PodStatus that Baton shows (marathon.md §6.3). */
+/** The parts of Marathon's PodStatus that Baton shows (marathon-semantics.md §6.3). */
 export interface PodStatus {
   id: string;
   status: string;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { BatonError } from '../../core/index.js';
 
 /**
- * A DC/OS login (marathon.md §10.5): a service account (uid + its RSA private key) or a user (uid +
+ * A DC/OS login (marathon-semantics.md §10.5): a service account (uid + its RSA private key) or a user (uid +
  * password), exchanged at the cluster's IAM (`POST /acs/api/v1/auth/login`) for a token that Baton
  * then sends as `Authorization: token=…`, logging in again when it expires (a 401).
  */

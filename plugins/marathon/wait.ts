@@ -19,7 +19,7 @@ export interface WaitOptions {
 
 /**
  * Wait until the given deployments are gone from /v2/deployments — Marathon's own end of a
- * deployment — reporting progress per app, within Baton's deadlines (Marathon has none, §4.5).
+ * deployment — reporting progress per app, within Baton's deadlines (Marathon has none, marathon-semantics.md §4.5).
  * Then check each app reached its goal (a cancelled deployment also disappears).
  */
 export async function waitForDeployments(

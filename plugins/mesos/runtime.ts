@@ -42,7 +42,7 @@ function mountInSandbox(t: TaskLaunch): void {
   for (const v of t.volumes ?? []) links.set(v.containerPath, v.hostPath);
   for (const v of t.app.container?.volumes ?? []) {
     if (v.hostPath === undefined || path.isAbsolute(v.containerPath)) continue;
-    // A host volume may name a persistent volume by its relative path (§5.1).
+    // A host volume may name a persistent volume by its relative path (marathon-semantics.md §5.1).
     const target = path.isAbsolute(v.hostPath)
       ? v.hostPath
       : (links.get(v.hostPath) ?? path.join(t.sandbox, v.hostPath));
@@ -54,7 +54,7 @@ function mountInSandbox(t: TaskLaunch): void {
   }
 }
 
-/** The command a task runs: `cmd` through /bin/sh -c, `args` without a shell (marathon.md §1.2). */
+/** The command a task runs: `cmd` through /bin/sh -c, `args` without a shell (marathon-semantics.md §1.2). */
 export function taskArgv(app: App): string[] {
   if (app.cmd !== undefined) return ['/bin/sh', '-c', app.cmd];
   if (app.args && app.args.length > 0) return app.args;

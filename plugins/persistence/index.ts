@@ -3,7 +3,7 @@ import { reportVolumes } from './status.js';
 import { createLocalVolumes } from './volumes.js';
 
 /**
- * Persistent local volumes on the embedded engine (marathon.md §5): directories under each agent's
+ * Persistent local volumes on the embedded engine (marathon-semantics.md §5): directories under each agent's
  * work directory, reserved per instance and sticky to its agent; the engine decides their life.
  */
 export default definePlugin({

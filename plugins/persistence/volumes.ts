@@ -10,7 +10,7 @@ type LocalVolume = Contract<'engine'>['reservedVolume'];
 export const volumesDir = (agent: AgentInfo) => path.join(agent.workDir, 'volumes');
 
 /**
- * Persistent local volumes (marathon.md §5): one directory per volume and reservation under the
+ * Persistent local volumes (marathon-semantics.md §5): one directory per volume and reservation under the
  * agent's work directory, named by Marathon's persistenceId. Created at the first launch of an
  * instance; destroyed only when the engine says so (app deleted, or task killed with wipe=true).
  */

@@ -8,7 +8,7 @@ import {
   type TaskLaunch,
 } from '../../core/index.js';
 
-/** Env names from endpoint names: runs outside [A-Z0-9_] → "_", upper-cased (§8). */
+/** Env names from endpoint names: runs outside [A-Z0-9_] → "_", upper-cased (marathon-semantics.md §8). */
 const envName = (s: string) => s.toUpperCase().replace(/[^A-Z0-9_]+/g, '_');
 const dbl = (n: number) => (Number.isInteger(n) ? n.toFixed(1) : String(n));
 
@@ -29,7 +29,7 @@ function volumeSource(pod: Pod, t: TaskLaunch, name: string): string | undefined
 }
 
 /**
- * The containers of a pod instance as tasks (marathon.md §6.2, §8): each with its own sandbox under
+ * The containers of a pod instance as tasks (marathon-semantics.md §6.2, §8): each with its own sandbox under
  * the instance's, its volume mounts resolved to host directories (shared ones are the same
  * directory for every container), its resources, and the pod's environment (pod env < container
  * env < Marathon's variables, which win), ENDPOINT_<NAME> included. Host networking: every
@@ -41,7 +41,7 @@ export function containerLaunches(t: TaskLaunch, incarnation: number, netns?: st
   const endpointEnv: Record<string, string> = {};
   endpoints.forEach(({ e }, k) => {
     const port = String(t.ports[k] ?? e.containerPort ?? '');
-    // §8: the host port with host networking, else the container port (inside the shared namespace).
+    // marathon-semantics.md §8: the host port with host networking, else the container port (inside the shared namespace).
     endpointEnv[`ENDPOINT_${envName(e.name)}`] =
       netns && e.containerPort !== undefined ? String(e.containerPort) : port;
     endpointEnv[`EP_HOST_${envName(e.name)}`] = port;
@@ -87,7 +87,7 @@ export function containerLaunches(t: TaskLaunch, incarnation: number, netns?: st
 }
 
 /**
- * The infrastructure container of a bridge-networked pod instance (§6.2): it holds the network
+ * The infrastructure container of a bridge-networked pod instance (marathon-semantics.md §6.2): it holds the network
  * namespace the pod's containers join and publishes every endpoint's container port on the agent's
  * address. It runs the first container's image with a shell that waits to be stopped, and takes
  * the instance's own task id (the engine knows it, so it is never taken for a stray).

@@ -2,7 +2,7 @@ import { STAGE, definePlugin } from '../../core/index.js';
 import { createPodRuntime } from './runtime.js';
 
 /**
- * Pods on the embedded engine (marathon.md §6): the containers of an instance launched together on
+ * Pods on the embedded engine (marathon-semantics.md §6): the containers of an instance launched together on
  * one agent through the command and Docker runtimes, sharing the agent's address and the
  * instance's volumes; scheduled, health-checked and upgraded by the engine like apps.
  */

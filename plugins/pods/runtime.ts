@@ -28,7 +28,7 @@ const podTaskOf = (containerTaskId: string) =>
   containerTaskId.replace(/^(.*)\.[a-z0-9-]+\.(\d+)$/, (_m, instance: string, n: string) => `${instance}._app.${n}`);
 
 /**
- * Pod instances (marathon.md §6.2): every container of the pod launched together on the instance's
+ * Pod instances (marathon-semantics.md §6.2): every container of the pod launched together on the instance's
  * agent through the runtime that runs such a container (mesos for commands, docker for images), as
  * one task to the engine. Atomic: if one container cannot start, the others are stopped and the
  * launch fails. The instance lives as a whole: when any container ends, the instance's task ends

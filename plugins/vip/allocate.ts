@@ -14,7 +14,7 @@ export function parseRange(cidr: string): { first: number; size: number } {
 const toIp = (n: number) => [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
 
 /**
- * Addresses for named VIPs, as dcos-l4lb allocates them (marathon-lb.md §4): the name hashed into
+ * Addresses for named VIPs, as dcos-l4lb allocates them (marathon-lb-semantics.md §4): the name hashed into
  * the range, the next free address on a collision. Stable for a name as long as it is in use.
  */
 export class VipAllocator {

@@ -12,7 +12,7 @@ export const vipRange = (env = process.env) => env.BATON_VIP_RANGE ?? '127.0.4.0
 const L4LB_TTL = 5;
 
 /**
- * VIPs as dcos-l4lb has them (marathon-lb.md §4): `VIP_n` port labels, named (`/name:port`, an
+ * VIPs as dcos-l4lb has them (marathon-lb-semantics.md §4): `VIP_n` port labels, named (`/name:port`, an
  * address from a loopback range, resolvable as `<name>.marathon.l4lb.thisdcos.directory`) or literal
  * (`ip:port`); one L4 TCP proxy per VIP over the running, healthy tasks behind it.
  */

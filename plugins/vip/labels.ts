@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { App } from '../../core/index.js';
 
-/** One VIP a port of an app declares (marathon-lb.md §4). */
+/** One VIP a port of an app declares (marathon-lb-semantics.md §4). */
 export interface VipDecl {
   /** The label value as written: "/my-service:5555" or "127.0.4.9:80". */
   raw: string;

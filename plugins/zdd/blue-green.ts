@@ -43,7 +43,7 @@ export function nextSize(n: number, oldInstances: number, target: number, linear
 }
 
 /**
- * zdd's swap loop (marathon-lb.md §2 step 6): wait for the new colour's deployment; wait until the
+ * zdd's swap loop (marathon-lb-semantics.md §2 step 6): wait for the new colour's deployment; wait until the
  * balancer has drained old servers (marathon-lb disables as many old servers as the new colour has
  * healthy ones beyond the target); kill exactly those, lowering the old colour's count; grow the
  * new colour; delete the old colour once the new one is at the target and every old server is

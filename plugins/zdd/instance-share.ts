@@ -7,7 +7,7 @@ import { coloursOf, liveApp } from './colours.js';
 type Ref = { deploymentId: string };
 
 /**
- * A cluster's marathon-lb has no weights (marathon-lb.md §3): its only split is zdd's hybrid one,
+ * A cluster's marathon-lb has no weights (marathon-lb-semantics.md §3): its only split is zdd's hybrid one,
  * k canary and target − k stable instances in one roundrobin backend. Get there from the previous
  * step: grow the canary to k (its deployment waits for health); marathon-lb then disables as many
  * stable servers as the canary has healthy tasks beyond the target; once every one of them is

@@ -1,6 +1,6 @@
 import type { App } from '../../core/index.js';
 
-/** zdd's blue-green (marathon-lb.md §2): a second colour grows while the old one drains. */
+/** zdd's blue-green (marathon-lb-semantics.md §2): a second colour grows while the old one drains. */
 export interface BlueGreen {
   type: 'blue-green';
   /** Size of the new colour at first (zdd's --initial-instances). */

@@ -4,7 +4,7 @@ import { startTestEngine, until, type TestEngine } from '../helpers/engine.js';
 type Task = { id: string; host: string; slaveId: string; version: string; state: string };
 
 /** Constraints and roles on a real engine: four agents with rack and level attributes, real tasks. */
-describe('placement on the embedded engine (marathon.md §2, §1.8)', () => {
+describe('placement on the embedded engine (marathon-semantics.md §2, §1.8)', () => {
   let e: TestEngine;
   beforeAll(async () => {
     e = await startTestEngine({
@@ -122,7 +122,7 @@ describe('placement on the embedded engine (marathon.md §2, §1.8)', () => {
     await remove('/grp');
   }, 30_000);
 
-  it('UNIQUE during upgrades: a config change ignores old tasks (§2.3), a restart does not', async () => {
+  it('UNIQUE during upgrades: a config change ignores old tasks (marathon-semantics.md §2.3), a restart does not', async () => {
     await e.api('POST', '/v2/apps', app('/roll', { instances: 3, constraints: [['hostname', 'UNIQUE']] }));
     await e.settle();
     // Config change: new tasks land beside the old ones, the deployment finishes.

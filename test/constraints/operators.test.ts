@@ -26,7 +26,7 @@ const agent = (
 });
 const c = (...a: string[]) => fromApp(a)!;
 
-describe('value formatting (marathon.md §2.2)', () => {
+describe('value formatting (marathon-semantics.md §2.2)', () => {
   it('scalars as 0.### with HALF_EVEN on the exact binary value', () => {
     expect(formatScalar(1.0005)).toBe('1');
     expect(formatScalar(1.00051)).toBe('1.001');
@@ -55,7 +55,7 @@ describe('value formatting (marathon.md §2.2)', () => {
   });
 });
 
-describe('operators (marathon.md §2.4)', () => {
+describe('operators (marathon-semantics.md §2.4)', () => {
   const h1 = agent('h1', { rack: 'r1', level: 0.8 });
   const h2 = agent('h2', { rack: 'r2', level: 1 });
   const bare = agent('h3');
@@ -104,7 +104,7 @@ describe('operators (marathon.md §2.4)', () => {
   });
 });
 
-describe('GROUP_BY 1.10 (marathon.md §2.5)', () => {
+describe('GROUP_BY 1.10 (marathon-semantics.md §2.5)', () => {
   it('a new value is always accepted; a used one only at the smallest count and with enough groups', () => {
     expect(groupByAccepts('a', [], undefined)).toBe(true);
     expect(groupByAccepts('a', ['a'], undefined)).toBe(true); // one group, min 0: stacking allowed
@@ -134,7 +134,7 @@ describe('GROUP_BY 1.10 (marathon.md §2.5)', () => {
   });
 });
 
-describe('validation messages (marathon.md §2.6)', () => {
+describe('validation messages (marathon-semantics.md §2.6)', () => {
   const msg = (...a: string[]) => checkConstraint(fromApp(a)!)?.message;
   it("are Marathon's own", () => {
     expect(msg('', 'UNIQUE')).toBe('missing field for constraint declaration');
@@ -190,7 +190,7 @@ describe('the incremental session agrees with the plain rules', () => {
   });
 });
 
-describe('fault domain default (marathon.md §2.2)', () => {
+describe('fault domain default (marathon-semantics.md §2.2)', () => {
   it('only the local region is used unless a constraint names @region or @zone', async () => {
     const { constraintsPolicy } = await import('../../plugins/constraints/policy.js');
     const home = agent('h1', {}, { region: 'eu', zone: 'eu-1' });

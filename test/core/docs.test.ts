@@ -25,6 +25,45 @@ describe('docs stay true to the code', () => {
     for (const t of types) expect(compat, `event ${t}`).toContain(`\`${t}\``);
   });
 
+  it('references resolve: every cited section exists in the repository, and no other document is cited', () => {
+    const files = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(path.join(d, e.name)) : [path.join(d, e.name)],
+      );
+    const sections = (f: string) => new Set([...doc(f).matchAll(/^#+ §([\d.]+) /gm)].map((m) => m[1]));
+    const known: Record<string, Set<string>> = {
+      'marathon-semantics.md': sections('marathon-semantics.md'),
+      'marathon-lb-semantics.md': sections('marathon-lb-semantics.md'),
+    };
+    const sources = [
+      ...['core', 'plugins', 'bench', 'bin', 'test', 'docs', 'recipes'].flatMap((d) =>
+        files(path.join(ROOT, d)).filter((f) => /\.(ts|md|mjs|js|sh)$/.test(f) && !f.includes('node_modules')),
+      ),
+      path.join(ROOT, 'README.md'),
+    ];
+    let cited = 0;
+    for (const f of sources.filter((x) => !x.endsWith('docs.test.ts'))) {
+      const text = readFileSync(f, 'utf8');
+      const where = path.relative(ROOT, f);
+      // A § names its document; the document is one of ours; the section is in it.
+      for (const m of text.matchAll(/([\w.-]+\.md) §([\d.]*\d)(?:[–-]§([\d.]*\d))?/g)) {
+        expect(known[m[1]], `${where}: ${m[0]}`).toBeDefined();
+        for (const n of [m[2], m[3]].filter(Boolean)) expect(known[m[1]].has(n), `${where}: ${m[0]}`).toBe(true);
+        cited++;
+      }
+      if (!where.startsWith('docs/marathon'))
+        for (const m of text.matchAll(/§/g)) {
+          const before = text.slice(Math.max(0, m.index - 60), m.index);
+          if (!/semantics\.md (§[\d.]*\d(, | and |–|-|\/))*$/.test(before))
+            expect.fail(`${where}: a § without its document: "${before.slice(-20)}§"`);
+        }
+      expect(text, where).not.toMatch(
+        /\b(marathon|marathon-lb|deploy-peers|plugin-anchors)\.md\b(?! §)|\.\.\/shared\//,
+      );
+    }
+    expect(cited).toBeGreaterThan(100);
+  });
+
   it('every exit code is documented in docs/cli.md', () => {
     const cli = doc('cli.md');
     for (const [name, code] of Object.entries(EXIT)) expect(cli).toMatch(new RegExp(`\\| ${code} \\| \`${name}\` \\|`));

@@ -4,7 +4,7 @@ import { dataFiles as dir, needsMarathonData, readData as read } from '../helper
 import { brief, validate } from '../helpers/validate.js';
 
 // Full definitions Marathon accepts. (app_patch.json and apps_patch.json are PATCH bodies, not
-// definitions; examples/app.json sets both cmd and args and is invalid — marathon.md §12.)
+// definitions; examples/app.json sets both cmd and args and is invalid — marathon-semantics.md §1.2.)
 const INVALID_POD_EXAMPLES = ['examples-system-tests/pods/test-pod.json'];
 const VALID = [
   ...dir('examples-system-tests/apps'),
@@ -42,7 +42,7 @@ describe("Marathon's own example definitions ($BATON_MARATHON_DATA)", () => {
     );
   });
 
-  it('rejects examples/pod.json: a pod health check timeout must be less than its interval (§3.1)', async () => {
+  it('rejects examples/pod.json: a pod health check timeout must be less than its interval (marathon-semantics.md §3.1)', async () => {
     const r = await validate(read('examples/pod.json'));
     expect(brief(r.errors)).toEqual(['/pods/0/containers/0/healthCheck/timeoutSeconds pod.health.timeout']);
   });

@@ -686,7 +686,7 @@ describe('every validation rule has an invalid variant that names its JSON path 
     ]);
   });
 
-  it('normalises as Marathon does before validating (§13)', async () => {
+  it('normalises as Marathon does before validating (marathon-semantics.md §13)', async () => {
     const { Runner } = await import('../../core/index.js');
     const res = await new Runner().run({
       command: 'validate',

@@ -43,7 +43,7 @@ function sse(url: string, stop: (events: Frame[]) => boolean, ms = 15_000) {
   return { attached, done };
 }
 
-describe("the engine's Marathon REST API (§10)", () => {
+describe("the engine's Marathon REST API (marathon-semantics.md §10)", () => {
   let e: TestEngine;
   beforeAll(async () => {
     e = await startTestEngine();

@@ -3,7 +3,7 @@ import { serverCmd, startTestEngine, until, type TestEngine } from '../helpers/e
 
 /**
  * Many apps crash-looping at once (reliability issue): each app's launches keep Marathon's
- * backoff (§1.10), and meanwhile the engine keeps answering its API and deploying other apps.
+ * backoff (marathon-semantics.md §1.10), and meanwhile the engine keeps answering its API and deploying other apps.
  */
 describe('crash-looping tasks: backoff respected, engine responsive', () => {
   const APPS = 30;

@@ -36,7 +36,7 @@ describe('embedded engine: deploy and reach every instance', () => {
     }
   });
 
-  it('gives tasks the environment of marathon.md §8', async () => {
+  it('gives tasks the environment of marathon-semantics.md §8', async () => {
     const { body } = await e.api('GET', '/v2/apps/web');
     const app = body.app;
     const t = app.tasks[0];
@@ -66,7 +66,7 @@ describe('embedded engine: deploy and reach every instance', () => {
     expect(t.servicePorts).toEqual([app.portDefinitions[0].port]);
   });
 
-  it('an identical PUT is a no-op, a label change restarts every task (§4.2)', async () => {
+  it('an identical PUT is a no-op, a label change restarts every task (marathon-semantics.md §4.2)', async () => {
     const before = (await e.api('GET', '/v2/apps/web')).body.app;
     const same = await e.api('PUT', '/v2/apps/web', { cmd: before.cmd, instances: 3 });
     expect(same.status).toBe(200);

@@ -14,7 +14,7 @@ type Task = {
   healthCheckResults: { alive: boolean; consecutiveFailures: number; lastFailureCause?: string }[];
 };
 
-describe('health checks on the embedded engine (marathon.md §3)', () => {
+describe('health checks on the embedded engine (marathon-semantics.md §3)', () => {
   let e: TestEngine;
   beforeAll(async () => {
     e = await startTestEngine();
@@ -213,7 +213,7 @@ describe('health checks on the embedded engine (marathon.md §3)', () => {
   }, 15_000);
 });
 
-describe('readiness and health-gated deployments (§3.4, §3.5, §4.5)', () => {
+describe('readiness and health-gated deployments (marathon-semantics.md §3.4, §3.5, §4.5)', () => {
   let e: TestEngine;
   beforeAll(async () => {
     e = await startTestEngine();

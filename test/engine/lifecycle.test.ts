@@ -12,7 +12,7 @@ describe('task lifecycle on the embedded engine', () => {
   });
   afterAll(async () => e.destroy());
 
-  it('a crashing task relaunches with Marathon backoff: 1s, then ×2 each failure (§1.10)', async () => {
+  it('a crashing task relaunches with Marathon backoff: 1s, then ×2 each failure (marathon-semantics.md §1.10)', async () => {
     await e.api('POST', '/v2/apps', {
       id: '/crash',
       cmd: 'echo starting; exit 3',

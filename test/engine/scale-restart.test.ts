@@ -32,7 +32,7 @@ function runningCurve(events: MarathonEvent[], appId: string, from: number) {
   return { peak, floor, end: running.size };
 }
 
-describe('scaling and killSelection (§4.4)', () => {
+describe('scaling and killSelection (marathon-semantics.md §4.4)', () => {
   let e: TestEngine;
   beforeAll(async () => {
     e = await startTestEngine();
@@ -100,7 +100,7 @@ describe('scaling and killSelection (§4.4)', () => {
   });
 });
 
-describe('rolling restart arithmetic (TaskReplaceActor, §4.5 worked examples)', () => {
+describe('rolling restart arithmetic (TaskReplaceActor, marathon-semantics.md §4.5 worked examples)', () => {
   let e: TestEngine;
   beforeAll(async () => {
     e = await startTestEngine();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverCmd, startTestEngine, until, type TestEngine } from '../helpers/engine.js';
 
-/** /v2/groups on a real engine (marathon.md §4.3, §7): dependency layers, replace semantics, scaleBy, rollback. */
+/** /v2/groups on a real engine (marathon-semantics.md §4.3, §7): dependency layers, replace semantics, scaleBy, rollback. */
 describe('app groups on the embedded engine', () => {
   let e: TestEngine;
   beforeAll(async () => {

@@ -87,7 +87,7 @@ const internalOnly: LbApp = {
 };
 const noGroup: LbApp = { id: '/nogroup', portDefinitions: [{ port: 10030 }], tasks: [task('127.0.1.1', [31040])] };
 
-describe('marathon-lb config generation (marathon-lb.md §1)', () => {
+describe('marathon-lb config generation (marathon-lb-semantics.md §1)', () => {
   const services = buildServices([minitwit, api, internalOnly, noGroup], opts);
   const cfg = renderConfig(services, opts);
 

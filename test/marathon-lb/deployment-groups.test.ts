@@ -25,7 +25,7 @@ const task = (id: string, host: string, port: number, alive = true) => ({
   healthCheckResults: [{ alive }],
 });
 
-/** Two colours of zdd's deployment group "shop", as zdd deploys them (marathon-lb.md §2 step 4). */
+/** Two colours of zdd's deployment group "shop", as zdd deploys them (marathon-lb-semantics.md §2 step 4). */
 const colour = (
   name: string,
   startedAt: string,
@@ -74,7 +74,7 @@ const green = (healthy: number, instances = healthy) =>
     Array.from({ length: instances }, (_, i) => task(`g${i}`, '127.0.1.4', 31100 + i, i < healthy)),
   );
 
-describe('deployment groups: the colours marathon-lb merges for zdd (marathon-lb.md §2)', () => {
+describe('deployment groups: the colours marathon-lb merges for zdd (marathon-lb-semantics.md §2)', () => {
   it('one colour is served as /<group> on HAPROXY_0_PORT', () => {
     const [s] = buildServices([blue()], opts);
     expect(s).toMatchObject({ appId: '/shop', backend: 'shop_10050', servicePort: 10050 });

@@ -110,7 +110,7 @@ describe("the pods Baton sends Marathon: Marathon's RAML types, and a round trip
   const pods = ['examples/pod.json', ...dataFiles('examples-system-tests/pods')];
   // Marathon's own fixtures that its RAML types refuse, and what Baton says about them instead of sending them.
   const refused: Record<string, string[]> = {
-    'examples/pod.json': ['pod.health.timeout'], // timeoutSeconds 2 ≥ intervalSeconds 1 (marathon.md health rules)
+    'examples/pod.json': ['pod.health.timeout'], // timeoutSeconds 2 ≥ intervalSeconds 1 (marathon-semantics.md §3.1)
     'examples-system-tests/pods/test-pod.json': ['schema.pattern', 'schema.enum'], // container name "healthApp1", image kind "docker"
   };
   for (const file of pods) {

@@ -6,7 +6,7 @@ import { LABEL } from '../../plugins/docker/runtime.js';
 import { serverCmd, startTestEngine, until, type TestEngine } from '../helpers/engine.js';
 
 /*
- * Persistent local volumes on the embedded engine (marathon.md §5), with real process tasks and
+ * Persistent local volumes on the embedded engine (marathon-semantics.md §5), with real process tasks and
  * real containers: each event of the issue's survival list, then wipe, delete, disk and updates.
  */
 
@@ -96,7 +96,7 @@ describe('persistent local volumes (process tasks)', () => {
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const [first] = await running(id);
-    // Marathon's defaults for resident apps (§5.2).
+    // Marathon's defaults for resident apps (marathon-semantics.md §5.2).
     const app = (await e.api('GET', `/v2/apps${id}`)).body.app;
     expect(app.upgradeStrategy).toEqual({ minimumHealthCapacity: 0.5, maximumOverCapacity: 0 });
     expect(app.unreachableStrategy).toBe('disabled');

@@ -7,7 +7,7 @@ import { ROOT } from '../helpers/cli.js';
 import { hit, serverCmd, startTestEngine, until, type TestEngine } from '../helpers/engine.js';
 
 /*
- * Pods on the embedded engine (marathon.md §6) through /v2/pods, with real processes and real
+ * Pods on the embedded engine (marathon-semantics.md §6) through /v2/pods, with real processes and real
  * containers: containers of an instance together on one agent, localhost between them, shared
  * volumes, per-container health, the instance failing as a whole, persistent volumes, adoption.
  */

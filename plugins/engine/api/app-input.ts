@@ -18,7 +18,7 @@ import type { StoredApp } from '../types.js';
 
 let validateShape: ReturnType<typeof compileSchema> | undefined;
 
-/** Marathon's 422 body: one entry per JSON path (marathon.md §10.4). */
+/** Marathon's 422 body: one entry per JSON path (marathon-semantics.md §10.4). */
 export interface InvalidBody {
   message: string;
   details: { path: string; errors: string[] }[];
@@ -73,7 +73,7 @@ const SERVICE_PORT_MIN = 10000;
 const SERVICE_PORT_MAX = 20000;
 
 /**
- * Service ports (marathon.md §9): zeros get ports from [10000, 20000], first reusing this app's
+ * Service ports (marathon-semantics.md §9): zeros get ports from [10000, 20000], first reusing this app's
  * previous ones, then the lowest port no app uses. Values are written into the definition.
  */
 export function assignServicePorts(app: App, previous: App | undefined, all: Iterable<StoredApp>): App {

@@ -232,7 +232,7 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
   });
 }
 
-/** `PUT {"version": v}`: roll the app back to a stored version (§1.1, §4.6). */
+/** `PUT {"version": v}`: roll the app back to a stored version (marathon-semantics.md §1.1, §4.6). */
 function rollback(e: Engine, reply: FastifyReply, id: string, body: Record<string, unknown>, force: boolean) {
   if (Object.keys(body).some((k) => k !== 'id' && k !== 'version')) {
     return reply.code(422).send({
@@ -247,7 +247,7 @@ function rollback(e: Engine, reply: FastifyReply, id: string, body: Record<strin
 }
 
 /**
- * Kill tasks (§10.1). Without scale the instance relaunches; with scale the app's instances drop by
+ * Kill tasks (marathon-semantics.md §10.1). Without scale the instance relaunches; with scale the app's instances drop by
  * the number killed (a deployment); with wipe the instance is expunged (a fresh one is scheduled).
  */
 export function killTasks(
@@ -271,7 +271,7 @@ export function killTasks(
         return [appId, { ...app, instances: Math.max(0, app.instances - n) }] as [string, App];
       }),
     );
-    // Resident instances keep their volumes unless wiped (§5.3).
+    // Resident instances keep their volumes unless wiped (marathon-semantics.md §5.3).
     for (const i of insts) {
       if (wipe) e.decommission(i);
       else e.retire(i);

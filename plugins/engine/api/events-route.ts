@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../engine.js';
 import { queryOf } from './request.js';
 
-/** GET /v2/events: Server-Sent Events in Marathon's frame format (marathon.md §10.3). */
+/** GET /v2/events: Server-Sent Events in Marathon's frame format (marathon-semantics.md §10.3). */
 export function eventsRoute(server: FastifyInstance, e: Engine): void {
   server.get('/v2/events', async (req, reply) => {
     if (!String(req.headers.accept ?? '').includes('text/event-stream')) {

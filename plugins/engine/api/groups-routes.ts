@@ -13,7 +13,7 @@ type Body = Record<string, unknown>;
 const invalid = (path: string, error: string) =>
   new InvalidError({ message: 'Object is not valid', details: [{ path, errors: [error] }] });
 
-/** GroupInfo (marathon.md §7): `embed` picks groups/apps/pods and what each app carries. */
+/** GroupInfo (marathon-semantics.md §7): `embed` picks groups/apps/pods and what each app carries. */
 function groupInfo(e: Engine, id: string, embed: string[], all: Set<string>): Record<string, unknown> {
   const want = embed.length > 0 ? new Set(embed) : new Set(['group.groups', 'group.apps']);
   const appEmbed = new Set(
@@ -49,7 +49,7 @@ function groupInfo(e: Engine, id: string, embed: string[], all: Set<string>): Re
 }
 
 /**
- * A group body flattened into the change it asks for (§7 PUT semantics): listed apps are full
+ * A group body flattened into the change it asks for (marathon-semantics.md §7 PUT semantics): listed apps are full
  * definitions; where `apps` is present the group's other apps go, where `groups` is present the
  * unlisted subgroups go (with everything below them); an omitted list keeps what is there.
  */

@@ -12,7 +12,7 @@ const podNotFound = (reply: FastifyReply, id: string) =>
 
 const podJson = (s: StoredApp) => ({ ...s.pod!, version: s.version });
 
-/** PodInstanceStatus (marathon.md §6.3): the instance as a whole, then each container. */
+/** PodInstanceStatus (marathon-semantics.md §6.3): the instance as a whole, then each container. */
 function instanceStatus(e: Engine, s: StoredApp, i: Instance) {
   const pod = e.specOf(i, s).pod ?? s.pod!;
   const agent = e.agent(i.agentId);
@@ -104,7 +104,7 @@ function podStatus(e: Engine, s: StoredApp) {
 
 const pods = (e: Engine) => [...e.apps.values()].filter((s) => s.pod);
 
-/** Marathon's /v2/pods (marathon.md §6.3) over the engine's run specs. */
+/** Marathon's /v2/pods (marathon-semantics.md §6.3) over the engine's run specs. */
 export function podsRoutes(server: FastifyInstance, e: Engine): void {
   // pod_created_event / pod_updated_event / pod_deleted_event, as Marathon posts them.
   const posted = (req: FastifyRequest, what: 'created' | 'updated' | 'deleted') =>

@@ -3,7 +3,7 @@ import { taskState, type Engine, type QueueEntry } from '../engine.js';
 import type { DeclineReason } from '../placement.js';
 import { ACTIVE, type Deployment, type Instance, type StoredApp } from '../types.js';
 
-/** Task JSON as Marathon returns it (marathon.md §10.1). */
+/** Task JSON as Marathon returns it (marathon-semantics.md §10.1). */
 export function taskJson(e: Engine, i: Instance) {
   const agent = e.agent(i.agentId);
   const stored = e.apps.get(i.appId);
@@ -87,7 +87,7 @@ export function appsText(e: Engine, apps: StoredApp[], embed: Embed): string {
   return `{"apps":[${parts.join(',')}]}`;
 }
 
-/** AppInfo: the definition plus version info, counts and deployments (§10.1). */
+/** AppInfo: the definition plus version info, counts and deployments (marathon-semantics.md §10.1). */
 export function appInfo(e: Engine, s: StoredApp, embed: Embed, withTasks = true) {
   const tasks = liveTasks(e, s.app.id);
   const running = tasks.filter((t) => t.condition === 'Running');
@@ -151,7 +151,7 @@ function taskStats(e: Engine, s: StoredApp, running: Instance[]) {
   return Object.fromEntries(Object.entries(groups).filter(([, v]) => v));
 }
 
-/** /v2/deployments entry (§4.6). */
+/** /v2/deployments entry (marathon-semantics.md §4.6). */
 export function deploymentJson(e: Engine, d: Deployment) {
   const step = d.steps[d.currentStep] ?? [];
   return {
@@ -173,7 +173,7 @@ export function deploymentJson(e: Engine, d: Deployment) {
 }
 
 /**
- * /v2/queue (§10.2): what waits, and why. Baton's reason in words comes only when asked for
+ * /v2/queue (marathon-semantics.md §10.2): what waits, and why. Baton's reason in words comes only when asked for
  * (`?embed=baton`, as Baton's client asks): a strict client (marathon-python builds objects
  * from every key) must see Marathon's keys and no others.
  */
