@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../core/index.js';
+import { main } from '../core/internal.js';
 import { defaultPlugins } from './default-plugins.js';
 
 process.exitCode = await main(process.argv.slice(2), { builtins: defaultPlugins() });

@@ -2,17 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  Reporter,
-  Runner,
-  toRecipeShape,
-  type BatonPlugin,
-  type Phase,
-  type RawRecipe,
-  type RunOptions,
-  type RunResult,
-  type TimedEvent,
-} from '../core/index.js';
+import { Reporter, Runner, type BatonPlugin, type Phase, type RawRecipe, type RunOptions, type RunResult, type TimedEvent } from '../core/index.js';
+import { toRecipeShape } from '../core/internal.js';
 import { startEngine } from '../plugins/engine/build.js';
 import type { RunningEngine } from '../plugins/engine/serve.js';
 import { resolveSettings, type AgentSpec, type EngineSettings } from '../plugins/engine/settings.js';

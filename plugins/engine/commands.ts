@@ -1,13 +1,6 @@
 import type { CommandModule } from 'yargs';
-import {
-  EXIT,
-  RECIPE_LABEL,
-  reportEarlyError,
-  runPipelineCommand,
-  toBatonError,
-  loadRecipeFile,
-  type CommandRegistry,
-} from '../../core/index.js';
+import { EXIT, RECIPE_LABEL, toBatonError, type CommandRegistry } from '../../core/index.js';
+import { reportEarlyError, runPipelineCommand, loadRecipeFile } from '../../core/internal.js';
 import { startEngine } from './build.js';
 import type { EngineHooks } from './contract.js';
 import { ensureEngine, runningEngine, stopEngine } from './daemon.js';

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { BatonError, canonicalId, reportEarlyError, toBatonError, type CommandRegistry } from '../../core/index.js';
+import { BatonError, canonicalId, toBatonError, type CommandRegistry } from '../../core/index.js';
+import { reportEarlyError } from '../../core/internal.js';
 
 /** A Marathon API client (the marathon plugin's, reached through its `client` hook). */
 export interface MarathonApi {

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { BatonError, definePlugin, reportEarlyError, toBatonError } from '../../core/index.js';
+import { BatonError, definePlugin, toBatonError } from '../../core/index.js';
+import { reportEarlyError } from '../../core/internal.js';
 import { attachLb } from './attach.js';
 import { renderConfig } from './config.js';
 import { haproxyInstalled } from './haproxy.js';

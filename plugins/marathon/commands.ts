@@ -1,19 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { existsSync } from 'node:fs';
-import {
-  DEPLOY_DEFAULTS,
-  EXIT,
-  deadlineSignal,
-  RECIPE_LABEL,
-  createLogger,
-  loadRecipeFile,
-  redactSecrets,
-  Reporter,
-  reportEarlyError,
-  runPipelineCommand,
-  toBatonError,
-  type CommandRegistry,
-} from '../../core/index.js';
+import { DEPLOY_DEFAULTS, EXIT, deadlineSignal, RECIPE_LABEL, createLogger, Reporter, toBatonError, type CommandRegistry } from '../../core/index.js';
+import { loadRecipeFile, redactSecrets, reportEarlyError, runPipelineCommand } from '../../core/internal.js';
 import { waitForDeployments } from './wait.js';
 import { waitingReason } from './explain.js';
 import type { MarathonCluster } from './cluster.js';

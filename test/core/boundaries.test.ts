@@ -19,7 +19,7 @@ const builtin = (spec: string) => spec.startsWith('node:') || builtinModules.inc
 
 /** The architecture rules of the repo, checked on the source (docs/architecture.md). */
 describe('module boundaries', () => {
-  it("a plugin imports only core's public entry, its own files, Node built-ins and npm packages", () => {
+  it("a built-in plugin imports only core's entries (the API and internal.ts), its own files, Node built-ins and npm packages", () => {
     const bad: string[] = [];
     for (const dir of readdirSync(path.join(ROOT, 'plugins'))) {
       const own = path.join(ROOT, 'plugins', dir);
@@ -27,11 +27,28 @@ describe('module boundaries', () => {
         for (const spec of importsOf(f)) {
           if (isPackage(spec)) continue;
           const target = path.resolve(path.dirname(f), spec);
-          const ok = target === path.join(ROOT, 'core/index.js') || target.startsWith(own + path.sep);
+          const ok =
+            target === path.join(ROOT, 'core/index.js') ||
+            target === path.join(ROOT, 'core/internal.js') ||
+            target.startsWith(own + path.sep);
           if (!ok) bad.push(`${path.relative(ROOT, f)} imports ${spec}`);
         }
       }
     }
+    expect(bad).toEqual([]);
+  });
+
+  it("a third-party plugin (the examples in recipes/plugins) needs only the package's API: 'baton' and 'baton/testing'", () => {
+    const bad: string[] = [];
+    const dir = path.join(ROOT, 'recipes/plugins');
+    const all = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? all(path.join(d, e.name)) : /\.(ts|js|mjs)$/.test(e.name) ? [path.join(d, e.name)] : [],
+      );
+    for (const f of all(dir))
+      for (const spec of importsOf(f))
+        if (spec.startsWith('baton') ? !['baton', 'baton/testing'].includes(spec) : !spec.startsWith('.') && !builtin(spec) && spec !== 'vitest')
+          bad.push(`${path.relative(ROOT, f)} imports ${spec}`);
     expect(bad).toEqual([]);
   });
 

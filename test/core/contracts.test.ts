@@ -1,6 +1,22 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Runner, type Contract } from '../../core/index.js';
 import { defaultPlugins } from '../../bin/default-plugins.js';
+import { ROOT } from '../helpers/cli.js';
+
+/** Compile a project under test/fixtures with the repository's TypeScript; '' when it compiles. */
+const compile = (project: string): string => {
+  try {
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', project], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    return '';
+  } catch (err) {
+    return String((err as { stdout?: string }).stdout ?? err);
+  }
+};
 
 /**
  * Contracts between plugins are declared once, by their owner (its contract.ts), and typed for
@@ -54,4 +70,10 @@ describe('typed plugin contracts', () => {
     bare.applyPlugins();
     expect(() => bare.hooksOf('engine')).toThrow(/no plugin published hooks named 'engine'/);
   });
+
+  it("a third-party plugin gets the built-in contracts from the package's declarations ('baton/contracts')", () => {
+    // Compiled against dist/ (what npm installs), not the sources: the declarations carry the contracts.
+    expect(compile('test/fixtures/third-party-plugin/tsconfig.json')).toBe('');
+    expect(compile('test/fixtures/third-party-plugin/tsconfig.bare.json')).toBe('');
+  }, 60_000);
 });

@@ -2,7 +2,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Runner, definePlugin, loadPlugin, usePlugins, EXIT } from '../../core/index.js';
+import { Runner, definePlugin, EXIT } from '../../core/index.js';
+import { loadPlugin, usePlugins } from '../../core/internal.js';
 import { input, sleepApp } from '../helpers/runner.js';
 import { baton } from '../helpers/cli.js';
 

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { attachRenderer, chooseRenderer, Runner, type RenderTarget } from '../../core/index.js';
+import { Runner } from '../../core/index.js';
+import { attachRenderer, chooseRenderer, type RenderTarget } from '../../core/internal.js';
 import { input, sleepApp } from '../helpers/runner.js';
 
 function target(isTTY: boolean, env: NodeJS.ProcessEnv = {}): RenderTarget & { out: () => string; err: () => string } {

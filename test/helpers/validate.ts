@@ -1,4 +1,5 @@
-import { Runner, toRecipeShape, type Issue } from '../../core/index.js';
+import { Runner, type Issue } from '../../core/index.js';
+import { toRecipeShape } from '../../core/internal.js';
 import { defaultPlugins } from '../../bin/default-plugins.js';
 
 /** Validate a recipe object (or plain Marathon JSON) through the real pipeline; return findings. */

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { Issues, Runner, normalizeApp, normalizePod, owned, toRecipeShape } from '../../core/index.js';
+import { Issues, Runner, normalizeApp, normalizePod, owned } from '../../core/index.js';
+import { toRecipeShape } from '../../core/internal.js';
 import { appFromMarathon, forMarathon, podFromMarathon } from '../../plugins/marathon/translate.js';
 import { dataFiles, marathonData, needsMarathonData, readData as read } from '../helpers/marathon-data.js';
 import { RamlTypes } from '../helpers/raml.js';

@@ -1,19 +1,5 @@
-import {
-  APP_SCHEMA,
-  POD_SCHEMA,
-  Issues,
-  compileSchema,
-  marathonPath,
-  normalizeApp,
-  normalizePod,
-  parsePointer,
-  schemaIssues,
-  validateApp,
-  validatePod,
-  type App,
-  type Issue,
-  type Pod,
-} from '../../../core/index.js';
+import { Issues, marathonPath, normalizeApp, normalizePod, parsePointer, validateApp, validatePod, type App, type Issue, type Pod } from '../../../core/index.js';
+import { APP_SCHEMA, POD_SCHEMA, compileSchema, schemaIssues } from '../../../core/internal.js';
 import type { StoredApp } from '../types.js';
 
 let validateShape: ReturnType<typeof compileSchema> | undefined;
