@@ -49,7 +49,7 @@ export async function healthDetection(
         if (!task) await sleep(50);
       }
       const killed = new Promise<number>((resolve) => {
-        const off = running.engine.events.on((ev) => {
+        const off = running.engine.state.events.on((ev) => {
           if (ev.eventType === 'unhealthy_instance_kill_event' && ev.taskId === task!.id) {
             off();
             resolve(performance.now());
@@ -62,7 +62,7 @@ export async function healthDetection(
     }
   } finally {
     await fetch(`${running.url}/v2/apps/hc`, { method: 'DELETE' });
-    while (running.engine.instances.size > 0) await sleep(50);
+    while (running.engine.state.instances.size > 0) await sleep(50);
     await running.close();
     await rm(stateDir, { recursive: true, force: true });
   }

@@ -40,7 +40,7 @@ export function freePort(host: string): Promise<number> {
  * tasks answers; the app is removed (and its tasks gone) between runs.
  */
 export async function timeDeploys(
-  engine: { url: string; engine: { instances: Map<string, unknown> } },
+  engine: { url: string; engine: { state: { instances: ReadonlyMap<string, unknown> } } },
   runs: number,
   n: number,
   body: (id: string) => Record<string, unknown>,
@@ -64,7 +64,7 @@ export async function timeDeploys(
     await waitAll(tasks.map((t) => ({ host: t.host, port: t.ports[0] })));
     samples.push(performance.now() - t0);
     await fetch(`${engine.url}/v2/apps${id}`, { method: 'DELETE' });
-    while (engine.engine.instances.size > 0) await sleep(20);
+    while (engine.engine.state.instances.size > 0) await sleep(20);
   }
   return samples;
 }

@@ -2,7 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Reporter, Runner, type BatonPlugin, type Phase, type RawRecipe, type RunOptions, type RunResult, type TimedEvent } from '../core/index.js';
+import {
+  Reporter,
+  Runner,
+  type BatonPlugin,
+  type Phase,
+  type RawRecipe,
+  type RunOptions,
+  type RunResult,
+  type TimedEvent,
+} from '../core/index.js';
 import { toRecipeShape } from '../core/internal.js';
 import { startEngine } from '../plugins/engine/build.js';
 import type { RunningEngine } from '../plugins/engine/serve.js';
@@ -112,9 +121,9 @@ export async function createTestRunner(opts: TestRunnerOptions = {}): Promise<Te
     },
     async close() {
       const e = running.engine;
-      for (const id of [...e.apps.keys()]) e.driver.deploy({ target: new Map([[id, null]]), force: true });
+      for (const id of [...e.state.apps.keys()]) e.driver.deploy({ target: new Map([[id, null]]), force: true });
       const end = Date.now() + 20_000;
-      while (e.instances.size > 0 && Date.now() < end) await sleep(50);
+      while (e.state.instances.size > 0 && Date.now() < end) await sleep(50);
       await running.close();
       await rm(stateDir, { recursive: true, force: true });
     },

@@ -5,7 +5,8 @@ import { validatePod } from './marathon/pod.js';
 import { STAGE } from './stages.js';
 import { BatonError } from './errors.js';
 import { schemaIssues } from './validation.js';
-import type { Runner } from './runner.js';
+import type { ValidateFunction } from 'ajv';
+import type { RunnerHooks } from './plugin-api.js';
 import { secretValues } from './report/secrets.js';
 
 /**
@@ -13,13 +14,11 @@ import { secretValues } from './report/secrets.js';
  * `baton hooks` and renderers like any plugin's: the recipe's schema check and Marathon
  * normalisation, Marathon's app/pod rules, and the plan diff against the resolved target.
  */
-export function registerCoreTaps(runner: Runner): void {
-  const { hooks } = runner;
-
+export function registerCoreTaps(hooks: RunnerHooks, schema: () => { validate: ValidateFunction }): void {
   hooks.normalize.tap(
     { name: 'core', stage: STAGE.CORE, title: 'Check the recipe schema and normalise (Marathon rules)' },
     (ctx) => {
-      const { validate } = runner.compiledSchema();
+      const { validate } = schema();
       // Marathon reads `null` as "absent" (its GET output is full of them): same here, so exported
       // definitions round-trip.
       for (const k of ['apps', 'pods', 'groups'])

@@ -14,13 +14,7 @@ export type { PluginContracts, Contract, ContractOwner, HooksOf } from './contra
 export { isContext, type PipelineContext, type RunOptions } from './context.js';
 
 // Errors, exit codes, findings, logging.
-export {
-  BatonError,
-  deadlineSignal,
-  isBatonError,
-  toBatonError,
-  type BatonErrorOptions,
-} from './errors.js';
+export { BatonError, deadlineSignal, isBatonError, toBatonError, type BatonErrorOptions } from './errors.js';
 export { ERROR_CODES, type ErrorCode } from './error-codes.js';
 export { EXIT, type ExitCode } from './exit-codes.js';
 export { Issues, pointer, parsePointer, marathonPath, type Issue, type JsonPath, type Severity } from './validation.js';

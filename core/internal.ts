@@ -9,7 +9,13 @@ export { checkPlugin } from './plugin.js';
 export { usePlugins, loadPlugin } from './plugin-loader.js';
 export { stampError } from './errors.js';
 export { sortIssues, schemaIssues, compileSchema, suggest } from './validation.js';
-export { chooseRenderer, attachRenderer, type RendererName, type RenderTarget, type RunView } from './report/renderers.js';
+export {
+  chooseRenderer,
+  attachRenderer,
+  type RendererName,
+  type RenderTarget,
+  type RunView,
+} from './report/renderers.js';
 export { formatError, formatIssue, formatPlan, palette } from './report/format.js';
 export { redactSecrets, secretValues, SECRET_NAME } from './report/secrets.js';
 export { loadRecipeFile, SEARCH_PLACES, MODULE_NAME, type LoadedRecipe } from './recipe/load.js';

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BatonError } from './errors.js';
-import type { BatonPlugin } from './plugin.js';
+import type { BatonPlugin } from './plugin-api.js';
 import type { PluginSetting } from './recipe/types.js';
 import type { Runner } from './runner.js';
 

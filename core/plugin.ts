@@ -1,39 +1,8 @@
 import semver from 'semver';
 import { BatonError } from './errors.js';
-import type { Logger } from './report/events.js';
-import type { Runner } from './runner.js';
+import type { BatonPlugin } from './plugin-api.js';
 
-/** What a plugin's `apply` gets besides the runner. */
-export interface PluginTools {
-  /** A logger scoped to this plugin. */
-  log: Logger;
-  /** The plugin's options: the object given in the recipe's `plugins` section, or {}. */
-  options: Record<string, unknown>;
-  /** Core's version, e.g. "0.1.0". */
-  coreVersion: string;
-}
-
-/**
- * The plugin contract (fastify-style metadata, webpack-style apply). `apply` taps hooks and must
- * not do I/O: it runs for every command, including `--help`.
- */
-export interface BatonPlugin {
-  /** Unique name: lowercase, e.g. "mesos" or "baton-plugin-slack". Errors and logs carry it. */
-  name: string;
-  version?: string;
-  /** The core versions it works with, as a semver range (e.g. "^0.1"). */
-  requires?: string;
-  /** Plugins that must be present (their hooks are reached through `runner.hooksOf`). */
-  dependsOn?: string[];
-  /**
-   * Plugins to apply before this one when they are loaded, without needing them: for tapping the
-   * hooks an optional partner publishes (`runner.hasHooks(name)` says whether it is there).
-   */
-  after?: string[];
-  /** False: only used when a recipe switches it on (built-ins default to on). */
-  enabledByDefault?: boolean;
-  apply(runner: Runner, tools: PluginTools): void;
-}
+export type { BatonPlugin, PluginHost, PluginTools } from './plugin-api.js';
 
 /** Identity helper that gives authors full typing of the contract, hooks and contexts. */
 export function definePlugin<P extends BatonPlugin>(plugin: P): P {

@@ -2,8 +2,11 @@ import type { ValidateFunction } from 'ajv';
 import { markContext, type PipelineContext, type RunOptions } from './context.js';
 import { BatonError, stampError, toBatonError } from './errors.js';
 import { EXIT } from './exit-codes.js';
-import { createRunnerHooks, type PhaseHookName, type RunnerHooks } from './hooks.js';
-import { checkPlugin, type BatonPlugin } from './plugin.js';
+import { createRunnerHooks } from './hooks.js';
+import { checkPlugin } from './plugin.js';
+import type { BatonPlugin, PhaseHookName, PluginHost, RunnerHooks, TapInfo } from './plugin-api.js';
+
+export type { TapInfo } from './plugin-api.js';
 import { baseRecipeSchema, type JsonSchema } from './recipe/schema.js';
 import type { RawRecipe } from './recipe/shape.js';
 import { createLogger, Reporter, type Logger } from './report/events.js';
@@ -40,13 +43,6 @@ export interface RunResult {
   ctx: PipelineContext;
 }
 
-/** A tap as the runner sees it: with the plugin that registered it. */
-export interface TapInfo {
-  plugin: string;
-  title: string;
-  stage: number;
-}
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyHook = { intercept(i: { register: (tap: any) => any }): void; taps: { name: string; stage?: number }[] };
 
@@ -56,7 +52,7 @@ const SETTLE_ALL = new Set<string>(['failed', ...PHASES.filter((p) => stepOf(p).
  * Owns one frozen hooks object and the plugins that tap it; runs the phases of the step table.
  * Build a fresh Runner per pipeline run (tapable cannot untap).
  */
-export class Runner {
+export class Runner implements PluginHost {
   readonly hooks: RunnerHooks = createRunnerHooks();
   readonly coreVersion = CORE_VERSION;
   readonly reporter: Reporter;
@@ -73,7 +69,7 @@ export class Runner {
       hook.intercept({ register: (tap) => this.wrapTap(name, tap) });
     }
     this.applying = 'core';
-    registerCoreTaps(this);
+    registerCoreTaps(this.hooks, () => this.compiledSchema());
     this.applying = undefined;
   }
 

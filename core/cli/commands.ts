@@ -6,7 +6,7 @@ import { PHASES, stepOf } from '../steps.js';
 import { usePlugins } from '../plugin-loader.js';
 import { loadRecipeFile } from '../recipe/load.js';
 import { toBatonError } from '../errors.js';
-import type { CliContext } from './main.js';
+import type { CliContext } from './context.js';
 import { reportEarlyError, runPipelineCommand, type OutputOptions } from './pipeline-command.js';
 
 type RecipeArgs = OutputOptions & { recipe?: string };

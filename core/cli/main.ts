@@ -1,29 +1,15 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { toBatonError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
-import type { CommandRegistry } from '../hooks.js';
-import type { BatonPlugin } from '../plugin.js';
-import type { RenderTarget } from '../report/renderers.js';
+import type { CommandRegistry } from '../plugin-api.js';
+import type { RenderTarget } from '../report/target.js';
+import type { CliContext, CliEnv } from './context.js';
 import { Runner } from '../runner.js';
 import { CORE_VERSION } from '../version.js';
 import { reportEarlyError } from './pipeline-command.js';
 import { coreCommands } from './commands.js';
 
-export interface CliEnv {
-  /** The built-in (default-set) plugins; a recipe can switch them off or add third-party ones. */
-  builtins: readonly BatonPlugin[];
-  io?: RenderTarget;
-  cwd?: string;
-}
-
-/** What a command handler gets to do its job. */
-export interface CliContext {
-  builtins: readonly BatonPlugin[];
-  io: RenderTarget;
-  cwd: string;
-  /** Set the process exit code (the last call wins). */
-  exit(code: number): void;
-}
+export type { CliContext, CliEnv } from './context.js';
 
 /**
  * Baton's CLI: yargs command modules from core and from built-in plugins (the `commands` hook).

@@ -3,7 +3,7 @@ import type { RunOptions } from '../context.js';
 import { type BatonError, toBatonError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { hasChanges } from '../plan.js';
-import type { BatonPlugin } from '../plugin.js';
+import type { BatonPlugin } from '../plugin-api.js';
 import { usePlugins } from '../plugin-loader.js';
 import { loadRecipeFile } from '../recipe/load.js';
 import { Reporter } from '../report/events.js';

@@ -1,18 +1,19 @@
-import type { Writable } from 'node:stream';
 import { Listr, type ListrTask } from 'listr2';
 import type { BatonError } from '../errors.js';
 import type { Plan } from '../plan.js';
-import type { Runner } from '../runner.js';
+import type { RunnerHooks, TapInfo } from '../plugin-api.js';
 import type { Issue } from '../validation.js';
-import type { TimedEvent } from './events.js';
+import type { Reporter, TimedEvent } from './events.js';
 import { formatError, formatIssue, formatPlan, palette } from './format.js';
+import type { RenderTarget } from './target.js';
 
+export type { RenderTarget } from './target.js';
 export type RendererName = 'tty' | 'plain' | 'json' | 'silent';
 
-export interface RenderTarget {
-  stdout: Writable & { isTTY?: boolean };
-  stderr: Writable & { isTTY?: boolean };
-  env: NodeJS.ProcessEnv;
+/** What a view follows: a runner's event stream, and its taps (the listr2 tree is built from them). */
+interface Runner {
+  readonly reporter: Reporter;
+  tapsOf(hook: keyof RunnerHooks): TapInfo[];
 }
 
 /** A view over one run's events. `finish` prints the outcome once the run is over. */

@@ -180,7 +180,7 @@ export function registerEngineCommands(reg: CommandRegistry, hooks: EngineHooks)
         reg.io.stderr.write(
           `engine serving ${running.url} in the foreground (Ctrl-C to remove the recipe's apps and stop)\n`,
         );
-        const offEvents = running.engine.events.on((ev) => {
+        const offEvents = running.engine.state.events.on((ev) => {
           if (ev.eventType === 'status_update_event')
             out(
               `${ev.timestamp} ${String(ev.taskStatus).padEnd(13)} ${ev.appId} ${ev.host}:${(ev.ports as number[]).join(',')} ${ev.taskId}${ev.message ? ` (${ev.message})` : ''}`,
@@ -200,12 +200,12 @@ export function registerEngineCommands(reg: CommandRegistry, hooks: EngineHooks)
         });
         if (code === EXIT.OK && !interrupt.signal.aborted)
           await new Promise((resolve) => interrupt.signal.addEventListener('abort', resolve, { once: true }));
-        const deployed = [...running.engine.apps.values()]
+        const deployed = [...running.engine.state.apps.values()]
           .filter((s) => s.app.labels[RECIPE_LABEL])
           .map((s) => s.app.id);
         reg.io.stderr.write(`\nremoving ${deployed.join(', ') || 'nothing'} ...\n`);
         for (const id of deployed) running.engine.driver.deploy({ target: new Map([[id, null]]), force: true });
-        for (let i = 0; i < 600 && deployed.some((id) => running.engine.apps.has(id)); i++)
+        for (let i = 0; i < 600 && deployed.some((id) => running.engine.state.apps.has(id)); i++)
           await new Promise((r) => setTimeout(r, 100));
         offEvents();
         await running.close();

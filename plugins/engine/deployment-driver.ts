@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { classifyAppChange, findDependencyCycle, isResident, parentId, type App, type Pod } from '../../core/index.js';
 import { planSteps } from './deploy-plan.js';
-import type { Engine } from './engine.js';
-import type { GroupSpec } from './groups.js';
 import { killOrder } from './kill-order.js';
-import { replaceStart, toLaunch } from './replace.js';
+import type { PlacementPolicy } from './placement-policy.js';
+import { replaceStart, toLaunch } from './rolling-restart.js';
+import type { EngineState, StateWriter } from './state.js';
 import {
   ACTIVE,
   TERMINAL,
   type ActionState,
   type Deployment,
   type DeploymentAction,
+  type GroupSpec,
   type Instance,
   type StoredApp,
 } from './types.js';
@@ -51,16 +52,25 @@ export interface ChangeRequest {
  * every engine tick from the instances plus a little persisted state, so a restarted engine simply
  * carries on.
  */
+/** What deployments need of the scheduler beside the state: its placement policies, and a nudge. */
+export interface DriverHost {
+  readonly policies: readonly PlacementPolicy[];
+  poke(): void;
+}
+
 export class DeploymentDriver {
-  constructor(private readonly engine: Engine) {}
+  constructor(
+    private readonly state: EngineState,
+    private readonly host: DriverHost,
+  ) {}
 
   locks(appId: string): Deployment[] {
-    return [...this.engine.deployments.values()].filter((d) => d.affectedApps.includes(appId));
+    return [...this.state.deployments.values()].filter((d) => d.affectedApps.includes(appId));
   }
 
   /** Store the new definitions and start a deployment. Throws LockedError on a conflict. */
   deploy(req: ChangeRequest): Deployment {
-    const e = this.engine;
+    const e = this.state;
     const version = e.newVersion();
     const current = new Map([...e.apps].map(([id, s]) => [id, s.app]));
     const nextStored = new Map<string, StoredApp | null>();
@@ -118,43 +128,45 @@ export class DeploymentDriver {
       startedAt: new Date().toISOString(),
       ...(req.restarts?.size ? { restarts: [...req.restarts] } : {}),
     };
-    e.store.tx(() => {
-      for (const c of conflicts) this.cancel(c, 'Canceled by a forced deployment');
-      for (const [id, s] of nextStored) {
-        if (s) {
-          e.apps.set(id, s);
-          e.store.putApp(s, true);
-        }
+    const cancelled = conflicts.map((c) => ({ dep: c, outcome: 'failed' as const }));
+    e.commit((w) => {
+      for (const c of conflicts) {
+        w.removeDeployment(c.id);
+        this.record(w, c, 'failed');
       }
-      if (req.groups) e.groups.apply(req.groups);
-      if (steps.length > 0) {
-        e.deployments.set(dep.id, dep);
-        e.store.putDeployment(dep);
-      }
+      for (const s of nextStored.values()) if (s) w.putApp(s);
+      if (req.groups) w.setGroups(req.groups);
+      if (steps.length > 0) w.putDeployment(dep);
+      else this.record(w, dep, 'succeeded');
       if (affected.length > 0 || groupsChanged) {
-        const apps = [...e.apps.values()].filter((s) => nextStored.get(s.app.id) !== null);
-        e.store.putRootVersion({
+        const apps = [...e.apps.values()]
+          .filter((s) => !nextStored.has(s.app.id))
+          .concat([...nextStored.values()].filter((s): s is StoredApp => s !== null));
+        w.putRootVersion({
           version,
           apps,
-          groups: e.groups.all(),
+          groups: e.groups.with(req.groups ?? new Map()),
           affected: [...affected, ...(req.groups?.keys() ?? [])],
         });
       }
     });
+    for (const c of cancelled)
+      e.events.emit('deployment_failed', {
+        id: c.dep.id,
+        plan: this.planJson(c.dep),
+        reason: 'Canceled by a forced deployment',
+      });
     for (const id of affected) e.backoff.reset(id);
     e.events.emit('group_change_success', { groupId: '/', version });
     if (steps.length > 0) this.info(dep);
-    else {
-      this.record(dep, 'succeeded');
-      e.events.emit('deployment_success', { id: dep.id, plan: this.planJson(dep) });
-    }
-    e.poke();
+    else e.events.emit('deployment_success', { id: dep.id, plan: this.planJson(dep) });
+    this.host.poke();
     return dep;
   }
 
   /** Dependencies each app inherits from its groups, with `groups` (a pending change) applied. */
   inheritedWith(groups?: Map<string, GroupSpec | null>): (id: string) => string[] {
-    const e = this.engine;
+    const e = this.state;
     const depsOf = (g: string) => (groups?.has(g) ? groups.get(g)?.dependencies : e.groups.get(g)?.dependencies) ?? [];
     return (id) => {
       const out: string[] = [];
@@ -168,10 +180,11 @@ export class DeploymentDriver {
 
   /** Stop a deployment where it is (instance goals already set stay set). */
   cancel(dep: Deployment, reason: string): void {
-    this.engine.deployments.delete(dep.id);
-    this.engine.store.deleteDeployment(dep.id);
-    this.record(dep, 'failed');
-    this.engine.events.emit('deployment_failed', { id: dep.id, plan: this.planJson(dep), reason });
+    this.state.commit((w) => {
+      w.removeDeployment(dep.id);
+      this.record(w, dep, 'failed');
+    });
+    this.state.events.emit('deployment_failed', { id: dep.id, plan: this.planJson(dep), reason });
   }
 
   /** DELETE /v2/deployments/{id} without force: cancel and deploy the original definitions. */
@@ -181,15 +194,14 @@ export class DeploymentDriver {
     const exact = new Map<string, StoredApp | null>();
     for (const [id, s] of Object.entries(dep.original)) {
       target.set(id, s ? s.app : null);
-      if (s) exact.set(id, { ...s, version: this.engine.newVersion() });
+      if (s) exact.set(id, { ...s, version: this.state.newVersion() });
     }
     return this.deploy({ target, exact, force: true });
   }
 
   /** Remember how the versions this deployment brought ended (`baton history`, rollback targets). */
-  private record(d: Deployment, outcome: 'succeeded' | 'failed'): void {
-    for (const [id, s] of Object.entries(d.target))
-      if (s) this.engine.store.recordOutcome(id, s.version, d.id, outcome);
+  private record(w: StateWriter, d: Deployment, outcome: 'succeeded' | 'failed'): void {
+    for (const [id, s] of Object.entries(d.target)) if (s) w.recordOutcome(id, s.version, d.id, outcome);
   }
 
   planJson(d: Deployment) {
@@ -203,7 +215,7 @@ export class DeploymentDriver {
   }
 
   private info(d: Deployment): void {
-    this.engine.events.emit('deployment_info', {
+    this.state.events.emit('deployment_info', {
       plan: this.planJson(d),
       currentStep: { actions: d.steps[d.currentStep].map((a) => ({ action: a.action, app: a.app })) },
     });
@@ -211,12 +223,12 @@ export class DeploymentDriver {
 
   /** One pass over every running deployment, oldest first. */
   progressAll(): void {
-    const deps = [...this.engine.deployments.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+    const deps = [...this.state.deployments.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
     for (const d of deps) this.progress(d);
   }
 
   private progress(d: Deployment): void {
-    const e = this.engine;
+    const e = this.state;
     const step = d.steps[d.currentStep];
     const before = JSON.stringify(d.state);
     let allDone = true;
@@ -227,20 +239,38 @@ export class DeploymentDriver {
       allDone &&= st.done;
     }
     if (!allDone) {
-      if (JSON.stringify(d.state) !== before) e.store.putDeployment(d); // write only what changed
+      // Written only when it changed; a write the store refuses puts the progress back as stored.
+      if (JSON.stringify(d.state) !== before) this.save(d, () => (d.state = JSON.parse(before)));
       return;
     }
-    e.events.emit('deployment_step_success', { plan: this.planJson(d), currentStep: { actions: step } });
-    d.currentStep++;
-    if (d.currentStep >= d.steps.length) {
-      e.deployments.delete(d.id);
-      e.store.deleteDeployment(d.id);
-      this.record(d, 'succeeded');
+    const finished = d.currentStep + 1 >= d.steps.length;
+    if (finished) {
+      this.save(d, () => (d.state = JSON.parse(before)), true);
+      e.events.emit('deployment_step_success', { plan: this.planJson(d), currentStep: { actions: step } });
       e.events.emit('deployment_success', { id: d.id, plan: this.planJson(d) });
-    } else {
-      e.store.putDeployment(d);
-      this.info(d);
-      this.progress(d);
+      return;
+    }
+    d.currentStep++;
+    this.save(d, () => {
+      d.currentStep--;
+      d.state = JSON.parse(before);
+    });
+    e.events.emit('deployment_step_success', { plan: this.planJson(d), currentStep: { actions: step } });
+    this.info(d);
+    this.progress(d);
+  }
+
+  /** Persist a deployment's progress (or its end); `undo` restores memory when the store refuses. */
+  private save(d: Deployment, undo: () => void, finished = false): void {
+    try {
+      this.state.commit((w) => {
+        if (!finished) return w.putDeployment(d);
+        w.removeDeployment(d.id);
+        this.record(w, d, 'succeeded');
+      });
+    } catch (err) {
+      undo();
+      throw err;
     }
   }
 
@@ -259,15 +289,12 @@ export class DeploymentDriver {
   }
 
   private stop(appId: string): boolean {
-    const e = this.engine;
+    const e = this.state;
     const insts = e.instancesOf(appId);
     for (const i of insts) e.decommission(i);
     if (insts.length > 0) return false;
     if (e.apps.has(appId)) {
-      e.apps.delete(appId);
-      e.store.deleteApp(appId);
-      e.lastFailure.delete(appId);
-      e.backoff.reset(appId);
+      e.commit((w) => w.removeApp(appId));
       e.events.emit('app_terminated_event', { appId });
     }
     return true;
@@ -275,7 +302,7 @@ export class DeploymentDriver {
 
   /** ScaleApplication (marathon-semantics.md §4.4): kill extras in kill order, launch the missing, wait for them. */
   private scale(appId: string): boolean {
-    const e = this.engine;
+    const e = this.state;
     const stored = e.apps.get(appId);
     if (!stored) return true;
     this.scaleTo(stored);
@@ -287,11 +314,11 @@ export class DeploymentDriver {
 
   /** Make the number of goal-Running instances equal `instances` (no waiting). */
   scaleTo(stored: StoredApp): void {
-    const e = this.engine;
+    const e = this.state;
     const active = e.instancesOf(stored.app.id).filter((i) => i.goal === 'Running');
     const n = stored.app.instances;
     if (active.length > n) {
-      for (const i of this.toKill(stored.app, active, active.length - n)) this.engine.retire(i);
+      for (const i of this.toKill(stored.app, active, active.length - n)) this.state.retire(i);
     }
     for (let k = active.length; k < n; k++) e.scheduleInstance(stored);
   }
@@ -304,11 +331,11 @@ export class DeploymentDriver {
     const ordered = killOrder(active, app.killSelection);
     const byId = new Map(ordered.map((i) => [i.instanceId, i]));
     const candidates = ordered.flatMap((i) => {
-      const agent = this.engine.agent(i.agentId);
+      const agent = this.state.agent(i.agentId);
       return agent ? [{ instanceId: i.instanceId, agent }] : [];
     });
     const picked: Instance[] = [];
-    for (const p of this.engine.policies) {
+    for (const p of this.host.policies) {
       if (picked.length >= count || !p.killFirst) continue;
       const left = candidates.filter((c) => !picked.some((x) => x.instanceId === c.instanceId));
       for (const id of p.killFirst(app, left, count - picked.length)) {
@@ -322,7 +349,7 @@ export class DeploymentDriver {
 
   /** RestartApplication: Marathon's TaskReplaceActor arithmetic (marathon-semantics.md §4.5), one evaluation per tick. */
   private restart(appId: string, st: ActionState, d: Deployment): boolean {
-    const e = this.engine;
+    const e = this.state;
     const stored = e.apps.get(appId);
     if (!stored) return true;
     const { app } = stored;
@@ -361,14 +388,14 @@ export class DeploymentDriver {
       st.oldKilled = 0;
       st.healthySeen = [];
       for (const i of order(oldRunning()).slice(0, s.killNow)) {
-        this.engine.retire(i);
+        this.state.retire(i);
         st.oldKilled++;
       }
     }
     // An old instance that dies on its own counts as a completed kill.
     for (const i of oldRunning()) {
       if (TERMINAL.has(i.condition)) {
-        this.engine.retire(i);
+        this.state.retire(i);
         st.oldKilled!++;
       }
     }
@@ -379,7 +406,7 @@ export class DeploymentDriver {
     const wantKilled = st.killNow! + st.healthySeen!.length;
     for (const i of order(oldRunning())) {
       if (st.oldKilled! >= wantKilled) break;
-      this.engine.retire(i);
+      this.state.retire(i);
       st.oldKilled!++;
     }
     // Capacity is freed only once an old task is actually terminal.
@@ -397,7 +424,7 @@ export class DeploymentDriver {
    * check; crashed instances relaunch on their own since their goal stays Running).
    */
   reconcileUnlocked(): void {
-    for (const stored of this.engine.apps.values()) {
+    for (const stored of this.state.apps.values()) {
       if (this.locks(stored.app.id).length === 0) this.scaleTo(stored);
     }
   }

@@ -8,22 +8,22 @@ import type { Instance, StoredApp } from './types.js';
  * extensions may do is what this lists. Instances given back are looked up by id.
  */
 export function extensionApi(e: Engine): EngineApi {
-  const own = (i: InstanceView): Instance | undefined => e.instances.get(i.instanceId);
+  const own = (i: InstanceView): Instance | undefined => e.state.instances.get(i.instanceId);
   return {
     id: e.id,
     settings: e.settings,
-    apps: e.apps,
-    instances: e.instances,
+    apps: e.state.apps,
+    instances: e.state.instances,
     runtimes: e.runtimes,
-    events: e.events,
+    events: e.state.events,
     get stopping() {
       return e.stopping;
     },
-    agent: (id) => e.agent(id),
-    specOf: (i, current) => e.specOf(own(i) ?? (i as Instance), current as StoredApp),
+    agent: (id) => e.state.agent(id),
+    specOf: (i, current) => e.state.specOf(own(i) ?? (i as Instance), current as StoredApp),
     isHealthy: (i) => {
       const x = own(i);
-      return x !== undefined && e.isHealthy(x);
+      return x !== undefined && e.state.isHealthy(x);
     },
     locks: (appId) => e.driver.locks(appId),
     kill: async (i, reason) => {

@@ -1,24 +1,20 @@
 import { isChildOf, parentId } from '../../core/index.js';
-import type { Store } from './store.js';
+import type { GroupSpec } from './types.js';
 
-/** What the engine keeps of a group beyond its apps (marathon-semantics.md §7). */
-export interface GroupSpec {
-  id: string;
-  dependencies: string[];
-  enforceRole?: boolean;
-}
+export type { GroupSpec } from './types.js';
 
 /**
  * Groups as Marathon has them: a tree by id. A group exists when it was created explicitly or an
  * app lives below it (intermediate groups appear like `mkdir -p`); the root always exists.
- * Explicit groups (with their dependencies) are persisted as one JSON value.
+ * Explicit groups (with their dependencies) are persisted as one JSON value (the engine's state
+ * writes it, state.ts).
  */
 export class Groups {
   private readonly explicit = new Map<string, GroupSpec>();
 
-  constructor(private readonly store: Store) {
-    const raw = store.meta('groups');
-    if (raw) for (const g of JSON.parse(raw) as GroupSpec[]) this.explicit.set(g.id, g);
+  /** From the persisted JSON value (undefined: none yet). */
+  constructor(persisted: string | undefined) {
+    if (persisted) for (const g of JSON.parse(persisted) as GroupSpec[]) this.explicit.set(g.id, g);
   }
 
   get(id: string): GroupSpec | undefined {
@@ -29,13 +25,22 @@ export class Groups {
     return [...this.explicit.values()];
   }
 
-  /** Set (or with null, forget) explicit groups; persisted in the caller's transaction. */
+  /** The explicit groups with these changes made (null: forgotten), to persist before `apply`. */
+  with(changes: Map<string, GroupSpec | null>): GroupSpec[] {
+    const next = new Map(this.explicit);
+    for (const [id, g] of changes) {
+      if (g) next.set(id, g);
+      else next.delete(id);
+    }
+    return [...next.values()];
+  }
+
+  /** Set (or with null, forget) explicit groups, once persisted. */
   apply(changes: Map<string, GroupSpec | null>): void {
     for (const [id, g] of changes) {
       if (g) this.explicit.set(id, g);
       else this.explicit.delete(id);
     }
-    this.store.setMeta('groups', JSON.stringify(this.all()));
   }
 
   /** Every group id that exists given these app ids: explicit ones and all ancestors of apps. */

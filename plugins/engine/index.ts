@@ -22,7 +22,7 @@ export default definePlugin({
   name: PLUGIN,
   version: '0.1.0',
   dependsOn: ['marathon'],
-  apply(runner) {
+  apply(runner, { log }) {
     const hooks = runner.publishHooks(PLUGIN, {
       runtimes: new SyncHook<[RuntimeRegistry]>(['registry'], 'engine.runtimes'),
       placement: new SyncHook<[PlacementRegistry]>(['registry'], 'engine.placement'),
@@ -42,7 +42,7 @@ export default definePlugin({
     runner.hooksOf('marathon').endpoint.tapPromise(PLUGIN, async (spec, ctx) => {
       if (spec.kind !== 'embedded') return undefined;
       const settings = resolveSettings((ctx?.recipe.raw.engine as Record<string, unknown> | undefined) ?? {});
-      const { url } = await ensureEngine(settings, ctx ? runner.logger(PLUGIN) : undefined);
+      const { url } = await ensureEngine(settings, ctx ? log : undefined);
       return { url, ...(settings.token ? { token: settings.token } : {}) };
     });
 

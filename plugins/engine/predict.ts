@@ -1,7 +1,7 @@
 import { classifyAppChange, isResident, type App } from '../../core/index.js';
 import { place, usage, type PlacementResult } from './placement.js';
 import { openSession, type PlacedTask, type PlacementPolicy, type PlacementSession } from './placement-policy.js';
-import { replaceStart, toLaunch } from './replace.js';
+import { replaceStart, toLaunch } from './rolling-restart.js';
 import type { AgentSpec } from './settings.js';
 import { ACTIVE, type Instance, type StoredApp } from './types.js';
 import { waitingWhy } from './api/render.js';
@@ -32,7 +32,7 @@ interface SimTask {
 export function predictPlacement(
   agents: AgentSpec[],
   policies: PlacementPolicy[],
-  current: Map<string, StoredApp>,
+  current: ReadonlyMap<string, StoredApp>,
   instances: Iterable<Instance>,
   next: App[],
   removed: string[] = [],

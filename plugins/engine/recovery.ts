@@ -1,43 +1,49 @@
-import { podContainerTaskId } from '../../core/index.js';
-import type { Engine } from './engine.js';
+import { podContainerTaskId, type App, type Pod, type TaskRuntime } from '../../core/index.js';
+import type { EngineState } from './state.js';
 
 /**
  * After a restart: instances caught mid-launch get their task back from the runtime (or are
  * relaunched if nothing started); the rest are inspected by the first tick, which learns of the
  * exits that happened while no engine was running.
  */
-export async function adoptLaunches(e: Engine): Promise<void> {
-  for (const i of e.instances.values()) {
+export async function adoptLaunches(
+  state: EngineState,
+  runtimeFor: (app: App, pod?: Pod) => TaskRuntime | undefined,
+): Promise<void> {
+  for (const i of state.instances.values()) {
     if (i.condition === 'Staging' && !i.handle && i.taskId && i.sandbox) {
-      const stored = e.apps.get(i.appId);
-      const rt = stored && e.runtimeFor(stored.app, stored.pod);
+      const stored = state.apps.get(i.appId);
+      const rt = stored && runtimeFor(stored.app, stored.pod);
       const h = rt?.recover ? await rt.recover(i.taskId, i.sandbox) : undefined;
-      if (h) {
-        i.handle = h;
-        e.setCondition(i, 'Starting'); // Running once the first tick finds it alive
-      } else {
-        i.lastExit = { state: 'TASK_GONE', message: 'the engine stopped before the task started' };
-        e.setCondition(i, 'Gone');
-      }
+      if (h)
+        state.setCondition(i, 'Starting', { handle: h }); // Running once the first tick finds it alive
+      else
+        state.setCondition(i, 'Gone', {
+          lastExit: { state: 'TASK_GONE', message: 'the engine stopped before the task started' },
+        });
     }
   }
 }
 
 /** Let runtimes remove what they started for this engine that no instance knows (after a crash). */
-export async function removeStrays(e: Engine): Promise<void> {
-  const known = new Set([...e.instances.values()].map((i) => i.taskId).filter((t): t is string => t !== undefined));
+export async function removeStrays(state: EngineState, runtimes: readonly TaskRuntime[]): Promise<void> {
+  const known = new Set([...state.instances.values()].map((i) => i.taskId).filter((t): t is string => t !== undefined));
   // A pod instance's containers are tasks of their own (runtimes label them so).
-  for (const i of e.instances.values()) {
-    const stored = e.apps.get(i.appId);
-    const pod = stored?.pod && e.specOf(i, stored).pod;
+  for (const i of state.instances.values()) {
+    const stored = state.apps.get(i.appId);
+    const pod = stored?.pod && state.specOf(i, stored).pod;
     if (pod && i.incarnation > 0)
       for (const c of pod.containers) known.add(podContainerTaskId(i.instanceId, c.name, i.incarnation));
   }
-  for (const rt of e.runtimes) {
+  for (const rt of runtimes) {
     if (!rt.reconcile) continue;
     try {
       for (const name of await rt.reconcile(known))
-        e.events.emit('unknown_instance_terminated_event', { instanceId: name, runSpecId: '', condition: 'Killed' });
+        state.events.emit('unknown_instance_terminated_event', {
+          instanceId: name,
+          runSpecId: '',
+          condition: 'Killed',
+        });
     } catch {
       /* the runtime is unreachable now; next time */
     }

@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { GroupSpec } from './groups.js';
-import type { Deployment, Instance, StoredApp, TaskFailure } from './types.js';
+import type { Deployment, GroupSpec, Instance, StoredApp, TaskFailure } from './types.js';
 
 const MAX_VERSIONS = 50;
 

@@ -120,3 +120,10 @@ export interface Reservation {
   agentId: string;
   volumes: ReservedVolume[];
 }
+
+/** What the engine keeps of a group beyond its apps (marathon-semantics.md §7). */
+export interface GroupSpec {
+  id: string;
+  dependencies: string[];
+  enforceRole?: boolean;
+}

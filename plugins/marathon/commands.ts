@@ -1,6 +1,15 @@
 import type { CommandModule } from 'yargs';
 import { existsSync } from 'node:fs';
-import { DEPLOY_DEFAULTS, EXIT, deadlineSignal, RECIPE_LABEL, createLogger, Reporter, toBatonError, type CommandRegistry } from '../../core/index.js';
+import {
+  DEPLOY_DEFAULTS,
+  EXIT,
+  deadlineSignal,
+  RECIPE_LABEL,
+  createLogger,
+  Reporter,
+  toBatonError,
+  type CommandRegistry,
+} from '../../core/index.js';
 import { loadRecipeFile, redactSecrets, reportEarlyError, runPipelineCommand } from '../../core/internal.js';
 import { waitForDeployments } from './wait.js';
 import { waitingReason } from './explain.js';

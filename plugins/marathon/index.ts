@@ -1,5 +1,16 @@
 import { AsyncSeriesBailHook } from 'tapable';
-import { BatonError, STAGE, deadlineSignal, definePlugin, deploySettings, owned, type App, type Pod, type PipelineContext, type TargetSpec } from '../../core/index.js';
+import {
+  BatonError,
+  STAGE,
+  deadlineSignal,
+  definePlugin,
+  deploySettings,
+  owned,
+  type App,
+  type Pod,
+  type PipelineContext,
+  type TargetSpec,
+} from '../../core/index.js';
 import { loadRecipeFile, parseTarget } from '../../core/internal.js';
 import { MarathonCluster } from './cluster.js';
 import { withoutCredentials, type Endpoint, type MarathonClient } from './client.js';

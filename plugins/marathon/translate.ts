@@ -1,4 +1,14 @@
-import { Issues, normalizeApp, normalizePod, parsePointer, pointer, type App, type Issue, type JsonPath, type Pod } from '../../core/index.js';
+import {
+  Issues,
+  normalizeApp,
+  normalizePod,
+  parsePointer,
+  pointer,
+  type App,
+  type Issue,
+  type JsonPath,
+  type Pod,
+} from '../../core/index.js';
 import { dropNulls } from '../../core/internal.js';
 
 /** What Marathon adds to an app it returns (status, versions, tasks): not part of the definition. */

@@ -1,5 +1,12 @@
 import type { CommandModule } from 'yargs';
-import { BatonError, canonicalId, createLogger, toBatonError, Reporter, type CommandRegistry } from '../../core/index.js';
+import {
+  BatonError,
+  canonicalId,
+  createLogger,
+  toBatonError,
+  Reporter,
+  type CommandRegistry,
+} from '../../core/index.js';
 import { reportEarlyError } from '../../core/internal.js';
 import { balancerFor } from './stats-balancer.js';
 import { swap, swapBack, type SwapContext } from './blue-green.js';

@@ -134,7 +134,7 @@ describe('placement on the embedded engine (marathon-semantics.md §2, §1.8)', 
     expect(r.status).toBe(200);
     const q = await until(() => queued('/roll'), 5000, 'the restart to wait');
     expect(q.baton.why).toMatch(/^hostname:UNIQUE rules out 3 of 4 agent\(s\)/);
-    expect(e.engine.deployments.size).toBe(1);
+    expect(e.engine.state.deployments.size).toBe(1);
     await remove('/roll');
   }, 40_000);
 
@@ -163,6 +163,6 @@ describe('placement on the embedded engine (marathon-semantics.md §2, §1.8)', 
       { path: '/constraints(0)', errors: ['UNIQUE does not accept a value'] },
       { path: '/constraints(1)', errors: ['GROUP BY must define an integer value or else no value at all'] },
     ]);
-    expect(e.engine.apps.has('/bad')).toBe(false);
+    expect(e.engine.state.apps.has('/bad')).toBe(false);
   });
 });

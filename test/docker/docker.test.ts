@@ -78,7 +78,7 @@ describe('Docker containers on the embedded engine (dockerode, real dockerd)', (
     await e.settle();
     const [t] = await tasks('/hostnet');
     expect(await until(() => hit(t.host, t.ports[0]).catch(() => ''), 10_000, 'httpd')).toBe('hostnet\n');
-    const sandbox = [...e.engine.instances.values()].find((i) => i.appId === '/hostnet')!.sandbox!;
+    const sandbox = [...e.engine.state.instances.values()].find((i) => i.appId === '/hostnet')!.sandbox!;
     const env = Object.fromEntries(
       readFileSync(path.join(sandbox, 'env.txt'), 'utf8')
         .trim()

@@ -181,7 +181,7 @@ describe('dockerd restart: the engine reconciles', () => {
       20_000,
       'the resident container',
     );
-    const inst = running.engine.instancesOf(id)[0];
+    const inst = running.engine.state.instancesOf(id)[0];
     const dir = inst.reservation!.volumes[0].hostPath;
     const token = await until(() => readIf(path.join(dir, 'token')).trim() || undefined, 10_000, 'the token written');
 
@@ -198,7 +198,7 @@ describe('dockerd restart: the engine reconciles', () => {
     // Same instance (only the incarnation moved), same agent, same volume directory, same data.
     expect(second.id.replace(/\.\d+$/, '')).toBe(first.id.replace(/\.\d+$/, ''));
     expect(second.slaveId).toBe(first.slaveId);
-    expect(running.engine.instancesOf(id)[0].reservation!.volumes[0].hostPath).toBe(dir);
+    expect(running.engine.state.instancesOf(id)[0].reservation!.volumes[0].hostPath).toBe(dir);
     const starts = await until(
       () => {
         const lines = readIf(path.join(dir, 'starts')).trim().split('\n');

@@ -79,7 +79,7 @@ describe("the engine's Marathon REST API (marathon-semantics.md §10)", () => {
     ]);
     expect(bulk.status).toBe(422);
     expect(bulk.body.details.map((d: { path: string }) => d.path)).toEqual(['(1)/cpus']);
-    expect(e.engine.apps.has('/ok')).toBe(false); // nothing half-applied
+    expect(e.engine.state.apps.has('/ok')).toBe(false); // nothing half-applied
 
     const raw = await fetch(e.url + '/v2/apps', {
       method: 'POST',
@@ -257,7 +257,7 @@ describe("the engine's Marathon REST API (marathon-semantics.md §10)", () => {
       status: 400,
       body: { message: "Query parameter 'force' must be true or false, not 'yes'" },
     });
-    expect(e.engine.apps.has('/flags')).toBe(true); // nothing done
+    expect(e.engine.state.apps.has('/flags')).toBe(true); // nothing done
     // An empty value is the default: DELETE's force defaults to true (Marathon's AppsResource).
     expect((await e.api('DELETE', '/v2/apps/flags?force=')).status).toBe(200);
     // A create or update without a body is Marathon's 400 Invalid JSON, not an empty change.
@@ -271,7 +271,9 @@ describe("the engine's Marathon REST API (marathon-semantics.md §10)", () => {
       const r = await fetch(e.url + p, { method, headers: { 'content-type': 'application/json' } });
       expect([p, r.status, ((await r.json()) as { message: string }).message]).toEqual([p, 400, 'Invalid JSON']);
     }
-    expect(e.engine.groups.ids(e.engine.apps.keys()).has('/g/versions/2020-01-01T00:00:00.000Z')).toBe(false);
+    expect(e.engine.state.groups.ids(e.engine.state.apps.keys()).has('/g/versions/2020-01-01T00:00:00.000Z')).toBe(
+      false,
+    );
     // A single Marathon abdicates and is elected again; HTTP callback subscriptions are off, as by default.
     expect(await e.api('DELETE', '/v2/leader')).toMatchObject({
       status: 200,

@@ -182,7 +182,7 @@ describe('health checks on the embedded engine (marathon-semantics.md §3)', () 
       ],
     });
     await e.settle();
-    const inst = [...e.engine.instances.values()].find((i) => i.appId === '/cmd-hc')!;
+    const inst = [...e.engine.state.instances.values()].find((i) => i.appId === '/cmd-hc')!;
     const taskId = inst.taskId;
     expect(inst.health?.[0].alive).toBe(true);
     writeFileSync(path.join(inst.sandbox!, 'fail-flag'), '');

@@ -123,7 +123,7 @@ describe('task lifecycle on the embedded engine', () => {
       taskKillGracePeriodSeconds: 1,
     });
     await e.settle();
-    const inst = [...e.engine.instances.values()].find((i) => i.appId === '/stubborn')!;
+    const inst = [...e.engine.state.instances.values()].find((i) => i.appId === '/stubborn')!;
     const pgid = (inst.handle!.data as { pid: number }).pid;
     await until(() => readIf(path.join(inst.sandbox!, 'stdout')).includes('listening'), 5000, 'the server to start');
     const t0 = Date.now();
@@ -162,7 +162,8 @@ describe('task lifecycle on the embedded engine', () => {
       cpus: 0.05,
       mem: 16,
     });
-    const sandbox = (id: string) => [...e.engine.instances.values()].find((i) => i.appId === id && i.sandbox)?.sandbox;
+    const sandbox = (id: string) =>
+      [...e.engine.state.instances.values()].find((i) => i.appId === id && i.sandbox)?.sandbox;
     await until(
       () => sandbox('/args') && readIf(path.join(sandbox('/args')!, 'stdout')).length > 0,
       5000,

@@ -59,7 +59,7 @@ describe('app groups on the embedded engine', () => {
       { actions: [{ action: 'ScaleApplication', app: '/shop/api/svc' }] },
       { actions: [{ action: 'ScaleApplication', app: '/shop/web/ui' }] },
     ]);
-    expect(e.engine.apps.size).toBe(0);
+    expect(e.engine.state.apps.size).toBe(0);
     const r = await e.api('POST', '/v2/groups', shop);
     expect(r.status).toBe(201);
     v1 = r.body.version;
@@ -96,13 +96,13 @@ describe('app groups on the embedded engine', () => {
     const r = await e.api('PUT', '/v2/groups/shop/db', { dependencies: ['/shop/web'] });
     expect(r.status).toBe(422);
     expect(r.body.message).toMatch(/cyclic dependencies: .*\/shop\/db\/pg → .*\/shop\/web\/ui/);
-    expect(e.engine.groups.get('/shop/db')?.dependencies).toEqual([]);
+    expect(e.engine.state.groups.get('/shop/db')?.dependencies).toEqual([]);
   });
 
   it('scaleBy scales every app below the group', async () => {
     await e.api('PUT', '/v2/groups/shop', { scaleBy: 2 });
     await e.settle(30_000);
-    expect([...e.engine.apps.values()].map((s) => s.app.instances)).toEqual([2, 2, 2]);
+    expect([...e.engine.state.apps.values()].map((s) => s.app.instances)).toEqual([2, 2, 2]);
   }, 40_000);
 
   it("PUT with apps replaces the group's app set; rollback by version restores it", async () => {
@@ -113,13 +113,13 @@ describe('app groups on the embedded engine', () => {
     expect(r.status).toBe(200);
     await e.settle(30_000);
     expect(await appIds()).toEqual(['/shop/api/svc', '/shop/db/pg', '/shop/web/ui']);
-    expect(e.engine.apps.get('/shop/db/pg')?.app.instances).toBe(1);
+    expect(e.engine.state.apps.get('/shop/db/pg')?.app.instances).toBe(1);
   }, 60_000);
 
   it('DELETE stops everything below the group', async () => {
     await e.api('DELETE', '/v2/groups/shop');
     await e.settle(30_000);
-    await until(() => e.engine.instances.size === 0, 15_000, 'every task gone');
+    await until(() => e.engine.state.instances.size === 0, 15_000, 'every task gone');
     expect((await e.api('GET', '/v2/groups/shop')).status).toBe(404);
   }, 40_000);
 });

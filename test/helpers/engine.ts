@@ -68,7 +68,7 @@ export async function startTestEngine(
   // The real Docker runtime runs against the local daemon (CI installs and starts it).
   const running = await engineWith(ENGINE_PLUGINS, settings);
   const events: MarathonEvent[] = [];
-  running.engine.events.on((e) => events.push(e));
+  running.engine.state.events.on((e) => events.push(e));
   const api = async (method: string, p: string, body?: unknown) => {
     const r = await fetch(running.url + p, {
       method,
@@ -80,10 +80,10 @@ export async function startTestEngine(
   };
   const settle = async (ms = 30_000) => {
     const end = Date.now() + ms;
-    while (running.engine.deployments.size > 0) {
+    while (running.engine.state.deployments.size > 0) {
       if (Date.now() > end)
         throw new Error(
-          `deployments still running after ${ms}ms: ${[...running.engine.deployments.keys()].join(', ')}`,
+          `deployments still running after ${ms}ms: ${[...running.engine.state.deployments.keys()].join(', ')}`,
         );
       await sleep(50);
     }
@@ -95,10 +95,10 @@ export async function startTestEngine(
     api,
     settle,
     async destroy() {
-      for (const id of [...running.engine.apps.keys()])
+      for (const id of [...running.engine.state.apps.keys()])
         running.engine.driver.deploy({ target: new Map([[id, null]]), force: true });
       const end = Date.now() + 20_000;
-      while (running.engine.instances.size > 0 && Date.now() < end) await sleep(50);
+      while (running.engine.state.instances.size > 0 && Date.now() < end) await sleep(50);
       await running.close();
       if (!opts.stateDir) await rm(stateDir, { recursive: true, force: true });
     },

@@ -100,7 +100,7 @@ describe('marathon-lb across an engine restart (real HAProxy)', () => {
 
       // With nothing left to serve, stopping the engine stops HAProxy.
       await api(second, 'DELETE', '/v2/apps/web');
-      await until(() => second!.engine.instances.size === 0, 20_000, 'the app gone');
+      await until(() => second!.engine.state.instances.size === 0, 20_000, 'the app gone');
       await second.close();
       second = undefined;
       await until(() => !alive(pid), 10_000, 'HAProxy stopped');
@@ -109,7 +109,7 @@ describe('marathon-lb across an engine restart (real HAProxy)', () => {
       if (second || existsSync(path.join(stateDir, 'engine.db'))) {
         const e = second ?? (await start());
         await api(e, 'DELETE', '/v2/apps/web?force=true').catch(() => undefined);
-        await until(() => e.engine.instances.size === 0, 20_000, 'the tasks gone').catch(() => undefined);
+        await until(() => e.engine.state.instances.size === 0, 20_000, 'the tasks gone').catch(() => undefined);
         await e.close();
       }
       await rm(stateDir, { recursive: true, force: true });

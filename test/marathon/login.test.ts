@@ -156,7 +156,7 @@ describe('DC/OS login (service account, user), against the embedded engine with 
     const d = await batonAsync(['deploy', '--json', recipe], { env });
     expect(d.code, d.stderr).toBe(EXIT.OK);
     expect(events(d.stdout).at(-1)).toMatchObject({ type: 'run:end', status: 'ok' });
-    expect(engine.engine.apps.has('/login/app')).toBe(true);
+    expect(engine.engine.state.apps.has('/login/app')).toBe(true);
     const s = await batonAsync(['status', '--json'], { env: { ...env, BATON_DCOS_LOGIN_URL: loginUrl } });
     expect(JSON.parse(s.stdout).apps.map((x: { id: string }) => x.id)).toContain('/login/app');
     for (const out of [d.stdout, d.stderr, s.stdout, s.stderr]) expect(out).not.toContain(ENGINE_TOKEN);

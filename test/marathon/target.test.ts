@@ -48,26 +48,27 @@ describe('the Marathon target, against the embedded engine over HTTP', () => {
     expect(events(d.stdout).find((e) => e.type === 'plan')?.plan.target).toMatch(
       /^Marathon at http:\/\/127\.0\.0\.1:\d+$/,
     );
-    expect(t.engine.apps.get('/remote')?.app.instances).toBe(2);
+    expect(t.engine.state.apps.get('/remote')?.app.instances).toBe(2);
 
     const s = await cli(['scale', '/remote', '3']);
     expect(s.code, s.stderr).toBe(0);
     await until(
       () =>
-        [...t.engine.instances.values()].filter((i) => i.appId === '/remote' && i.condition === 'Running').length === 3,
+        [...t.engine.state.instances.values()].filter((i) => i.appId === '/remote' && i.condition === 'Running')
+          .length === 3,
       20_000,
       'three running',
     );
 
     expect((await cli(['deploy', recipe('2')])).code).toBe(0);
-    expect(t.engine.apps.get('/remote')?.app.env.RELEASE).toBe('2');
+    expect(t.engine.state.apps.get('/remote')?.app.env.RELEASE).toBe('2');
     const r = await cli(['rollback', '/remote']);
     expect(r.code, r.stderr).toBe(0);
-    expect(t.engine.apps.get('/remote')?.app.env.RELEASE).not.toBe('2');
+    expect(t.engine.state.apps.get('/remote')?.app.env.RELEASE).not.toBe('2');
 
     const x = await cli(['destroy', '/remote']);
     expect(x.code, x.stderr).toBe(0);
-    await until(() => !t.engine.apps.has('/remote'), 20_000, 'the app removed');
+    await until(() => !t.engine.state.apps.has('/remote'), 20_000, 'the app removed');
   }, 120_000);
 
   it('the pod and group recipes deploy through the client too (PUT /v2/pods, group apps in dependency order); status and destroy see them', async () => {
@@ -75,12 +76,12 @@ describe('the Marathon target, against the embedded engine over HTTP', () => {
     const group = path.join(ROOT, 'recipes/app-group');
     const p = await cli(['deploy', pod]);
     expect(p.code, p.stderr).toBe(0);
-    const podIds = () => [...t.engine.apps].filter(([, a]) => a.pod).map(([id]) => id);
+    const podIds = () => [...t.engine.state.apps].filter(([, a]) => a.pod).map(([id]) => id);
     const [podId] = podIds();
     expect(podId).toBeDefined();
     const g = await cli(['deploy', '--json', group]);
     expect(g.code, g.stderr).toBe(0);
-    const apps = [...t.engine.apps]
+    const apps = [...t.engine.state.apps]
       .filter(([id, a]) => id.startsWith('/shop/') && !a.pod)
       .map(([id]) => id)
       .sort();
@@ -88,7 +89,7 @@ describe('the Marathon target, against the embedded engine over HTTP', () => {
     // Group dependencies became app dependencies: the API came up after the store, the frontend after the API.
     const started = (id: string) =>
       Math.min(
-        ...[...t.engine.instances.values()]
+        ...[...t.engine.state.instances.values()]
           .filter((i) => i.appId === id)
           .map((i) => Date.parse(i.startedAt ?? '') || Infinity),
       );
@@ -101,7 +102,7 @@ describe('the Marathon target, against the embedded engine over HTTP', () => {
     expect((await cli(['destroy', pod])).code).toBe(0);
     expect((await cli(['destroy', group])).code).toBe(0);
     await until(
-      () => podIds().length === 0 && ![...t.engine.apps.keys()].some((id) => id.startsWith('/shop/')),
+      () => podIds().length === 0 && ![...t.engine.state.apps.keys()].some((id) => id.startsWith('/shop/')),
       30_000,
       'pod and group removed',
     );

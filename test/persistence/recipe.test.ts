@@ -30,7 +30,7 @@ describe('persistent volumes through the pipeline', () => {
     expect(res.exitCode, res.error?.message).toBe(EXIT.OK);
     const id = '/persistent-date';
     const inst = await until(
-      () => [...t.engine.instances.values()].find((i) => i.appId === id && i.incarnation >= 3),
+      () => [...t.engine.state.instances.values()].find((i) => i.appId === id && i.incarnation >= 3),
       30_000,
       'three incarnations',
     );
@@ -53,12 +53,12 @@ describe('persistent volumes through the pipeline', () => {
     r.apps[0].cmd = String(r.apps[0].cmd).replace('sleep 30', 'sleep 1');
     r.apps[0].backoffFactor = 1;
     r.apps[0].mem = 64;
-    const before = t.engine.apps.get('/persistent-date')!.version;
+    const before = t.engine.state.apps.get('/persistent-date')!.version;
     const res = await t.deploy(r);
     expect(res.exitCode).toBe(EXIT.INVALID_INPUT);
     const issues = (res.error?.data as { issues: Parameters<typeof brief>[0] }).issues;
     expect(brief(issues)).toEqual(['/apps/0/mem app.resident.change']);
-    expect(t.engine.apps.get('/persistent-date')!.version).toBe(before);
+    expect(t.engine.state.apps.get('/persistent-date')!.version).toBe(before);
   });
 
   it('without the persistence (health, constraints, mesos) plugin the engine refuses what needs it, at validation (the CLI, plugins switched off in the recipe)', async () => {

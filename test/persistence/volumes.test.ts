@@ -53,12 +53,12 @@ describe('persistent local volumes (process tasks)', () => {
       `${n} running task(s) of ${id}`,
     ).catch((err: Error) => {
       throw new Error(
-        `${err.message}; instances: ${JSON.stringify(e.engine.instancesOf(id).map((i) => [i.goal, i.condition, i.lastExit?.message]))}, queue: ${JSON.stringify(e.engine.queue.get(id))}`,
+        `${err.message}; instances: ${JSON.stringify(e.engine.state.instancesOf(id).map((i) => [i.goal, i.condition, i.lastExit?.message]))}, queue: ${JSON.stringify(e.engine.queue.get(id))}`,
       );
     });
   /** The reservation's volume directory, as the engine recorded it. */
   const volumeDir = (appId: string) => {
-    const insts = e.engine.instancesOf(appId);
+    const insts = e.engine.state.instancesOf(appId);
     expect(insts).toHaveLength(1);
     return insts[0].reservation!.volumes[0].hostPath;
   };
@@ -111,7 +111,7 @@ describe('persistent local volumes (process tasks)', () => {
       10_000,
       'the token',
     );
-    const instanceId = e.engine.instancesOf(id)[0].instanceId;
+    const instanceId = e.engine.state.instancesOf(id)[0].instanceId;
     const starts = () => readFileSync(path.join(dir, 'starts'), 'utf8').trim().split('\n');
     // A task is TASK_RUNNING from its spawn, before its shell appends to data/starts: wait for that line,
     // or the next step (a scale to 0 right after a relaunch) can kill the shell before it writes.
@@ -120,7 +120,7 @@ describe('persistent local volumes (process tasks)', () => {
       expect(t.localVolumes).toEqual(first.localVolumes);
       await until(() => starts().includes(t.id), 10_000, `the start of ${t.id} logged`);
       expect(readFileSync(path.join(dir, 'token'), 'utf8')).toBe(token);
-      expect(e.engine.instancesOf(id).map((i) => i.instanceId)).toEqual([instanceId]);
+      expect(e.engine.state.instancesOf(id).map((i) => i.instanceId)).toEqual([instanceId]);
     };
     const relaunched = (after: Task) =>
       until(async () => (await running(id)).find((t) => t.id !== after.id), 20_000, 'a relaunch');
@@ -132,7 +132,7 @@ describe('persistent local volumes (process tasks)', () => {
     await same(second);
 
     // 2. Its health check fails: killed, relaunched there again.
-    await until(() => e.engine.isHealthy(e.engine.instancesOf(id)[0]), 10_000, 'healthy');
+    await until(() => e.engine.state.isHealthy(e.engine.state.instancesOf(id)[0]), 10_000, 'healthy');
     await post(second, '/fail');
     const third = await relaunched(second);
     await same(third);
@@ -141,7 +141,7 @@ describe('persistent local volumes (process tasks)', () => {
     expect((await e.api('PUT', `/v2/apps${id}`, { instances: 0 })).status).toBe(200);
     await e.settle();
     expect(await tasks(id)).toEqual([]);
-    const stopped = e.engine.instancesOf(id);
+    const stopped = e.engine.state.instancesOf(id);
     expect(stopped.map((i) => [i.instanceId, i.goal])).toEqual([[instanceId, 'Stopped']]);
     expect(existsSync(path.join(dir, 'token'))).toBe(true);
     //    …and back to 1: the same instance takes its reservation back.
@@ -285,7 +285,7 @@ describe('persistent local volumes (process tasks)', () => {
     // Deleting the first app frees the disk.
     await e.api('DELETE', `/v2/apps${id}?force=true`);
     await e.settle();
-    await until(() => e.engine.instancesOf(id).length === 0, 10_000, 'reservations released');
+    await until(() => e.engine.state.instancesOf(id).length === 0, 10_000, 'reservations released');
   });
 
   it('refuses changes a reservation cannot follow (422 naming the field), and accepts the rest', async () => {
@@ -350,7 +350,7 @@ describe('persistent local volumes (Docker tasks)', () => {
     });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     const inst = await until(
-      () => e.engine.instancesOf(id).find((i) => i.reservation && i.incarnation >= 3),
+      () => e.engine.state.instancesOf(id).find((i) => i.reservation && i.incarnation >= 3),
       30_000,
       'three incarnations',
     );

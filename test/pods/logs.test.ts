@@ -20,7 +20,7 @@ describe('baton logs for pods', () => {
     const recipe = JSON.parse(readFileSync(path.join(ROOT, 'recipes/pod/baton.config.json'), 'utf8'));
     const r = await t.deploy(recipe);
     expect(r.ok, JSON.stringify(r.error)).toBe(true);
-    const instances = [...t.engine.instances.values()]
+    const instances = [...t.engine.state.instances.values()]
       .filter((i) => i.appId === '/web-with-sidecar')
       .map((i) => i.instanceId);
     expect(instances).toHaveLength(2);

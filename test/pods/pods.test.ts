@@ -68,7 +68,7 @@ describe('pods on the embedded engine', { timeout: 90_000 }, () => {
       );
     });
   const sandboxOf = (instanceId: string, taskId: string) => {
-    const i = e.engine.instances.get(instanceId)!;
+    const i = e.engine.state.instances.get(instanceId)!;
     return path.join(i.sandbox!, 'tasks', taskId);
   };
 
@@ -116,7 +116,7 @@ describe('pods on the embedded engine', { timeout: 90_000 }, () => {
     }
     // Marathon's pod variables in each container.
     const env = readFileSync(
-      `/proc/${(e.engine.instances.get(s.instances[0].id)!.handle!.data as { parts: { handle: { data: { pid?: number } } }[] }).parts[0].handle.data.pid}/environ`,
+      `/proc/${(e.engine.state.instances.get(s.instances[0].id)!.handle!.data as { parts: { handle: { data: { pid?: number } } }[] }).parts[0].handle.data.pid}/environ`,
       'utf8',
     ).split('\0');
     expect(env).toEqual(
@@ -212,7 +212,7 @@ describe('pods on the embedded engine', { timeout: 90_000 }, () => {
       ],
     });
     const [first] = (await stable(id, 1)).instances;
-    const pidFile = path.join(e.engine.instances.get(first.id)!.sandbox!, 'volumes', 'v', 'long.pid');
+    const pidFile = path.join(e.engine.state.instances.get(first.id)!.sandbox!, 'volumes', 'v', 'long.pid');
     const pid = Number(
       await until(
         () => (existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim() : ''),
@@ -242,7 +242,11 @@ describe('pods on the embedded engine', { timeout: 90_000 }, () => {
       10_000,
       'the long container stopped',
     );
-    await until(() => e.engine.instances.get(first.id)!.incarnation >= 2, 15_000, 'a relaunch of the whole instance');
+    await until(
+      () => e.engine.state.instances.get(first.id)!.incarnation >= 2,
+      15_000,
+      'a relaunch of the whole instance',
+    );
   });
 
   it('a persistent volume in a pod keeps its data across relaunches of the instance; the pod survives an engine restart', async () => {
@@ -272,7 +276,7 @@ describe('pods on the embedded engine', { timeout: 90_000 }, () => {
     expect(first.localVolumes).toEqual([
       { runSpecId: id, containerPath: 'data', persistenceId: expect.stringMatching(/^pod_pv#data#/) },
     ]);
-    const dir = e.engine.instances.get(first.id)!.reservation!.volumes[0].hostPath;
+    const dir = e.engine.state.instances.get(first.id)!.reservation!.volumes[0].hostPath;
     const token = await until(
       () => (existsSync(path.join(dir, 'token')) ? readFileSync(path.join(dir, 'token'), 'utf8') : ''),
       10_000,

@@ -1,4 +1,15 @@
-import { Issues, marathonPath, normalizeApp, normalizePod, parsePointer, validateApp, validatePod, type App, type Issue, type Pod } from '../../../core/index.js';
+import {
+  Issues,
+  marathonPath,
+  normalizeApp,
+  normalizePod,
+  parsePointer,
+  validateApp,
+  validatePod,
+  type App,
+  type Issue,
+  type Pod,
+} from '../../../core/index.js';
 import { APP_SCHEMA, POD_SCHEMA, compileSchema, schemaIssues } from '../../../core/internal.js';
 import type { StoredApp } from '../types.js';
 

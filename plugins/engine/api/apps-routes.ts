@@ -23,7 +23,7 @@ export function embedsOf(q: Query): Embed {
  * SSE consumers such as marathon-lb refresh on (a deleted app is posted as its bare id).
  */
 export function apiPostEvent(e: Engine, req: FastifyRequest, appDefinition: App | { id: string }): void {
-  e.events.emit('api_post_event', { clientIp: req.ip, uri: req.url.split('?')[0], appDefinition });
+  e.state.events.emit('api_post_event', { clientIp: req.ip, uri: req.url.split('?')[0], appDefinition });
 }
 
 export function notFound(reply: FastifyReply, id: string) {
@@ -62,7 +62,7 @@ export function prepareOne(
   assigned: App[] = [],
 ): App {
   const app = readApp(body, prefix);
-  const current = e.apps.get(app.id)?.app;
+  const current = e.state.apps.get(app.id)?.app;
   if (current) {
     const issues = new Issues();
     residentUpdateIssues(current, app, issues);
@@ -76,8 +76,8 @@ export function prepareOne(
     });
   }
   // Ports assigned earlier in the same request count as used.
-  const others = [...e.apps.values(), ...assigned.map((a) => ({ app: a }) as StoredApp)];
-  return assignServicePorts(app, e.apps.get(app.id)?.app, others);
+  const others = [...e.state.apps.values(), ...assigned.map((a) => ({ app: a }) as StoredApp)];
+  return assignServicePorts(app, e.state.apps.get(app.id)?.app, others);
 }
 
 /** Validate and prepare definitions, with service ports assigned. */
@@ -91,7 +91,7 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
   server.get('/v2/apps', async (req, reply) => {
     const q = queryOf(req);
     const embed = embedsOf(q);
-    let apps = [...e.apps.values()].filter((s) => !s.pod);
+    let apps = [...e.state.apps.values()].filter((s) => !s.pod);
     // Marathon matches `id` and `cmd` as case-insensitive substrings (AppsResource.search).
     const id = q.string('id')?.toLowerCase();
     const cmd = q.string('cmd')?.toLowerCase();
@@ -105,10 +105,11 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
   server.post('/v2/apps', async (req, reply) =>
     guarded(reply, () => {
       const [app] = prepare(e, [jsonBody(req)], false);
-      if (e.apps.has(app.id)) return reply.code(409).send({ message: `An app with id [${app.id}] already exists.` });
+      if (e.state.apps.has(app.id))
+        return reply.code(409).send({ message: `An app with id [${app.id}] already exists.` });
       const d = e.driver.deploy({ target: new Map([[app.id, app]]), force: queryOf(req).bool('force', false) });
       apiPostEvent(e, req, app);
-      const stored = e.apps.get(app.id)!;
+      const stored = e.state.apps.get(app.id)!;
       return reply
         .code(201)
         .header('Location', `/v2/apps${app.id}`)
@@ -129,7 +130,7 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
           const partial = method === 'PATCH' || q.bool('partialUpdate', true);
           const bodies = (req.body as Record<string, unknown>[]).map((b) => {
             const id = typeof b.id === 'string' ? canonicalId(b.id) : '';
-            return partial ? merged(e.apps.get(id)?.app, b) : b;
+            return partial ? merged(e.state.apps.get(id)?.app, b) : b;
           });
           const apps = prepare(e, bodies, true);
           const d = e.driver.deploy({ target: new Map(apps.map((a) => [a.id, a])), force: q.bool('force', false) });
@@ -149,7 +150,7 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
       const id = canonicalId(m ? m[1] : rest);
       const sub = m?.[2];
       const arg = m?.[3] ? decodeURIComponent(m[3]) : undefined;
-      const found = e.apps.get(id);
+      const found = e.state.apps.get(id);
       // Pods share the id space but are served by /v2/pods only.
       const stored = found?.pod ? undefined : found;
 
@@ -157,7 +158,7 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
         if (id.endsWith('/*')) {
           const group = id.slice(0, -2);
           return {
-            '*': [...e.apps.values()]
+            '*': [...e.state.apps.values()]
               .filter((s) => !s.pod && s.app.id.startsWith(group + '/'))
               .map((s) => appInfo(e, s, new Set(['tasks', 'lastTaskFailure']))),
           };
@@ -203,8 +204,8 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
         });
       }
       if (sub === 'versions' && req.method === 'GET') {
-        if (!arg) return { versions: e.store.versions(id) };
-        const v = e.store.appVersion(id, arg);
+        if (!arg) return { versions: e.state.store.versions(id) };
+        const v = e.state.store.appVersion(id, arg);
         return v
           ? { ...v.app, version: v.version, versionInfo: v.versionInfo }
           : reply.code(404).send({ message: `App '${id}' does not exist in version ${arg}` });
@@ -212,7 +213,7 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
       if (sub === 'tasks' && req.method === 'GET') return { tasks: liveTasks(e, id).map((i) => taskJson(e, i)) };
       if (sub === 'tasks' && req.method === 'DELETE') {
         const wanted = liveTasks(e, id).filter((i) =>
-          arg ? i.taskId === arg : !q.has('host') || e.agent(i.agentId)?.hostname === q.string('host'),
+          arg ? i.taskId === arg : !q.has('host') || e.state.agent(i.agentId)?.hostname === q.string('host'),
         );
         if (arg && wanted.length === 0) return reply.code(404).send({ message: `Task '${arg}' does not exist` });
         return guarded(reply, () =>
@@ -240,7 +241,7 @@ function rollback(e: Engine, reply: FastifyReply, id: string, body: Record<strin
       details: [{ path: '/version', errors: ["The 'version' field may only be combined with the 'id' field."] }],
     });
   }
-  const v = e.store.appVersion(id, String(body.version));
+  const v = e.state.store.appVersion(id, String(body.version));
   if (!v) return reply.code(404).send({ message: `App '${id}' does not exist in version ${body.version}` });
   const d = e.driver.deploy({ target: new Map([[id, v.app]]), force });
   return reply.header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
@@ -259,7 +260,7 @@ export function killTasks(
   force: boolean,
   single: boolean,
 ) {
-  const insts = [...e.instances.values()].filter(
+  const insts = [...e.state.instances.values()].filter(
     (i) => i.taskId && taskIds.includes(i.taskId) && ACTIVE.has(i.condition),
   );
   if (scale) {
@@ -267,20 +268,20 @@ export function killTasks(
     for (const i of insts) byApp.set(i.appId, (byApp.get(i.appId) ?? 0) + 1);
     const target = new Map(
       [...byApp].map(([appId, n]) => {
-        const app = e.apps.get(appId)!.app;
+        const app = e.state.apps.get(appId)!.app;
         return [appId, { ...app, instances: Math.max(0, app.instances - n) }] as [string, App];
       }),
     );
     // Resident instances keep their volumes unless wiped (marathon-semantics.md §5.3).
     for (const i of insts) {
-      if (wipe) e.decommission(i);
-      else e.retire(i);
+      if (wipe) e.state.decommission(i);
+      else e.state.retire(i);
     }
     const d = e.driver.deploy({ target, force });
     return reply.header('Marathon-Deployment-Id', d.id).send({ deploymentId: d.id, version: d.version });
   }
   for (const i of insts) {
-    if (wipe) e.decommission(i);
+    if (wipe) e.state.decommission(i);
     else void e.kill(i);
   }
   const tasks = insts.map((i) => taskJson(e, i));

@@ -17,7 +17,7 @@ export function eventsRoute(server: FastifyInstance, e: Engine): void {
         res.write(`event: ${ev.eventType}\ndata: ${JSON.stringify(ev)}\n\n`);
     };
     send({ eventType: 'event_stream_attached', remoteAddress: req.ip, timestamp: new Date().toISOString() } as never);
-    const off = e.events.on(send);
+    const off = e.state.events.on(send);
     const keepAlive = setInterval(() => res.write(':\n\n'), 15_000);
     req.raw.on('close', () => {
       off();

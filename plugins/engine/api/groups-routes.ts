@@ -19,20 +19,20 @@ function groupInfo(e: Engine, id: string, embed: string[], all: Set<string>): Re
   const appEmbed = new Set(
     [...want].filter((w) => w.startsWith('group.apps.')).map((w) => w.slice('group.apps.'.length)),
   ) as Embed;
-  const children = [...e.apps.values()]
+  const children = [...e.state.apps.values()]
     .filter((s) => parentId(s.app.id) === id)
     .sort((a, b) => a.app.id.localeCompare(b.app.id));
   const apps = children.filter((s) => !s.pod);
-  const subtree = [...e.apps.values()].filter((s) => within(s.app.id, id));
+  const subtree = [...e.state.apps.values()].filter((s) => within(s.app.id, id));
   return {
     id,
-    dependencies: e.groups.get(id)?.dependencies ?? [],
+    dependencies: e.state.groups.get(id)?.dependencies ?? [],
     version:
       subtree
         .map((s) => s.version)
         .sort()
         .at(-1) ?? new Date(0).toISOString(),
-    enforceRole: e.groups.get(id)?.enforceRole ?? false,
+    enforceRole: e.state.groups.get(id)?.enforceRole ?? false,
     apps: want.has('group.apps') ? apps.map((s) => appInfo(e, s, appEmbed)) : [],
     groups: want.has('group.groups')
       ? [...all]
@@ -61,7 +61,7 @@ function flatten(
   req: { target: Map<string, App | null>; groups: Map<string, GroupSpec | null> },
   assigned: App[],
 ): void {
-  const existing = e.groups.get(id);
+  const existing = e.state.groups.get(id);
   const deps = Array.isArray(body.dependencies)
     ? (body.dependencies as unknown[]).map((d) => canonicalId(String(d), id))
     : (existing?.dependencies ?? []);
@@ -77,7 +77,7 @@ function flatten(
       req.target.set(appId, app);
       listed.add(appId);
     });
-    for (const s of e.apps.values())
+    for (const s of e.state.apps.values())
       if (!s.pod && parentId(s.app.id) === id && !listed.has(s.app.id)) req.target.set(s.app.id, null);
   }
   if (Array.isArray(body.groups)) {
@@ -89,7 +89,7 @@ function flatten(
       listed.add(gid);
       flatten(e, raw, gid, [...prefix, 'groups', i], req, assigned);
     });
-    for (const g of e.groups.ids(e.apps.keys())) {
+    for (const g of e.state.groups.ids(e.state.apps.keys())) {
       if (g === id || parentId(g) !== id || listed.has(g)) continue;
       removeBelow(e, g, req);
     }
@@ -102,17 +102,17 @@ function removeBelow(
   id: string,
   req: { target: Map<string, App | null>; groups: Map<string, GroupSpec | null> },
 ): void {
-  for (const s of e.apps.values()) if (within(s.app.id, id)) req.target.set(s.app.id, null);
-  for (const g of e.groups.all()) if (within(g.id, id)) req.groups.set(g.id, null);
+  for (const s of e.state.apps.values()) if (within(s.app.id, id)) req.target.set(s.app.id, null);
+  for (const g of e.state.groups.all()) if (within(g.id, id)) req.groups.set(g.id, null);
 }
 
 export function groupsRoutes(server: FastifyInstance, e: Engine): void {
-  const exists = (id: string) => e.groups.ids(e.apps.keys()).has(id);
+  const exists = (id: string) => e.state.groups.ids(e.state.apps.keys()).has(id);
   const notFound = (reply: FastifyReply, id: string) =>
     reply.code(404).send({ message: `Group '${id}' does not exist` });
   const deploy = (reply: FastifyReply, req: ChangeRequest, q: Query, code = 200, forceByDefault = false) => {
     if (q.bool('dryRun', false)) {
-      const current = new Map([...e.apps].map(([id, s]) => [id, s.app]));
+      const current = new Map([...e.state.apps].map(([id, s]) => [id, s.app]));
       const steps = planSteps(current, req.target, undefined, e.driver.inheritedWith(req.groups));
       return { steps: steps.map((s) => ({ actions: s.map((a) => ({ action: a.action, app: a.app })) })) };
     }
@@ -133,11 +133,11 @@ export function groupsRoutes(server: FastifyInstance, e: Engine): void {
       if (req.method === 'GET') {
         if (!exists(id)) return notFound(reply, id);
         if (m)
-          return e.store
+          return e.state.store
             .rootVersions()
             .filter((v) => v.affected.some((a) => within(a, id)))
             .map((v) => v.version);
-        return groupInfo(e, id, q.list('embed'), e.groups.ids(e.apps.keys()));
+        return groupInfo(e, id, q.list('embed'), e.state.groups.ids(e.state.apps.keys()));
       }
       return guarded(reply, () => {
         if (req.method === 'DELETE') {
@@ -163,7 +163,7 @@ export function groupsRoutes(server: FastifyInstance, e: Engine): void {
           const f = Number(body.scaleBy);
           if (!(f >= 0)) throw invalid('/scaleBy', 'scaleBy must be a number >= 0');
           const target = new Map<string, App | null>();
-          for (const s of e.apps.values())
+          for (const s of e.state.apps.values())
             if (within(s.app.id, id)) target.set(s.app.id, { ...s.app, instances: Math.ceil(s.app.instances * f) });
           return deploy(reply, { target }, q);
         }
@@ -184,13 +184,13 @@ function rollback(
   q: Query,
   deploy: (reply: FastifyReply, req: ChangeRequest, q: Query) => unknown,
 ) {
-  const rv = e.store.rootVersion(version);
+  const rv = e.state.store.rootVersion(version);
   if (!rv) return reply.code(404).send({ message: `Group '${id}' does not exist in version ${version}` });
   const target = new Map<string, App | null>();
   const groups = new Map<string, GroupSpec | null>();
-  for (const s of e.apps.values()) if (within(s.app.id, id)) target.set(s.app.id, null);
+  for (const s of e.state.apps.values()) if (within(s.app.id, id)) target.set(s.app.id, null);
   for (const s of rv.apps) if (within(s.app.id, id)) target.set(s.app.id, s.app);
-  for (const g of e.groups.all()) if (within(g.id, id)) groups.set(g.id, null);
+  for (const g of e.state.groups.all()) if (within(g.id, id)) groups.set(g.id, null);
   for (const g of rv.groups) if (within(g.id, id)) groups.set(g.id, g);
   return deploy(reply, { target, groups }, q);
 }

@@ -14,9 +14,9 @@ const podJson = (s: StoredApp) => ({ ...s.pod!, version: s.version });
 
 /** PodInstanceStatus (marathon-semantics.md §6.3): the instance as a whole, then each container. */
 function instanceStatus(e: Engine, s: StoredApp, i: Instance) {
-  const pod = e.specOf(i, s).pod ?? s.pod!;
-  const agent = e.agent(i.agentId);
-  const healthy = e.isHealthy(i);
+  const pod = e.state.specOf(i, s).pod ?? s.pod!;
+  const agent = e.state.agent(i.agentId);
+  const healthy = e.state.isHealthy(i);
   const status =
     i.condition === 'Scheduled'
       ? 'PENDING'
@@ -80,7 +80,7 @@ function instanceStatus(e: Engine, s: StoredApp, i: Instance) {
 
 /** PodStatus: STABLE when every wanted instance is stable, DEGRADED when fewer, TERMINAL while torn down. */
 function podStatus(e: Engine, s: StoredApp) {
-  const insts = e.instancesOf(s.app.id).filter((i) => i.goal === 'Running' || ACTIVE.has(i.condition));
+  const insts = e.state.instancesOf(s.app.id).filter((i) => i.goal === 'Running' || ACTIVE.has(i.condition));
   const statuses = insts.map((i) => instanceStatus(e, s, i));
   const stable = statuses.filter((x) => x.status === 'STABLE').length;
   const removing = e.driver.locks(s.app.id).some((d) => d.target[s.app.id] === null);
@@ -102,27 +102,27 @@ function podStatus(e: Engine, s: StoredApp) {
   };
 }
 
-const pods = (e: Engine) => [...e.apps.values()].filter((s) => s.pod);
+const pods = (e: Engine) => [...e.state.apps.values()].filter((s) => s.pod);
 
 /** Marathon's /v2/pods (marathon-semantics.md §6.3) over the engine's run specs. */
 export function podsRoutes(server: FastifyInstance, e: Engine): void {
   // pod_created_event / pod_updated_event / pod_deleted_event, as Marathon posts them.
   const posted = (req: FastifyRequest, what: 'created' | 'updated' | 'deleted') =>
-    e.events.emit(`pod_${what}_event`, { clientIp: req.ip, uri: req.url.split('?')[0] });
+    e.state.events.emit(`pod_${what}_event`, { clientIp: req.ip, uri: req.url.split('?')[0] });
   const deploy = (req: FastifyRequest, reply: FastifyReply, pod: Pod, force: boolean, code: number) => {
     const d = e.driver.deploy({ target: new Map([[pod.id, podRunSpec(pod)]]), pods: new Map([[pod.id, pod]]), force });
     posted(req, code === 201 ? 'created' : 'updated');
     return reply
       .code(code)
       .header('Marathon-Deployment-Id', d.id)
-      .send(podJson(e.apps.get(pod.id)!));
+      .send(podJson(e.state.apps.get(pod.id)!));
   };
   // HEAD /v2/pods (200: pods are supported) comes with the GET route.
   server.get('/v2/pods', async () => pods(e).map(podJson));
   server.post('/v2/pods', async (req, reply) =>
     guarded(reply, () => {
       const pod = readPod(jsonBody(req));
-      if (e.apps.has(pod.id))
+      if (e.state.apps.has(pod.id))
         return reply.code(409).send({ message: `An app or pod with id '${pod.id}' already exists` });
       return deploy(req, reply, pod, queryOf(req).bool('force', false), 201);
     }),
@@ -139,7 +139,7 @@ export function podsRoutes(server: FastifyInstance, e: Engine): void {
       const id = canonicalId(m ? m[1] : rest);
       const sub = m?.[2];
       const arg = m?.[3] ? decodeURIComponent(m[3]) : undefined;
-      const stored = e.apps.get(id);
+      const stored = e.state.apps.get(id);
       const isPod = stored?.pod !== undefined;
       if (!sub && req.method === 'PUT') {
         return guarded(reply, () => {
@@ -166,8 +166,8 @@ export function podsRoutes(server: FastifyInstance, e: Engine): void {
       }
       if (sub === 'status' && req.method === 'GET') return podStatus(e, stored);
       if (sub === 'versions' && req.method === 'GET') {
-        if (!arg) return e.store.versions(id);
-        const v = e.store.appVersion(id, arg);
+        if (!arg) return e.state.store.versions(id);
+        const v = e.state.store.appVersion(id, arg);
         return v?.pod
           ? { ...v.pod, version: v.version }
           : reply.code(404).send({ message: `Pod '${id}' does not exist in version ${arg}` });
@@ -175,11 +175,11 @@ export function podsRoutes(server: FastifyInstance, e: Engine): void {
       if (sub === 'instances' && req.method === 'DELETE') {
         // One instance by id, or a JSON array of ids; with wipe a resident instance loses its volumes.
         const ids = arg ? [arg] : Array.isArray(req.body) ? (req.body as unknown[]).map(String) : [];
-        const insts = e.instancesOf(id).filter((i) => ids.includes(i.instanceId));
+        const insts = e.state.instancesOf(id).filter((i) => ids.includes(i.instanceId));
         if (insts.length === 0)
           return reply.code(404).send({ message: `No instance ${ids.join(', ')} of pod '${id}'` });
         for (const i of insts) {
-          if (q.bool('wipe', false)) e.decommission(i);
+          if (q.bool('wipe', false)) e.state.decommission(i);
           else void e.kill(i);
         }
         const out = insts.map((i) => instanceStatus(e, stored, i));

@@ -1,12 +1,13 @@
 import type { App } from '../../../core/index.js';
-import { taskState, type Engine, type QueueEntry } from '../engine.js';
+import type { Engine, QueueEntry } from '../engine.js';
+import { taskState } from '../state.js';
 import type { DeclineReason } from '../placement.js';
 import { ACTIVE, type Deployment, type Instance, type StoredApp } from '../types.js';
 
 /** Task JSON as Marathon returns it (marathon-semantics.md §10.1). */
 export function taskJson(e: Engine, i: Instance) {
-  const agent = e.agent(i.agentId);
-  const stored = e.apps.get(i.appId);
+  const agent = e.state.agent(i.agentId);
+  const stored = e.state.apps.get(i.appId);
   return {
     id: i.taskId,
     appId: i.appId,
@@ -36,7 +37,7 @@ function servicePorts(app?: App): number[] {
 
 /** Tasks Marathon would list for an app: instances with a task that is not yet terminal. */
 export function liveTasks(e: Engine, appId?: string): Instance[] {
-  const from = appId === undefined ? e.instances.values() : e.instancesOf(appId);
+  const from = appId === undefined ? e.state.instances.values() : e.state.instancesOf(appId);
   const out: Instance[] = [];
   for (const i of from) if (i.taskId && ACTIVE.has(i.condition)) out.push(i);
   return out;
@@ -97,14 +98,14 @@ export function appInfo(e: Engine, s: StoredApp, embed: Embed, withTasks = true)
     versionInfo: s.versionInfo,
     tasksStaged: tasks.filter((t) => t.condition === 'Staging' || t.condition === 'Starting').length,
     tasksRunning: running.length,
-    tasksHealthy: s.app.healthChecks.length > 0 ? running.filter((t) => e.isHealthy(t)).length : 0,
+    tasksHealthy: s.app.healthChecks.length > 0 ? running.filter((t) => e.state.isHealthy(t)).length : 0,
     tasksUnhealthy: s.app.healthChecks.length > 0 ? running.filter((t) => t.health?.some((h) => !h.alive)).length : 0,
     deployments: e.driver.locks(s.app.id).map((d) => ({ id: d.id })),
   };
   // `failures` is the deprecated spelling of tasks + lastTaskFailure (apps.failures).
   if (withTasks && (embed.has('tasks') || embed.has('failures'))) out.tasks = tasks.map((t) => taskJson(e, t));
   if (embed.has('lastTaskFailure') || embed.has('failures')) {
-    const f = e.lastFailure.get(s.app.id);
+    const f = e.state.lastFailure.get(s.app.id);
     if (f) out.lastTaskFailure = f;
   }
   if (embed.has('readiness'))
@@ -131,7 +132,7 @@ function taskStats(e: Engine, s: StoredApp, running: Instance[]) {
         counts: {
           staged: 0,
           running: tasks.length,
-          healthy: s.app.healthChecks.length > 0 ? tasks.filter((t) => e.isHealthy(t)).length : 0,
+          healthy: s.app.healthChecks.length > 0 ? tasks.filter((t) => e.state.isHealthy(t)).length : 0,
           unhealthy: s.app.healthChecks.length > 0 ? tasks.filter((t) => t.health?.some((h) => !h.alive)).length : 0,
         },
         lifeTime: {
@@ -141,7 +142,8 @@ function taskStats(e: Engine, s: StoredApp, running: Instance[]) {
       },
     };
   };
-  const latest = (t: Instance) => e.specOf(t, s).versionInfo.lastConfigChangeAt === s.versionInfo.lastConfigChangeAt;
+  const latest = (t: Instance) =>
+    e.state.specOf(t, s).versionInfo.lastConfigChangeAt === s.versionInfo.lastConfigChangeAt;
   const groups = {
     startedAfterLastScaling: stats(running.filter((t) => (t.startedAt ?? '') >= s.versionInfo.lastScalingAt)),
     withLatestConfig: stats(running.filter(latest)),
@@ -163,8 +165,8 @@ export function deploymentJson(e: Engine, d: Deployment) {
     currentActions: step.map((a) => ({
       action: a.action,
       app: a.app,
-      readinessCheckResults: [...e.instances.values()]
-        .filter((i) => i.appId === a.app && i.readiness && i.runSpecVersion === e.apps.get(a.app)?.version)
+      readinessCheckResults: [...e.state.instances.values()]
+        .filter((i) => i.appId === a.app && i.readiness && i.runSpecVersion === e.state.apps.get(a.app)?.version)
         .map((i) => i.readiness),
     })),
     currentStep: d.currentStep + 1,
@@ -180,7 +182,7 @@ export function deploymentJson(e: Engine, d: Deployment) {
 export function queueJson(e: Engine, withReasons = false) {
   return {
     queue: [...e.queue.values()].map((q) => {
-      const stored = e.apps.get(q.appId);
+      const stored = e.state.apps.get(q.appId);
       const spec = stored?.pod
         ? { pod: { ...stored.pod, version: stored.version } }
         : { app: stored ? { ...stored.app, version: stored.version } : { id: q.appId } };
@@ -203,7 +205,9 @@ export function queueJson(e: Engine, withReasons = false) {
                 wanted: stored?.app.instances ?? q.count,
                 why: waitingWhy(q, e.settings.agents.length, stored?.app.instances),
                 // In backoff: the failure that put it there.
-                ...(q.delayMs > 0 && e.lastFailure.has(q.appId) ? { after: e.lastFailure.get(q.appId)!.message } : {}),
+                ...(q.delayMs > 0 && e.state.lastFailure.has(q.appId)
+                  ? { after: e.state.lastFailure.get(q.appId)!.message }
+                  : {}),
               },
             }
           : {}),

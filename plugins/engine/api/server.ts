@@ -3,8 +3,12 @@ import type { Engine } from '../engine.js';
 import { appsRoutes } from './apps-routes.js';
 import { groupsRoutes } from './groups-routes.js';
 import { eventsRoute } from './events-route.js';
-import { otherRoutes } from './other-routes.js';
+import { batonRoutes } from './baton-routes.js';
+import { deploymentsRoutes } from './deployments-routes.js';
+import { infoRoutes } from './info-routes.js';
+import { logsRoute } from './logs-route.js';
 import { podsRoutes } from './pods-routes.js';
+import { tasksRoutes } from './tasks-routes.js';
 import { matchRoute } from '../extensions.js';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -57,7 +61,11 @@ export async function startServer(
   appsRoutes(server, e);
   groupsRoutes(server, e);
   podsRoutes(server, e);
-  otherRoutes(server, e, () => url);
+  infoRoutes(server, e, () => url);
+  tasksRoutes(server, e);
+  deploymentsRoutes(server, e);
+  batonRoutes(server, e, () => url);
+  logsRoute(server, e);
   eventsRoute(server, e);
   // Extensions attach when the engine starts, some after the API listens: match their routes per request.
   server.all('/baton/v1/x/*', async (req, reply) => {
