@@ -33,13 +33,16 @@ export function extensionApi(e: Engine): EngineApi {
     poke: () => e.poke(),
     setHealth: (i, health) => {
       const x = own(i);
-      if (x && x.taskId === i.taskId) x.health = [...health];
+      if (!x || x.taskId !== i.taskId) return;
+      x.health = [...health];
+      e.state.touch(x);
     },
     setReadiness: (i, readiness, ready) => {
       const x = own(i);
       if (!x || x.taskId !== i.taskId) return;
       x.readiness = readiness;
       if (ready) x.ready = true;
+      e.state.touch(x);
     },
     addStatusSection: (name, section) => void e.extensions.set(name, section),
     addRoutes: (routes) => void e.routes.push(...routes),

@@ -68,6 +68,7 @@ export class EngineState {
   private readonly deploymentMap = new Map<string, Deployment>();
   private readonly failures = new Map<string, TaskFailure>();
   private readonly agentsById: ReadonlyMap<string, AgentSpec>;
+  private readonly revisions = new WeakMap<Instance, number>();
   private lastVersion = 0;
 
   /** `changed(wake)`: something the scheduler decides on changed; `wake`: look now, not at the next tick. */
@@ -145,6 +146,19 @@ export class EngineState {
     return !stored || this.specOf(i, stored).app.readinessChecks.length === 0 || i.ready === true;
   }
 
+  /**
+   * How many times an instance changed (any field, health included): what its rendered task JSON
+   * is cached against (api/render.ts), so a renderer never compares fields to know.
+   */
+  revision(i: Instance): number {
+    return this.revisions.get(i) ?? 0;
+  }
+
+  /** An instance changed in memory only (health and readiness results, which are not persisted). */
+  touch(i: Instance): void {
+    this.revisions.set(i, this.revision(i) + 1);
+  }
+
   /** Commit several writes at once (StateWriter); memory follows only a committed transaction. */
   commit<T>(fn: (w: StateWriter) => T): T {
     const after: (() => void)[] = [];
@@ -196,6 +210,7 @@ export class EngineState {
   update(i: Instance, patch: InstancePatch): void {
     this.store.putInstance({ ...i, ...patch });
     Object.assign(i, patch);
+    this.touch(i);
     this.changed(false);
   }
 

@@ -4,7 +4,7 @@ import type { Engine } from '../engine.js';
 import { CycleError, LockedError } from '../deployment-driver.js';
 import { ACTIVE, type StoredApp } from '../types.js';
 import { assignServicePorts, invalidBody, InvalidError, readApp } from './app-input.js';
-import { appInfo, appsText, liveTasks, taskJson, type Embed } from './render.js';
+import { appInfo, appsBody, liveTasks, taskJson, type Embed } from './render.js';
 import { jsonBody, queryOf, type Query } from './request.js';
 
 /** What GET /v2/apps/{id} always embeds; `embed` adds readiness and taskStats. */
@@ -99,7 +99,7 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
     if (id) apps = apps.filter((s) => s.app.id.toLowerCase().includes(id));
     if (cmd) apps = apps.filter((s) => s.app.cmd?.toLowerCase().includes(cmd));
     if (label) apps = apps.filter((s) => matchesLabels(s.app.labels, label));
-    return reply.type('application/json; charset=utf-8').send(appsText(e, apps, embed));
+    return reply.type('application/json; charset=utf-8').send(appsBody(e, apps, embed));
   });
 
   server.post('/v2/apps', async (req, reply) =>

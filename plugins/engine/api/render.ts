@@ -48,58 +48,69 @@ export type Embed = Set<
 >;
 
 /**
- * A task's JSON as text, kept until something it shows changes: GET /v2/apps?embed=apps.tasks is
- * what marathon-lb and dashboards poll, and at thousands of tasks turning every task into JSON on
- * every request was most of its cost. What the text depends on is compared by identity (the
- * engine replaces, never edits, what it changes: health results, ports, the app).
+ * A task's JSON, encoded, kept until the instance or its app changes: GET /v2/apps?embed=apps.tasks
+ * is what marathon-lb and dashboards poll, and at thousands of tasks turning every task into JSON
+ * (and that into UTF-8) on every request was most of its cost. The state counts each instance's
+ * changes (revision), so knowing whether the cached bytes still hold is one comparison.
  */
-const taskTexts = new WeakMap<Instance, { deps: unknown[]; text: string }>();
+const taskBytes = new WeakMap<Instance, { revision: number; app: App | undefined; bytes: Buffer }>();
 
-function taskText(e: Engine, i: Instance, app: App | undefined): string {
-  const deps: unknown[] = [
-    i.taskId,
-    i.condition,
-    i.stagedAt,
-    i.startedAt,
-    i.runSpecVersion,
-    i.ports,
-    i.agentId,
-    i.reservation,
-    app,
-  ];
-  for (const h of i.health ?? []) deps.push(h);
-  const cached = taskTexts.get(i);
-  if (cached && cached.deps.length === deps.length && cached.deps.every((d, k) => d === deps[k])) return cached.text;
-  const text = JSON.stringify(taskJson(e, i));
-  taskTexts.set(i, { deps, text });
-  return text;
+function taskBuffer(e: Engine, i: Instance, app: App | undefined): Buffer {
+  const revision = e.state.revision(i);
+  const cached = taskBytes.get(i);
+  if (cached && cached.revision === revision && cached.app === app) return cached.bytes;
+  const bytes = Buffer.from(JSON.stringify(taskJson(e, i)));
+  taskBytes.set(i, { revision, app, bytes });
+  return bytes;
 }
 
-/** GET /v2/apps as JSON text: each app's info, its tasks' cached texts spliced in. */
-export function appsText(e: Engine, apps: StoredApp[], embed: Embed): string {
+const COMMA = Buffer.from(',');
+
+/** GET /v2/apps as one buffer: each app's info, its tasks' cached bytes spliced in (one copy). */
+export function appsBody(e: Engine, apps: StoredApp[], embed: Embed): Buffer {
   const withTasks = embed.has('tasks') || embed.has('failures');
   const rest = new Set([...embed].filter((x) => x !== 'tasks')) as Embed;
-  const parts = apps.map((s) => {
+  const parts: Buffer[] = [Buffer.from('{"apps":[')];
+  apps.forEach((s, k) => {
+    if (k > 0) parts.push(COMMA);
     const info = JSON.stringify(appInfo(e, s, rest, false));
-    if (!withTasks) return info;
-    const tasks = liveTasks(e, s.app.id).map((t) => taskText(e, t, s.app));
-    return `${info.slice(0, -1)},"tasks":[${tasks.join(',')}]}`;
+    if (!withTasks) return void parts.push(Buffer.from(info));
+    parts.push(Buffer.from(`${info.slice(0, -1)},"tasks":[`));
+    liveTasks(e, s.app.id).forEach((t, n) => {
+      if (n > 0) parts.push(COMMA);
+      parts.push(taskBuffer(e, t, s.app));
+    });
+    parts.push(Buffer.from(']}'));
   });
-  return `{"apps":[${parts.join(',')}]}`;
+  parts.push(Buffer.from(']}'));
+  return Buffer.concat(parts);
 }
 
 /** AppInfo: the definition plus version info, counts and deployments (marathon-semantics.md §10.1). */
 export function appInfo(e: Engine, s: StoredApp, embed: Embed, withTasks = true) {
   const tasks = liveTasks(e, s.app.id);
-  const running = tasks.filter((t) => t.condition === 'Running');
+  // The counts in one pass: this runs per app on every GET /v2/apps (thousands of tasks).
+  const running: Instance[] = [];
+  let staged = 0;
+  let healthy = 0;
+  let unhealthy = 0;
+  const checked = s.app.healthChecks.length > 0;
+  for (const t of tasks) {
+    if (t.condition === 'Staging' || t.condition === 'Starting') staged++;
+    if (t.condition !== 'Running') continue;
+    running.push(t);
+    if (!checked) continue;
+    if (e.state.isHealthy(t)) healthy++;
+    if (t.health?.some((h) => !h.alive)) unhealthy++;
+  }
   const out: Record<string, unknown> = {
     ...s.app,
     version: s.version,
     versionInfo: s.versionInfo,
-    tasksStaged: tasks.filter((t) => t.condition === 'Staging' || t.condition === 'Starting').length,
+    tasksStaged: staged,
     tasksRunning: running.length,
-    tasksHealthy: s.app.healthChecks.length > 0 ? running.filter((t) => e.state.isHealthy(t)).length : 0,
-    tasksUnhealthy: s.app.healthChecks.length > 0 ? running.filter((t) => t.health?.some((h) => !h.alive)).length : 0,
+    tasksHealthy: healthy,
+    tasksUnhealthy: unhealthy,
     deployments: e.driver.locks(s.app.id).map((d) => ({ id: d.id })),
   };
   // `failures` is the deprecated spelling of tasks + lastTaskFailure (apps.failures).
