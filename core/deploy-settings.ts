@@ -1,4 +1,5 @@
 import type { PipelineContext } from './context.js';
+import { durationSchema, durationSeconds } from './duration.js';
 
 export type OnFailure = 'rollback' | 'pause' | 'leave';
 
@@ -27,21 +28,13 @@ export const DEPLOY_SECTION_SCHEMA = {
   additionalProperties: false,
   description: 'Deadlines and failure handling of `baton deploy` (flags override).',
   properties: {
-    timeoutSeconds: {
-      type: 'number',
-      exclusiveMinimum: 0,
-      description: `Deadline for the whole deploy (default ${DEPLOY_DEFAULTS.timeoutSeconds}).`,
-    },
-    progressDeadlineSeconds: {
-      type: 'number',
-      exclusiveMinimum: 0,
-      description: `Fail after this long without progress (default ${DEPLOY_DEFAULTS.progressDeadlineSeconds}).`,
-    },
-    healthyDeadlineSeconds: {
-      type: 'number',
-      exclusiveMinimum: 0,
-      description: `Fail when a new instance is not healthy this long after it was scheduled (default ${DEPLOY_DEFAULTS.healthyDeadlineSeconds}).`,
-    },
+    timeoutSeconds: durationSchema(`Deadline for the whole deploy (default ${DEPLOY_DEFAULTS.timeoutSeconds}).`),
+    progressDeadlineSeconds: durationSchema(
+      `Fail after this long without progress (default ${DEPLOY_DEFAULTS.progressDeadlineSeconds}).`,
+    ),
+    healthyDeadlineSeconds: durationSchema(
+      `Fail when a new instance is not healthy this long after it was scheduled (default ${DEPLOY_DEFAULTS.healthyDeadlineSeconds}).`,
+    ),
     onFailure: {
       type: 'string',
       enum: ['rollback', 'pause', 'leave'],
@@ -51,21 +44,26 @@ export const DEPLOY_SECTION_SCHEMA = {
 };
 
 export function deploySettings(ctx: Pick<PipelineContext, 'options' | 'raw'>): DeploySettings {
-  const r = (
-    typeof ctx.raw.deploy === 'object' && ctx.raw.deploy !== null ? ctx.raw.deploy : {}
-  ) as Partial<DeploySettings>;
+  const r = (typeof ctx.raw.deploy === 'object' && ctx.raw.deploy !== null ? ctx.raw.deploy : {}) as Record<
+    string,
+    unknown
+  >;
   const o = ctx.options;
+  // The recipe's values were checked by the schema (seconds, or `30s`-style text).
+  const fromRecipe = (k: keyof DeploySettings) => durationSeconds(r[k]);
   return {
     timeoutSeconds:
-      o.timeoutMs !== undefined ? o.timeoutMs / 1000 : (r.timeoutSeconds ?? DEPLOY_DEFAULTS.timeoutSeconds),
+      o.timeoutMs !== undefined
+        ? o.timeoutMs / 1000
+        : (fromRecipe('timeoutSeconds') ?? DEPLOY_DEFAULTS.timeoutSeconds),
     progressDeadlineSeconds:
       (o.progressDeadlineSeconds as number | undefined) ??
-      r.progressDeadlineSeconds ??
+      fromRecipe('progressDeadlineSeconds') ??
       DEPLOY_DEFAULTS.progressDeadlineSeconds,
     healthyDeadlineSeconds:
       (o.healthyDeadlineSeconds as number | undefined) ??
-      r.healthyDeadlineSeconds ??
+      fromRecipe('healthyDeadlineSeconds') ??
       DEPLOY_DEFAULTS.healthyDeadlineSeconds,
-    onFailure: o.onFailure ?? r.onFailure ?? DEPLOY_DEFAULTS.onFailure,
+    onFailure: o.onFailure ?? (r.onFailure as OnFailure | undefined) ?? DEPLOY_DEFAULTS.onFailure,
   };
 }

@@ -56,6 +56,9 @@ export type {
   TaskVolume,
 } from './runtime.js';
 
+// Durations (`30s`, `5m`, `1h30m`, or seconds), as flags and recipes give them.
+export { durationSeconds, formatDuration, durationSchema, DURATION_RULE } from './duration.js';
+
 // Small shared pieces.
 export { serialized } from './serialized.js';
 export { CORE_VERSION, PACKAGE_ROOT } from './version.js';

@@ -4,6 +4,7 @@
  * plugins use `index.ts` (`baton`) only.
  */
 export { createRunnerHooks } from './hooks.js';
+export { durationFlag, numberFlag } from './cli/flags.js';
 export { PHASES, STEPS, phasesFor, stepOf, type StepRow } from './steps.js';
 export { checkPlugin } from './plugin.js';
 export { usePlugins, loadPlugin } from './plugin-loader.js';

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { EXIT, RECIPE_LABEL, toBatonError, type CommandRegistry } from '../../core/index.js';
-import { reportEarlyError, runPipelineCommand, loadRecipeFile } from '../../core/internal.js';
+import { loadRecipeFile, numberFlag, reportEarlyError, runPipelineCommand } from '../../core/internal.js';
 import { startEngine } from './build.js';
 import type { EngineHooks } from './contract.js';
 import { ensureEngine, runningEngine, stopEngine } from './daemon.js';
@@ -44,7 +44,10 @@ export function registerEngineCommands(reg: CommandRegistry, hooks: EngineHooks)
           describe: 'start (idempotent), stop (tasks keep running), status',
         })
         .option('state-dir', stateDirOpt)
-        .option('port', { type: 'number', describe: 'API port on 127.0.0.1 (default 8480)' })
+        .option(
+          'port',
+          numberFlag('port', 'API port on 127.0.0.1 (default 8480)', { integer: true, min: 0, max: 65535 }),
+        )
         .option('recipe', { type: 'string', describe: "Take agents and port from this recipe's engine section" }),
     handler: async (a) => {
       try {
@@ -167,7 +170,10 @@ export function registerEngineCommands(reg: CommandRegistry, hooks: EngineHooks)
     command: 'up [recipe]',
     describe: 'Run the engine in the foreground, deploy the recipe, stream events; Ctrl-C removes what it deployed',
     builder: (y) =>
-      y.positional('recipe', { type: 'string' }).option('state-dir', stateDirOpt).option('port', { type: 'number' }),
+      y
+        .positional('recipe', { type: 'string' })
+        .option('state-dir', stateDirOpt)
+        .option('port', numberFlag('port', 'API port (default 8480)', { integer: true, min: 0, max: 65535 })),
     handler: async (a) => {
       try {
         // Ctrl-C is ours from the start: during the deploy it aborts it, later it ends the session;

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isResident, type App, type Pod, type TaskExit, type TaskRuntime } from '../../core/index.js';
 import { usage, type DeclineReason } from './placement.js';
@@ -21,6 +22,8 @@ import { TaskWatch } from './task-watch.js';
 import { EventLoopLag } from './event-loop.js';
 
 const TICK_MS = 200;
+/** The shortest gap between two passes when pokes wake the loop early. */
+const MIN_PASS_MS = 20;
 
 const EXIT_CONDITION: Record<TaskExit['state'], Condition> = {
   TASK_FINISHED: 'Finished',
@@ -107,6 +110,7 @@ export class Engine {
     this.running = true;
     this.loop = (async () => {
       while (this.running) {
+        const began = Date.now();
         try {
           await this.tick();
         } catch (err) {
@@ -115,8 +119,11 @@ export class Engine {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, TICK_MS);
           this.wake = () => {
+            this.wake = undefined;
             clearTimeout(t);
-            resolve();
+            // Pokes come in bursts (a thousand launches finishing): one pass per MIN_PASS_MS
+            // serves them all, where a pass per poke went over every instance each time.
+            setTimeout(resolve, Math.max(0, began + MIN_PASS_MS - Date.now()));
           };
         });
         this.wake = undefined;
@@ -353,7 +360,7 @@ export class Engine {
         this.state.update(i, {
           reservation: { agentId: agent.id, volumes: this.volumes!.create(spec.app, i.instanceId, info) },
         });
-      mkdirSync(i.sandbox!, { recursive: true });
+      await mkdir(i.sandbox!, { recursive: true });
       const handle = await rt.launch(taskLaunch(i, spec, info, ports, this.resolvers));
       const startedAt = new Date().toISOString();
       this.state.backoff.started(i.appId);

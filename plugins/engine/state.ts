@@ -31,6 +31,10 @@ const TASK_STATE: Record<Condition, string> = {
 };
 export const taskState = (c: Condition) => TASK_STATE[c];
 
+/** An instance's change count, kept on it under a symbol (read per task per API answer; JSON leaves it out). */
+const REVISION = Symbol('revision');
+type Revised = Instance & { [REVISION]?: number };
+
 /** The fields of an instance a change may set (its identity stays). */
 export type InstancePatch = Partial<Omit<Instance, 'instanceId' | 'appId' | 'createdAt'>>;
 
@@ -68,7 +72,8 @@ export class EngineState {
   private readonly deploymentMap = new Map<string, Deployment>();
   private readonly failures = new Map<string, TaskFailure>();
   private readonly agentsById: ReadonlyMap<string, AgentSpec>;
-  private readonly revisions = new WeakMap<Instance, number>();
+  /** Stored app versions read back (they never change): a scale leaves every instance on an older version. */
+  private readonly versionCache = new Map<string, StoredApp | null>();
   private lastVersion = 0;
 
   /** `changed(wake)`: something the scheduler decides on changed; `wake`: look now, not at the next tick. */
@@ -124,9 +129,17 @@ export class EngineState {
 
   /** The app version an instance runs (relaunches keep it; deployments move instances on). */
   specOf(i: Instance, current: StoredApp): StoredApp {
-    return current.version === i.runSpecVersion
-      ? current
-      : (this.store.appVersion(i.appId, i.runSpecVersion) ?? current);
+    if (current.version === i.runSpecVersion) return current;
+    // Asked per instance on every health probe, API answer and deployment pass: read from SQLite
+    // once per version (5,000 tasks after a scale spent most of an API answer here).
+    const key = `${i.appId}\0${i.runSpecVersion}`;
+    let stored = this.versionCache.get(key);
+    if (stored === undefined) {
+      if (this.versionCache.size >= 10_000) this.versionCache.clear();
+      stored = this.store.appVersion(i.appId, i.runSpecVersion) ?? null;
+      this.versionCache.set(key, stored);
+    }
+    return stored ?? current;
   }
 
   /**
@@ -151,12 +164,12 @@ export class EngineState {
    * is cached against (api/render.ts), so a renderer never compares fields to know.
    */
   revision(i: Instance): number {
-    return this.revisions.get(i) ?? 0;
+    return (i as Revised)[REVISION] ?? 0;
   }
 
   /** An instance changed in memory only (health and readiness results, which are not persisted). */
   touch(i: Instance): void {
-    this.revisions.set(i, this.revision(i) + 1);
+    (i as Revised)[REVISION] = this.revision(i) + 1;
   }
 
   /** Commit several writes at once (StateWriter); memory follows only a committed transaction. */

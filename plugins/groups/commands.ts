@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { BatonError, canonicalId, toBatonError, type CommandRegistry } from '../../core/index.js';
-import { reportEarlyError } from '../../core/internal.js';
+import { durationFlag, numberFlag, reportEarlyError } from '../../core/internal.js';
 
 /** A Marathon API client (the marathon plugin's, reached through its `client` hook). */
 export interface MarathonApi {
@@ -59,11 +59,11 @@ export function registerGroupCommands(reg: CommandRegistry, connect: Connect): v
       y
         .positional('action', { choices: ['show', 'versions', 'scale', 'rollback'] as const })
         .positional('id', { type: 'string', demandOption: true, describe: 'Group id, e.g. /shop' })
-        .positional('factor', { type: 'number', describe: "scale: multiply every app's instances (rounded up)" })
+        .positional('factor', numberFlag('factor', "scale: multiply every app's instances (rounded up)", { min: 0 }))
         .option('to', { type: 'string', describe: 'rollback: the group version (see `baton group versions`)' })
         .option('recipe', { type: 'string', describe: "Use this recipe's target" })
         .option('wait', { type: 'boolean', default: true, describe: 'scale/rollback: wait for the deployment' })
-        .option('timeout', { type: 'number', default: 600, describe: 'Deadline in seconds when waiting' })
+        .option('timeout', durationFlag('timeout', 'Deadline when waiting', { default: 600 }))
         .option('force', { type: 'boolean', default: false, describe: 'Override a deployment lock' }),
     handler: async (argv) => {
       const a = argv as unknown as Args;

@@ -10,7 +10,13 @@ import {
   toBatonError,
   type CommandRegistry,
 } from '../../core/index.js';
-import { loadRecipeFile, redactSecrets, reportEarlyError, runPipelineCommand } from '../../core/internal.js';
+import {
+  durationFlag,
+  loadRecipeFile,
+  redactSecrets,
+  reportEarlyError,
+  runPipelineCommand,
+} from '../../core/internal.js';
 import { waitForDeployments } from './wait.js';
 import { waitingReason } from './explain.js';
 import type { MarathonCluster } from './cluster.js';
@@ -60,18 +66,24 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
     builder: (y) =>
       y
         .positional('recipe', { type: 'string', describe: 'Recipe file or directory' })
-        .option('timeout', {
-          type: 'number',
-          describe: `Deadline in seconds for the whole deploy (default ${DEPLOY_DEFAULTS.timeoutSeconds})`,
-        })
-        .option('progress-deadline', {
-          type: 'number',
-          describe: `Fail after this many seconds without progress (default ${DEPLOY_DEFAULTS.progressDeadlineSeconds})`,
-        })
-        .option('healthy-deadline', {
-          type: 'number',
-          describe: `Fail when a new instance is not healthy this many seconds after it was scheduled (default ${DEPLOY_DEFAULTS.healthyDeadlineSeconds})`,
-        })
+        .option(
+          'timeout',
+          durationFlag('timeout', `Deadline for the whole deploy (default ${DEPLOY_DEFAULTS.timeoutSeconds}s)`),
+        )
+        .option(
+          'progress-deadline',
+          durationFlag(
+            'progress-deadline',
+            `Fail after this long without progress (default ${DEPLOY_DEFAULTS.progressDeadlineSeconds}s)`,
+          ),
+        )
+        .option(
+          'healthy-deadline',
+          durationFlag(
+            'healthy-deadline',
+            `Fail when a new instance is not healthy this long after it was scheduled (default ${DEPLOY_DEFAULTS.healthyDeadlineSeconds}s)`,
+          ),
+        )
         .option('force', {
           type: 'boolean',
           default: false,
@@ -93,7 +105,7 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
             'On failure after changes began: roll back to the last good version (default), pause the deployment where it is, or leave it running',
         })
         .example('$0 deploy recipes/hello', 'deploy to the embedded engine (started if not running)')
-        .example('$0 deploy --timeout 120 --json app.json', 'a CI step: blocking, with a deadline and NDJSON output'),
+        .example('$0 deploy --timeout 5m --json app.json', 'a CI step: blocking, with a deadline and NDJSON output'),
     handler: async (a) => {
       deps.exit(
         await runPipelineCommand({
@@ -281,7 +293,7 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
         .positional('id', { type: 'string', demandOption: true })
         .option('to', { type: 'string', describe: 'The version (see baton history)' })
         .option('force', { type: 'boolean', default: false, describe: 'Override a deployment lock' })
-        .option('timeout', { type: 'number', default: DEPLOY_DEFAULTS.timeoutSeconds, describe: 'Deadline in seconds' })
+        .option('timeout', durationFlag('timeout', 'Deadline', { default: DEPLOY_DEFAULTS.timeoutSeconds }))
         .option('recipe', { type: 'string', describe: "Use this recipe's target" }),
     handler: async (a) => {
       try {

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -65,14 +66,18 @@ function ensureEngineGroup(mode: CgroupMode, engineId: string, offeredCpus: numb
   }
 }
 
-/** Create the task's cgroups with its limits; undefined when cgroups are not in use. */
-export function createCgroups(
+/**
+ * Create the task's cgroups with its limits; undefined when cgroups are not in use. Asynchronous:
+ * a cgroup directory costs the kernel a fraction of a millisecond, and a thousand launches at once
+ * must not hold the engine's event loop for that long.
+ */
+export async function createCgroups(
   engineId: string,
   taskId: string,
   memMiB: number,
   cpus: number,
   offeredCpus = 1,
-): CgroupPaths | undefined {
+): Promise<CgroupPaths | undefined> {
   const mode = cgroupMode();
   if (mode === 'none') return undefined;
   ensureEngineGroup(mode, engineId, offeredCpus);
@@ -81,22 +86,22 @@ export function createCgroups(
   if (mode === 'v1') {
     const mem = path.join(V1_MEM, leaf);
     const cpu = path.join(V1_CPU, leaf);
-    mkdirSync(mem, { recursive: true });
-    mkdirSync(cpu, { recursive: true });
-    writeFileSync(path.join(mem, 'memory.limit_in_bytes'), bytes);
+    await mkdir(mem, { recursive: true });
+    await mkdir(cpu, { recursive: true });
+    await writeFile(path.join(mem, 'memory.limit_in_bytes'), bytes);
     try {
-      writeFileSync(path.join(mem, 'memory.memsw.limit_in_bytes'), bytes); // no swapping around the limit
+      await writeFile(path.join(mem, 'memory.memsw.limit_in_bytes'), bytes); // no swapping around the limit
     } catch {
       /* swap accounting off */
     }
-    writeFileSync(path.join(cpu, 'cpu.shares'), String(Math.max(2, Math.round(cpus * 1024))));
+    await writeFile(path.join(cpu, 'cpu.shares'), String(Math.max(2, Math.round(cpus * 1024))));
     return { mem, cpu };
   }
   const dir = path.join(V2, leaf);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'memory.max'), bytes);
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'memory.max'), bytes);
   try {
-    writeFileSync(path.join(dir, 'cpu.weight'), String(Math.min(10000, Math.max(1, Math.round(cpus * 100)))));
+    await writeFile(path.join(dir, 'cpu.weight'), String(Math.min(10000, Math.max(1, Math.round(cpus * 100)))));
   } catch {
     /* cpu controller not delegated */
   }

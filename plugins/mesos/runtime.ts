@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -79,9 +80,9 @@ export function createMesosRuntime(engineId: string, offeredCpus = 1, stateDir?:
     },
 
     async launch(t: TaskLaunch): Promise<TaskHandle> {
-      mkdirSync(path.join(t.sandbox, '.baton'), { recursive: true });
+      await mkdir(path.join(t.sandbox, '.baton'), { recursive: true });
       mountInSandbox(t);
-      const cgroups = createCgroups(engineId, t.taskId, t.app.mem, t.app.cpus, offeredCpus);
+      const cgroups = await createCgroups(engineId, t.taskId, t.app.mem, t.app.cpus, offeredCpus);
       // Detached (a session of its own): it survives the engine, and Ctrl-C in the engine's terminal.
       const supervisorPid = await launcher
         .spawn({
@@ -159,9 +160,8 @@ export function createMesosRuntime(engineId: string, offeredCpus = 1, stateDir?:
     },
 
     async recover(taskId: string, sandbox: string): Promise<TaskHandle | undefined> {
-      const pidFile = path.join(sandbox, '.baton', 'task.pid');
-      if (!existsSync(pidFile)) return undefined;
-      const pid = Number(readFileSync(pidFile, 'utf8'));
+      const pid = pidIn(sandbox);
+      if (pid === undefined) return undefined;
       const d: ProcessTaskData = { pid, pidStart: processStartTime(pid), supervisorPid: 0, sandbox, memMiB: 0 };
       return { taskId, runtime: 'mesos', data: d as unknown as Record<string, unknown> };
     },
@@ -214,13 +214,23 @@ function taskEnviron(pid: number | undefined): NodeJS.ProcessEnv {
   }
 }
 
+/** The task's pid from the supervisor's pid file, once its line is whole (supervisor.sh writes it in place). */
+function pidIn(sandbox: string): number | undefined {
+  try {
+    const m = /^(\d+)\n$/.exec(readFileSync(path.join(sandbox, '.baton', 'task.pid'), 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined; // not written yet
+  }
+}
+
 /** Fill in the task pid from the supervisor's pid file (once it exists); true when known. */
 function resolvePid(d: ProcessTaskData): boolean {
   if (d.pid) return true;
-  const f = path.join(d.sandbox, '.baton', 'task.pid');
-  if (!existsSync(f)) return false;
-  d.pid = Number(readFileSync(f, 'utf8'));
-  d.pidStart = processStartTime(d.pid);
+  const pid = pidIn(d.sandbox);
+  if (pid === undefined) return false;
+  d.pid = pid;
+  d.pidStart = processStartTime(pid);
   return true;
 }
 

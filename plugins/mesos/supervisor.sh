@@ -18,7 +18,9 @@ trap ':' HUP INT TERM
 # task keeps the child's pid, which is also its process group id.
 setsid "$@" > stdout 2> stderr < /dev/null &
 pid=$!
-echo "$pid" > .baton/task.pid.tmp && mv .baton/task.pid.tmp .baton/task.pid
+# One write of "<pid>\n" (echo is a builtin; an mv would cost a fork and an exec per task, which is
+# what limits how fast a thousand tasks start); readers take the file only once its line is whole.
+echo "$pid" > .baton/task.pid
 while :; do
   wait "$pid"; status=$?
   kill -0 "$pid" 2>/dev/null || break   # wait returns early when a trapped signal arrives

@@ -7,7 +7,7 @@ import {
   Reporter,
   type CommandRegistry,
 } from '../../core/index.js';
-import { reportEarlyError } from '../../core/internal.js';
+import { durationFlag, reportEarlyError } from '../../core/internal.js';
 import { balancerFor } from './stats-balancer.js';
 import { swap, swapBack, type SwapContext } from './blue-green.js';
 import { abortCanary, promote } from './canary.js';
@@ -27,7 +27,7 @@ const STALE_MS = 15_000;
  */
 export function registerStrategyCommands(reg: CommandRegistry, connect: Connect): void {
   for (const action of ['promote', 'abort'] as const) {
-    const cmd: CommandModule<object, { app: string; recipe?: string; timeout: number; json?: boolean }> = {
+    const cmd: CommandModule<object, { app: string; recipe?: string; timeout?: number; json?: boolean }> = {
       command: `${action} <app>`,
       describe:
         action === 'promote'
@@ -41,7 +41,7 @@ export function registerStrategyCommands(reg: CommandRegistry, connect: Connect)
             describe: 'The app id as in the recipe, e.g. /minitwit',
           })
           .option('recipe', { type: 'string', describe: "Use this recipe's target" })
-          .option('timeout', { type: 'number', default: 600, describe: 'Deadline in seconds' }),
+          .option('timeout', durationFlag('timeout', 'Deadline', { default: 600 })),
       handler: async (a) => {
         const out = (v: Record<string, unknown>, text: string) =>
           void reg.io.stdout.write((a.json ? JSON.stringify(v) : text) + '\n');
@@ -49,7 +49,7 @@ export function registerStrategyCommands(reg: CommandRegistry, connect: Connect)
           const id = canonicalId(a.app);
           const api = await connect(a.recipe);
           if (!api) throw new BatonError('BATON_NO_TARGET', 'no plugin can reach the target');
-          const signal = AbortSignal.timeout(a.timeout * 1000);
+          const signal = AbortSignal.timeout((a.timeout ?? 600) * 1000);
           const { apps } = await api.request<{ apps: LiveApp[] }>('GET', '/v2/apps', undefined, signal);
           const colours = apps
             .filter((x) => x.labels?.HAPROXY_APP_ID === id && x.labels?.HAPROXY_DEPLOYMENT_GROUP)

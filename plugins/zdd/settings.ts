@@ -1,4 +1,4 @@
-import type { App } from '../../core/index.js';
+import { durationSchema, durationSeconds, type App } from '../../core/index.js';
 
 /** zdd's blue-green (marathon-lb-semantics.md §2): a second colour grows while the old one drains. */
 export interface BlueGreen {
@@ -51,11 +51,9 @@ const step = {
       maximum: 100,
       description: "The new version's share of new connections, in %.",
     },
-    pauseSeconds: {
-      type: 'number',
-      minimum: 0,
-      description: 'Pause (with analysis) before the next step; absent: wait for `baton promote`.',
-    },
+    pauseSeconds: durationSchema('Pause (with analysis) before the next step; absent: wait for `baton promote`.', {
+      allowZero: true,
+    }),
   },
 };
 
@@ -73,8 +71,10 @@ export const STRATEGIES_SCHEMA = {
           type: { const: 'blue-green' },
           initialInstances: { type: 'integer', minimum: 1 },
           linearIncrease: { type: 'integer', minimum: 0 },
-          stepDelaySeconds: { type: 'number', exclusiveMinimum: 0 },
-          drainTimeoutSeconds: { type: 'number', minimum: 0 },
+          stepDelaySeconds: durationSchema('Pause between checks of the balancer (default 1).'),
+          drainTimeoutSeconds: durationSchema('How long old servers may drain before they are killed (default 300).', {
+            allowZero: true,
+          }),
           altPort: {
             type: 'integer',
             minimum: 1,
@@ -94,13 +94,15 @@ export const STRATEGIES_SCHEMA = {
             type: 'object',
             additionalProperties: false,
             properties: {
-              intervalSeconds: { type: 'number', exclusiveMinimum: 0 },
+              intervalSeconds: durationSchema('How often the counters are read (default 2).'),
               maxErrorRate: { type: 'number', minimum: 0, maximum: 1 },
               maxResponseTimeMs: { type: 'number', exclusiveMinimum: 0 },
               minRequests: { type: 'integer', minimum: 0 },
             },
           },
-          drainTimeoutSeconds: { type: 'number', minimum: 0 },
+          drainTimeoutSeconds: durationSchema('How long old servers may drain before they are killed (default 300).', {
+            allowZero: true,
+          }),
           altPort: { type: 'integer', minimum: 1, maximum: 65535 },
         },
       },
@@ -108,10 +110,21 @@ export const STRATEGIES_SCHEMA = {
   },
 };
 
+/** A recipe's durations (validated by the schema: seconds or `30s`-style text) as seconds. */
+function seconds<T extends Record<string, unknown>>(o: T, keys: string[]): T {
+  const out: Record<string, unknown> = { ...o };
+  for (const k of keys) if (out[k] !== undefined) out[k] = durationSeconds(out[k]);
+  return out as T;
+}
+
 /** The strategy of an app with its defaults filled, or undefined (rolling). */
 export function strategyOf(raw: Record<string, unknown>, appId: string): Strategy | undefined {
-  const s = (raw.strategies as Record<string, Record<string, unknown>> | undefined)?.[appId];
-  if (!s) return undefined;
+  const given = (raw.strategies as Record<string, Record<string, unknown>> | undefined)?.[appId];
+  if (!given) return undefined;
+  const s = seconds(given, ['stepDelaySeconds', 'drainTimeoutSeconds']);
+  if (Array.isArray(s.steps)) s.steps = s.steps.map((x: Record<string, unknown>) => seconds(x, ['pauseSeconds']));
+  if (s.analysis && typeof s.analysis === 'object')
+    s.analysis = seconds(s.analysis as Record<string, unknown>, ['intervalSeconds']);
   if (s.type === 'blue-green') {
     return {
       type: 'blue-green',

@@ -99,7 +99,9 @@ export function appsRoutes(server: FastifyInstance, e: Engine): void {
     if (id) apps = apps.filter((s) => s.app.id.toLowerCase().includes(id));
     if (cmd) apps = apps.filter((s) => s.app.cmd?.toLowerCase().includes(cmd));
     if (label) apps = apps.filter((s) => matchesLabels(s.app.labels, label));
-    return reply.type('application/json; charset=utf-8').send(appsBody(e, apps, embed));
+    const { body, release } = appsBody(e, apps, embed);
+    reply.raw.once('close', release); // sent (or the client went): the buffer serves the next answer
+    return reply.type('application/json; charset=utf-8').send(body);
   });
 
   server.post('/v2/apps', async (req, reply) =>
