@@ -53,9 +53,7 @@ export function deploySettings(ctx: Pick<PipelineContext, 'options' | 'raw'>): D
   const fromRecipe = (k: keyof DeploySettings) => durationSeconds(r[k]);
   return {
     timeoutSeconds:
-      o.timeoutMs !== undefined
-        ? o.timeoutMs / 1000
-        : (fromRecipe('timeoutSeconds') ?? DEPLOY_DEFAULTS.timeoutSeconds),
+      o.timeoutMs !== undefined ? o.timeoutMs / 1000 : (fromRecipe('timeoutSeconds') ?? DEPLOY_DEFAULTS.timeoutSeconds),
     progressDeadlineSeconds:
       (o.progressDeadlineSeconds as number | undefined) ??
       fromRecipe('progressDeadlineSeconds') ??
