@@ -1,5 +1,15 @@
 #!/usr/bin/env node
-import { main } from '../core/internal.js';
-import { defaultPlugins } from './default-plugins.js';
+import { fastPath, keepOutput, outputCache } from './fast-path.js';
 
-process.exitCode = await main(process.argv.slice(2), { builtins: defaultPlugins() });
+// --version, --help and `schema` are answered before anything else loads (fast-path.ts).
+const argv = process.argv.slice(2);
+if (!fastPath(argv)) {
+  const [{ main }, { defaultPlugins }] = await Promise.all([
+    import('../core/internal.js'),
+    import('./default-plugins.js'),
+  ]);
+  process.exitCode = await main(argv, {
+    builtins: defaultPlugins(),
+    keep: { files: outputCache(), write: keepOutput },
+  });
+}

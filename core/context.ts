@@ -18,6 +18,11 @@ export interface RunOptions {
   progressDeadlineSeconds?: number;
   /** Fail when a new instance is not healthy this long after it was scheduled. */
   healthyDeadlineSeconds?: number;
+  /**
+   * Unknown recipe fields: errors (true, the default) or warnings (false, for definitions exported
+   * from other Marathon versions). Overrides the recipe's own `strict`.
+   */
+  strict?: boolean;
   [key: string]: unknown;
 }
 

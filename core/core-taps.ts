@@ -23,7 +23,8 @@ export function registerCoreTaps(hooks: RunnerHooks, schema: () => { validate: V
       // definitions round-trip.
       for (const k of ['apps', 'pods', 'groups'])
         if (Array.isArray(ctx.raw[k])) ctx.raw = { ...ctx.raw, [k]: dropNulls(ctx.raw[k]) };
-      const strict = ctx.raw.strict === true || ctx.options.strict === true;
+      // Unknown fields are errors unless the flag or the recipe says otherwise (the flag wins).
+      const strict = ctx.options.strict ?? ctx.raw.strict !== false;
       schemaIssues(validate, ctx.raw, ctx.issues, strict);
       ctx.recipe = buildRecipe(ctx.raw, { file: ctx.recipe.file, defaultName: ctx.recipe.name }, ctx.issues);
       ctx.recipe.strict = strict;

@@ -10,6 +10,10 @@ export const ERROR_CODES = Object.freeze({
   BATON_RECIPE_UNREADABLE: { exit: EXIT.INVALID_INPUT, message: 'The recipe file could not be read or parsed' },
   BATON_RECIPE_INVALID: { exit: EXIT.INVALID_INPUT, message: 'The recipe is invalid' },
   BATON_BAD_ARGUMENT: { exit: EXIT.INVALID_INPUT, message: 'Invalid command-line argument' },
+  BATON_CONFIG_INVALID: {
+    exit: EXIT.INVALID_INPUT,
+    message: 'A setting (environment variable, flag or recipe section) is refused',
+  },
   BATON_NOT_FOUND: {
     exit: EXIT.INVALID_INPUT,
     message: 'The app, group, task or version named does not exist on the target',

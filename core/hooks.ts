@@ -2,12 +2,12 @@ import { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, SyncHoo
 import type { ClusterPort } from './cluster.js';
 import type { PipelineContext } from './context.js';
 import type { BatonError } from './errors.js';
-import type { CommandRegistry, RunnerHooks, TapExtra } from './plugin-api.js';
+import type { CommandRegistry, CompletionRequest, RunnerHooks, TapExtra } from './plugin-api.js';
 import type { RawRecipe } from './recipe/shape.js';
 import type { JsonSchema } from './recipe/schema.js';
 import type { TargetSpec } from './recipe/types.js';
 
-export type { CommandRegistry, PhaseHookName, RunnerHooks, TapExtra } from './plugin-api.js';
+export type { CommandRegistry, CompletionRequest, PhaseHookName, RunnerHooks, TapExtra } from './plugin-api.js';
 
 type Phase = AsyncSeriesHook<[PipelineContext], TapExtra>;
 
@@ -35,5 +35,9 @@ export function createRunnerHooks(): RunnerHooks {
       'resolveTarget',
     ),
     commands: new SyncHook<[CommandRegistry], void, TapExtra>(['registry'], 'commands'),
+    completions: new AsyncSeriesWaterfallHook<[string[], CompletionRequest], string[], TapExtra>(
+      ['completions', 'request'],
+      'completions',
+    ),
   });
 }

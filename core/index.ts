@@ -18,7 +18,14 @@ export { BatonError, deadlineSignal, isBatonError, toBatonError, type BatonError
 export { ERROR_CODES, type ErrorCode } from './error-codes.js';
 export { EXIT, type ExitCode } from './exit-codes.js';
 export { Issues, pointer, parsePointer, marathonPath, type Issue, type JsonPath, type Severity } from './validation.js';
-export { Reporter, createLogger, type BatonEvent, type TimedEvent, type Logger } from './report/events.js';
+export {
+  Reporter,
+  createLogger,
+  type AppSummary,
+  type BatonEvent,
+  type TimedEvent,
+  type Logger,
+} from './report/events.js';
 
 // Recipes and the deploy settings every target honours.
 export type { Recipe, Located, RecipeGroup, TargetSpec, PluginSetting } from './recipe/types.js';

@@ -26,6 +26,12 @@ export interface TapExtra {
   title?: string;
 }
 
+/** What the shell is completing: the word so far, and the words before it (the command first). */
+export interface CompletionRequest {
+  current: string;
+  words: readonly string[];
+}
+
 /** Where plugins add CLI commands (yargs command modules), with what their handlers need. */
 export interface CommandRegistry {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -74,6 +80,11 @@ export interface RunnerHooks {
   readonly resolveTarget: AsyncSeriesBailHook<[TargetSpec, PipelineContext], ClusterPort | undefined, TapExtra>;
   /** Add CLI commands. Only built-in (default-set) plugins are asked. @since 0.1 */
   readonly commands: SyncHook<[CommandRegistry], void, TapExtra>;
+  /**
+   * Waterfall over the shell's completions of the word being typed (`baton completion`): add the
+   * names a target knows — app, pod and group ids. Quick and never starting anything. @since 0.1
+   */
+  readonly completions: AsyncSeriesWaterfallHook<[string[], CompletionRequest], string[], TapExtra>;
 }
 
 export type PhaseHookName = 'normalize' | 'validate' | 'plan' | 'preflight' | 'apply' | 'wait' | 'verify' | 'finalize';

@@ -11,7 +11,8 @@ import { baseRecipeSchema, type JsonSchema } from './recipe/schema.js';
 import type { RawRecipe } from './recipe/shape.js';
 import { createLogger, Reporter, type Logger } from './report/events.js';
 import { PHASES, phasesFor, stepOf, type Phase } from './steps.js';
-import { Issues, compileSchema, sortIssues } from './validation.js';
+import { Issues, sortIssues } from './validation.js';
+import { cachedValidator } from './schema-cache.js';
 import { CORE_VERSION } from './version.js';
 import { registerCoreTaps } from './core-taps.js';
 import { COLLECTED, wrapTap } from './tap-wrapper.js';
@@ -61,7 +62,8 @@ export class Runner implements PluginHost {
   private readonly tapOwners = new WeakMap<object, string>();
   private applying: string | undefined;
   private applied = false;
-  private schemaCache?: { schema: JsonSchema; validate: ValidateFunction };
+  private schema?: JsonSchema;
+  private validator?: ValidateFunction;
 
   constructor(opts: { reporter?: Reporter } = {}) {
     this.reporter = opts.reporter ?? new Reporter();
@@ -178,16 +180,15 @@ export class Runner implements PluginHost {
   /** The recipe JSON Schema with every plugin's section. */
   recipeSchema(): JsonSchema {
     this.applyPlugins();
-    return this.compiledSchema().schema;
+    this.schema ??= this.hooks.recipeSchema.call(baseRecipeSchema());
+    return this.schema;
   }
 
-  /** @internal used by core's normalize tap */
+  /** @internal used by core's normalize tap: the recipe schema's validator (compiled once per machine). */
   compiledSchema(): { schema: JsonSchema; validate: ValidateFunction } {
-    if (!this.schemaCache) {
-      const schema = this.hooks.recipeSchema.call(baseRecipeSchema());
-      this.schemaCache = { schema, validate: compileSchema(schema) };
-    }
-    return this.schemaCache;
+    const schema = this.recipeSchema();
+    this.validator ??= cachedValidator(schema);
+    return { schema, validate: this.validator };
   }
 
   /** Taps of a hook in execution order, with their plugins (for `baton hooks` and renderers). */
@@ -248,6 +249,7 @@ export class Runner implements PluginHost {
       this.reporter.emit({
         type: 'run:start',
         command: input.command,
+        recipe: typeof input.raw.name === 'string' ? input.raw.name : input.defaultName,
         dryRun: input.dryRun,
         phases: phases.map((p) => p.phase),
         ...(input.file ? { file: input.file } : {}),

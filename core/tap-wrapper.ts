@@ -20,23 +20,40 @@ export function wrapTap(hookName: string, tap: any, plugin: string, reporter: Re
   // Findings a plugin adds are attributed to it: phases run taps one at a time, so the
   // context's collector can be swapped for the duration of each tap.
   let saved: Issues | undefined;
+  let before = 0;
+  let findings = 0;
   const start = (args: unknown[]) => {
     if (isPhase) reporter.emit({ type: 'stage:start', phase: hookName, plugin, title });
+    before = reporter.reported;
     const ctx = args.find(isContext) as PipelineContext | undefined;
+    findings = ctx?.issues.list.length ?? 0;
     if (ctx && plugin !== 'core') {
       saved = ctx.issues;
       ctx.issues = saved.forPlugin(plugin);
     }
     return { t0: Date.now(), ctx };
   };
+  // A stage that emitted nothing, found nothing and took under a second did nothing worth a line.
+  const quietSince = (t0: number, ctx?: PipelineContext) =>
+    reporter.reported === before && (ctx?.issues.list.length ?? 0) === findings && Date.now() - t0 < 1000;
   const restore = (ctx?: PipelineContext) => {
     if (ctx && saved) ctx.issues = saved;
     saved = undefined;
   };
   const ok = (t0: number, ctx?: PipelineContext) => {
     restore(ctx);
-    if (isPhase)
-      reporter.emit({ type: 'stage:end', phase: hookName, plugin, title, status: 'ok', durationMs: Date.now() - t0 });
+    if (isPhase) {
+      const quiet = quietSince(t0, ctx);
+      reporter.emit({
+        type: 'stage:end',
+        phase: hookName,
+        plugin,
+        title,
+        status: 'ok',
+        durationMs: Date.now() - t0,
+        ...(quiet ? { quiet } : {}),
+      });
+    }
   };
   const fail = (err: unknown, t0: number, ctx?: PipelineContext) => {
     restore(ctx);

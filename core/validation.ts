@@ -1,4 +1,8 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type * as AjvModule from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+
+const require = createRequire(import.meta.url);
 
 /** A JSON path as segments: ['apps', 0, 'id']. */
 export type JsonPath = ReadonlyArray<string | number>;
@@ -118,7 +122,9 @@ export function sortIssues(issues: readonly Issue[]): Issue[] {
 let sharedAjv: Ajv | undefined;
 /** One Ajv instance: compiling is the expensive part, so schemas are compiled once per process. */
 export function ajv(): Ajv {
-  sharedAjv ??= new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
+  // Loaded on first compile: the recipe schema's validator is cached compiled (schema-cache.ts).
+  const { Ajv: AjvClass } = require('ajv') as typeof AjvModule;
+  sharedAjv ??= new AjvClass({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
   return sharedAjv;
 }
 

@@ -5,6 +5,7 @@ import { Runner } from '../runner.js';
 import { PHASES, stepOf } from '../steps.js';
 import { usePlugins } from '../plugin-loader.js';
 import { loadRecipeFile } from '../recipe/load.js';
+import { pluginSettings } from '../recipe/plugins.js';
 import { toBatonError } from '../errors.js';
 import type { CliContext } from './context.js';
 import { reportEarlyError, runPipelineCommand, type OutputOptions } from './pipeline-command.js';
@@ -61,7 +62,10 @@ export function coreCommands(cli: CliContext): CommandModule<object, any>[] {
     handler: async (a) => {
       try {
         const runner = await runnerFor(cli, a.recipe);
-        cli.io.stdout.write(JSON.stringify(runner.recipeSchema(), null, 2) + '\n');
+        const text = JSON.stringify(runner.recipeSchema(), null, 2) + '\n';
+        cli.io.stdout.write(text);
+        // The default plugin set's schema, kept for the next plain `baton schema` (bin/fast-path.ts).
+        if (a.recipe === undefined) cli.keep?.write(cli.keep.files.schema, text);
       } catch (err) {
         cli.exit(reportEarlyError(toBatonError(err), { io: cli.io }));
       }
@@ -112,7 +116,7 @@ async function runnerFor(cli: CliContext, recipe: string | undefined): Promise<R
   let dir = cli.cwd;
   if (recipe !== undefined) {
     const loaded = await loadRecipeFile(recipe, cli.cwd);
-    settings = (loaded.raw.plugins as object | undefined) ?? {};
+    settings = pluginSettings(loaded.raw.plugins);
     dir = path.dirname(loaded.file);
   }
   await usePlugins(runner, cli.builtins, settings, dir);

@@ -6,6 +6,8 @@ export interface CliEnv {
   builtins: readonly BatonPlugin[];
   io?: RenderTarget;
   cwd?: string;
+  /** Where to keep the default `--help` and `schema` outputs for a faster next answer (bin/fast-path.ts). */
+  keep?: { files: { help: string; schema: string }; write(file: string, text: string): void };
 }
 
 /** What a command handler gets to do its job. */
@@ -15,4 +17,5 @@ export interface CliContext {
   cwd: string;
   /** Set the process exit code (the last call wins). */
   exit(code: number): void;
+  keep?: CliEnv['keep'];
 }

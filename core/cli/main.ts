@@ -1,5 +1,5 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
-import { toBatonError } from '../errors.js';
+import { BatonError, toBatonError } from '../errors.js';
 import { EXIT } from '../exit-codes.js';
 import type { CommandRegistry } from '../plugin-api.js';
 import type { RenderTarget } from '../report/target.js';
@@ -7,6 +7,9 @@ import type { CliContext, CliEnv } from './context.js';
 import { Runner } from '../runner.js';
 import { CORE_VERSION } from '../version.js';
 import { reportEarlyError } from './pipeline-command.js';
+
+/** yargs' default completion, handed to a custom completion function. */
+type CompletionFilter = (onCompleted: (err: unknown, completions: string[] | undefined) => void) => void;
 import { coreCommands } from './commands.js';
 
 export type { CliContext, CliEnv } from './context.js';
@@ -25,13 +28,14 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
     exit: (c) => {
       code = c;
     },
+    ...(env.keep ? { keep: env.keep } : {}),
   };
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const commands: CommandModule<object, any>[] = [...coreCommands(ctx)];
+  // Built-in plugins contribute commands (and completions); this runner asks them (apply does no I/O).
+  const runner = new Runner();
   try {
-    // Built-in plugins contribute commands; a throwaway runner asks them (apply does no I/O).
-    const runner = new Runner();
     for (const p of env.builtins) if (p.enabledByDefault !== false) runner.use(p);
     runner.applyPlugins();
     const registry: CommandRegistry = { add: (c) => commands.push(c), builtins: env.builtins, io, exit: ctx.exit };
@@ -55,11 +59,31 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
       describe: 'Output style (auto: TTY tree on a terminal, plain lines in CI or pipes)',
     })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Show every stage and debug logs' })
-    .option('strict', { type: 'boolean', describe: 'Treat unknown recipe fields as errors' })
+    .option('allow-unknown-fields', {
+      type: 'boolean',
+      describe: 'Report unknown recipe fields as warnings, not errors (for definitions from other Marathon versions)',
+    })
+    .option('strict', { type: 'boolean', hidden: true, describe: 'Unknown recipe fields are errors (the default)' })
     .strict()
     .demandCommand(1, 'Name a command; see baton --help')
     .recommendCommands()
-    .completion('completion', 'Print a shell completion script (bash/zsh): baton completion >> ~/.bashrc')
+    .completion(
+      'completion',
+      'Print a shell completion script (bash/zsh): baton completion >> ~/.bashrc',
+      // Commands and flags as yargs completes them, plus the ids the target knows (apps, pods,
+      // groups) when the word looks like one: plugins answer through the `completions` hook.
+      (current: string, args: { _: (string | number)[] }, defaults: CompletionFilter, done: (c: string[]) => void) => {
+        defaults((_err, given) => {
+          const fromYargs = given ?? [];
+          if (!current.startsWith('/')) return done(fromYargs);
+          const words = args._.map(String).filter((w) => w !== 'baton');
+          runner.hooks.completions.promise([], { current, words }).then(
+            (ids) => done([...fromYargs, ...ids.filter((id) => id.startsWith(current))]),
+            () => done(fromYargs),
+          );
+        });
+      },
+    )
     .example('$0 validate recipes/hello', 'check a recipe: every error, with its JSON path')
     .example('$0 plan recipes/hello', 'what a deploy would change (exit 3 when there are changes)')
     .example('$0 plan --json recipes/hello', 'the same as NDJSON events, for CI')
@@ -73,11 +97,24 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((msg, err) => {
+      // yargs re-throws a flag's refusal (core/cli/flags.ts) as its own YError, keeping the message.
+      if (err?.name === 'YError') throw new BatonError('BATON_BAD_ARGUMENT', err.message);
       if (err) throw err;
       io.stderr.write(`${msg}\nRun 'baton --help' for usage.\n`);
       code = EXIT.INVALID_INPUT;
     });
-  for (const c of commands) cli = cli.command(c);
+  // The shell asking for completions (the script `baton completion` prints): yargs answers while
+  // parsing; no command may run then, nor may a half-typed line be refused.
+  const completing = argv[0] === '--get-yargs-completions';
+  if (completing) cli = cli.strict(false);
+  for (const c of commands) cli = cli.command(completing ? { ...c, handler: () => undefined } : c);
+  // The general help, printed (and kept for the next `--help`, bin/fast-path.ts) as yargs would.
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+    const help = (await cli.getHelp()) + '\n';
+    io.stdout.write(help);
+    env.keep?.write(env.keep.files.help, help);
+    return EXIT.OK;
+  }
   try {
     await cli.parseAsync();
   } catch (err) {

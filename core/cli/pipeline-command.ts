@@ -11,7 +11,7 @@ import { formatError, palette } from '../report/format.js';
 import { attachRenderer, chooseRenderer, type RenderTarget } from '../report/renderers.js';
 import { Runner, type RunResult } from '../runner.js';
 import type { Phase } from '../steps.js';
-import type { PluginSetting } from '../recipe/types.js';
+import { pluginSettings } from '../recipe/plugins.js';
 
 /** Options every pipeline command shares (set by the CLI's global flags). */
 export interface OutputOptions {
@@ -19,6 +19,7 @@ export interface OutputOptions {
   renderer?: string;
   verbose?: boolean;
   strict?: boolean;
+  'allow-unknown-fields'?: boolean;
 }
 
 export interface PipelineCommandInput extends OutputOptions {
@@ -47,9 +48,7 @@ export async function runPipelineCommand(input: PipelineCommandInput): Promise<n
   let loaded;
   try {
     loaded = await loadRecipeFile(input.recipe, input.cwd);
-    const settings = (
-      typeof loaded.raw.plugins === 'object' && loaded.raw.plugins !== null ? loaded.raw.plugins : {}
-    ) as Record<string, PluginSetting>;
+    const settings = pluginSettings(loaded.raw.plugins);
     await usePlugins(runner, input.builtins, settings, path.dirname(loaded.file));
     runner.applyPlugins();
   } catch (err) {
@@ -63,7 +62,14 @@ export async function runPipelineCommand(input: PipelineCommandInput): Promise<n
     raw: loaded.raw,
     file: loaded.file,
     defaultName: loaded.defaultName,
-    options: { ...(input.options ?? {}), ...(input.strict ? { strict: true } : {}) },
+    options: {
+      ...(input.options ?? {}),
+      ...(input['allow-unknown-fields']
+        ? { strict: false }
+        : input.strict !== undefined
+          ? { strict: input.strict }
+          : {}),
+    },
     signal: input.signal,
   });
   await view.finish({ error: result.error, recipe: result.ctx.recipe.name });

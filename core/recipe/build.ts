@@ -3,7 +3,8 @@ import { canonicalId, isChildOf } from '../marathon/ids.js';
 import { normalizeApp } from '../marathon/normalize-app.js';
 import { normalizePod } from '../marathon/pod.js';
 import type { Issues, JsonPath } from '../validation.js';
-import type { Located, PluginSetting, Recipe, RecipeGroup, TargetSpec } from './types.js';
+import { pluginSettings } from './plugins.js';
+import type { Located, Recipe, RecipeGroup, TargetSpec } from './types.js';
 import type { App, Pod } from '../marathon/types.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- raw JSON */
@@ -95,8 +96,8 @@ export function buildRecipe(
     ...(opts.file ? { file: opts.file } : {}),
     dir,
     target: parseTarget(raw.target),
-    plugins: isObj(raw.plugins) ? (raw.plugins as Record<string, PluginSetting>) : {},
-    strict: raw.strict === true,
+    plugins: pluginSettings(raw.plugins),
+    strict: raw.strict !== false,
     apps,
     pods,
     groups,

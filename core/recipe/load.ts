@@ -1,10 +1,13 @@
+import { createRequire } from 'node:module';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
+import type { cosmiconfig as Cosmiconfig } from 'cosmiconfig';
 import { BatonError } from '../errors.js';
 import { toRecipeShape, type RawRecipe } from './shape.js';
 
 export const MODULE_NAME = 'baton';
+
+const require = createRequire(import.meta.url);
 
 /** Where a recipe is looked for in a directory, first match wins (cosmiconfig search places). */
 export const SEARCH_PLACES = [
@@ -49,6 +52,8 @@ export interface LoadedRecipe {
  * nearest package.json).
  */
 export async function loadRecipeFile(where: string | undefined, cwd = process.cwd()): Promise<LoadedRecipe> {
+  // Loaded on use: ~25 ms that --version, --help and every recipe-less command need not pay.
+  const { cosmiconfig } = require('cosmiconfig') as { cosmiconfig: typeof Cosmiconfig };
   const explorer = cosmiconfig(MODULE_NAME, {
     searchPlaces: SEARCH_PLACES,
     searchStrategy: where === undefined ? 'project' : 'none',

@@ -1,5 +1,6 @@
 import { APP_SCHEMA, GROUP_SCHEMA, POD_SCHEMA } from '../marathon/schema.js';
 import { DEPLOY_SECTION_SCHEMA } from '../deploy-settings.js';
+import { PLUGINS_SCHEMA } from './plugins.js';
 
 export type JsonSchema = Record<string, unknown> & { properties: Record<string, unknown> };
 
@@ -47,13 +48,12 @@ export function baseRecipeSchema(): JsonSchema {
           },
         },
       },
-      plugins: {
+      plugins: PLUGINS_SCHEMA,
+      strict: {
+        type: 'boolean',
         description:
-          'Plugins by built-in name, npm name or relative path: false switches one off, true or an options object switches it on.',
-        type: 'object',
-        additionalProperties: { type: ['boolean', 'object'] },
+          'Unknown fields are errors (true, the default); false reports them as warnings, for definitions exported from other Marathon versions.',
       },
-      strict: { type: 'boolean', description: 'Report unknown fields as errors instead of warnings.' },
       deploy: DEPLOY_SECTION_SCHEMA,
       apps: { type: 'array', items: { $ref: '#/$defs/app' } },
       pods: { type: 'array', items: { $ref: '#/$defs/pod' } },

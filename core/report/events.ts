@@ -19,6 +19,8 @@ export type BatonEvent =
       status: 'ok' | 'failed';
       durationMs: number;
       error?: Record<string, unknown>;
+      /** The stage reported nothing (no log, progress or finding) and was quick: renderers leave it out unless verbose. */
+      quiet?: boolean;
     }
   | ({ type: 'issue' } & Issue)
   | { type: 'plan'; plan: Plan }
@@ -32,14 +34,33 @@ export type BatonEvent =
     }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; plugin?: string; message: string }
   | { type: 'error'; error: Record<string, unknown> }
+  | { type: 'summary'; apps: AppSummary[] }
   | { type: 'run:end'; status: 'ok' | 'failed'; exitCode: number; durationMs: number };
 
 export type TimedEvent = BatonEvent & { time: string };
+
+/** Where a deployed app stands at the end of a deploy (the `summary` event; the verdict's lines). */
+export interface AppSummary {
+  id: string;
+  /** App or pod. */
+  type: 'app' | 'pod';
+  /** Instances running and, with health checks, healthy; `target` = its `instances`. */
+  running: number;
+  healthy?: number;
+  target: number;
+  version?: string;
+  /** host:port of each running instance's first port. */
+  endpoints: string[];
+  /** Other places it is served: VIPs, DNS names, the load balancer's port or vhost. */
+  servedAt?: string[];
+}
 
 /** A typed event bus. Listeners must not throw; a throwing renderer must not break a deploy. */
 export class Reporter {
   private readonly bus = new EventEmitter();
   private readonly secrets = new Set<string>();
+  /** How many things were reported so far — logs (not debug), progress, findings: a stage that added none did nothing worth a line. */
+  reported = 0;
 
   on(listener: (e: TimedEvent) => void): () => void {
     const safe = (e: TimedEvent) => {
@@ -59,6 +80,7 @@ export class Reporter {
   }
 
   emit(e: BatonEvent): void {
+    if (e.type === 'progress' || e.type === 'issue' || (e.type === 'log' && e.level !== 'debug')) this.reported++;
     const timed = { ...e, time: new Date().toISOString() } as TimedEvent;
     this.bus.emit('event', this.secrets.size ? this.mask(timed) : timed);
   }

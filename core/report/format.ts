@@ -1,6 +1,7 @@
 import type { BatonError } from '../errors.js';
 import type { Plan, PlanChange } from '../plan.js';
 import type { Issue } from '../validation.js';
+import type { AppSummary } from './events.js';
 
 /** ANSI colour only for a TTY, and never with NO_COLOR set (https://no-color.org). */
 export function palette(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env) {
@@ -60,5 +61,44 @@ export function formatError(e: BatonError, p: Palette): string[] {
   const nested = (e.data?.errors as { code: string; message: string; plugin?: string }[] | undefined) ?? [];
   for (const n of nested) lines.push(`  - ${n.code}${n.plugin ? ` [${n.plugin}]` : ''}: ${n.message}`);
   if (e.pluginCode) lines.push(p.dim(`  plugin's own code: ${e.pluginCode}`));
+  return lines;
+}
+
+/** `1.2s`, `45s`, `2m05s`: a run's duration as the verdict shows it. */
+export function formatElapsed(ms: number): string {
+  if (ms < 10_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/**
+ * The verdict a deploy ends with (nomad's deployment table, kamal's "Finished all in …"): the
+ * outcome and how long it took, then per app where it stands — instances healthy of its target,
+ * its version, and where it is served.
+ */
+export function formatVerdict(
+  result: { error?: BatonError; recipe: string; durationMs: number },
+  apps: readonly AppSummary[],
+  p: Palette,
+): string[] {
+  const took = formatElapsed(result.durationMs);
+  const e = result.error;
+  const outcome = !e
+    ? p.green(`✔ Deployed ${result.recipe} in ${took}`)
+    : e.code === 'BATON_ROLLED_BACK'
+      ? p.red(`✖ Deploy of ${result.recipe} failed after ${took}; rolled back (exit ${e.exitCode})`)
+      : p.red(`✖ Deploy of ${result.recipe} failed after ${took} (exit ${e.exitCode}, ${e.code})`);
+  const lines = [outcome];
+  const width = Math.max(0, ...apps.map((a) => a.id.length));
+  for (const a of apps) {
+    const count = a.healthy !== undefined ? `${a.healthy}/${a.target} healthy` : `${a.running}/${a.target} running`;
+    const ok = (a.healthy ?? a.running) >= a.target;
+    const where = [...a.endpoints, ...(a.servedAt ?? [])];
+    lines.push(
+      `  ${a.id.padEnd(width)}  ${(ok ? p.green : p.yellow)(count.padEnd(13))}` +
+        `${a.version ? p.dim(`  version ${a.version}`) : ''}` +
+        (where.length ? `\n  ${' '.repeat(width)}  ${p.dim('served at')} ${where.join(', ')}` : ''),
+    );
+  }
   return lines;
 }

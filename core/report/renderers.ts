@@ -1,13 +1,16 @@
-import { Listr, type ListrTask } from 'listr2';
+import { createRequire } from 'node:module';
+import type { Listr as ListrClass, ListrTask } from 'listr2';
 import type { BatonError } from '../errors.js';
 import type { Plan } from '../plan.js';
 import type { RunnerHooks, TapInfo } from '../plugin-api.js';
 import type { Issue } from '../validation.js';
-import type { Reporter, TimedEvent } from './events.js';
-import { formatError, formatIssue, formatPlan, palette } from './format.js';
+import type { AppSummary, Reporter, TimedEvent } from './events.js';
+import { formatError, formatIssue, formatPlan, formatVerdict, palette } from './format.js';
 import type { RenderTarget } from './target.js';
 
 export type { RenderTarget } from './target.js';
+
+const require = createRequire(import.meta.url);
 export type RendererName = 'tty' | 'plain' | 'json' | 'silent';
 
 /** What a view follows: a runner's event stream, and its taps (the listr2 tree is built from them). */
@@ -92,15 +95,21 @@ function ndjsonView(runner: Runner, out: RenderTarget): RunView {
   return { finish: async () => off() };
 }
 
-/** Collects what the summary needs: issues and the plan. */
+/** Collects what the summary needs: issues, the plan (and whether it was shown already), the verdict's apps. */
 function collector(runner: Runner) {
   const issues: Issue[] = [];
   let plan: Plan | undefined;
   let command = '';
+  let startedAt = Date.now();
+  let apps: AppSummary[] | undefined;
   const off = runner.reporter.on((e) => {
-    if (e.type === 'run:start') command = e.command;
+    if (e.type === 'run:start') {
+      command = e.command;
+      startedAt = Date.parse(e.time);
+    }
     if (e.type === 'issue') issues.push(e);
     if (e.type === 'plan') plan = e.plan;
+    if (e.type === 'summary') apps = e.apps;
   });
   return {
     issues,
@@ -110,6 +119,14 @@ function collector(runner: Runner) {
     get command() {
       return command;
     },
+    get apps() {
+      return apps;
+    },
+    get durationMs() {
+      return Date.now() - startedAt;
+    },
+    /** Set when a view showed the plan as it came (it is not repeated at the end). */
+    planShown: false,
     off,
   };
 }
@@ -122,7 +139,10 @@ function printSummary(
   const p = palette(out.stdout, out.env);
   const lines: string[] = [];
   for (const i of c.issues) lines.push(formatIssue(i, p));
-  if (c.plan) lines.push(...formatPlan(c.plan, result.recipe, p));
+  if (c.plan && !c.planShown) lines.push(...formatPlan(c.plan, result.recipe, p));
+  // A deploy ends with its verdict, however it went (but not when it stopped before changing anything).
+  if (c.command === 'deploy' && (c.apps || !result.error))
+    lines.push(...formatVerdict({ ...result, durationMs: c.durationMs }, c.apps ?? [], p));
   if (!result.error && c.command === 'validate') {
     const warnings = c.issues.filter((i) => i.severity === 'warning').length;
     lines.push(
@@ -138,6 +158,7 @@ function printSummary(
 function plainView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean }): RunView {
   const p = palette(out.stderr, out.env);
   const c = collector(runner);
+  let recipeName = '';
   const lastProgress = new Map<string, number>();
   const THROTTLE_MS = 10_000;
   const off = runner.reporter.on((e: TimedEvent) => {
@@ -145,11 +166,21 @@ function plainView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean 
     switch (e.type) {
       case 'run:start':
         w(p.bold(`baton ${e.command}${e.file ? ` ${e.file}` : ''}`));
+        recipeName = e.recipe ?? recipeName;
         break;
       case 'stage:end':
         if (e.status === 'failed') w(`${p.red('✖')} [${e.phase}] ${e.title} ${p.dim(`${e.durationMs}ms`)}`);
-        else if (opts.verbose || e.plugin !== 'core')
+        // Only stages that did something (or everything with -v): a plugin with nothing to do for
+        // this recipe is not news.
+        else if (opts.verbose || (e.plugin !== 'core' && !e.quiet))
           w(`${p.green('✔')} [${e.phase}] ${e.title} ${p.dim(`${e.durationMs}ms`)}`);
+        break;
+      case 'plan':
+        // The plan comes first, before anything is changed: on stdout, where results go.
+        if (c.command !== 'plan') {
+          out.stdout.write(formatPlan(e.plan, recipeName, palette(out.stdout, out.env)).join('\n') + '\n');
+          c.planShown = true;
+        }
         break;
       case 'progress': {
         const key = `${e.plugin}/${e.item ?? ''}`;
@@ -214,10 +245,15 @@ function listrView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean 
   let listrDone: Promise<unknown> = Promise.resolve();
   const stageQueues = new Map<string, Deferred[]>();
   const stageTasks = new Map<string, { output: string }[]>();
+  const phaseTasks = new Map<string, { output: string }>();
   const current = new Map<string, number>();
+  // The latest progress line per item (an app or pod), so a wait over several apps shows them all.
+  const progress = new Map<string, Map<string, string>>();
+  let recipeName = '';
 
   const off = runner.reporter.on((e) => {
     if (e.type === 'run:start') {
+      recipeName = e.recipe ?? '';
       for (const ph of e.phases) {
         stageQueues.set(
           ph,
@@ -225,11 +261,16 @@ function listrView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean 
         );
         stageTasks.set(ph, []);
       }
+      // listr2 is loaded for a terminal only (~25 ms that CI runs and pipes need not pay).
+      const { Listr } = require('listr2') as { Listr: typeof ListrClass };
       const list = new Listr(
         e.phases.map((ph): ListrTask => ({
           title: ph,
-          task: (_ctx, task) =>
-            task.newListr(
+          // The plan stays on screen under its phase, shown before anything is changed.
+          rendererOptions: { persistentOutput: true, outputBar: Infinity },
+          task: (_ctx, task) => {
+            phaseTasks.set(ph, task);
+            return task.newListr(
               runner.tapsOf(ph as 'apply').map((t, i): ListrTask => ({
                 title: t.title,
                 task: async (_c, sub) => {
@@ -238,7 +279,8 @@ function listrView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean 
                 },
               })),
               { concurrent: false, exitOnError: true },
-            ),
+            );
+          },
         })),
         {
           concurrent: false,
@@ -255,10 +297,21 @@ function listrView(runner: Runner, out: RenderTarget, opts: { verbose?: boolean 
       const d = stageQueues.get(e.phase)?.[current.get(e.phase) ?? 0];
       if (e.status === 'ok') d?.resolve();
       else d?.reject(new Error(String(e.error?.message ?? 'failed')));
+    } else if (e.type === 'plan') {
+      const task = phaseTasks.get('plan');
+      if (task && c.command !== 'plan') {
+        task.output = formatPlan(e.plan, recipeName, palette(out.stdout, out.env)).join('\n');
+        c.planShown = true;
+      }
     } else if (e.type === 'progress') {
       const ph = e.phase ?? [...current.keys()].pop();
       const sub = ph ? stageTasks.get(ph)?.[current.get(ph) ?? 0] : undefined;
-      if (sub) sub.output = `${e.item ? `${e.item}: ` : ''}${e.message}`;
+      if (sub && ph) {
+        const lines = progress.get(ph) ?? new Map<string, string>();
+        progress.set(ph, lines);
+        lines.set(e.item ?? '', `${e.item ? `${e.item}: ` : ''}${e.message}`);
+        sub.output = [...lines.values()].join('\n');
+      }
     } else if (e.type === 'phase:end') {
       for (const d of stageQueues.get(e.phase) ?? []) {
         if (d.settled) continue;

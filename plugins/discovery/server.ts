@@ -1,6 +1,11 @@
 import dgram from 'node:dgram';
-import dnsPacket from 'dns-packet';
+import { createRequire } from 'node:module';
+import type DnsPacket from 'dns-packet';
 import type { RecordSet } from './records.js';
+
+const require = createRequire(import.meta.url);
+/** dns-packet, loaded when the name server starts (not for commands that never serve DNS). */
+const packets = (): typeof DnsPacket => require('dns-packet');
 
 /** Zones this server answers for; anything else is refused (there is no upstream here). */
 const ZONES = ['.mesos', '.thisdcos.directory'];
@@ -14,10 +19,10 @@ export interface DnsServer {
 }
 
 /** Answer one query from the current records. Exported for tests of the answers themselves. */
-export function answer(query: dnsPacket.Packet, records: RecordSet): Buffer {
+export function answer(query: DnsPacket.Packet, records: RecordSet): Buffer {
   const questions = query.questions ?? [];
-  const answers: dnsPacket.Answer[] = [];
-  const additionals: dnsPacket.Answer[] = [];
+  const answers: DnsPacket.Answer[] = [];
+  const additionals: DnsPacket.Answer[] = [];
   let rcode = 0;
   for (const q of questions) {
     const type = String(q.type); // "ANY" (255) is not in dns-packet's type union
@@ -52,6 +57,7 @@ export function answer(query: dnsPacket.Packet, records: RecordSet): Buffer {
       }
     }
   }
+  const dnsPacket = packets();
   const flags = dnsPacket.AUTHORITATIVE_ANSWER | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | rcode;
   return dnsPacket.encode({ type: 'response', id: query.id, flags, questions, answers, additionals });
 }
@@ -60,9 +66,9 @@ export function answer(query: dnsPacket.Packet, records: RecordSet): Buffer {
 export function startDnsServer(address: string, port: number, records: () => RecordSet): Promise<DnsServer> {
   const socket = dgram.createSocket('udp4');
   socket.on('message', (msg, rinfo) => {
-    let query: dnsPacket.Packet;
+    let query: DnsPacket.Packet;
     try {
-      query = dnsPacket.decode(msg);
+      query = packets().decode(msg);
     } catch {
       return; // not DNS: ignore, as resolvers do
     }

@@ -1,10 +1,16 @@
-import Docker from 'dockerode';
+import { createRequire } from 'node:module';
+import type Docker from 'dockerode';
 import { BatonError, STAGE, definePlugin } from '../../core/index.js';
 import { PARAMETERS } from './parameters.js';
 import { createDockerRuntime, imageOf, pullImage } from './runtime.js';
 
+const require = createRequire(import.meta.url);
+/** dockerode, loaded on first use: importing it costs ~120 ms, and most commands never talk to Docker. */
+const dockerode = (): typeof Docker => require('dockerode');
+
 /** A dockerode client for an endpoint: "unix:///path", "tcp://host:port", or the default (DOCKER_HOST or the local socket). */
 export function dockerClient(endpoint?: string): Docker {
+  const Docker = dockerode();
   if (!endpoint) return new Docker();
   const u = new URL(endpoint);
   return u.protocol === 'unix:'

@@ -1,9 +1,14 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Runner, type BatonPlugin, type TaskRuntime } from '../../core/index.js';
+import { startServer } from './api/server.js';
 import type { EngineHooks, RuntimeRegistry } from './contract.js';
-import type { Engine } from './engine.js';
+import { Engine } from './engine.js';
 import { extensionApi } from './extension-api.js';
 import type { PlacementPolicy } from './placement-policy.js';
-import { serveEngine, type RunningEngine } from './serve.js';
+import { serveEngine, settingsFor, type RunningEngine } from './serve.js';
 import type { EngineSettings } from './settings.js';
 
 /**
@@ -70,4 +75,37 @@ export function startEngineWith(plugins: readonly PluginEntry[], settings: Engin
   }
   runner.applyPlugins();
   return startEngine(runner.hooksOf('engine'), settings);
+}
+
+/** A stopped engine's state served read-only, or an empty engine: what a plan or status asked. */
+export interface ReadOnlyEngine {
+  url: string;
+  /** `state`: the stopped engine's state directory as it is on disk; `empty`: no engine has run there. */
+  source: 'state' | 'empty';
+  close(): Promise<void>;
+}
+
+/**
+ * What `plan` and `status` ask when no engine runs: read-only commands leave nothing running, so
+ * instead of starting the daemon they read the stopped engine's state from disk — served by an
+ * engine that is never started (no task is touched, nothing is written) on an ephemeral loopback
+ * port — or, when no engine ever ran on that state directory, an empty engine in a temporary one.
+ */
+export async function readOnlyEngine(hooks: EngineHooks, settings: EngineSettings): Promise<ReadOnlyEngine> {
+  const parts = engineParts(hooks);
+  const stored = existsSync(path.join(settings.stateDir, 'engine.db'));
+  const dir = stored ? undefined : await mkdtemp(path.join(os.tmpdir(), 'baton-plan-'));
+  // A stopped engine's tasks are on the agents it ran with (settings.json), whatever the recipe says.
+  const s = dir ? { ...settings, stateDir: dir } : { ...settingsFor(settings.stateDir), token: settings.token };
+  const engine = new Engine(s, () => [], parts.policies(s), stored);
+  const { server, url } = await startServer(engine, '127.0.0.1', 0, settings.token);
+  return {
+    url,
+    source: stored ? 'state' : 'empty',
+    async close() {
+      await server.close();
+      await engine.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

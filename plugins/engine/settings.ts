@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import type { AgentInfo } from '../../core/index.js';
+import { BatonError, type AgentInfo } from '../../core/index.js';
 
 /** An agent as configured: a simulated Mesos agent with its own loopback address. */
 export interface AgentSpec {
@@ -96,13 +96,35 @@ export function resolveSettings(raw: Record<string, unknown> = {}, env = process
         } as AgentSpec;
       })
     : defaults;
+  const portGiven = raw.port ?? env.BATON_ENGINE_PORT ?? DEFAULT_PORT;
+  const port = Number(portGiven);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new BatonError(
+      'BATON_CONFIG_INVALID',
+      `${raw.port !== undefined ? 'engine.port' : 'BATON_ENGINE_PORT'}: ${JSON.stringify(portGiven)} is not a port (an integer 0-65535)`,
+    );
   return {
     host: (raw.host as string) ?? env.BATON_ENGINE_HOST ?? '127.0.0.1',
-    port: Number(raw.port ?? env.BATON_ENGINE_PORT ?? DEFAULT_PORT),
+    port,
     stateDir: raw.stateDir ? path.resolve(String(raw.stateDir)) : defaultStateDir(env),
     agents,
     ...(env.BATON_ENGINE_TOKEN ? { token: env.BATON_ENGINE_TOKEN } : {}),
   };
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+
+/**
+ * Settings an engine refuses to serve with, refused before anything starts (exit 2): an API on an
+ * address beyond loopback without a token would let anyone on the network run processes here.
+ */
+export function checkSettings(s: Pick<EngineSettings, 'host' | 'token'>): void {
+  if (!LOOPBACK.test(s.host) && !s.token)
+    throw new BatonError(
+      'BATON_CONFIG_INVALID',
+      `refusing to serve the engine API on ${s.host} without a token (set BATON_ENGINE_TOKEN, or bind 127.0.0.1)`,
+      { details: 'Anything beyond loopback needs a token: every request must then carry it.' },
+    );
 }
 
 export function agentInfo(a: AgentSpec, stateDir: string): AgentInfo {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { idToTaskPrefix, isResident } from '../../core/index.js';
+import { BatonError, idToTaskPrefix, isResident } from '../../core/index.js';
 import { Backoff } from './backoff.js';
 import { EngineEvents } from './events.js';
 import { Groups } from './groups.js';
@@ -80,12 +80,14 @@ export class EngineState {
   constructor(
     readonly settings: EngineSettings,
     private readonly changed: (wake: boolean) => void,
+    /** A stopped engine's state read as it is (plan, status): nothing is written. */
+    readOnly = false,
   ) {
     this.agentsById = new Map(settings.agents.map((a) => [a.id, a]));
-    this.store = new Store(settings.stateDir);
+    this.store = new Store(settings.stateDir, readOnly);
     this.groups = new Groups(this.store.meta('groups'));
     this.id = this.store.meta('engineId') ?? randomUUID().slice(0, 8);
-    this.store.setMeta('engineId', this.id);
+    if (!readOnly) this.store.setMeta('engineId', this.id);
     for (const a of this.store.loadApps()) this.appMap.set(a.app.id, a);
     for (const i of this.store.loadInstances()) {
       // Health and readiness live in memory (as in Marathon): a new engine probes afresh.
@@ -342,7 +344,8 @@ export class EngineState {
     }
     if (gone.size === 0) return;
     this.store.close();
-    throw new Error(
+    throw new BatonError(
+      'BATON_CONFIG_INVALID',
       `the state directory ${this.settings.stateDir} has tasks or volumes on agents these settings do not have: ${[...gone].join(', ')}; start the engine with the agents it ran with (its settings.json), or remove those apps first`,
     );
   }

@@ -1,7 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import type { Deployment, GroupSpec, Instance, StoredApp, TaskFailure } from './types.js';
+
+const require = createRequire(import.meta.url);
+/** better-sqlite3, loaded when a store opens (its native module is not needed by commands that only talk HTTP). */
+const sqlite = (): typeof Database => require('better-sqlite3');
 
 const MAX_VERSIONS = 50;
 
@@ -30,11 +35,23 @@ const MAX_ROOT_VERSIONS = 50;
 
 export class Store {
   private readonly db: Database.Database;
-  private readonly stmts;
+  private readonly stmts: ReturnType<Store['prepare']>;
 
-  constructor(stateDir: string) {
+  /**
+   * `readOnly`: a stopped engine's state as it is on disk, for a plan or a status that must not
+   * start anything — opened without the lock and without a write (it must exist).
+   */
+  constructor(
+    stateDir: string,
+    readonly readOnly = false,
+  ) {
+    if (readOnly) {
+      this.db = new (sqlite())(path.join(stateDir, 'engine.db'), { readonly: true, fileMustExist: true });
+      this.stmts = this.prepare();
+      return;
+    }
     mkdirSync(stateDir, { recursive: true });
-    this.db = new Database(path.join(stateDir, 'engine.db'));
+    this.db = new (sqlite())(path.join(stateDir, 'engine.db'));
     try {
       // One engine per state directory: the database stays locked while this engine has it open,
       // and the lock goes with the process however it ends. A second engine (a restart racing the
@@ -59,7 +76,11 @@ export class Store {
       CREATE TABLE IF NOT EXISTS task_failures (app_id TEXT PRIMARY KEY, json TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS outcomes (app_id TEXT NOT NULL, version TEXT NOT NULL, deployment_id TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (app_id, version, deployment_id));
     `);
-    this.stmts = {
+    this.stmts = this.prepare();
+  }
+
+  private prepare() {
+    return {
       getMeta: this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: this.db.prepare(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',

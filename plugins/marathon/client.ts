@@ -1,8 +1,14 @@
+import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type * as Undici from 'undici';
+import type { Agent } from 'undici';
 import { BatonError, type ErrorCode } from '../../core/index.js';
 import { login, type Login } from './login.js';
+
+const require = createRequire(import.meta.url);
+/** undici, loaded only for TLS settings (a CA file, insecure): Node's own fetch serves every other call. */
+const undici = (): typeof Undici => require('undici');
 
 export interface Endpoint {
   url: string;
@@ -101,7 +107,7 @@ export class MarathonClient {
     else if (basic) this.auth = `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}`;
     // TLS settings need undici's own Agent (Node's fetch takes no CA option).
     if (endpoint.caFile || endpoint.insecure) {
-      this.dispatcher = new Agent({
+      this.dispatcher = new (undici().Agent)({
         connect: {
           ...(endpoint.caFile ? { ca: readFileSync(endpoint.caFile) } : {}),
           rejectUnauthorized: !endpoint.insecure,
@@ -138,7 +144,7 @@ export class MarathonClient {
 
   private fetch(url: string, init: RequestInit): Promise<Response> {
     return this.dispatcher
-      ? (undiciFetch(url, { ...(init as object), dispatcher: this.dispatcher }) as unknown as Promise<Response>)
+      ? (undici().fetch(url, { ...(init as object), dispatcher: this.dispatcher }) as unknown as Promise<Response>)
       : fetch(url, init);
   }
 

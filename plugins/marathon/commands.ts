@@ -6,6 +6,7 @@ import {
   deadlineSignal,
   RECIPE_LABEL,
   createLogger,
+  formatDuration,
   Reporter,
   toBatonError,
   type CommandRegistry,
@@ -349,16 +350,23 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
       c.restartApp(a.id, a.force),
     ),
   );
-  const destroy: CommandModule<object, { target: string; json?: boolean }> = {
+  const destroy: CommandModule<object, { target: string; json?: boolean; timeout?: number; detach?: boolean }> = {
     command: 'destroy <target>',
     describe:
-      'Remove an app or pod (by id), or every app and pod a recipe deployed (by recipe path), with its instances',
+      'Remove an app or pod (by id), or every app and pod a recipe deployed (by recipe path), with its instances; waits until they are gone',
     builder: (y) =>
-      y.positional('target', {
-        type: 'string',
-        describe: 'An app id (/hello) or a recipe file or directory',
-        demandOption: true,
-      }),
+      y
+        .positional('target', {
+          type: 'string',
+          describe: 'An app id (/hello) or a recipe file or directory',
+          demandOption: true,
+        })
+        .option('timeout', durationFlag('timeout', 'Deadline for the removal', { default: 300 }))
+        .option('detach', {
+          type: 'boolean',
+          default: false,
+          describe: 'Start the removal and return without waiting',
+        }),
     handler: async (a) => {
       try {
         const byId = a.target.startsWith('/') && !existsSync(a.target);
@@ -376,12 +384,41 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
         const refs = [];
         for (const id of ids) refs.push({ app: id, ...(await c.deleteApp(id, true)) });
         for (const id of podIds) refs.push({ app: id, ...(await c.deletePod(id, true)) });
-        if (a.json) deps.io.stdout.write(JSON.stringify({ type: 'destroy', deployments: refs }) + '\n');
+        const t0 = Date.now();
+        if (!a.json) for (const r of refs) deps.io.stderr.write(`removing ${r.app} (deployment ${r.deploymentId})\n`);
+        // Like deploy, destroy blocks until what it removes is gone (its instances ended, the
+        // definitions deleted), so a script can rely on the ports and names being free.
+        if (refs.length && !a.detach) {
+          const reporter = new Reporter();
+          reporter.on((ev) => {
+            if (ev.type === 'progress' && !a.json) deps.io.stderr.write(`  ${ev.item}: ${ev.message}\n`);
+          });
+          await waitForDeployments(
+            c,
+            refs.map((r) => r.deploymentId),
+            ids,
+            {
+              log: createLogger(reporter, 'marathon'),
+              signal: deadlineSignal(
+                (a.timeout ?? 300) * 1000,
+                `the removal did not finish within ${formatDuration(a.timeout ?? 300)}`,
+              ),
+            },
+          );
+        }
+        const took = formatDuration((Date.now() - t0) / 1000);
+        if (a.json)
+          deps.io.stdout.write(
+            JSON.stringify({ type: 'destroy', deployments: refs, waited: !a.detach, durationMs: Date.now() - t0 }) +
+              '\n',
+          );
         else
           deps.io.stdout.write(
-            refs.length
-              ? refs.map((r) => `removing ${r.app} (deployment ${r.deploymentId})`).join('\n') + '\n'
-              : 'nothing to remove\n',
+            refs.length === 0
+              ? 'nothing to remove\n'
+              : a.detach
+                ? `removal of ${refs.map((r) => r.app).join(', ')} started (not waiting: --detach)\n`
+                : `✔ removed ${refs.map((r) => r.app).join(', ')} in ${took}\n`,
           );
       } catch (err) {
         deps.exit(reportEarlyError(toBatonError(err), { io: deps.io, json: a.json }));

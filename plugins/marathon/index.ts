@@ -19,6 +19,7 @@ import type { StrategyRequest, StrategyRun } from './contract.js';
 
 export type { MarathonHooks, StrategyRequest, StrategyRun } from './contract.js';
 import { forMarathon } from './translate.js';
+import { summarize } from './summary.js';
 import { waitForDeployments } from './wait.js';
 
 export const PLUGIN = 'marathon';
@@ -251,6 +252,15 @@ export default definePlugin({
       }
       await waitForDeployments(target, refs, restored, { log, signal });
     });
+
+    // The verdict's apps: where the recipe's apps stand once the deploy is over, however it went.
+    const emitSummary = async (ctx: PipelineContext) => {
+      const target = ctx.target;
+      if (ctx.dryRun || !(target instanceof MarathonCluster) || !ctx.shared.has(PLUGIN)) return;
+      ctx.reporter.emit({ type: 'summary', apps: await summarize(ctx, target) });
+    };
+    runner.hooks.finalize.tapPromise({ name: PLUGIN, stage: STAGE.AFTER, title: 'Where the apps stand' }, emitSummary);
+    runner.hooks.failed.tapPromise({ name: PLUGIN, stage: STAGE.AFTER, title: 'Where the apps stand' }, emitSummary);
 
     // --on-failure pause: stop our deployments where they are (Marathon's cancel without revert).
     runner.hooks.failed.tapPromise({ name: PLUGIN, title: 'Pause the deployment' }, async (ctx) => {

@@ -16,22 +16,29 @@ describe('baton CLI (compiled, real process)', () => {
   afterAll(async () => rm(tmp, { recursive: true, force: true }));
 
   for (const cmd of ['validate', 'plan']) {
-    it(`${cmd} on a recipe with ten mistakes prints ten errors with JSON paths and exits 2`, () => {
+    it(`${cmd} on a recipe with ten mistakes and a typo prints eleven errors with JSON paths and exits 2`, () => {
       const r = baton([cmd, TEN]);
       expect(r.code).toBe(EXIT.INVALID_INPUT);
       const errors = r.stdout.split('\n').filter((l) => l.startsWith('✖ error'));
-      expect(errors).toHaveLength(10);
+      expect(errors).toHaveLength(11);
       for (const l of errors) expect(l).toMatch(/^✖ error\s+\/apps\/\d\/\S+\s+.+\[[a-z.-]+\]$/);
+      // An unknown field is an error by default, with its did-you-mean.
       expect(r.stdout).toContain("unknown field 'intances' (did you mean 'instances'?)");
-      expect(r.stderr).toContain('BATON_RECIPE_INVALID: The recipe has 10 errors; nothing was applied');
+      expect(r.stderr).toContain('BATON_RECIPE_INVALID: The recipe has 11 errors; nothing was applied');
       // No plan is shown for an invalid recipe.
       expect(r.stdout).not.toContain('Plan for recipe');
     });
   }
 
-  it('--strict turns unknown fields into errors', () => {
-    const r = baton(['validate', '--strict', TEN]);
-    expect(r.stdout.split('\n').filter((l) => l.startsWith('✖ error'))).toHaveLength(11);
+  it('--allow-unknown-fields (or "strict": false) makes unknown fields warnings; --strict is the default', () => {
+    const r = baton(['validate', '--allow-unknown-fields', TEN]);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('✖ error'))).toHaveLength(10);
+    expect(r.stdout).toMatch(/⚠ warning \/apps\/0\/intances +unknown field 'intances' \(did you mean 'instances'\?\)/);
+    expect(
+      baton(['validate', '--strict', TEN])
+        .stdout.split('\n')
+        .filter((l) => l.startsWith('✖ error')),
+    ).toHaveLength(11);
   });
 
   it('in GitHub Actions, each error is also an annotation with its JSON path and rule, and the run error with its code', () => {
@@ -73,7 +80,7 @@ describe('baton CLI (compiled, real process)', () => {
     const ev = events(r.stdout);
     expect(ev.every((e) => typeof e.type === 'string' && typeof e.time === 'string')).toBe(true);
     expect(ev[0]).toMatchObject({ type: 'run:start', command: 'plan', dryRun: true });
-    expect(ev.filter((e) => e.type === 'issue' && e.severity === 'error')).toHaveLength(10);
+    expect(ev.filter((e) => e.type === 'issue' && e.severity === 'error')).toHaveLength(11);
     expect(ev.find((e) => e.type === 'issue')).toMatchObject({
       path: expect.stringMatching(/^\/apps\//),
       rule: expect.any(String),

@@ -6,7 +6,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const BATON = path.join(ROOT, 'dist/bin/baton.js');
+export const BATON = path.join(ROOT, 'dist/cli/baton.js');
 
 export interface CliResult {
   code: number;
