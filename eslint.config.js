@@ -10,7 +10,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       // `_name` marks an argument a signature needs but the body does not.
       '@typescript-eslint/no-unused-vars': [
@@ -21,6 +21,11 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
       eqeqeq: ['error', 'smart'],
     },
+  },
+  {
+    // The dashboard runs in a browser.
+    files: ['plugins/engine/ui/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],

@@ -11,10 +11,12 @@ for a in "$@"; do [ "$a" = "--system" ] && SYSTEM=1; done
 log() { printf '[setup] %s\n' "$*" >&2; }
 
 # System packages the tests and benchmarks need (haproxy: marathon-lb and the VIP data plane;
-# python3-marathon: the conformance suite's Python client). Each entry: <what proves it is there:
-# a command, or a file>:<Debian package>.
+# python3-marathon: the conformance suite's Python client; chromium: the dashboard's browser tests;
+# prometheus: scraping the engine's /metrics). Each entry: <what proves it is there: a command, or
+# a file>:<Debian package>.
 SYSTEM_NEEDS=(dockerd:docker.io busybox:busybox-static openssl:openssl haproxy:haproxy
-  /usr/lib/python3/dist-packages/marathon/client.py:python3-marathon)
+  /usr/lib/python3/dist-packages/marathon/client.py:python3-marathon chromium:chromium
+  prometheus:prometheus)
 
 have() { case "$1" in /*) [ -e "$1" ] ;; *) command -v "$1" >/dev/null 2>&1 ;; esac; }
 
@@ -54,6 +56,7 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-log "building (tsc)"
+log "building (tsc, then the CLI bundle)"
 npx --no-install tsc -p tsconfig.json
+node .ci/bundle.mjs
 chmod +x dist/bin/baton.js

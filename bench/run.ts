@@ -9,6 +9,7 @@ import { l4Comparison } from './l4.js';
 import { placementScale } from './placement.js';
 import { progress } from './progress.js';
 import { scaleBench } from './scale.js';
+import { startupRows } from './startup-only.js';
 import { strategiesBench } from './strategies.js';
 import { median, round } from './stats.js';
 
@@ -173,6 +174,20 @@ for (const x of strategies.filter((y) => y !== steady))
     samples: { baton: [x.non2xx, x.errors, x.p50, x.p99] },
   });
 
+// CLI start-up: whole processes against `node -e 0` (the bundled CLI, as users run it).
+progress('CLI start-up: --version, --help, validate, schema, plan, status against node -e 0');
+const startup = await startupRows(Math.max(RUNS, 7));
+for (const r of startup.rows)
+  row({
+    name: `CLI: ${r.command} (ms)`,
+    baseline: `node -e 0, median of the same rounds (${startup.nodeMs} ms)`,
+    baselineValue: startup.nodeMs,
+    value: r.ms,
+    ratio: r.ratio,
+    goal: `≤ ${r.goal}×`,
+    met: r.ratio <= r.goal,
+  });
+
 // One engine daemon holding up to 5,000 running tasks with HTTP health checks every 10 s.
 const STEPS = (process.env.BATON_BENCH_SCALE ?? '1000,2500,5000').split(',').map(Number);
 progress(`scale: one engine up to ${STEPS.at(-1)} health-checked tasks (several minutes)`);
@@ -227,6 +242,30 @@ for (const p of big.points.filter((x) => x.tasks > 0)) {
     ratio: round(p.loop.p99Ms / Math.max(empty.loop.p99Ms, 0.1), 1),
     goal: '≤ 20 ms',
     met: p.loop.p99Ms <= 20,
+  });
+}
+
+if (big.observed) {
+  const plain = at(big.observed.tasks);
+  const o = big.observed;
+  const n = o.tasks.toLocaleString('en');
+  row({
+    name: `API p99 with 2 dashboard pages + Prometheus (5 s), ${n} tasks (ms)`,
+    baseline: 'the same engine, nobody watching',
+    baselineValue: plain.api.p99,
+    value: o.api.p99,
+    ratio: round(o.api.p99 / plain.api.p99, 2),
+    goal: '≤ 1.1×',
+    met: o.api.p99 / plain.api.p99 <= 1.1,
+  });
+  row({
+    name: `engine CPU while idle with 2 dashboard pages + Prometheus, ${n} tasks (%)`,
+    baseline: 'the same engine, nobody watching',
+    baselineValue: plain.idleCpuPct,
+    value: o.idleCpuPct,
+    ratio: round(o.idleCpuPct / Math.max(plain.idleCpuPct, 0.1), 2),
+    goal: '≤ 1.1×',
+    met: o.idleCpuPct / Math.max(plain.idleCpuPct, 0.1) <= 1.1,
   });
 }
 

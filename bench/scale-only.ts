@@ -19,7 +19,7 @@ console.log(
     'loop p99'.padStart(10) +
     'loop max'.padStart(10),
 );
-for (const p of r.points)
+for (const p of [...r.points, ...(r.observed ? [{ ...r.observed, tasks: `${r.observed.tasks}+ui` }] : [])])
   console.log(
     String(p.tasks).padStart(6) +
       String(p.api.p50).padStart(9) +

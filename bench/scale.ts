@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureEngine, runningEngine, stopEngine } from '../plugins/engine/daemon.js';
 import { resolveSettings } from '../plugins/engine/settings.js';
 import { freePort } from './net.js';
+import { startObservers } from './observers.js';
 import { progress } from './progress.js';
 import { percentile, round } from './stats.js';
 
@@ -107,9 +108,10 @@ export interface ScalePoint {
  * (busybox httpd, so the machine holds thousands), measured at 0 and at each step: API latency,
  * RSS, idle CPU of the daemon (all its threads) and its event loop's lag over an idle window.
  * First, deploying `burst` new instances until all are healthy, against starting the same
- * servers directly.
+ * servers directly. At `observeAt` tasks, measured again with two dashboard pages open and
+ * Prometheus scraping (`observed`).
  */
-export async function scaleBench(steps = [1000, 2500, 5000], burst = 1000) {
+export async function scaleBench(steps = [1000, 2500, 5000], burst = 1000, observeAt = 1000) {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'baton-bench-scale-'));
   const most = Math.max(burst, ...steps);
   const perAgent = Math.ceil(most / AGENTS) + 50;
@@ -137,6 +139,7 @@ export async function scaleBench(steps = [1000, 2500, 5000], burst = 1000) {
   const { url } = await ensureEngine(settings);
   const pid = (await runningEngine(stateDir))!.pid;
   const points: ScalePoint[] = [];
+  let observed: ScalePoint | undefined;
   const waitHealthy = async (prefix: string, want: number) => {
     const t0 = performance.now();
     let last = 0;
@@ -151,7 +154,7 @@ export async function scaleBench(steps = [1000, 2500, 5000], burst = 1000) {
       await sleep(250);
     }
   };
-  const measure = async (tasks: number) => {
+  const measure = async (tasks: number, into: ScalePoint[] = points) => {
     progress(`scale: measuring at ${tasks} tasks (API latency, then ${IDLE_S} s idle)`);
     await sleep(3000); // let the last probes and refreshes settle
     const api = await apiLatency(url, 100);
@@ -162,7 +165,7 @@ export async function scaleBench(steps = [1000, 2500, 5000], burst = 1000) {
     const { eventLoop } = (await (await fetch(`${url}/baton/v1/status?reset=eventLoop`)).json()) as {
       eventLoop: ScalePoint['loop'];
     };
-    points.push({
+    into.push({
       tasks,
       api,
       rssMb: b.rssMb,
@@ -198,8 +201,19 @@ export async function scaleBench(steps = [1000, 2500, 5000], burst = 1000) {
       await put(Array.from({ length: APPS }, (_, k) => app(`/scale/app-${k}`, n / APPS, 10)));
       await waitHealthy('/scale', n);
       await measure(n);
+      if (n === observeAt) {
+        progress(`scale: at ${n} tasks again, with two dashboard pages open and Prometheus scraping every 5 s`);
+        const observers = await startObservers(url);
+        try {
+          const with_: ScalePoint[] = [];
+          await measure(n, with_);
+          observed = with_[0];
+        } finally {
+          await observers.close();
+        }
+      }
     }
-    return { points, burst: { instances: burst, directS: round(direct, 1), batonS: round(deployed, 1) } };
+    return { points, observed, burst: { instances: burst, directS: round(direct, 1), batonS: round(deployed, 1) } };
   } finally {
     progress('scale: removing the tasks');
     for (const prefix of ['/burst', '/scale'])

@@ -36,12 +36,12 @@ export function registerEngineCommands(reg: CommandRegistry, hooks: EngineHooks)
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const engine: CommandModule<object, any> = {
     command: 'engine <action>',
-    describe: 'Manage the embedded engine daemon: start | stop | status',
+    describe: 'Manage the embedded engine daemon: start | stop | status | dashboard (its URL)',
     builder: (y) =>
       y
         .positional('action', {
-          choices: ['start', 'stop', 'status', 'serve'],
-          describe: 'start (idempotent), stop (tasks keep running), status',
+          choices: ['start', 'stop', 'status', 'dashboard', 'serve'],
+          describe: "start (idempotent), stop (tasks keep running), status, dashboard (print the dashboard's URL)",
         })
         .option('state-dir', stateDirOpt)
         .option(
@@ -67,7 +67,7 @@ export function registerEngineCommands(reg: CommandRegistry, hooks: EngineHooks)
         }
         if (a.action === 'start') {
           const { url, started } = await ensureEngine(settings);
-          out(started ? `engine started: ${url}` : `engine already running: ${url}`);
+          out(`${started ? 'engine started' : 'engine already running'}: ${url} (dashboard ${url}/ui/)`);
           return;
         }
         if (a.action === 'stop') {
@@ -84,12 +84,14 @@ export function registerEngineCommands(reg: CommandRegistry, hooks: EngineHooks)
           out(`engine is not running (state dir ${settings.stateDir})`);
           return reg.exit(EXIT.TARGET_UNAVAILABLE);
         }
+        if (a.action === 'dashboard') return out(`${info.url}/ui/`);
         const st = (await (
           await fetch(`${info.url}/baton/v1/status`, { headers: authHeader(settings.token) })
         ).json()) as StatusJson;
         if (a.json) return out(JSON.stringify({ type: 'engine-status', ...st }));
         const lines = [
           `engine ${st.engineId} at ${st.url} (pid ${st.pid}, since ${st.startedAt})`,
+          `dashboard: ${st.url}/ui/   metrics: ${st.url}/metrics`,
           `state: ${st.stateDir}`,
         ];
         for (const [rt, iso] of Object.entries(st.isolation)) lines.push(`isolation (${rt}): ${iso}`);

@@ -4,6 +4,7 @@
  * balancers, DNS. Other plugins never import this file: they reach it through core
  * (`runner.hooksOf('engine')`, `Contract<'engine'>['api']`), core/contracts.ts says how.
  */
+import type { Registry } from 'prom-client';
 import type { SyncHook } from 'tapable';
 import type { App, HealthCheckResult, Pod, TaskExit, TaskHandle, TaskRuntime } from '../../core/index.js';
 import type { ExtensionRoute, KillGate } from './extensions.js';
@@ -99,6 +100,11 @@ export interface EngineApi {
   addKillGate(gate: KillGate): void;
   /** A name server tasks get ($BATON_DNS; Docker `--dns` when on port 53), "address:port". */
   addResolver(address: string): void;
+  /**
+   * The engine's Prometheus registry (GET /metrics): an extension adds its own metrics to it
+   * (prom-client, `registers: [engine.metrics]`), named `baton_…`, labels bounded (no task ids).
+   */
+  readonly metrics: Registry;
   onStop(fn: () => void | Promise<void>): void;
 }
 

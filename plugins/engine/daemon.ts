@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatonError, PACKAGE_ROOT, type Logger } from '../../core/index.js';
-import type { EngineSettings } from './settings.js';
+import { checkSettings, type EngineSettings } from './settings.js';
 
 /** What a running engine writes into its state directory (and removes when it stops). */
 export interface EngineFile {
@@ -58,6 +58,7 @@ export async function runningEngine(stateDir: string, token?: string): Promise<E
 export async function ensureEngine(settings: EngineSettings, log?: Logger): Promise<{ url: string; started: boolean }> {
   const running = await runningEngine(settings.stateDir, settings.token);
   if (running) return { url: running.url, started: false };
+  checkSettings(settings); // refused here, before a daemon is started to refuse it
   mkdirSync(settings.stateDir, { recursive: true });
   writeFileSync(
     requestedSettingsFile(settings.stateDir),
@@ -78,7 +79,9 @@ export async function ensureEngine(settings: EngineSettings, log?: Logger): Prom
   while (Date.now() < deadline) {
     const info = await runningEngine(settings.stateDir, settings.token);
     if (info) {
-      log?.info(`started the embedded engine at ${info.url} (pid ${info.pid}, state in ${settings.stateDir})`);
+      log?.info(
+        `started the embedded engine at ${info.url} (pid ${info.pid}, state in ${settings.stateDir}); dashboard ${info.url}/ui/`,
+      );
       return { url: info.url, started: true };
     }
     if (child.exitCode !== null) break;
@@ -87,6 +90,13 @@ export async function ensureEngine(settings: EngineSettings, log?: Logger): Prom
   const tail = existsSync(path.join(settings.stateDir, 'engine.log'))
     ? readFileSync(path.join(settings.stateDir, 'engine.log'), 'utf8').split('\n').slice(-8).join('\n')
     : '';
+  // The daemon refused its settings (agents its tasks are not on, a bad port): that is invalid
+  // input, reported as the daemon reported it, not an unreachable target.
+  const refused = /Error BATON_CONFIG_INVALID: (.*?)(?: \(plugin [^)]*\))?$/m.exec(tail);
+  if (refused)
+    throw new BatonError('BATON_CONFIG_INVALID', refused[1], {
+      details: `engine log: ${settings.stateDir}/engine.log`,
+    });
   throw new BatonError(
     'BATON_TARGET_UNAVAILABLE',
     `The embedded engine did not start (state dir ${settings.stateDir})`,
@@ -108,4 +118,33 @@ export async function stopEngine(stateDir: string): Promise<EngineFile | undefin
   if (alive(info.pid)) process.kill(info.pid, 'SIGKILL');
   rmSync(f, { force: true });
   return info;
+}
+
+/**
+ * The ids a running engine knows — apps, pods and groups — for the shell's completion; none when
+ * no engine runs (completion never starts one) or it does not answer within a second.
+ */
+export async function knownIds(settings: Pick<EngineSettings, 'stateDir' | 'token'>): Promise<string[]> {
+  const info = await runningEngine(settings.stateDir, settings.token);
+  if (!info) return [];
+  const get = async <T>(p: string): Promise<T | undefined> => {
+    try {
+      const r = await fetch(info.url + p, {
+        signal: AbortSignal.timeout(1000),
+        headers: settings.token ? { authorization: `token=${settings.token}` } : {},
+      });
+      return r.ok ? ((await r.json()) as T) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  type Group = { id: string; groups?: Group[] };
+  const [apps, pods, root] = await Promise.all([
+    get<{ apps: { id: string }[] }>('/v2/apps'),
+    get<{ id: string }[]>('/v2/pods'),
+    get<Group>('/v2/groups?embed=group.groups'),
+  ]);
+  const groups = (g: Group | undefined): string[] =>
+    g ? [...(g.id !== '/' ? [g.id] : []), ...(g.groups ?? []).flatMap(groups)] : [];
+  return [...(apps?.apps ?? []).map((a) => a.id), ...(pods ?? []).map((p) => p.id), ...groups(root)];
 }

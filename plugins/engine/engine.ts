@@ -20,6 +20,7 @@ import { placeInstance, type VolumeProvider } from './volumes.js';
 import { adoptLaunches, removeStrays } from './recovery.js';
 import { TaskWatch } from './task-watch.js';
 import { EventLoopLag } from './event-loop.js';
+import { EngineMetrics } from './metrics.js';
 
 const TICK_MS = 200;
 /** The shortest gap between two passes when pokes wake the loop early. */
@@ -86,12 +87,21 @@ export class Engine {
     readonly settings: EngineSettings,
     runtimes: (engineId: string, settings: EngineSettings) => TaskRuntime[],
     readonly policies: PlacementPolicy[] = [],
+    /** Serve a stopped engine's state as it is: never started, nothing written (engine.db must exist). */
+    readOnly = false,
   ) {
-    this.state = new EngineState(settings, (wake) => (wake ? this.poke() : void (this.dirty = true)));
+    this.state = new EngineState(settings, (wake) => (wake ? this.poke() : void (this.dirty = true)), readOnly);
     this.id = this.state.id;
     this.runtimes = runtimes(this.id, settings);
     this.driver = new DeploymentDriver(this.state, this);
     this.watch = new TaskWatch(this.runtimes, () => this.poke());
+  }
+
+  private metricsOf?: EngineMetrics;
+  /** The engine's Prometheus metrics (made on first use: a served engine's, not a plan's read-only one). */
+  get metrics(): EngineMetrics {
+    this.metricsOf ??= new EngineMetrics(this);
+    return this.metricsOf;
   }
 
   runtimeFor(app: App, pod?: Pod): TaskRuntime | undefined {
@@ -140,6 +150,7 @@ export class Engine {
     await this.loop;
     this.watch.close();
     this.eventLoop.stop();
+    this.metricsOf?.close();
     for (let i = 0; this.busy.size > 0 && i < 500; i++) await new Promise((r) => setTimeout(r, 10));
     this.state.close();
   }

@@ -48,6 +48,9 @@ export function extensionApi(e: Engine): EngineApi {
     addRoutes: (routes) => void e.routes.push(...routes),
     addKillGate: (gate) => void e.killGates.push(gate),
     addResolver: (address) => void e.resolvers.push(address),
+    get metrics() {
+      return e.metrics.registry;
+    },
     onStop: (fn) => e.onStop(fn),
   };
 }

@@ -1,9 +1,9 @@
 import { SyncHook } from 'tapable';
 import { BatonError, STAGE, definePlugin, isResident, owned, type App } from '../../core/index.js';
-import { engineParts } from './build.js';
+import { engineParts, readOnlyEngine, type ReadOnlyEngine } from './build.js';
 import { registerEngineCommands } from './commands.js';
 import type { EngineApi, RuntimeRegistry } from './contract.js';
-import { ensureEngine, runningEngine } from './daemon.js';
+import { ensureEngine, knownIds, runningEngine } from './daemon.js';
 import { predictPlacement, type Prediction } from './predict.js';
 import type { PlacementRegistry } from './placement-policy.js';
 import type { VolumeRegistry } from './volumes.js';
@@ -39,12 +39,38 @@ export default definePlugin({
       properties: { ...s.properties, engine: ENGINE_SECTION_SCHEMA },
     }));
 
+    // A dry run (plan) with no engine running reads the stopped engine's state instead of starting
+    // the daemon (build.ts, readOnlyEngine); closed when the run ends.
+    let readOnly: ReadOnlyEngine | undefined;
+    const closeReadOnly = async () => {
+      await readOnly?.close();
+      readOnly = undefined;
+    };
     runner.hooksOf('marathon').endpoint.tapPromise(PLUGIN, async (spec, ctx) => {
       if (spec.kind !== 'embedded') return undefined;
       const settings = resolveSettings((ctx?.recipe.raw.engine as Record<string, unknown> | undefined) ?? {});
+      const token = settings.token ? { token: settings.token } : {};
+      if (ctx?.dryRun && !(await runningEngine(settings.stateDir, settings.token))) {
+        readOnly ??= await readOnlyEngine(hooks, settings);
+        log.info(
+          readOnly.source === 'state'
+            ? `no engine is running: planned against the stopped engine's state in ${settings.stateDir} (read-only; nothing was started)`
+            : `no engine has run in ${settings.stateDir}: planned against an empty engine (nothing was started)`,
+        );
+        return { url: readOnly.url, ...token };
+      }
       const { url } = await ensureEngine(settings, ctx ? log : undefined);
-      return { url, ...(settings.token ? { token: settings.token } : {}) };
+      return { url, ...token };
     });
+    runner.hooks.preflight.tapPromise(
+      { name: PLUGIN, stage: STAGE.REPORT, title: 'Done with the engine' },
+      closeReadOnly,
+    );
+    // The shell's completion of ids, from the engine when one runs (and no other target is set).
+    runner.hooks.completions.tapPromise(PLUGIN, async (ids) =>
+      process.env.BATON_MARATHON_URL ? ids : [...ids, ...(await knownIds(resolveSettings()))],
+    );
+    runner.hooks.failed.tapPromise({ name: PLUGIN, stage: STAGE.REPORT, title: 'Done with the engine' }, closeReadOnly);
 
     // Recipe checks only this target can make: something must be able to run each app.
     runner.hooks.validate.tap(

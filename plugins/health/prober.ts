@@ -1,6 +1,11 @@
 import type { App, Contract, HealthCheck, ReadinessCheck } from '../../core/index.js';
+import { createRequire } from 'node:module';
+import type * as Prom from 'prom-client';
+import type { Registry } from 'prom-client';
 import { httpProbe, httpStatusProbe, tcpProbe } from './probes.js';
 import { applyResult, firstProbeDelayMs, type Outcome } from './rules.js';
+
+const require = createRequire(import.meta.url);
 
 type EngineApi = Contract<'engine'>['api'];
 type ProbedInstance = Contract<'engine'>['instance'];
@@ -29,6 +34,7 @@ function portIndexOf(app: App, name: string): number {
  */
 export function attachProber(e: EngineApi): () => void {
   const inFlight = new Set<string>();
+  const metrics = probeMetrics(e.metrics);
 
   const probe = async (i: ProbedInstance, c: HealthCheck, idx: number): Promise<Outcome> => {
     const host = e.agent(i.agentId)?.address ?? '127.0.0.1';
@@ -206,8 +212,12 @@ export function attachProber(e: EngineApi): () => void {
     const key = `${d.taskId}#${d.check}`;
     if (!inFlight.has(key)) {
       inFlight.add(key);
+      const t0 = performance.now();
       void probe(d.i, c, d.check)
-        .then((o) => record(d.i, spec, d.check as number, o))
+        .then((o) => {
+          metrics.observe(c.protocol, o.kind, (performance.now() - t0) / 1000);
+          return record(d.i, spec, d.check as number, o);
+        })
         .finally(() => inFlight.delete(key));
     }
     schedule(d, now + c.intervalSeconds * 1000);
@@ -259,4 +269,28 @@ export function attachProber(e: EngineApi): () => void {
   };
   e.onStop(stop);
   return stop;
+}
+
+/** The probes' metrics on the engine's registry: how many by protocol and result, and how long they take. */
+function probeMetrics(registry: Registry) {
+  const prom = require('prom-client') as typeof Prom;
+  const probes = new prom.Counter({
+    name: 'baton_health_probes_total',
+    help: 'Health-check probes run by the engine, by protocol and result (success, failure, ignored)',
+    labelNames: ['protocol', 'result'],
+    registers: [registry],
+  });
+  const latency = new prom.Histogram({
+    name: 'baton_health_probe_duration_seconds',
+    help: 'How long a health-check probe took, by protocol',
+    labelNames: ['protocol'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
+    registers: [registry],
+  });
+  return {
+    observe(protocol: string, result: string, seconds: number) {
+      probes.inc({ protocol, result });
+      latency.observe({ protocol }, seconds);
+    },
+  };
 }

@@ -1,14 +1,19 @@
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import type * as Prom from 'prom-client';
+import type { Registry } from 'prom-client';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { serialized, type Contract } from '../../core/index.js';
 import { renderConfig } from './config.js';
 import { serveEndpoints } from './endpoints.js';
 import { Haproxy } from './haproxy.js';
-import type { LbApp, LbOptions } from './model.js';
+import type { LbApp, LbOptions, Service } from './model.js';
 import { buildServices } from './services.js';
 import { RuntimeSync } from './runtime-sync.js';
 import { AliveTasks, SplitStore, trafficRoutes } from './traffic.js';
+
+const require = createRequire(import.meta.url);
 
 type EngineView = Contract<'engine'>['api'];
 type ViewInstance = Contract<'engine'>['instance'];
@@ -192,6 +197,8 @@ export function attachLb(
     reloads: haproxy.reloads,
     rejected,
     stats: `http://${o.statsBind}:${ports.stats}/haproxy?stats`,
+    // Where each app is served by the balancer (a deploy's verdict and `baton status` show it).
+    perApp: perAppLines(haproxy.pid ? current() : [], ports.http, bindAddr),
   }));
   // Before any task is signalled while HAProxy runs, the LB has caught up: the task out of rotation,
   // its replacements in. Narrowing this to tasks or apps HAProxy served measurably let ECONNRESETs
@@ -200,6 +207,7 @@ export function attachLb(
     if (haproxy.pid) await refresh();
   });
   engine.addRoutes(trafficRoutes({ haproxy, splits, services: () => current(), refresh }));
+  lbMetrics(engine.metrics, haproxy);
   const endpoints = serveEndpoints({ haproxy, services: () => current(), refresh }).catch((err: Error) => {
     log?.warn(`marathon-lb: its endpoints (/_haproxy_getpids, ...) are not served: ${err.message}`);
     return async () => undefined;
@@ -215,4 +223,78 @@ export function attachLb(
     if (current().length === 0) await haproxy.stop();
   });
   return { haproxy, refresh, rejected: () => rejected };
+}
+
+/** Per app: the balancer's address for each of its services (`lb 127.0.2.1:10000`, `lb http://web.example`). */
+function perAppLines(services: Service[], httpPort: number, lbAddress: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const s of services) {
+    const lines = (out[s.appId] ??= []);
+    const bind = s.bindAddr === '*' || s.bindAddr === '0.0.0.0' ? lbAddress : s.bindAddr;
+    lines.push(`lb ${bind}:${s.servicePort}${s.mode === 'http' ? ' (http)' : ''}`);
+    for (const v of s.vhosts) lines.push(`lb http://${v}${httpPort === 80 ? '' : `:${httpPort}`} (vhost)`);
+  }
+  return out;
+}
+
+/**
+ * marathon-lb's backends on the engine's registry, read from HAProxy's own stats when Prometheus
+ * scrapes: servers by state, current sessions, 5xx answers and total weight per backend. Per
+ * backend, not per server: a server is a task, and task ids make unbounded label values.
+ */
+function lbMetrics(registry: Registry, haproxy: Haproxy): void {
+  const prom = require('prom-client') as typeof Prom;
+  let rows: Record<string, string>[] = [];
+  let at = 0;
+  // One `show stat` per scrape, shared by the gauges below (each collects on its own).
+  const stats = async () => {
+    if (Date.now() - at > 500) {
+      rows = haproxy.pid ? await haproxy.stats().catch(() => []) : [];
+      at = Date.now();
+    }
+    return rows.filter((r) => r.svname !== 'FRONTEND' && r.svname !== 'BACKEND' && r.pxname !== 'stats');
+  };
+  const per = (list: Record<string, string>[], f: (r: Record<string, string>) => number) => {
+    const m = new Map<string, number>();
+    for (const r of list) m.set(r.pxname, (m.get(r.pxname) ?? 0) + f(r));
+    return m;
+  };
+  const num = (v: string | undefined) => Number(v ?? 0) || 0;
+  new prom.Gauge({
+    name: 'baton_lb_servers',
+    help: "marathon-lb's servers (tasks) per backend, by HAProxy state (UP, DOWN, MAINT, DRAIN, …)",
+    labelNames: ['backend', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const m = new Map<string, number>();
+      for (const r of await stats()) {
+        const k = `${r.pxname}\0${(r.status ?? '').split(' ')[0]}`;
+        m.set(k, (m.get(k) ?? 0) + 1);
+      }
+      for (const [k, n] of m) {
+        const [backend, state] = k.split('\0');
+        this.set({ backend, state }, n);
+      }
+    },
+  });
+  for (const [name, help, field] of [
+    ['baton_lb_backend_sessions', 'Current sessions per marathon-lb backend', 'scur'],
+    ['baton_lb_backend_responses_5xx', "5xx answers per marathon-lb backend since HAProxy's last reload", 'hrsp_5xx'],
+    [
+      'baton_lb_backend_weight',
+      "The sum of a marathon-lb backend's server weights (a canary's share shows here)",
+      'weight',
+    ],
+  ] as const)
+    new prom.Gauge({
+      name,
+      help,
+      labelNames: ['backend'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const [backend, v] of per(await stats(), (r) => num(r[field]))) this.set({ backend }, v);
+      },
+    });
 }

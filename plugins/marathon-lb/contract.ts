@@ -38,6 +38,8 @@ export interface TrafficSplit {
 /** `GET …/groups/<group>`: the group's servers, its split, and whether HAProxy runs and still drains old workers. */
 export interface TrafficGroup {
   group: string;
+  /** What a strategy reported at each analysis (its split note's `analysis`), oldest first. */
+  history?: Record<string, unknown>[];
   backends?: string[];
   split: TrafficSplit | null;
   oldWorkers: number;

@@ -64,6 +64,9 @@ export function trafficRoutes(lb: {
   services(): Service[];
   refresh(): Promise<void>;
 }) {
+  // What a canary reported at each analysis (its note's `analysis`), per group, for the dashboard's
+  // chart: the latest 300, in memory (a restarted engine starts a new chart).
+  const history = new Map<string, Record<string, unknown>[]>();
   const group = async (name: string): Promise<TrafficGroup> => {
     const services = lb.services().filter((s) => s.appId === `/${name}`);
     const rows = await lb.haproxy.stats();
@@ -91,6 +94,7 @@ export function trafficRoutes(lb: {
     }
     return {
       group: name,
+      history: history.get(name) ?? [],
       backends: services.map((s) => s.backend),
       split: lb.splits.all().get(name) ?? null,
       oldWorkers: await lb.haproxy.oldWorkers(),
@@ -99,6 +103,38 @@ export function trafficRoutes(lb: {
     };
   };
   return [
+    {
+      // The deployment groups marathon-lb serves (HAPROXY_DEPLOYMENT_GROUP) and those with a split.
+      method: 'GET' as const,
+      path: 'marathon-lb/groups',
+      handler: async () => {
+        const names = new Set<string>(lb.splits.all().keys());
+        for (const s of lb.services()) for (const v of s.servers) if (v.appId !== s.appId) names.add(s.appId.slice(1));
+        return { body: { groups: [...names].sort() } };
+      },
+    },
+    {
+      // Every frontend, backend and server with HAProxy's state and counters (the dashboard's LB view).
+      method: 'GET' as const,
+      path: 'marathon-lb/stats',
+      handler: async () => ({
+        body: {
+          running: lb.haproxy.pid !== undefined,
+          rows: (await lb.haproxy.stats()).map((r) => ({
+            proxy: r.pxname,
+            name: r.svname,
+            type: r.svname === 'FRONTEND' ? 'frontend' : r.svname === 'BACKEND' ? 'backend' : 'server',
+            status: r.status ?? '',
+            weight: num(r.weight),
+            sessions: num(r.scur),
+            total: num(r.stot),
+            http5xx: num(r.hrsp_5xx),
+            errors: num(r.econ) + num(r.eresp),
+            check: r.check_status ?? '',
+          })),
+        },
+      }),
+    },
     {
       method: 'GET' as const,
       path: 'marathon-lb/groups/:group',
@@ -131,6 +167,12 @@ export function trafficRoutes(lb: {
           };
         }
         lb.splits.set(next);
+        const analysis = b.note?.analysis as Record<string, unknown> | undefined;
+        if (analysis) {
+          const list = history.get(req.params.group) ?? [];
+          list.push({ ...analysis, at: Date.now(), step: b.note?.step, weight: next.percent });
+          history.set(req.params.group, list.slice(-300));
+        }
         await lb.refresh();
         return { body: await group(req.params.group) };
       },
@@ -140,6 +182,7 @@ export function trafficRoutes(lb: {
       path: 'marathon-lb/groups/:group/split',
       handler: async (req: { params: Record<string, string> }) => {
         lb.splits.set({ group: req.params.group, remove: true });
+        history.delete(req.params.group);
         await lb.refresh();
         return { body: await group(req.params.group) };
       },

@@ -1,8 +1,12 @@
+import { createRequire } from 'node:module';
+import type * as Prom from 'prom-client';
 import { serialized, type Contract } from '../../core/index.js';
 import { VipAllocator } from './allocate.js';
 import type { L4Dataplane, L4Source } from './dataplane.js';
 import { vipDnsName, vipsOf } from './labels.js';
 import { VipProxy, type Backend } from './proxy.js';
+
+const require = createRequire(import.meta.url);
 
 export type EngineApi = Contract<'engine'>['api'];
 type ViewInstance = Contract<'engine'>['instance'];
@@ -196,6 +200,36 @@ export function attachVips(
       backends: backendsOf(s),
     })),
   }));
+  // Each VIP's backends (by whether they take new connections) and open connections, at scrape time.
+  const prom = require('prom-client') as typeof Prom;
+  new prom.Gauge({
+    name: 'baton_vip_backends',
+    help: 'Backends of each VIP, by whether they take new connections (active) or drain (inactive)',
+    labelNames: ['vip', 'state'],
+    registers: [engine.metrics],
+    collect() {
+      this.reset();
+      for (const s of served.values()) {
+        const b = backendsOf(s);
+        this.set({ vip: s.key, state: 'active' }, b.filter((x) => x.active).length);
+        this.set({ vip: s.key, state: 'inactive' }, b.filter((x) => !x.active).length);
+      }
+    },
+  });
+  new prom.Gauge({
+    name: 'baton_vip_connections',
+    help: 'Connections open through each VIP',
+    labelNames: ['vip'],
+    registers: [engine.metrics],
+    collect() {
+      this.reset();
+      for (const s of served.values())
+        this.set(
+          { vip: s.key },
+          backendsOf(s).reduce((n, b) => n + (b.open ?? 0), 0),
+        );
+    },
+  });
   engine.onStop(async () => {
     off();
     clearInterval(timer);

@@ -24,7 +24,15 @@ function counters(servers: GroupServer[], appId: string): Counters {
  * What the analysis found since `base`: why it fails, or how it stands. A reload starts HAProxy's
  * counters again from zero, so a counter below its base counts from zero.
  */
-export function judge(base: Counters, now: Counters, a: Canary['analysis']): { fail?: string; summary: string } {
+export function judge(
+  base: Counters,
+  now: Counters,
+  a: Canary['analysis'],
+): {
+  fail?: string;
+  summary: string;
+  measured: { requests: number; errors: number; errorRate: number; rtimeMs: number };
+} {
   let requests = 0;
   let errors = 0;
   let rtime = 0;
@@ -37,17 +45,26 @@ export function judge(base: Counters, now: Counters, a: Canary['analysis']): { f
   }
   const rate = requests > 0 ? errors / requests : 0;
   const summary = `${requests} request(s), ${errors} error(s) (${(rate * 100).toFixed(1)} %), response time ${rtime} ms`;
+  const measured = { requests, errors, errorRate: rate, rtimeMs: rtime };
   if (requests < a.minRequests || requests === 0)
-    return { summary: `${summary} — too few to judge (${a.minRequests})` };
+    return { summary: `${summary} — too few to judge (${a.minRequests})`, measured };
   if (rate > a.maxErrorRate)
     return {
       fail: `error rate ${(rate * 100).toFixed(1)} % > ${(a.maxErrorRate * 100).toFixed(1)} % (${errors} of ${requests})`,
       summary,
+      measured,
     };
   if (a.maxResponseTimeMs !== undefined && rtime > a.maxResponseTimeMs)
-    return { fail: `response time ${rtime} ms > ${a.maxResponseTimeMs} ms`, summary };
-  return { summary };
+    return { fail: `response time ${rtime} ms > ${a.maxResponseTimeMs} ms`, summary, measured };
+  return { summary, measured };
 }
+
+/** The analysis' thresholds as the dashboard charts them beside the measurements. */
+const thresholds = (a: Canary['analysis']) => ({
+  maxErrorRate: a.maxErrorRate,
+  minRequests: a.minRequests,
+  ...(a.maxResponseTimeMs !== undefined ? { maxResponseTimeMs: a.maxResponseTimeMs } : {}),
+});
 
 /**
  * Drive a canary through its steps: per step, grow the canary to carry its share and set the share
@@ -108,6 +125,12 @@ export async function runCanary(
     for (;;) {
       const state = await c.lb.state(c.signal);
       const verdict = judge(base, counters(state.servers, canaryId), s.analysis);
+      // What the dashboard shows of the running canary: the steps, where it is, what the analysis measures.
+      const report = {
+        steps: s.steps,
+        stepEndsAt: Number.isFinite(end) ? end : null,
+        analysis: { ...verdict.measured, ...thresholds(s.analysis), verdict: verdict.fail ?? 'ok' },
+      };
       if (verdict.fail) await back('BATON_ANALYSIS_FAILED', `analysis failed at ${st.weight} %: ${verdict.fail}`);
       const command = weights ? state.split?.note?.command : await operatorOutcome(c, stableId, canaryId);
       if (command === 'abort') await back('BATON_ABORTED', `aborted by an operator at ${st.weight} %`);
@@ -120,7 +143,7 @@ export async function runCanary(
         c.log.info(`${canaryId}: step ${i + 1} passed at ${st.weight} %: ${verdict.summary}`);
         break;
       }
-      if (weights) await c.lb.split(canaryId, st.weight, { ...heartbeat(), step: i }, c.signal);
+      if (weights) await c.lb.split(canaryId, st.weight, { ...heartbeat(), step: i, ...report }, c.signal);
       await sleep(Math.min(s.analysis.intervalSeconds * 1000, Math.max(0, end - Date.now())), undefined, {
         signal: c.signal,
       });

@@ -6,7 +6,7 @@ import { ROOT } from '../helpers/cli.js';
 
 const files = (d: string): string[] =>
   readdirSync(d, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? files(path.join(d, e.name)) : e.name.endsWith('.ts') ? [path.join(d, e.name)] : [],
+    e.isDirectory() ? files(path.join(d, e.name)) : /\.tsx?$/.test(e.name) ? [path.join(d, e.name)] : [],
   );
 const importsOf = (f: string) =>
   [
@@ -30,6 +30,9 @@ describe('module boundaries', () => {
           const ok =
             target === path.join(ROOT, 'core/index.js') ||
             target === path.join(ROOT, 'core/internal.js') ||
+            // The dashboard is a browser bundle: of core it takes only the secret masking, which has no imports.
+            (f.startsWith(path.join(ROOT, 'plugins/engine/ui') + path.sep) &&
+              target === path.join(ROOT, 'core/report/secrets.js')) ||
             target.startsWith(own + path.sep);
           if (!ok) bad.push(`${path.relative(ROOT, f)} imports ${spec}`);
         }

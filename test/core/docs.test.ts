@@ -101,6 +101,19 @@ describe('docs stay true to the code', () => {
     for (const id of ids) expect(recipes, `rule ${id}`).toContain(`\`${id}\``);
   });
 
+  it('every metric a built-in plugin registers is documented in docs/metrics.md', () => {
+    const metrics = doc('metrics.md');
+    const files = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(path.join(d, e.name)) : e.name.endsWith('.ts') ? [path.join(d, e.name)] : [],
+      );
+    const names = new Set<string>();
+    for (const f of files(path.join(ROOT, 'plugins')))
+      for (const m of readFileSync(f, 'utf8').matchAll(/'(baton_[a-z0-9_]+[a-z0-9])'/g)) names.add(m[1]);
+    expect(names.size).toBeGreaterThan(20);
+    for (const n of names) expect(metrics, n).toContain(`\`${n}\``);
+  });
+
   it('every hook a built-in plugin publishes is documented in docs/hooks.md', async () => {
     const hooks = doc('hooks.md');
     const { Runner } = await import('../../core/index.js');

@@ -109,7 +109,10 @@ describe('baton deploy / status / plan / scale / logs / destroy on the embedded 
     expect(es.stdout).toMatch(/agent-private-1\s+127\.0\.1\.1\s+role \*/);
     expect(es.stdout).toMatch(/agent-public-1\s+127\.0\.2\.1\s+role slave_public/);
     expect(es.stdout).toMatch(/isolation \(mesos\): /);
-    expect(run(['engine', 'start']).stdout).toMatch(/^engine already running: http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(run(['engine', 'dashboard']).stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui\/$/);
+    expect(run(['engine', 'start']).stdout).toMatch(
+      /^engine already running: http:\/\/127\.0\.0\.1:\d+ \(dashboard http:\/\/127\.0\.0\.1:\d+\/ui\/\)$/m,
+    );
   });
 
   it('destroy removes an app by id, or everything a recipe deployed', async () => {
@@ -118,13 +121,13 @@ describe('baton deploy / status / plan / scale / logs / destroy on the embedded 
     expect(missing.stderr).toMatch(
       /BATON_NOT_FOUND: DELETE \/v2\/apps\/no-such-app\?force=true → 404: App '\/no-such-app' does not exist/,
     );
+    // destroy blocks until what it removes is gone: no waiting here.
     expect(run(['destroy', '/echo']).code).toBe(0);
-    await new Promise((r) => setTimeout(r, 1000));
     expect(JSON.parse(run(['status', '--json']).stdout).apps.map((a: { id: string }) => a.id)).not.toContain('/echo');
     const r = run(['destroy', 'recipes/hello']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^removing \/hello \(deployment /);
-    await new Promise((res) => setTimeout(res, 1000));
+    expect(r.stderr).toMatch(/^removing \/hello \(deployment /m);
+    expect(r.stdout).toMatch(/^✔ removed \/hello in \d/);
     expect(JSON.parse(run(['status', '--json']).stdout).apps).toEqual([]);
   });
 });

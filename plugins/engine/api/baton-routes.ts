@@ -57,8 +57,11 @@ export function engineStatus(e: Engine, url: string) {
     pid: process.pid,
     startedAt: e.startedAt,
     stateDir: e.settings.stateDir,
+    // Whether requests need the engine token (the dashboard's actions work only then).
+    tokenRequired: e.settings.token !== undefined,
     isolation: Object.fromEntries(e.runtimes.map((r) => [r.name, r.isolation()])),
     apps: e.state.apps.size,
+    pods: [...e.state.apps.values()].filter((s) => s.pod).length,
     deployments: e.state.deployments.size,
     tasks: {
       running: live.filter((i) => i.condition === 'Running').length,

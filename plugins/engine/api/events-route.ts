@@ -18,10 +18,12 @@ export function eventsRoute(server: FastifyInstance, e: Engine): void {
     };
     send({ eventType: 'event_stream_attached', remoteAddress: req.ip, timestamp: new Date().toISOString() } as never);
     const off = e.state.events.on(send);
+    e.metrics.subscriber(1);
     const keepAlive = setInterval(() => res.write(':\n\n'), 15_000);
     req.raw.on('close', () => {
       off();
       clearInterval(keepAlive);
+      e.metrics.subscriber(-1);
     });
   });
 }

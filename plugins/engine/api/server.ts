@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import { createRequire } from 'node:module';
+import type { FastifyInstance, default as FastifyFactory } from 'fastify';
 import type { Engine } from '../engine.js';
 import { appsRoutes } from './apps-routes.js';
 import { groupsRoutes } from './groups-routes.js';
@@ -9,25 +10,30 @@ import { infoRoutes } from './info-routes.js';
 import { logsRoute } from './logs-route.js';
 import { podsRoutes } from './pods-routes.js';
 import { tasksRoutes } from './tasks-routes.js';
+import { isUiPath, uiRoutes } from './ui-route.js';
 import { matchRoute } from '../extensions.js';
+import { checkSettings } from '../settings.js';
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+const require = createRequire(import.meta.url);
+/** fastify, loaded when an engine serves its API (~70 ms that commands talking to a running engine need not pay). */
+const fastify = (): typeof FastifyFactory => require('fastify');
 
 /**
  * The engine's Marathon-compatible HTTP API (fastify: routing, body limits and error handling we
  * would otherwise write by hand). Binds loopback by default; binding anywhere else needs a token,
  * sent as `Authorization: token=<t>` (DC/OS style) or `Bearer <t>`.
  */
+/** Methods that read: a browser may send them without the token. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 export async function startServer(
   e: Engine,
   host: string,
   port: number,
   token?: string,
 ): Promise<{ server: FastifyInstance; url: string }> {
-  if (!LOOPBACK.test(host) && !token) {
-    throw new Error(`refusing to serve the engine API on ${host} without a token (set BATON_ENGINE_TOKEN)`);
-  }
-  const server = Fastify({ logger: false, bodyLimit: 10 * 1024 * 1024, forceCloseConnections: true });
+  checkSettings({ host, token });
+  const server = fastify()({ logger: false, bodyLimit: 10 * 1024 * 1024, forceCloseConnections: true });
   let url = '';
   server.removeContentTypeParser('application/json');
   server.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
@@ -48,13 +54,28 @@ export async function startServer(
       .send(err.details !== undefined ? { message: 'Invalid JSON', details: err.details } : { message: err.message });
   });
   server.setNotFoundHandler((req, reply) => reply.code(404).send({ message: `Not found: ${req.method} ${req.url}` }));
-  if (token) {
-    server.addHook('onRequest', async (req, reply) => {
-      const h = String(req.headers.authorization ?? '');
-      if (h !== `token=${token}` && h !== `Bearer ${token}`)
-        return reply.code(401).send({ message: 'Not authenticated' });
-    });
-  }
+  server.addHook('onRequest', async (req, reply) => {
+    // The dashboard's files hold no data: they load without the token, then ask for it.
+    if (req.method === 'GET' && isUiPath(req.url)) return;
+    const h = String(req.headers.authorization ?? '');
+    const presented = token !== undefined && (h === `token=${token}` || h === `Bearer ${token}`);
+    if (token && !presented) return reply.code(401).send({ message: 'Not authenticated' });
+    // A browser's request that changes something (the dashboard's actions, or any web page the
+    // user has open posting to loopback) needs the token: an engine without one is read-only to
+    // browsers. Marathon's clients and the CLI send no Origin and keep working without it.
+    if (!SAFE_METHODS.has(req.method) && req.headers.origin !== undefined && !presented)
+      return reply.code(403).send({
+        message:
+          'Actions from a browser need the engine token: start the engine with BATON_ENGINE_TOKEN and give it to the dashboard',
+      });
+  });
+  server.addHook('onResponse', async (req, reply) => {
+    e.metrics.request(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  server.get('/metrics', async (_req, reply) =>
+    reply.type(e.metrics.registry.contentType).send(await e.metrics.registry.metrics()),
+  );
+  uiRoutes(server);
   server.addHook('onSend', async (_req, reply) => {
     reply.header('X-Marathon-Leader', url);
   });
