@@ -55,6 +55,14 @@ export const ERROR_CODES = Object.freeze({
     exit: EXIT.INVALID_INPUT,
     message: 'The target cannot do what the recipe asks (nothing was changed)',
   },
+  BATON_STATE_UNWRITABLE: {
+    exit: EXIT.TARGET_UNAVAILABLE,
+    message: 'The engine cannot write its state (disk full, read-only filesystem): nothing was changed',
+  },
+  BATON_STATE_DAMAGED: {
+    exit: EXIT.TARGET_UNAVAILABLE,
+    message: "The engine's state store is damaged or missing: restore a backup (baton engine restore)",
+  },
   BATON_TIMEOUT: { exit: EXIT.TIMEOUT, message: 'A deadline passed' },
   BATON_INTERRUPTED: { exit: EXIT.INTERRUPTED, message: 'Interrupted' },
   BATON_INTERNAL: { exit: EXIT.INTERNAL, message: 'Internal error' },

@@ -15,6 +15,7 @@ export { isContext, type PipelineContext, type RunOptions } from './context.js';
 
 // Errors, exit codes, findings, logging.
 export { BatonError, deadlineSignal, isBatonError, toBatonError, type BatonErrorOptions } from './errors.js';
+export { Deadline, monotonicMs } from './clock.js';
 export { ERROR_CODES, type ErrorCode } from './error-codes.js';
 export { EXIT, type ExitCode } from './exit-codes.js';
 export { Issues, pointer, parsePointer, marathonPath, type Issue, type JsonPath, type Severity } from './validation.js';

@@ -1,3 +1,5 @@
+import { monotonicMs } from '../../core/index.js';
+
 /**
  * Marathon's launch backoff (RateLimiter, marathon-semantics.md §1.10), keyed by app id and config version:
  * the first counted failure delays the next launch by backoffSeconds, each further one multiplies
@@ -7,7 +9,7 @@
 export interface Delay {
   configVersion: string;
   delaySeconds: number;
-  /** Launches wait until reference + delay. */
+  /** Launches wait until reference + delay (the monotonic clock's milliseconds: a wall-clock jump moves nothing). */
   reference: number;
 }
 
@@ -21,7 +23,7 @@ export class Backoff {
   private readonly delays = new Map<string, Delay>();
 
   /** A counted failure (Failed, Finished, Error, Gone — not Killed). */
-  failed(appId: string, configVersion: string, p: BackoffPolicy, now = Date.now()): Delay {
+  failed(appId: string, configVersion: string, p: BackoffPolicy, now = monotonicMs()): Delay {
     const prev = this.current(appId, configVersion, p, now);
     const delaySeconds = prev
       ? Math.min(prev.delaySeconds * p.backoffFactor, p.maxLaunchDelaySeconds)
@@ -32,7 +34,7 @@ export class Backoff {
   }
 
   /** A task of the app reached Staging/Starting/Running: the delay counts from now. */
-  started(appId: string, now = Date.now()): void {
+  started(appId: string, now = monotonicMs()): void {
     const d = this.delays.get(appId);
     if (d) d.reference = now;
   }
@@ -42,7 +44,7 @@ export class Backoff {
     return this.delays.delete(appId);
   }
 
-  current(appId: string, configVersion: string, p: BackoffPolicy, now = Date.now()): Delay | undefined {
+  current(appId: string, configVersion: string, p: BackoffPolicy, now = monotonicMs()): Delay | undefined {
     const d = this.delays.get(appId);
     if (!d) return undefined;
     if (d.configVersion !== configVersion || now > d.reference + p.maxLaunchDelaySeconds * 1000) {
@@ -53,7 +55,7 @@ export class Backoff {
   }
 
   /** Milliseconds until the app may launch again (0 = now). */
-  waitMs(appId: string, configVersion: string, p: BackoffPolicy, now = Date.now()): number {
+  waitMs(appId: string, configVersion: string, p: BackoffPolicy, now = monotonicMs()): number {
     const d = this.current(appId, configVersion, p, now);
     return d ? Math.max(0, d.reference + d.delaySeconds * 1000 - now) : 0;
   }

@@ -1,8 +1,9 @@
 import type { CommandModule } from 'yargs';
-import { EXIT, RECIPE_LABEL, toBatonError, type CommandRegistry } from '../../core/index.js';
+import { BatonError, EXIT, RECIPE_LABEL, toBatonError, type CommandRegistry } from '../../core/index.js';
 import { loadRecipeFile, numberFlag, reportEarlyError, runPipelineCommand } from '../../core/internal.js';
 import { startEngine } from './build.js';
 import type { EngineHooks } from './contract.js';
+import { backupEngine, restoreEngine } from './backup.js';
 import { ensureEngine, runningEngine, stopEngine } from './daemon.js';
 import { savedAgents, settingsFor } from './serve.js';
 import { profileOnSignal } from './profile.js';
@@ -36,19 +37,23 @@ export function registerEngineCommands(reg: CommandRegistry, hooks: EngineHooks)
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const engine: CommandModule<object, any> = {
     command: 'engine <action>',
-    describe: 'Manage the embedded engine daemon: start | stop | status | dashboard (its URL)',
+    describe:
+      'Manage the embedded engine daemon: start | stop | status | dashboard (its URL) | backup | restore (its state store)',
     builder: (y) =>
       y
         .positional('action', {
-          choices: ['start', 'stop', 'status', 'dashboard', 'serve'],
-          describe: "start (idempotent), stop (tasks keep running), status, dashboard (print the dashboard's URL)",
+          choices: ['start', 'stop', 'status', 'dashboard', 'backup', 'restore', 'serve'],
+          describe:
+            "start (idempotent), stop (tasks keep running), status, dashboard (print the dashboard's URL), backup (a consistent copy of the state store), restore (a backup back, the engine stopped)",
         })
         .option('state-dir', stateDirOpt)
         .option(
           'port',
           numberFlag('port', 'API port on 127.0.0.1 (default 8480)', { integer: true, min: 0, max: 65535 }),
         )
-        .option('recipe', { type: 'string', describe: "Take agents and port from this recipe's engine section" }),
+        .option('recipe', { type: 'string', describe: "Take agents and port from this recipe's engine section" })
+        .option('to', { type: 'string', describe: 'backup: also copy the backup to this file' })
+        .option('from', { type: 'string', describe: 'restore: the backup file to restore' }),
     handler: async (a) => {
       try {
         const settings = await settingsFromArgs(a);
@@ -69,6 +74,22 @@ export function registerEngineCommands(reg: CommandRegistry, hooks: EngineHooks)
           const { url, started } = await ensureEngine(settings);
           out(`${started ? 'engine started' : 'engine already running'}: ${url} (dashboard ${url}/ui/)`);
           return;
+        }
+        if (a.action === 'backup') {
+          const r = await backupEngine(settings.stateDir, settings.token, a.to as string | undefined);
+          if (a.json) return out(JSON.stringify({ type: 'engine-backup', ...r }));
+          return out(`backup of the ${r.engineRunning ? 'running' : 'stopped'} engine's state: ${r.file}`);
+        }
+        if (a.action === 'restore') {
+          if (!a.from)
+            throw new BatonError(
+              'BATON_BAD_ARGUMENT',
+              'restore needs --from <backup file> (made by baton engine backup)',
+            );
+          const r = await restoreEngine(settings.stateDir, settings.token, String(a.from));
+          return out(
+            `restored ${a.from} into ${settings.stateDir}${r.replaced ? ` (the store it replaced is kept as ${r.replaced})` : ''}; start the engine: baton engine start`,
+          );
         }
         if (a.action === 'stop') {
           const info = await stopEngine(settings.stateDir);

@@ -92,9 +92,13 @@ export async function ensureEngine(settings: EngineSettings, log?: Logger): Prom
     : '';
   // The daemon refused its settings (agents its tasks are not on, a bad port): that is invalid
   // input, reported as the daemon reported it, not an unreachable target.
-  const refused = /Error BATON_CONFIG_INVALID: (.*?)(?: \(plugin [^)]*\))?$/m.exec(tail);
+  // A damaged or lost state store is refused the same way, with its own code.
+  // (The log keeps earlier runs' lines: the last refusal is this one's.)
+  const refused = [
+    ...tail.matchAll(/Error (BATON_CONFIG_INVALID|BATON_STATE_DAMAGED): (.*?)(?: \(plugin [^)]*\))?$/gm),
+  ].at(-1);
   if (refused)
-    throw new BatonError('BATON_CONFIG_INVALID', refused[1], {
+    throw new BatonError(refused[1] as 'BATON_CONFIG_INVALID' | 'BATON_STATE_DAMAGED', refused[2], {
       details: `engine log: ${settings.stateDir}/engine.log`,
     });
   throw new BatonError(

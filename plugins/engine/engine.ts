@@ -17,7 +17,7 @@ import { ACTIVE, BACKOFF_COUNTED, TERMINAL, type Condition, type Instance, type 
 import { DeploymentDriver } from './deployment-driver.js';
 import { passKillGates, type ExtensionRoute, type KillGate } from './extensions.js';
 import { placeInstance, type VolumeProvider } from './volumes.js';
-import { adoptLaunches, removeStrays } from './recovery.js';
+import { adoptLaunch, adoptLaunches, removeStrays } from './recovery.js';
 import { TaskWatch } from './task-watch.js';
 import { EventLoopLag } from './event-loop.js';
 import { EngineMetrics } from './metrics.js';
@@ -91,6 +91,10 @@ export class Engine {
     readOnly = false,
   ) {
     this.state = new EngineState(settings, (wake) => (wake ? this.poke() : void (this.dirty = true)), readOnly);
+    // A full disk is said in the log twice (when writes start being refused, when they are taken
+    // again), not once per refused write.
+    this.state.store.onWritability = (since, err) =>
+      void process.stderr.write(since ? `engine: ${err?.message}\n` : 'engine: the state store takes writes again\n');
     this.id = this.state.id;
     this.runtimes = runtimes(this.id, settings);
     this.driver = new DeploymentDriver(this.state, this);
@@ -124,7 +128,7 @@ export class Engine {
         try {
           await this.tick();
         } catch (err) {
-          process.stderr.write(`engine tick failed: ${(err as Error).stack}\n`);
+          if (!this.stateUnwritable(err)) process.stderr.write(`engine tick failed: ${(err as Error).stack}\n`);
         }
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, TICK_MS);
@@ -139,6 +143,21 @@ export class Engine {
         this.wake = undefined;
       }
     })();
+  }
+
+  /** Since when the store has refused writes (a full disk): the status and the metrics show it. */
+  get unwritableSince(): string | undefined {
+    return this.state.store.refusedSince;
+  }
+
+  /**
+   * A write the store refused (BATON_STATE_UNWRITABLE: disk full, read-only filesystem): nothing
+   * changed, in the store or in memory, so the loop carries on and tries again on its next pass
+   * (the store logs when writes start being refused and when they are taken again). False for any
+   * other error.
+   */
+  stateUnwritable(err: unknown): boolean {
+    return (err as { code?: string }).code === 'BATON_STATE_UNWRITABLE';
   }
 
   /** Stop the loop and close the store. Tasks keep running: the next engine adopts them. */
@@ -187,8 +206,14 @@ export class Engine {
         if (!rt) return;
         const s = await rt.inspect(i.handle!).catch(() => ({ running: true as const })); // unreachable: unknown, keep
         if (this.busy.has(i.instanceId) || !ACTIVE.has(i.condition)) return;
-        if (!s.running) this.onExit(i, s.exit, rt);
-        else if (i.condition === 'Starting') this.state.setCondition(i, 'Running');
+        try {
+          if (!s.running) this.onExit(i, s.exit, rt);
+          else if (i.condition === 'Starting') this.state.setCondition(i, 'Running');
+        } catch (err) {
+          if (!this.stateUnwritable(err)) throw err;
+          // Not recorded, so not acted on: inspected again on the next pass until the store takes it.
+          this.watch.again(i);
+        }
       }),
     );
   }
@@ -261,6 +286,12 @@ export class Engine {
       // the kill is made again, else the task would run on, marked Killing, holding its deployment.
       if (i.condition === 'Killing') {
         void this.kill(i, i.killReason);
+        continue;
+      }
+      // Staging with no task handle and no launch in flight: a launch whose task started while
+      // the store refused writes. Its runtime is asked for it (as after a restart).
+      if (i.condition === 'Staging' && !i.handle && i.taskId) {
+        void this.adopt(i);
         continue;
       }
       if (
@@ -380,18 +411,48 @@ export class Engine {
       this.watch.launched(i);
       this.state.setCondition(i, 'Starting', { handle, startedAt, activeSince: i.activeSince ?? startedAt });
     } catch (err) {
+      // The store refused a write: before the launch, nothing started (the instance waits as it
+      // was); after it, the task runs and the store says Staging without it — the instance is
+      // adopted from its runtime once the store takes writes (adoptStaged), never launched twice.
+      if (this.stateUnwritable(err)) return;
       // Worded as Mesos words it, so Marathon's clients and UIs read it as they would there.
       const lastExit: TaskExit = {
         state: 'TASK_FAILED',
         message: `Failed to launch container: ${(err as Error).message}`,
       };
-      this.state.setCondition(i, 'Failed', { lastExit });
-      this.recordFailure(i, lastExit.message, 'TASK_FAILED');
-      this.state.backoff.failed(i.appId, spec.versionInfo.lastConfigChangeAt, spec.app);
+      try {
+        this.state.setCondition(i, 'Failed', { lastExit });
+        this.recordFailure(i, lastExit.message, 'TASK_FAILED');
+        this.state.backoff.failed(i.appId, spec.versionInfo.lastConfigChangeAt, spec.app);
+      } catch (e) {
+        if (!this.stateUnwritable(e)) throw e;
+      }
     } finally {
       this.busy.delete(i.instanceId);
       this.poke();
     }
+  }
+
+  private async adopt(i: Instance): Promise<void> {
+    this.busy.add(i.instanceId);
+    try {
+      await adoptLaunch(this.state, i, (app, pod) => this.runtimeFor(app, pod));
+    } catch (err) {
+      if (!this.stateUnwritable(err)) throw err;
+    } finally {
+      this.busy.delete(i.instanceId);
+      this.poke();
+    }
+  }
+
+  /**
+   * A kill the API asked for: recorded first (a store that refuses it throws, and the API says so),
+   * then made. An engine that stops before the kill is made makes it on its next start.
+   */
+  requestKill(i: Instance, reason?: string): void {
+    if (!i.handle || !ACTIVE.has(i.condition)) return;
+    if (!this.busy.has(i.instanceId)) this.state.setCondition(i, 'Killing', { killing: true, killReason: reason });
+    void this.kill(i, reason);
   }
 
   /** Kill an instance's task (SIGTERM, then SIGKILL after the app's grace period). */
@@ -401,7 +462,8 @@ export class Engine {
     if (!rt) return;
     this.busy.add(i.instanceId);
     try {
-      this.state.setCondition(i, 'Killing', { killing: true, killReason: reason });
+      if (i.condition !== 'Killing' || !i.killing)
+        this.state.setCondition(i, 'Killing', { killing: true, killReason: reason });
       await passKillGates(this.killGates, i);
       const app = this.state.apps.get(i.appId)?.app;
       await rt.kill(i.handle, app?.taskKillGracePeriodSeconds ?? DEFAULT_KILL_GRACE_S);

@@ -9,6 +9,7 @@ const require = createRequire(import.meta.url);
 export interface MetricsSource {
   readonly state: EngineState;
   readonly queue: ReadonlyMap<string, { appId: string; count: number; delayMs: number; declined: object }>;
+  readonly unwritableSince?: string;
 }
 
 /** Histogram buckets for durations from milliseconds (API answers) to minutes (deployments). */
@@ -87,6 +88,14 @@ export class EngineMetrics {
         for (const s of st.apps.values()) if (s.pod) pods++;
         this.set({ type: 'app' }, st.apps.size - pods);
         this.set({ type: 'pod' }, pods);
+      },
+    });
+    new prom.Gauge({
+      name: 'baton_state_writable',
+      help: 'Whether the state store takes writes (0 while a full disk refuses them: changes are refused)',
+      registers,
+      collect() {
+        this.set(e.unwritableSince ? 0 : 1);
       },
     });
     new prom.Gauge({

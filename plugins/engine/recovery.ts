@@ -1,4 +1,5 @@
 import { podContainerTaskId, type App, type Pod, type TaskRuntime } from '../../core/index.js';
+import type { Instance } from './types.js';
 import type { EngineState } from './state.js';
 
 /**
@@ -10,19 +11,25 @@ export async function adoptLaunches(
   state: EngineState,
   runtimeFor: (app: App, pod?: Pod) => TaskRuntime | undefined,
 ): Promise<void> {
-  for (const i of state.instances.values()) {
-    if (i.condition === 'Staging' && !i.handle && i.taskId && i.sandbox) {
-      const stored = state.apps.get(i.appId);
-      const rt = stored && runtimeFor(stored.app, stored.pod);
-      const h = rt?.recover ? await rt.recover(i.taskId, i.sandbox) : undefined;
-      if (h)
-        state.setCondition(i, 'Starting', { handle: h }); // Running once the first tick finds it alive
-      else
-        state.setCondition(i, 'Gone', {
-          lastExit: { state: 'TASK_GONE', message: 'the engine stopped before the task started' },
-        });
-    }
-  }
+  for (const i of state.instances.values())
+    if (i.condition === 'Staging' && !i.handle && i.taskId && i.sandbox) await adoptLaunch(state, i, runtimeFor);
+}
+
+/** An instance staged with no task handle: its task from the runtime if it started, else Gone (relaunched). */
+export async function adoptLaunch(
+  state: EngineState,
+  i: Instance,
+  runtimeFor: (app: App, pod?: Pod) => TaskRuntime | undefined,
+): Promise<void> {
+  const stored = state.apps.get(i.appId);
+  const rt = stored && runtimeFor(stored.app, stored.pod);
+  const h = rt?.recover && i.taskId && i.sandbox ? await rt.recover(i.taskId, i.sandbox) : undefined;
+  if (h)
+    state.setCondition(i, 'Starting', { handle: h }); // Running once the next inspection finds it alive
+  else
+    state.setCondition(i, 'Gone', {
+      lastExit: { state: 'TASK_GONE', message: 'the task did not start, or its start was not recorded' },
+    });
 }
 
 /** Let runtimes remove what they started for this engine that no instance knows (after a crash). */

@@ -62,6 +62,11 @@ export class TaskWatch {
     this.nextLook.delete(i);
   }
 
+  /** Inspect it again on the next pass (what was seen could not be recorded). */
+  again(i: Instance): void {
+    this.nextLook.delete(i);
+  }
+
   close(): void {
     for (const stop of this.stops) stop();
   }

@@ -10,6 +10,7 @@ import { serveEndpoints } from './endpoints.js';
 import { Haproxy } from './haproxy.js';
 import type { LbApp, LbOptions, Service } from './model.js';
 import { buildServices } from './services.js';
+import { countRestarts } from './restarts.js';
 import { RuntimeSync } from './runtime-sync.js';
 import { AliveTasks, SplitStore, trafficRoutes } from './traffic.js';
 
@@ -187,11 +188,12 @@ export function attachLb(
   engine.addStatusSection('marathon-lb', () => ({
     summary: haproxy.pid
       ? [
-          `haproxy pid ${haproxy.pid} on ${bindAddr} (groups ${o.groups.join(',')}; http :${ports.http}${o.certs ? `, https :${ports.https ?? 443}` : ''}): ${services} service(s), ${haproxy.reloads} reload(s); stats http://${o.statsBind}:${ports.stats}/haproxy?stats`,
+          `haproxy pid ${haproxy.pid} on ${bindAddr} (groups ${o.groups.join(',')}; http :${ports.http}${o.certs ? `, https :${ports.https ?? 443}` : ''}): ${services} service(s), ${haproxy.reloads} reload(s)${haproxy.restarts ? `, ${haproxy.restarts} restart(s) after it died` : ''}; stats http://${o.statsBind}:${ports.stats}/haproxy?stats`,
           ...rejected.map((b) => `left out ${b.app}: ${b.error.split('\n')[0]}`),
         ]
       : ['not running (no app with HAPROXY_GROUP labels for its groups)'],
     pid: haproxy.pid ?? null,
+    restarts: haproxy.restarts,
     bindAddr,
     services,
     reloads: haproxy.reloads,
@@ -208,11 +210,16 @@ export function attachLb(
   });
   engine.addRoutes(trafficRoutes({ haproxy, splits, services: () => current(), refresh }));
   lbMetrics(engine.metrics, haproxy);
+  countRestarts(engine.metrics, 'marathon-lb', haproxy);
+  // A killed HAProxy is started again with the current configuration, then refreshed (weights of a
+  // split, maintenance of draining tasks live in its runtime, not in the file).
+  haproxy.supervise(() => void refresh());
   const endpoints = serveEndpoints({ haproxy, services: () => current(), refresh }).catch((err: Error) => {
     log?.warn(`marathon-lb: its endpoints (/_haproxy_getpids, ...) are not served: ${err.message}`);
     return async () => undefined;
   });
   engine.onStop(async () => {
+    haproxy.unsupervise();
     off();
     clearInterval(timer);
     await (

@@ -69,6 +69,10 @@ export class Haproxy {
   private adopted?: number;
   private current?: string;
   reloads = 0;
+  /** HAProxy restarted after it died (killed, crashed): counted for the status and the metrics. */
+  restarts = 0;
+  private watchdog?: NodeJS.Timeout;
+  private restarting?: Promise<void>;
 
   constructor(
     readonly runDir: string,
@@ -104,6 +108,48 @@ export class Haproxy {
     return this.child?.pid ?? this.adopted;
   }
 
+  /**
+   * Keep HAProxy up while it has a configuration: a master that died (killed; in master-worker mode
+   * it also exits when its worker dies) is seen at once when it was our child, within half a
+   * second when adopted, and started again with the current configuration; `restarted` then puts
+   * back what the configuration does not hold (runtime weights, maintenance). Until `unsupervise`.
+   */
+  supervise(restarted: () => void): void {
+    this.onRestarted = restarted;
+    this.watchdog ??= setInterval(() => void this.revive(), 500);
+    this.watchdog.unref();
+  }
+
+  unsupervise(): void {
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
+    this.onRestarted = undefined;
+  }
+
+  private onRestarted?: () => void;
+
+  /** Start HAProxy again if it should run and does not (one restart at a time). */
+  private revive(): Promise<void> {
+    if (!this.watchdog || this.current === undefined || this.pid || this.restarting)
+      return this.restarting ?? Promise.resolve();
+    const config = this.current;
+    this.restarting = (async () => {
+      this.log?.warn(
+        `HAProxy (${path.basename(this.runDir)}) is not running: starting it again with its configuration`,
+      );
+      this.current = undefined;
+      const r = await this.apply(config).catch((err: Error) => ({ status: 'invalid' as const, error: err.message }));
+      if (r.status === 'started') {
+        this.restarts++;
+        this.onRestarted?.();
+      } else {
+        this.current = config;
+        this.log?.warn(`HAProxy could not be started again: ${'error' in r ? r.error : r.status}`);
+      }
+    })().finally(() => (this.restarting = undefined));
+    return this.restarting;
+  }
+
   /** Check a configuration without using it. */
   async validate(config: string): Promise<string | undefined> {
     const tmp = path.join(this.runDir, 'haproxy.cfg.check');
@@ -134,7 +180,12 @@ export class Haproxy {
       closeSync(out);
       this.child = child;
       child.unref();
-      child.once('exit', () => this.child === child && (this.child = undefined));
+      child.once('exit', () => {
+        if (this.child !== child) return;
+        this.child = undefined;
+        // Died under supervision (not stopped): up again now, not at the next check.
+        void this.revive();
+      });
       child.once('error', (err) => {
         this.log?.warn(`haproxy could not start: ${err.message}`);
         if (this.child === child) this.child = undefined;
@@ -230,6 +281,8 @@ export class Haproxy {
   }
 
   async stop(): Promise<void> {
+    // Stopped on purpose: nothing to keep running (a later apply starts it again, supervised).
+    this.current = undefined;
     const pid = this.pid;
     if (!pid) return;
     const c = this.child;

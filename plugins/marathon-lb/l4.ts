@@ -4,6 +4,7 @@ import path from 'node:path';
 import { serialized, type Contract } from '../../core/index.js';
 import { renderHead, renderServices } from './config.js';
 import { Haproxy } from './haproxy.js';
+import { countRestarts } from './restarts.js';
 import type { Service } from './model.js';
 import { RuntimeSync } from './runtime-sync.js';
 import { clean, serverId, serverName } from './services.js';
@@ -12,7 +13,7 @@ export type L4Service = Contract<'vip'>['service'];
 type L4Source = Contract<'vip'>['source'];
 /** What the data plane needs of the engine: where its state lives, and when it stops. */
 export type L4Host = { readonly settings: { readonly stateDir: string } } & Partial<
-  Pick<Contract<'engine'>['api'], 'stopping'>
+  Pick<Contract<'engine'>['api'], 'stopping' | 'metrics'>
 > &
   Pick<Contract<'engine'>['api'], 'onStop'>;
 
@@ -120,8 +121,12 @@ export function attachL4(engine: L4Host, source: L4Source, log?: { info(m: strin
     lastStats = await haproxy.stats();
   };
   const refresh = serialized(() => apply().catch((err) => log?.warn(`VIP data plane: ${(err as Error).message}`)));
+  // Killed, it is started again with its configuration, then refreshed (runtime states: draining backends).
+  haproxy.supervise(() => void refresh());
+  if (engine.metrics) countRestarts(engine.metrics, 'vip', haproxy);
 
   engine.onStop(async () => {
+    haproxy.unsupervise();
     await refresh.idle();
     // Like tasks, HAProxy outlives the engine while it serves VIPs (the next engine adopts it).
     if (source.services().length === 0) await haproxy.stop();
@@ -131,7 +136,7 @@ export function attachL4(engine: L4Host, source: L4Source, log?: { info(m: strin
     name: 'haproxy',
     refresh,
     summary: () =>
-      `HAProxy${haproxy.pid ? ` pid ${haproxy.pid}` : ' (not started: no VIP yet)'}, ${haproxy.reloads} reload(s)`,
+      `HAProxy${haproxy.pid ? ` pid ${haproxy.pid}` : ' (not started: no VIP yet)'}, ${haproxy.reloads} reload(s)${haproxy.restarts ? `, ${haproxy.restarts} restart(s) after it died` : ''}`,
     status(key: string) {
       if (unbindable.has(key)) return { backends: [], error: unbindable.get(key)! };
       const v = lastWanted.find((x) => x.key === key);

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatonError, type Logger } from '../../core/index.js';
+import { BatonError, monotonicMs, type Logger } from '../../core/index.js';
 import type { AppStatus, MarathonCluster } from './cluster.js';
 import { followEvents } from './events.js';
 import { explain, isHealthy, waitingReason } from './explain.js';
@@ -32,7 +32,7 @@ export async function waitForDeployments(
   const firstSeen = new Map<string, number>();
   let last = '';
   let best = -1;
-  let lastProgress = Date.now();
+  let lastProgress = monotonicMs();
   // Tasks of the new version that ended on their own (not killed), per app: a crash loop.
   const crashes = new Map<string, Set<string>>();
   // Marathon's events wake the loop at once; while the stream is up, polling slows to once a second.
@@ -48,7 +48,7 @@ export async function waitForDeployments(
       const running = new Set(deployments.map((d) => d.id));
       for (const id of pending) if (!running.has(id)) pending.delete(id);
       const apps = (await cluster.apps(true, o.signal)).filter((a) => appIds.includes(a.id));
-      const now = Date.now();
+      const now = monotonicMs();
       let progress = deployments.filter((d) => pending.has(d.id)).reduce((n, d) => n + d.currentStep, 0);
       for (const a of apps) {
         // A task of this version that could not even be launched (missing image, bad command) will

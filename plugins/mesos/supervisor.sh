@@ -25,6 +25,8 @@ while :; do
   wait "$pid"; status=$?
   kill -0 "$pid" 2>/dev/null || break   # wait returns early when a trapped signal arrives
 done
-echo "$status" > .baton/exit.tmp && mv .baton/exit.tmp .baton/exit
-[ "$exits" != "-" ] && : > "$exits/${sandbox##*/}"
+# A full disk refuses the status: it is written again every second until it is taken (the task
+# counts as running meanwhile; the engine can record nothing while its own store is refused either).
+until { echo "$status" > .baton/exit.tmp && mv .baton/exit.tmp .baton/exit; } 2>/dev/null; do sleep 1; done
+[ "$exits" != "-" ] && : > "$exits/${sandbox##*/}" 2>/dev/null
 exit 0

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatonError } from '../../core/index.js';
+import { BatonError, Deadline } from '../../core/index.js';
 import type { GroupServer } from './balancer.js';
 import { remove, scale, settle, type SwapContext } from './blue-green.js';
 import { healthyTasks, liveApp } from './colours.js';
@@ -121,14 +121,15 @@ export async function runCanary(
       { step: i + 1, weight: st.weight, ...(weights ? {} : { instances: need }) },
     );
     const base = counters((await c.lb.state(c.signal)).servers, canaryId);
-    const end = st.pauseSeconds !== undefined ? Date.now() + st.pauseSeconds * 1000 : Infinity;
+    // The pause on the monotonic clock (core/clock.ts); the wall-clock end is only for the dashboard.
+    const pause = st.pauseSeconds !== undefined ? new Deadline(st.pauseSeconds * 1000) : undefined;
     for (;;) {
       const state = await c.lb.state(c.signal);
       const verdict = judge(base, counters(state.servers, canaryId), s.analysis);
       // What the dashboard shows of the running canary: the steps, where it is, what the analysis measures.
       const report = {
         steps: s.steps,
-        stepEndsAt: Number.isFinite(end) ? end : null,
+        stepEndsAt: pause ? Date.now() + pause.leftMs() : null,
         analysis: { ...verdict.measured, ...thresholds(s.analysis), verdict: verdict.fail ?? 'ok' },
       };
       if (verdict.fail) await back('BATON_ANALYSIS_FAILED', `analysis failed at ${st.weight} %: ${verdict.fail}`);
@@ -139,12 +140,12 @@ export async function runCanary(
         // On a cluster `baton promote` did the work; under weights the deploy finishes it.
         return weights ? promote(c, stableId, canaryId, target, s) : undefined;
       }
-      if (Date.now() >= end) {
+      if (pause?.passed()) {
         c.log.info(`${canaryId}: step ${i + 1} passed at ${st.weight} %: ${verdict.summary}`);
         break;
       }
       if (weights) await c.lb.split(canaryId, st.weight, { ...heartbeat(), step: i, ...report }, c.signal);
-      await sleep(Math.min(s.analysis.intervalSeconds * 1000, Math.max(0, end - Date.now())), undefined, {
+      await sleep(Math.min(s.analysis.intervalSeconds * 1000, pause ? pause.leftMs() : Infinity), undefined, {
         signal: c.signal,
       });
     }
@@ -154,9 +155,9 @@ export async function runCanary(
 
 /** Wait until marathon-lb serves every healthy canary task as an UP server. */
 async function servedByLb(c: SwapContext, canaryId: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
+  const deadline = new Deadline(ms);
   for (;;) {
-    if (Date.now() > end)
+    if (deadline.passed())
       throw new BatonError(
         'BATON_TIMEOUT',
         `marathon-lb did not serve ${canaryId}'s healthy tasks within ${ms / 1000}s (HAPROXY_GROUP of the app vs the LB's groups?)`,

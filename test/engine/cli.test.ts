@@ -109,7 +109,7 @@ describe('baton deploy / status / plan / scale / logs / destroy on the embedded 
     expect(es.stdout).toMatch(/agent-private-1\s+127\.0\.1\.1\s+role \*/);
     expect(es.stdout).toMatch(/agent-public-1\s+127\.0\.2\.1\s+role slave_public/);
     expect(es.stdout).toMatch(/isolation \(mesos\): /);
-    expect(run(['engine', 'dashboard']).stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui\/$/);
+    expect(run(['engine', 'dashboard']).stdout.trim()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui\/$/);
     expect(run(['engine', 'start']).stdout).toMatch(
       /^engine already running: http:\/\/127\.0\.0\.1:\d+ \(dashboard http:\/\/127\.0\.0\.1:\d+\/ui\/\)$/m,
     );

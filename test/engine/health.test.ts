@@ -71,11 +71,11 @@ describe('health checks on the embedded engine (marathon-semantics.md §3)', () 
     const again = await until(
       async () =>
         (await tasks('/http-hc')).find((x) => x.id === t.id.replace(/\.1$/, '.2') && x.healthCheckResults[0]?.alive),
-      8000,
+      15_000,
       'the relaunch to be healthy',
     );
     expect(again).toBeTruthy();
-  }, 20_000);
+  }, 40_000);
 
   it('grace period: failures are ignored until the first success or the grace ends', async () => {
     const slow = `sleep 2; ${serverCmd()}`;
@@ -109,11 +109,11 @@ describe('health checks on the embedded engine (marathon-semantics.md §3)', () 
     await until(async () => (await tasks('/patient'))[0]?.healthCheckResults[0]?.alive, 10_000, '/patient healthy');
     expect(eventsOf('unhealthy_instance_kill_event', '/patient')).toHaveLength(0);
     expect(eventsOf('failed_health_check_event', '/patient')).toHaveLength(0);
-    await until(() => eventsOf('unhealthy_instance_kill_event', '/impatient')[0], 6000, '/impatient killed');
+    await until(() => eventsOf('unhealthy_instance_kill_event', '/impatient')[0], 15_000, '/impatient killed');
     await e.api('DELETE', '/v2/apps/patient');
     await e.api('DELETE', '/v2/apps/impatient');
     await e.settle();
-  }, 20_000);
+  }, 40_000);
 
   it('TCP, and HTTPS without certificate validation', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'baton-tls-'));

@@ -284,7 +284,7 @@ export function killTasks(
   }
   for (const i of insts) {
     if (wipe) e.state.decommission(i);
-    else void e.kill(i);
+    else e.requestKill(i);
   }
   const tasks = insts.map((i) => taskJson(e, i));
   return single ? { task: tasks[0] } : { tasks };

@@ -1,7 +1,10 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { canonicalId } from '../../../core/index.js';
 import type { Engine } from '../engine.js';
 import { predictPlacement } from '../predict.js';
+import { backupDir, backupName } from '../store.js';
 import { ACTIVE } from '../types.js';
 import { guarded } from './apps-routes.js';
 import { readApp } from './app-input.js';
@@ -29,6 +32,15 @@ export function batonRoutes(server: FastifyInstance, e: Engine, url: () => strin
     ...engineStatus(e, url()),
     eventLoop: e.eventLoop.read(queryOf(req).string('reset') === 'eventLoop'),
   }));
+  // A consistent copy of the store, made by the engine that holds it (`baton engine backup`). It goes
+  // into the state directory's backups/ only: a request never names a file to write.
+  server.post('/baton/v1/backup', async () => {
+    const dir = backupDir(e.settings.stateDir);
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, backupName());
+    await e.state.store.backup(file);
+    return { file };
+  });
   // Plan-time placement prediction against the live state (nothing changes).
   server.post('/baton/v1/predict', async (req, reply) =>
     guarded(reply, () => {
@@ -59,6 +71,8 @@ export function engineStatus(e: Engine, url: string) {
     stateDir: e.settings.stateDir,
     // Whether requests need the engine token (the dashboard's actions work only then).
     tokenRequired: e.settings.token !== undefined,
+    // Since when the store has refused writes (a full disk): changes are refused until it takes them.
+    stateUnwritableSince: e.unwritableSince ?? null,
     isolation: Object.fromEntries(e.runtimes.map((r) => [r.name, r.isolation()])),
     apps: e.state.apps.size,
     pods: [...e.state.apps.values()].filter((s) => s.pod).length,

@@ -180,7 +180,7 @@ export function podsRoutes(server: FastifyInstance, e: Engine): void {
           return reply.code(404).send({ message: `No instance ${ids.join(', ')} of pod '${id}'` });
         for (const i of insts) {
           if (q.bool('wipe', false)) e.state.decommission(i);
-          else void e.kill(i);
+          else e.requestKill(i);
         }
         const out = insts.map((i) => instanceStatus(e, stored, i));
         return arg ? out[0] : out;

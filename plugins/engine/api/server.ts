@@ -47,7 +47,10 @@ export async function startServer(
   server.setErrorHandler((error, _req, reply) => {
     // A body that is not JSON carries the parser's complaint as `details` (Marathon's "Invalid JSON");
     // everything else (a bad query parameter, a failure) says what it is.
-    const err = error as Error & { statusCode?: number; details?: string };
+    const err = error as Error & { statusCode?: number; details?: string; code?: string };
+    // A full disk refused the change (nothing was applied): Marathon answers a storage it cannot
+    // write with 503, and clients retry later.
+    if (err.code === 'BATON_STATE_UNWRITABLE') return reply.code(503).send({ message: err.message });
     const status = err.statusCode ?? 500;
     reply
       .code(status)
