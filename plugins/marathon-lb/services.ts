@@ -30,7 +30,10 @@ function servicePorts(app: LbApp): number[] {
   return (app.portDefinitions ?? []).map((d) => d.port);
 }
 
-/** A task with a passing check is in; with results but none alive, out; with none yet, out (no LRU memory here). */
+/**
+ * A task with a passing check is in (any check alive, marathon-lb-semantics.md §1.4; Marathon's own
+ * `tasksHealthy` needs every check); with results but none alive, out; with none yet, out (no LRU memory here).
+ */
 function healthy(app: LbApp, t: LbTask): boolean {
   if (!app.healthChecks?.length) return true;
   return (t.healthCheckResults ?? []).some((r) => r.alive);

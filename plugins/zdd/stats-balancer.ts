@@ -33,6 +33,26 @@ async function oldWorkersAt(statsUrl: string, signal?: AbortSignal): Promise<num
   }
 }
 
+/**
+ * One stats page, read again (up to three times, 250 ms apart) when the connection fails: a
+ * marathon-lb reload ends the old HAProxy worker, which closes the kept-alive connection a read
+ * was about to reuse ("other side closed"). An HTTP error status is an answer and is not retried.
+ */
+async function readStats(url: string, signal?: AbortSignal): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await fetch(url, {
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(10_000)]) : AbortSignal.timeout(10_000),
+      });
+      if (!r.ok) throw Object.assign(new Error(`HTTP ${r.status}`), { answered: true });
+      return await r.text();
+    } catch (err) {
+      if (signal?.aborted || attempt >= 3 || (err as { answered?: boolean }).answered) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 /** `BATON_MARATHON_LB_STATS`: the stats pages of a cluster's marathon-lb instances, comma-separated. */
 export const statsUrls = (env = process.env) =>
   (env.BATON_MARATHON_LB_STATS ?? '')
@@ -63,11 +83,8 @@ export class StatsBalancer extends Balancer {
       this.urls.map(async (u) => {
         const url = u.includes(';csv') ? u : `${u};csv`;
         try {
-          const r = await fetch(url, {
-            signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(10_000)]) : AbortSignal.timeout(10_000),
-          });
-          if (!r.ok) throw new Error(`HTTP ${r.status}`);
-          return parseCsv(await r.text()).filter((row) => row.svname !== 'FRONTEND' && row.svname !== 'BACKEND');
+          const csv = await readStats(url, signal);
+          return parseCsv(csv).filter((row) => row.svname !== 'FRONTEND' && row.svname !== 'BACKEND');
         } catch (err) {
           if (signal?.aborted) throw err;
           throw new BatonError(

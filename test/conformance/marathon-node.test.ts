@@ -203,11 +203,16 @@ describe('marathon-node (npm) against the target, with its own defaults and enco
     await new Promise<void>((r) => (es.onopen = r));
     const evt = `${target.prefix}/evt`;
     await m.app.create({ id: evt, cmd: 'sleep 3600', instances: 1, cpus: 0.01, mem: 16 });
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && !seen.some((e) => e.eventType === 'deployment_success')) await sleep(100);
+    // A deployment of an earlier case (a destroy) may finish while this one runs: wait for this app's own events.
+    const ours = (e: Json) => JSON.stringify(e).includes(`"${evt}"`);
+    const got = () => ({
+      status: seen.some((e) => e.eventType === 'status_update_event' && e.appId === evt),
+      success: seen.some((e) => e.eventType === 'deployment_success' && ours(e)),
+    });
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && !(got().status && got().success)) await sleep(100);
     es.close();
-    expect(seen.some((e) => e.eventType === 'status_update_event' && e.appId === evt)).toBe(true);
-    expect(seen.some((e) => e.eventType === 'deployment_success')).toBe(true);
+    expect(got()).toEqual({ status: true, success: true });
     // The filter holds: nothing of the types not asked for.
     expect(seen.filter((e) => e.eventType === 'deployment_info' || e.eventType === 'api_post_event')).toEqual([]);
     await m.app.destroy(evt);

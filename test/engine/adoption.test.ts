@@ -79,7 +79,7 @@ function realDaemon(prefix: string, appIds: string[]) {
 }
 
 describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
-  const d = realDaemon('baton-adopt-', ['/adopt']);
+  const d = realDaemon('baton-adopt-', ['/adopt', '/exits']);
   const api = d.api;
 
   it('loses nothing and duplicates nothing; the deployment completes after the restart', async () => {
@@ -141,16 +141,22 @@ describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
   }, 60_000);
 
   it('learns of exits that happened while no engine ran, and relaunches', async () => {
-    const tasks = (await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { id: string }[];
+    // An app of its own (the case stands alone).
+    expect(
+      (await api('POST', '/v2/apps', { id: '/exits', cmd: serverCmd(), instances: 3, cpus: 0.05, mem: 32 })).status,
+    ).toBe(201);
+    await until(async () => (await api('GET', '/v2/deployments')).body.length === 0, 20_000, 'the deployment');
+    await until(() => taskProcesses('/exits', d.stateDir).length === 3, 10_000, 'three task processes');
+    const tasks = (await api('GET', '/v2/apps/exits/tasks')).body.tasks as { id: string }[];
     const info = await runningEngine(d.stateDir);
     await stopEngine(d.stateDir);
     expect(pidAlive(info!.pid)).toBe(false);
-    const victim = taskProcesses('/adopt', d.stateDir)[0];
+    const victim = taskProcesses('/exits', d.stateDir)[0];
     process.kill(victim, 'SIGKILL');
     await d.start();
     await until(
       async () => {
-        const now = (await api('GET', '/v2/apps/adopt/tasks')).body.tasks as { id: string; state: string }[];
+        const now = (await api('GET', '/v2/apps/exits/tasks')).body.tasks as { id: string; state: string }[];
         return (
           now.length === 3 &&
           now.every((t) => t.state === 'TASK_RUNNING') &&
@@ -160,7 +166,7 @@ describe('engine crash safety: SIGKILL mid-deployment, restart, adopt', () => {
       15_000,
       'a replacement task',
     );
-    await until(() => taskProcesses('/adopt', d.stateDir).length === 3, 10_000, 'three task processes');
+    await until(() => taskProcesses('/exits', d.stateDir).length === 3, 10_000, 'three task processes');
   }, 40_000);
 });
 

@@ -8,9 +8,10 @@ describe('embedded engine: deploy and reach every instance', () => {
   });
   afterAll(async () => e.destroy());
 
-  it('POST /v2/apps starts 3 real processes, each answering on its agent address and port', async () => {
+  /** Each case deploys an app of its own (cases stand alone, in any order). */
+  const deploy = async (id: string) => {
     const r = await e.api('POST', '/v2/apps', {
-      id: '/web',
+      id,
       cmd: serverCmd(),
       instances: 3,
       cpus: 0.1,
@@ -19,10 +20,15 @@ describe('embedded engine: deploy and reach every instance', () => {
       labels: { team: 'blue', 'com.example/tier': 'front' },
       env: { GREETING: 'hi' },
     });
+    await e.settle();
+    return r;
+  };
+
+  it('POST /v2/apps starts 3 real processes, each answering on its agent address and port', async () => {
+    const r = await deploy('/web');
     expect(r.status).toBe(201);
     expect(r.headers.get('marathon-deployment-id')).toBe(r.body.deployments[0].id);
     expect(r.headers.get('location')).toBe('/v2/apps/web');
-    await e.settle();
     const { body } = await e.api('GET', '/v2/apps/web/tasks');
     expect(body.tasks).toHaveLength(3);
     // Spread over the three private agents, each on its own loopback address and port range.
@@ -37,7 +43,8 @@ describe('embedded engine: deploy and reach every instance', () => {
   });
 
   it('gives tasks the environment of marathon-semantics.md §8', async () => {
-    const { body } = await e.api('GET', '/v2/apps/web');
+    await deploy('/env/web');
+    const { body } = await e.api('GET', '/v2/apps/env/web');
     const app = body.app;
     const t = app.tasks[0];
     const env = JSON.parse(await hit(t.host, t.ports[0], '/env'));
@@ -49,7 +56,7 @@ describe('embedded engine: deploy and reach every instance', () => {
       [`PORT_${app.portDefinitions[0].port}`]: String(t.ports[0]),
       PORT_HTTP: String(t.ports[0]),
       MESOS_TASK_ID: t.id,
-      MARATHON_APP_ID: '/web',
+      MARATHON_APP_ID: '/env/web',
       MARATHON_APP_VERSION: app.version,
       MARATHON_APP_RESOURCE_CPUS: '0.1',
       MARATHON_APP_RESOURCE_MEM: '64.0',
@@ -67,19 +74,20 @@ describe('embedded engine: deploy and reach every instance', () => {
   });
 
   it('an identical PUT is a no-op, a label change restarts every task (marathon-semantics.md §4.2)', async () => {
-    const before = (await e.api('GET', '/v2/apps/web')).body.app;
-    const same = await e.api('PUT', '/v2/apps/web', { cmd: before.cmd, instances: 3 });
+    await deploy('/put/web');
+    const before = (await e.api('GET', '/v2/apps/put/web')).body.app;
+    const same = await e.api('PUT', '/v2/apps/put/web', { cmd: before.cmd, instances: 3 });
     expect(same.status).toBe(200);
     await e.settle();
-    const after = (await e.api('GET', '/v2/apps/web')).body.app;
+    const after = (await e.api('GET', '/v2/apps/put/web')).body.app;
     expect(after.version).toBe(before.version);
     expect(after.tasks.map((t: { id: string }) => t.id).sort()).toEqual(
       before.tasks.map((t: { id: string }) => t.id).sort(),
     );
 
-    await e.api('PATCH', '/v2/apps/web', { labels: { team: 'green' } });
+    await e.api('PATCH', '/v2/apps/put/web', { labels: { team: 'green' } });
     await e.settle();
-    const relabeled = (await e.api('GET', '/v2/apps/web')).body.app;
+    const relabeled = (await e.api('GET', '/v2/apps/put/web')).body.app;
     expect(relabeled.versionInfo.lastConfigChangeAt).toBe(relabeled.version);
     expect(relabeled.tasks).toHaveLength(3);
     for (const t of relabeled.tasks) expect(before.tasks.map((x: { id: string }) => x.id)).not.toContain(t.id);
