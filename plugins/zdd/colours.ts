@@ -73,8 +73,8 @@ export async function liveApp(api: Api, id: string, signal?: AbortSignal): Promi
 }
 
 /**
- * Running tasks that zdd counts as healthy: any check alive (marathon-lb-semantics.md §2, as
- * marathon-lb puts a task in rotation, §1.4) — not Marathon's `tasksHealthy`, which needs every check.
+ * Running tasks that zdd counts as healthy: any check alive, as marathon-lb puts a task in rotation
+ * (marathon-lb-semantics.md §2, §1.4) — not Marathon's `tasksHealthy`, which needs every check.
  */
 export const healthyTasks = (a: LiveApp) =>
   (a.tasks ?? []).filter(
