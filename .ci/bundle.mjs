@@ -7,7 +7,11 @@
 // - the dashboard (plugins/engine/ui, Preact): one script and one stylesheet under dist/ui/, served
 //   by the engine at /ui (nothing loaded from elsewhere at run time).
 import { build } from 'esbuild';
-import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+
+// Chunk names carry content hashes: without this every build would leave the last one's chunks behind.
+rmSync('dist/cli', { recursive: true, force: true });
+rmSync('dist/ui', { recursive: true, force: true });
 
 await build({
   entryPoints: ['dist/bin/baton.js'],
