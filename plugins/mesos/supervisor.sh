@@ -27,6 +27,10 @@ while :; do
 done
 # A full disk refuses the status: it is written again every second until it is taken (the task
 # counts as running meanwhile; the engine can record nothing while its own store is refused either).
-until { echo "$status" > .baton/exit.tmp && mv .baton/exit.tmp .baton/exit; } 2>/dev/null; do sleep 1; done
+# A sandbox that is gone (its state directory deleted) has nobody left to tell: stop trying.
+until { echo "$status" > .baton/exit.tmp && mv .baton/exit.tmp .baton/exit; } 2>/dev/null; do
+  [ -d .baton ] || exit 0
+  sleep 1
+done
 [ "$exits" != "-" ] && : > "$exits/${sandbox##*/}" 2>/dev/null
 exit 0

@@ -18,7 +18,7 @@ const SHOTS = path.join(ROOT, 'docs/images');
  * user sees and does, end to end (docs/dashboard.md).
  */
 describe('dashboard (headless Chromium, engine daemon with a token)', () => {
-  const d = cliDaemon('baton-ui-', ['/web'], { BATON_ENGINE_TOKEN: TOKEN });
+  const d = cliDaemon('baton-ui-', ['/web', '/web-blue', '/web-green'], { BATON_ENGINE_TOKEN: TOKEN });
   let browser: Browser;
   let page: Page;
   let url = '';

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureEngine, runningEngine, stopEngine } from '../../plugins/engine/daemon.js';
 import { resolveSettings } from '../../plugins/engine/settings.js';
 import { pidAlive, serverCmd, until } from '../helpers/engine.js';
+import { endLeftovers } from '../helpers/leftovers.js';
 import { freePort } from '../helpers/net.js';
 
 type Status = {
@@ -105,8 +106,11 @@ describe('HAProxy killed', () => {
         async () => ((await (await fetch(`${url}/v2/tasks`)).json()) as { tasks: unknown[] }).tasks.length === 0,
         20_000,
       ).catch(() => undefined);
+      // With no app left to serve, marathon-lb and the VIP plane stop their HAProxy (asynchronously).
+      await until(async () => !(await lbPid()) && !(await vipPid()), 10_000).catch(() => undefined);
     }
     await stopEngine(stateDir);
+    await endLeftovers(stateDir);
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;

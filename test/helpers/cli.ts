@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { endLeftovers } from './leftovers.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BATON = path.join(ROOT, 'dist/cli/baton.js');
@@ -85,6 +86,7 @@ export function cliDaemon(prefix: string, cleanup: string[], extraEnv: Record<st
     for (const c of cleanup) s.run(['destroy', c]);
     await new Promise((r) => setTimeout(r, 1500));
     s.run(['engine', 'stop']);
+    await endLeftovers(s.dir);
     await rm(s.dir, { recursive: true, force: true });
   });
   return s;

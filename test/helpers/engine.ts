@@ -17,6 +17,7 @@ import mesos from '../../plugins/mesos/index.js';
 import persistence from '../../plugins/persistence/index.js';
 import pods from '../../plugins/pods/index.js';
 import { ROOT } from './cli.js';
+import { endLeftovers } from './leftovers.js';
 
 export const SERVER = path.join(ROOT, 'test/fixtures/server.mjs');
 /** Whether a process with this pid runs (a zombie, dead but not yet reaped, does not). */
@@ -100,7 +101,10 @@ export async function startTestEngine(
       const end = Date.now() + 20_000;
       while (running.engine.state.instances.size > 0 && Date.now() < end) await sleep(50);
       await running.close();
-      if (!opts.stateDir) await rm(stateDir, { recursive: true, force: true });
+      if (!opts.stateDir) {
+        await endLeftovers(stateDir);
+        await rm(stateDir, { recursive: true, force: true });
+      }
     },
   };
 }
