@@ -34,8 +34,8 @@ export function extensionApi(e: Engine): EngineApi {
     setHealth: (i, health) => {
       const x = own(i);
       if (!x || x.taskId !== i.taskId) return;
+      // A new array, not a touch: the API encodes health results apart from the rest of a task (api/render.ts).
       x.health = [...health];
-      e.state.touch(x);
     },
     setReadiness: (i, readiness, ready) => {
       const x = own(i);

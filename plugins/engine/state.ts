@@ -162,14 +162,15 @@ export class EngineState {
   }
 
   /**
-   * How many times an instance changed (any field, health included): what its rendered task JSON
-   * is cached against (api/render.ts), so a renderer never compares fields to know.
+   * How many times an instance changed: what its rendered task JSON is cached against
+   * (api/render.ts), so a renderer never compares fields to know. Health results are not counted:
+   * each probe gives the instance a new array, which the renderer compares on its own.
    */
   revision(i: Instance): number {
     return (i as Revised)[REVISION] ?? 0;
   }
 
-  /** An instance changed in memory only (health and readiness results, which are not persisted). */
+  /** An instance changed in memory only (readiness results, which are not persisted). */
   touch(i: Instance): void {
     (i as Revised)[REVISION] = this.revision(i) + 1;
   }

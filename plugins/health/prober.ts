@@ -11,6 +11,15 @@ type EngineApi = Contract<'engine'>['api'];
 type ProbedInstance = Contract<'engine'>['instance'];
 
 const TICK_MS = 50;
+/**
+ * Probes are levelled over the slots: tasks launched together (a deploy, or every adopted task
+ * after an engine restart) are otherwise probed together interval after interval, and at 5,000
+ * tasks hundreds of connects in one slot held the event loop for 100-500 ms (API answers and other
+ * probes waited). A probe goes to the first slot from its due one that holds fewer than the budget
+ * — half as much again as the average load of a slot (the probes' rates summed), and at least
+ * SLOT_BUDGET — moving by at most one interval; below that load (hundreds of tasks) none moves.
+ */
+const SLOT_BUDGET = 20;
 /** How often every instance is looked at for running tasks without a probe schedule. */
 const SCAN_MS = 2000;
 
@@ -19,6 +28,10 @@ interface Due {
   i: ProbedInstance;
   taskId: string;
   check: number | 'ready';
+  /** The slot it is in: the next probe keeps this phase (a late turn does not bunch probes together). */
+  slot?: number;
+  /** Its share of a slot's load (TICK_MS / interval). */
+  perSlot?: number;
 }
 
 /** Index of a port by name among an app's ports (portMappings if any, else portDefinitions). */
@@ -157,8 +170,22 @@ export function attachProber(e: EngineApi): () => void {
   const slot = (t: number) => Math.floor(t / TICK_MS);
   let lastSlot = slot(Date.now()) - 1;
   let armWheel = () => {};
-  const schedule = (d: Due, at: number) => {
-    const k = Math.max(slot(at), lastSlot + 1);
+  /** How many probes a slot holds on average: each probe in the wheel adds TICK_MS / its interval. */
+  let perSlot = 0;
+  /** Put a probe in the wheel at `at`, or up to `spreadMs` later where the slots are full. */
+  const schedule = (d: Due, at: number, spreadMs: number) => {
+    const first = Math.max(slot(at), lastSlot + 1);
+    const budget = Math.max(SLOT_BUDGET, Math.ceil(1.5 * perSlot));
+    const last = first + Math.max(1, Math.floor(spreadMs / TICK_MS));
+    let k = first;
+    for (let j = first, fewest = Infinity; j < last; j++) {
+      const n = wheel.get(j)?.length ?? 0;
+      if (n < fewest) [k, fewest] = [j, n];
+      if (n < budget) break;
+    }
+    d.slot = k;
+    d.perSlot = spreadMs > 0 ? TICK_MS / spreadMs : 0;
+    perSlot += d.perSlot;
     const list = wheel.get(k);
     if (list) list.push(d);
     else {
@@ -185,9 +212,14 @@ export function attachProber(e: EngineApi): () => void {
           i,
           checks.map(() => ({ alive: false, consecutiveFailures: 0, instanceId: i.instanceId })),
         );
-    checks.forEach((c, idx) => schedule({ i, taskId: i.taskId!, check: idx }, started + firstProbeDelayMs(c)));
-    if (spec.app.readinessChecks[0]) schedule({ i, taskId: i.taskId, check: 'ready' }, Date.now());
+    checks.forEach((c, idx) =>
+      schedule({ i, taskId: i.taskId!, check: idx }, started + firstProbeDelayMs(c), c.intervalSeconds * 1000),
+    );
+    if (spec.app.readinessChecks[0]) schedule({ i, taskId: i.taskId, check: 'ready' }, Date.now(), 0);
   };
+
+  /** When the next probe is due: an interval after this one's slot, or now when the turn came late. */
+  const next = (d: Due, now: number, intervalMs: number) => Math.max(now, (d.slot ?? slot(now)) * TICK_MS + intervalMs);
 
   const run = (d: Due, now: number) => {
     if (!current(d)) return;
@@ -205,7 +237,7 @@ export function attachProber(e: EngineApi): () => void {
           void readiness(d.i, spec.app, r).finally(() => inFlight.delete(key));
         }
       }
-      return schedule(d, now + r.intervalSeconds * 1000);
+      return schedule(d, next(d, now, r.intervalSeconds * 1000), r.intervalSeconds * 1000);
     }
     const c = spec.app.healthChecks[d.check];
     if (!c) return;
@@ -220,7 +252,7 @@ export function attachProber(e: EngineApi): () => void {
         })
         .finally(() => inFlight.delete(key));
     }
-    schedule(d, now + c.intervalSeconds * 1000);
+    schedule(d, next(d, now, c.intervalSeconds * 1000), c.intervalSeconds * 1000);
   };
 
   const tick = () => {
@@ -229,6 +261,7 @@ export function attachProber(e: EngineApi): () => void {
       const list = wheel.get(k);
       if (!list) continue;
       wheel.delete(k);
+      for (const d of list) perSlot -= d.perSlot ?? 0;
       for (const d of list) run(d, now);
     }
     lastSlot = slot(now);
