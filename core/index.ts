@@ -1,7 +1,7 @@
 /**
  * Baton core's public entry (`baton`): the plugin-author API. Plugins — built-in and third-party —
- * import from here; built-in plugins and the CLI may also use `internal.ts` (not part of the API).
- * docs/plugins.md lists what is here and what each part is for.
+ * import from here and from nowhere else in core; `internal.ts` is the CLI's and the test
+ * harness's (not part of the API). docs/plugins.md lists what is here and what each part is for.
  */
 
 // Plugins: the contract, the runner they tap, stages, typed contracts between plugins.
@@ -18,7 +18,18 @@ export { BatonError, deadlineSignal, isBatonError, toBatonError, type BatonError
 export { Deadline, monotonicMs } from './clock.js';
 export { ERROR_CODES, type ErrorCode } from './error-codes.js';
 export { EXIT, type ExitCode } from './exit-codes.js';
-export { Issues, pointer, parsePointer, marathonPath, type Issue, type JsonPath, type Severity } from './validation.js';
+export {
+  Issues,
+  pointer,
+  parsePointer,
+  marathonPath,
+  compileSchema,
+  schemaIssues,
+  type Issue,
+  type JsonPath,
+  type Severity,
+} from './validation.js';
+export { redactSecrets, secretValues } from './report/secrets.js';
 export {
   Reporter,
   createLogger,
@@ -28,7 +39,19 @@ export {
   type Logger,
 } from './report/events.js';
 
+// Commands a plugin adds to the CLI (CommandRegistry): its flags, the pipeline it runs, its errors.
+export { durationFlag, numberFlag } from './cli/flags.js';
+export {
+  runPipelineCommand,
+  reportEarlyError,
+  type PipelineCommandInput,
+  type OutputOptions,
+} from './cli/pipeline-command.js';
+
 // Recipes and the deploy settings every target honours.
+export { loadRecipeFile, type LoadedRecipe } from './recipe/load.js';
+export { parseTarget } from './recipe/build.js';
+export { dropNulls } from './core-taps.js';
 export type { Recipe, Located, RecipeGroup, TargetSpec, PluginSetting } from './recipe/types.js';
 export type { RawRecipe } from './recipe/shape.js';
 export type { JsonSchema } from './recipe/schema.js';
@@ -50,6 +73,7 @@ export { normalizeApp, HEALTH_DEFAULTS } from './marathon/normalize-app.js';
 export { validateApp, residentUpdateIssues } from './marathon/validate-app.js';
 export { normalizePod, validatePod } from './marathon/pod.js';
 export { classifyAppChange, classifyPodChange, stableJson, type ChangeKind } from './marathon/change.js';
+export { APP_SCHEMA, POD_SCHEMA } from './marathon/schema.js';
 
 // The ports a target and a task runtime implement.
 export { RECIPE_LABEL, type ClusterPort, type ClusterState, type InstanceEndpoint } from './cluster.js';

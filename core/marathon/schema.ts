@@ -1,9 +1,10 @@
 /**
  * JSON Schema (draft-07, checked with Ajv) for Marathon 1.10 app, pod and group definitions: the
- * structural half of validation. Built from the RAML types in shared/reference/marathon-data, not
- * from the 1.7 JSON Schema, which lacks 1.8+ fields. Every object is closed
- * (`additionalProperties: false`) so that unknown fields are *reported*; Marathon itself ignores
- * them (marathon-semantics.md §1.11, issue #2564). Semantic rules live in validate-app.ts / validate-pod.ts.
+ * structural half of validation. Built from Marathon's RAML types (docs/docs/rest-api/public/api/v2/types
+ * in https://github.com/mesosphere/marathon), not from its 1.7 JSON Schema, which lacks 1.8+ fields.
+ * Every object is closed (`additionalProperties: false`) so that unknown fields are *reported*;
+ * Marathon itself ignores them (marathon-semantics.md §1.11, issue #2564). Semantic rules live in
+ * validate-app.ts / validate-pod.ts.
  */
 type Schema = Record<string, unknown>;
 

@@ -1,6 +1,15 @@
 import type { CommandModule } from 'yargs';
-import { BatonError, EXIT, RECIPE_LABEL, toBatonError, type CommandRegistry } from '../../core/index.js';
-import { loadRecipeFile, numberFlag, reportEarlyError, runPipelineCommand } from '../../core/internal.js';
+import {
+  BatonError,
+  EXIT,
+  RECIPE_LABEL,
+  toBatonError,
+  type CommandRegistry,
+  loadRecipeFile,
+  numberFlag,
+  reportEarlyError,
+  runPipelineCommand,
+} from '../../core/index.js';
 import { startEngine } from './build.js';
 import type { EngineHooks } from './contract.js';
 import { backupEngine, restoreEngine } from './backup.js';

@@ -1,26 +1,20 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isResident, type App, type Pod, type TaskExit, type TaskRuntime } from '../../core/index.js';
-import { usage, type DeclineReason } from './placement.js';
-import {
-  constrainingTasks,
-  openSession,
-  type PlacementPolicy,
-  type PlacementSession,
-  type PolicyFinding,
-} from './placement-policy.js';
+import type { PlacementPolicy, PolicyFinding } from './placement-policy.js';
+import { PlacementPass, type QueueEntry } from './placement-pass.js';
 import { agentInfo, type AgentSpec, type EngineSettings } from './settings.js';
 import { EngineState, taskState } from './state.js';
 import { DEFAULT_KILL_GRACE_S, taskLaunch } from './task-launch.js';
 import { ACTIVE, BACKOFF_COUNTED, TERMINAL, type Condition, type Instance, type StoredApp } from './types.js';
 import { DeploymentDriver } from './deployment-driver.js';
 import { passKillGates, type ExtensionRoute, type KillGate } from './extensions.js';
-import { placeInstance, type VolumeProvider } from './volumes.js';
+import type { VolumeProvider } from './volumes.js';
 import { adoptLaunch, adoptLaunches, removeStrays } from './recovery.js';
 import { TaskWatch } from './task-watch.js';
 import { EventLoopLag } from './event-loop.js';
 import { EngineMetrics } from './metrics.js';
+import { withStderr } from './failure-cause.js';
 
 const TICK_MS = 200;
 /** The shortest gap between two passes when pokes wake the loop early. */
@@ -34,20 +28,6 @@ const EXIT_CONDITION: Record<TaskExit['state'], Condition> = {
   TASK_GONE: 'Gone',
   TASK_DROPPED: 'Gone',
 };
-
-/** Why an app's instances wait (for /v2/queue and `baton status`). */
-export interface QueueEntry {
-  appId: string;
-  count: number;
-  since: string;
-  delayMs: number;
-  /** Last placement attempt: per reason, how many agents declined. */
-  declined: Partial<Record<DeclineReason, number>>;
-  /** Last placement attempt: per unfulfilled constraint, how many agents it ruled out. */
-  constraints: Record<string, number>;
-  /** Of the app's wanted instances, how many are placed (launched) now. */
-  placed: number;
-}
 
 /**
  * The embedded engine: Marathon's scheduler for one machine. Holds apps, instances and
@@ -269,17 +249,7 @@ export class Engine {
   /** Launch what should run, kill what should not, forget what is done. */
   private converge(): void {
     const st = this.state;
-    const appsById = new Map([...st.apps].map(([id, s]) => [id, s.app]));
-    const use = usage(this.settings.agents, st.instances.values(), appsById);
-    const waiting = new Map<string, QueueEntry>();
-    const sessions = new Map<string, PlacementSession>();
-    // Instances by app, once per pass (placement filters look at an app's instances).
-    const byApp = new Map<string, Instance[]>();
-    for (const i of st.instances.values()) {
-      const list = byApp.get(i.appId);
-      if (list) list.push(i);
-      else byApp.set(i.appId, [i]);
-    }
+    const pass = new PlacementPass(st, this.settings.agents, this.policies, this.queue, !!this.volumes);
     for (const i of st.instances.values()) {
       if (this.busy.has(i.instanceId)) continue;
       // Killing with no kill in flight: an engine that stopped mid-kill (or a kill that failed);
@@ -310,58 +280,10 @@ export class Engine {
       if (!stored) continue;
       // Relaunches keep the instance's version; new instances of a deployment carry the new one.
       const spec = st.specOf(i, stored);
-      const others = byApp.get(i.appId) ?? [];
-      const entry = waiting.get(i.appId) ?? {
-        appId: i.appId,
-        count: 0,
-        since: this.queue.get(i.appId)?.since ?? new Date().toISOString(),
-        delayMs: 0,
-        declined: {},
-        constraints: {},
-        placed: 0,
-      };
-      waiting.set(i.appId, entry);
-      entry.count++;
-      const delay = st.backoff.waitMs(i.appId, spec.versionInfo.lastConfigChangeAt, spec.app);
-      if (delay > 0) {
-        entry.delayMs = delay;
-        continue;
-      }
-      // One placement session per app version and pass: constraints count incrementally.
-      const key = `${i.appId}@${spec.version}`;
-      let session = sessions.get(key);
-      if (!session)
-        sessions.set(
-          key,
-          (session = openSession(
-            this.policies,
-            spec.app,
-            constrainingTasks(others, spec.versionInfo.lastConfigChangeAt, (id) => st.agent(id)),
-          )),
-        );
-      if (isResident(spec.app) && !this.volumes) {
-        entry.declined = { UnfulfilledConstraint: this.settings.agents.length };
-        entry.constraints = { 'persistent volumes (no persistence plugin)': this.settings.agents.length };
-        continue;
-      }
-      const placed = placeInstance(i, spec.app, use, (agent) => session.reject(agent));
-      if (!placed.agent) {
-        entry.declined = placed.declined;
-        entry.constraints = placed.constraints;
-        continue;
-      }
-      entry.count--;
-      session.placed(placed.agent);
-      void this.launch(i, spec, placed.agent, placed.ports!);
+      const placed = pass.place(i, spec);
+      if (placed) void this.launch(i, spec, placed.agent, placed.ports);
     }
-    this.queue.clear();
-    for (const [id, e] of waiting) {
-      if (e.count === 0) continue;
-      e.placed = (byApp.get(id) ?? []).filter(
-        (o) => o.agentId && ACTIVE.has(o.condition) && o.goal === 'Running',
-      ).length;
-      this.queue.set(id, e);
-    }
+    pass.publish(this.queue);
   }
 
   /** Placement policies' static checks of an app (the API's 422). */
@@ -488,53 +410,5 @@ export class Engine {
   private readonly stopHandlers: (() => void | Promise<void>)[] = [];
   onStop(fn: () => void | Promise<void>): void {
     this.stopHandlers.push(fn);
-  }
-}
-
-/**
- * A failed exit's message with the cause the task wrote to stderr (`exited with code 127: sh: 1:
- * nosuch: not found`): it is usually there, and Marathon's UIs show only this message.
- */
-function withStderr(message: string, rt: TaskRuntime, i: Instance): string {
-  const file = i.handle && i.sandbox ? rt.logFiles(i.handle, i.sandbox)?.stderr : undefined;
-  const cause = file ? causeIn(tailLines(file)) : '';
-  return cause ? `${message}: ${cause.length > 200 ? cause.slice(0, 200) + '…' : cause}` : message;
-}
-
-// Lines that are never the cause: stack frames, carets, a runtime's version banner.
-const NOISE = /^(at\s|\^+$|Node\.js v\d|throw\s|\}|\{$)/;
-// An error's own line (`Error: listen EADDRINUSE ...`, `sh: 1: x: not found`) before a mere mention.
-const ERROR_LINE = /^([A-Za-z]*Error|error|fatal|panic)\b|: (not found|permission denied|no such file)/i;
-const CAUSE = /\b(error|not found|denied|refused|failed|cannot|unable)\b/i;
-
-/** The last line that reads like an error, else the last meaningful line ('' when there is none). */
-function causeIn(lines: string[]): string {
-  const meaningful = lines.filter((l) => !NOISE.test(l));
-  return (
-    meaningful.findLast((l) => ERROR_LINE.test(l)) ??
-    meaningful.findLast((l) => CAUSE.test(l)) ??
-    meaningful.at(-1) ??
-    ''
-  );
-}
-
-/** The non-empty lines of a file's last 4 KiB ([] when it cannot be read). */
-function tailLines(file: string): string[] {
-  try {
-    const fd = openSync(file, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      const buf = Buffer.alloc(Math.min(size, 4096));
-      readSync(fd, buf, 0, buf.length, size - buf.length);
-      return buf
-        .toString('utf8')
-        .split('\n')
-        .map((l) => l.trim())
-        .filter(Boolean);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return [];
   }
 }

@@ -1,6 +1,13 @@
 import type { CommandModule } from 'yargs';
-import { BatonError, canonicalId, toBatonError, type CommandRegistry } from '../../core/index.js';
-import { durationFlag, numberFlag, reportEarlyError } from '../../core/internal.js';
+import {
+  BatonError,
+  canonicalId,
+  toBatonError,
+  type CommandRegistry,
+  durationFlag,
+  numberFlag,
+  reportEarlyError,
+} from '../../core/index.js';
 
 /** A Marathon API client (the marathon plugin's, reached through its `client` hook). */
 export interface MarathonApi {

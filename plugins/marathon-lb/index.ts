@@ -1,6 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { BatonError, definePlugin, toBatonError } from '../../core/index.js';
-import { reportEarlyError } from '../../core/internal.js';
+import { BatonError, definePlugin, toBatonError, reportEarlyError } from '../../core/index.js';
 import { attachLb } from './attach.js';
 import { renderConfig } from './config.js';
 import { haproxyInstalled } from './haproxy.js';

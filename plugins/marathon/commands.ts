@@ -10,14 +10,12 @@ import {
   Reporter,
   toBatonError,
   type CommandRegistry,
-} from '../../core/index.js';
-import {
   durationFlag,
   loadRecipeFile,
   redactSecrets,
   reportEarlyError,
   runPipelineCommand,
-} from '../../core/internal.js';
+} from '../../core/index.js';
 import { waitForDeployments } from './wait.js';
 import { waitingReason } from './explain.js';
 import type { MarathonCluster } from './cluster.js';

@@ -10,8 +10,9 @@ import {
   type Pod,
   type PipelineContext,
   type TargetSpec,
+  loadRecipeFile,
+  parseTarget,
 } from '../../core/index.js';
-import { loadRecipeFile, parseTarget } from '../../core/internal.js';
 import { MarathonCluster } from './cluster.js';
 import { withoutCredentials, type Endpoint, type MarathonClient } from './client.js';
 import { registerCommands } from './commands.js';

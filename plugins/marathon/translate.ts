@@ -8,8 +8,8 @@ import {
   type Issue,
   type JsonPath,
   type Pod,
+  dropNulls,
 } from '../../core/index.js';
-import { dropNulls } from '../../core/internal.js';
 
 /** What Marathon adds to an app it returns (status, versions, tasks): not part of the definition. */
 const READ_ONLY = [

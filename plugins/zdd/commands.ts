@@ -6,8 +6,9 @@ import {
   toBatonError,
   Reporter,
   type CommandRegistry,
+  durationFlag,
+  reportEarlyError,
 } from '../../core/index.js';
-import { durationFlag, reportEarlyError } from '../../core/internal.js';
 import { balancerFor } from './stats-balancer.js';
 import { swap, swapBack, type SwapContext } from './blue-green.js';
 import { abortCanary, promote } from './canary.js';

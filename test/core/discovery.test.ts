@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadRecipeFile } from '../../core/internal.js';
+import { loadRecipeFile } from '../../core/index.js';
 
 const app = { id: '/found', cmd: 'sleep 10', cpus: 0.1, mem: 16 };
 const json = JSON.stringify({ apps: [app] });

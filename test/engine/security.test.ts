@@ -9,7 +9,7 @@ import type { RunningEngine } from '../../plugins/engine/serve.js';
 import { resolveSettings } from '../../plugins/engine/settings.js';
 import marathon from '../../plugins/marathon/index.js';
 import { EXIT } from '../../core/index.js';
-import { redactSecrets, secretValues } from '../../core/internal.js';
+import { redactSecrets, secretValues } from '../../core/index.js';
 import { batonAsync, cliDaemon, events } from '../helpers/cli.js';
 import { isLoopback, listeningAddresses } from '../helpers/listeners.js';
 

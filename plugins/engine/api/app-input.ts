@@ -9,8 +9,11 @@ import {
   type App,
   type Issue,
   type Pod,
+  APP_SCHEMA,
+  POD_SCHEMA,
+  compileSchema,
+  schemaIssues,
 } from '../../../core/index.js';
-import { APP_SCHEMA, POD_SCHEMA, compileSchema, schemaIssues } from '../../../core/internal.js';
 import type { StoredApp } from '../types.js';
 
 let validateShape: ReturnType<typeof compileSchema> | undefined;

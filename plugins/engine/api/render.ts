@@ -1,5 +1,6 @@
 import type { App } from '../../../core/index.js';
-import type { Engine, QueueEntry } from '../engine.js';
+import type { Engine } from '../engine.js';
+import type { QueueEntry } from '../placement-pass.js';
 import { taskState } from '../state.js';
 import type { DeclineReason } from '../placement.js';
 import { ACTIVE, type Deployment, type Instance, type StoredApp } from '../types.js';
