@@ -8,10 +8,27 @@
 //   by the engine at /ui (nothing loaded from elsewhere at run time).
 import { build } from 'esbuild';
 import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 
 // Chunk names carry content hashes: without this every build would leave the last one's chunks behind.
 rmSync('dist/cli', { recursive: true, force: true });
 rmSync('dist/ui', { recursive: true, force: true });
+
+// yargs and the packages it loads at start-up are bundled too, so that string-width reaches it
+// through a shim that loads the real module on first use (.ci/lazy-string-width.mjs): importing it
+// cost about 70 ms of every command, and only help output measures widths.
+const YARGS = /^(yargs|yargs-parser|cliui|y18n|escalade|wrap-ansi|strip-ansi|ansi-regex|ansi-styles)(\/|$)/;
+const packagesBesideYargs = {
+  name: 'packages-beside-yargs',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path === 'string-width' && args.importer.includes('/node_modules/'))
+        return { path: path.resolve('.ci/lazy-string-width.mjs') };
+      if (YARGS.test(args.path)) return undefined;
+      return { external: true };
+    });
+  },
+};
 
 await build({
   entryPoints: ['dist/bin/baton.js'],
@@ -21,7 +38,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  plugins: [packagesBesideYargs],
   sourcemap: true,
   logLevel: 'warning',
 });

@@ -8,6 +8,14 @@ import { Runner } from '../runner.js';
 import { CORE_VERSION } from '../version.js';
 import { reportEarlyError } from './pipeline-command.js';
 
+/** yargs' refusal of the command line (unknown flag or command, missing argument): exit 2, nothing run. */
+class UsageRefusal extends Error {}
+
+/** The part of yargs' internals that renders a command's help before its handler runs. */
+interface YargsInternals {
+  getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?: () => void } };
+}
+
 /** yargs' default completion, handed to a custom completion function. */
 type CompletionFilter = (onCompleted: (err: unknown, completions: string[] | undefined) => void) => void;
 import { coreCommands } from './commands.js';
@@ -100,8 +108,9 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
       // yargs re-throws a flag's refusal (core/cli/flags.ts) as its own YError, keeping the message.
       if (err?.name === 'YError') throw new BatonError('BATON_BAD_ARGUMENT', err.message);
       if (err) throw err;
-      io.stderr.write(`${msg}\nRun 'baton --help' for usage.\n`);
-      code = EXIT.INVALID_INPUT;
+      // Thrown, not only said: yargs runs the command's handler after a refusal it was told of (an
+      // unknown flag was reported, then the command ran with the flag's value as its recipe).
+      throw new UsageRefusal(msg);
     });
   // The shell asking for completions (the script `baton completion` prints): yargs answers while
   // parsing; no command may run then, nor may a half-typed line be refused.
@@ -115,10 +124,17 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
     env.keep?.write(env.keep.files.help, help);
     return EXIT.OK;
   }
+  // yargs renders a command's whole help before its handler runs, to have it at hand should the
+  // handler ask for it (40-60 ms of every command: cliui, string-width); no handler here does —
+  // a refusal names the flag and points at --help (above) — so it is not rendered.
+  const usage = (cli as unknown as YargsInternals).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
   try {
     await cli.parseAsync();
   } catch (err) {
-    return reportEarlyError(toBatonError(err), { io });
+    if (!(err instanceof UsageRefusal)) return reportEarlyError(toBatonError(err), { io });
+    io.stderr.write(`${err.message}\nRun 'baton --help' for usage.\n`);
+    return EXIT.INVALID_INPUT;
   }
   return code;
 }

@@ -98,7 +98,8 @@ export async function readOnlyEngine(hooks: EngineHooks, settings: EngineSetting
   // A stopped engine's tasks are on the agents it ran with (settings.json), whatever the recipe says.
   const s = dir ? { ...settings, stateDir: dir } : { ...settingsFor(settings.stateDir), token: settings.token };
   const engine = new Engine(s, () => [], parts.policies(s), stored);
-  const { server, url } = await startServer(engine, '127.0.0.1', 0, settings.token);
+  // Unmeasured: prom-client would be loaded for a process that answers one plan and exits.
+  const { server, url } = await startServer(engine, '127.0.0.1', 0, settings.token, false);
   return {
     url,
     source: stored ? 'state' : 'empty',

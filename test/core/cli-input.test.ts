@@ -50,6 +50,20 @@ describe('bad input is refused before anything runs: exit 2, naming the flag or 
     expect(port.stderr).toContain('--port: "eighty" is not an integer ≥ 0 ≤ 65535');
   });
 
+  it('an unknown flag is refused and nothing runs: the command does not go on with what the flag swallowed', async () => {
+    const f = path.join(tmp, 'unknown-flag.json');
+    await writeFile(f, JSON.stringify(app));
+    const state = path.join(tmp, 'unknown-flag-state');
+    // `--bogus` takes the recipe as its value; yargs used to report it and run the deploy anyway.
+    const r = baton(['deploy', '--bogus', f], { env: { BATON_STATE_DIR: state } });
+    expect(r.code).toBe(EXIT.INVALID_INPUT);
+    expect(r.stderr).toContain('Unknown argument: bogus');
+    expect(r.stderr).toContain("Run 'baton --help' for usage.");
+    expect(r.stderr).not.toContain('BATON_RECIPE_NOT_FOUND');
+    expect(r.stdout).toBe('');
+    expect(existsSync(state)).toBe(false);
+  });
+
   it('a recipe duration is read with units too, and a bad one names its JSON path', async () => {
     const good = path.join(tmp, 'good.json');
     await writeFile(

@@ -31,6 +31,8 @@ export async function startServer(
   host: string,
   port: number,
   token?: string,
+  /** Answer latency into the engine's metrics: a served engine's; a plan's own read-only one has none to show. */
+  measured = true,
 ): Promise<{ server: FastifyInstance; url: string }> {
   checkSettings({ host, token });
   const server = fastify()({ logger: false, bodyLimit: 10 * 1024 * 1024, forceCloseConnections: true });
@@ -72,9 +74,10 @@ export async function startServer(
           'Actions from a browser need the engine token: start the engine with BATON_ENGINE_TOKEN and give it to the dashboard',
       });
   });
-  server.addHook('onResponse', async (req, reply) => {
-    e.metrics.request(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
-  });
+  if (measured)
+    server.addHook('onResponse', async (req, reply) => {
+      e.metrics.request(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    });
   server.get('/metrics', async (_req, reply) =>
     reply.type(e.metrics.registry.contentType).send(await e.metrics.registry.metrics()),
   );
