@@ -18,8 +18,10 @@ export interface Discovery {
 }
 
 /**
- * Serve the engine's DNS zone: records are rebuilt whenever the engine reports a change (task
- * status, health, deployments) and at least every second, so answers follow scaling at once.
+ * Serve the engine's DNS zone: records are rebuilt on the first query after the engine reports a
+ * change (task status, health, deployments, apps), so answers follow scaling at once — and only
+ * then: a rebuild walks every task, and an idle engine at thousands of tasks was rebuilding them
+ * every second for each status request the dashboard made.
  * A port that cannot be bound (in use, or 53 without privileges) leaves the engine running
  * without DNS, and says so.
  */
@@ -35,8 +37,6 @@ export async function attachDiscovery(engine: Contract<'engine'>['api'], o: Disc
     return current;
   };
   const off = engine.events.on(() => (dirty = true));
-  const timer = setInterval(() => (dirty = true), 1000);
-  timer.unref();
   let server: DnsServer | undefined;
   try {
     server = await startDnsServer(o.address, o.port, rebuild);
@@ -82,7 +82,6 @@ export async function attachDiscovery(engine: Contract<'engine'>['api'], o: Disc
   });
   engine.onStop(async () => {
     off();
-    clearInterval(timer);
     await server?.close();
   });
   return { server, records: rebuild };
