@@ -8,7 +8,7 @@ import { engineLaunch, rawLaunch } from './launch.js';
 import { l4Comparison } from './l4.js';
 import { placementScale } from './placement.js';
 import { progress } from './progress.js';
-import { scaleBench } from './scale.js';
+import { scaleBench, type ScalePoint } from './scale.js';
 import { startupRows } from './startup-only.js';
 import { strategiesBench } from './strategies.js';
 import { median, round } from './stats.js';
@@ -246,26 +246,34 @@ for (const p of big.points.filter((x) => x.tasks > 0)) {
 }
 
 if (big.observed) {
-  const plain = at(big.observed.tasks);
-  const o = big.observed;
-  const n = o.tasks.toLocaleString('en');
+  const { watched, unwatched } = big.observed;
+  const n = watched[0].tasks.toLocaleString('en');
+  const med = (ps: ScalePoint[], f: (p: ScalePoint) => number) => median(ps.map(f));
+  const apiW = med(watched, (p) => p.api.p99);
+  const apiU = med(unwatched, (p) => p.api.p99);
+  const cpuW = med(watched, (p) => p.idleCpuPct);
+  const cpuU = Math.max(
+    med(unwatched, (p) => p.idleCpuPct),
+    0.1,
+  );
+  const of = `median of ${watched.length} windows each, alternating`;
   row({
-    name: `API p99 with 2 dashboard pages + Prometheus (5 s), ${n} tasks (ms)`,
+    name: `API p99 with 2 dashboard pages + Prometheus (5 s), ${n} tasks (ms; ${of})`,
     baseline: 'the same engine, nobody watching',
-    baselineValue: plain.api.p99,
-    value: o.api.p99,
-    ratio: round(o.api.p99 / plain.api.p99, 2),
+    baselineValue: apiU,
+    value: apiW,
+    ratio: round(apiW / apiU, 2),
     goal: '≤ 1.1×',
-    met: o.api.p99 / plain.api.p99 <= 1.1,
+    met: apiW / apiU <= 1.1,
   });
   row({
-    name: `engine CPU while idle with 2 dashboard pages + Prometheus, ${n} tasks (%)`,
+    name: `engine CPU while idle with 2 dashboard pages + Prometheus, ${n} tasks (%; ${of})`,
     baseline: 'the same engine, nobody watching',
-    baselineValue: plain.idleCpuPct,
-    value: o.idleCpuPct,
-    ratio: round(o.idleCpuPct / Math.max(plain.idleCpuPct, 0.1), 2),
+    baselineValue: cpuU,
+    value: cpuW,
+    ratio: round(cpuW / cpuU, 2),
     goal: '≤ 1.1×',
-    met: o.idleCpuPct / Math.max(plain.idleCpuPct, 0.1) <= 1.1,
+    met: cpuW / cpuU <= 1.1,
   });
 }
 

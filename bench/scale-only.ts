@@ -19,7 +19,8 @@ console.log(
     'loop p99'.padStart(10) +
     'loop max'.padStart(10),
 );
-for (const p of [...r.points, ...(r.observed ? [{ ...r.observed, tasks: `${r.observed.tasks}+ui` }] : [])])
+const watched = (r.observed?.watched ?? []).map((p) => ({ ...p, tasks: `${p.tasks}+ui` }));
+for (const p of [...r.points, ...(r.observed?.unwatched.slice(1) ?? []), ...watched])
   console.log(
     String(p.tasks).padStart(6) +
       String(p.api.p50).padStart(9) +

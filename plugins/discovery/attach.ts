@@ -49,6 +49,8 @@ export async function attachDiscovery(engine: Contract<'engine'>['api'], o: Disc
   }
   engine.addStatusSection('dns', () => {
     const r = rebuild();
+    // App names only: each task's own names (two per task) are for DNS queries, not for a status
+    // the dashboard polls every 5 s (at 1,000 tasks they were 111 KB of its 115).
     const names = [...r.a.keys()].filter(
       (n) =>
         n.endsWith('.marathon.mesos') && !n.includes('.slave.') && !/-[a-z0-9]{5}-[a-z0-9]+\.marathon\.mesos$/.test(n),
@@ -77,7 +79,6 @@ export async function attachDiscovery(engine: Contract<'engine'>['api'], o: Disc
           ],
         ]),
       ),
-      names: Object.fromEntries([...r.a].map(([n, v]) => [n, v.map((x) => x.address)])),
     };
   });
   engine.onStop(async () => {
