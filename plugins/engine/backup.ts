@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { BatonError } from '../../core/index.js';
+import { BatonError, httpRequest } from '../../core/index.js';
 import { runningEngine } from './daemon.js';
 import { backupDir, backupName } from './store.js';
 
@@ -28,7 +28,7 @@ export async function backupEngine(
   const info = await runningEngine(stateDir, token);
   let file: string;
   if (info) {
-    const r = await fetch(`${info.url}/baton/v1/backup`, {
+    const r = await httpRequest(`${info.url}/baton/v1/backup`, {
       method: 'POST',
       headers: token ? { authorization: `Bearer ${token}` } : {},
     });

@@ -1,5 +1,7 @@
 import type { CommandModule } from 'yargs';
 import {
+  httpRequest,
+  type HttpAnswer,
   BatonError,
   EXIT,
   RECIPE_LABEL,
@@ -116,7 +118,7 @@ export function registerEngineCommands(reg: CommandRegistry, hooks: EngineHooks)
         }
         if (a.action === 'dashboard') return out(`${info.url}/ui/`);
         const st = (await (
-          await fetch(`${info.url}/baton/v1/status`, { headers: authHeader(settings.token) })
+          await httpRequest(`${info.url}/baton/v1/status`, { headers: authHeader(settings.token) })
         ).json()) as StatusJson;
         if (a.json) return out(JSON.stringify({ type: 'engine-status', ...st }));
         const lines = [
@@ -166,7 +168,8 @@ export function registerEngineCommands(reg: CommandRegistry, hooks: EngineHooks)
         const settings = await settingsFromArgs(a);
         const info = await runningEngine(settings.stateDir, settings.token);
         if (!info) throw toBatonError(Object.assign(new Error('the embedded engine is not running'), {}));
-        const get = (p: string) => fetch(`${info.url}${p}`, { headers: authHeader(settings.token) });
+        const get = (p: string, stream = false) =>
+          httpRequest(`${info.url}${p}`, { headers: authHeader(settings.token), stream });
         const sources = await logSources(get, String(a.id), a.container as string | undefined);
         if (sources.length === 0) {
           reg.io.stderr.write(`no tasks for ${a.id}${a.container ? ` with a container ${a.container}` : ''}\n`);
@@ -179,11 +182,14 @@ export function registerEngineCommands(reg: CommandRegistry, hooks: EngineHooks)
               follow: a.follow ? 'true' : 'false',
               ...(src.container ? { container: src.container } : {}),
             });
-            const r = await get(`/baton/v1/tasks/${encodeURIComponent(src.task)}/logs?${q}`);
-            if (!r.ok || !r.body) throw new Error(`no logs for task ${src.task} (HTTP ${r.status})`);
+            const r = await get(`/baton/v1/tasks/${encodeURIComponent(src.task)}/logs?${q}`, true);
+            if (!r.ok) {
+              await r.body.cancel();
+              throw new Error(`no logs for task ${src.task} (HTTP ${r.status})`);
+            }
             const prefix = sources.length > 1 ? `${src.label} | ` : '';
             let rest = '';
-            for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
+            for await (const chunk of r.body) {
               const lines = (rest + Buffer.from(chunk).toString()).split('\n');
               rest = lines.pop() ?? '';
               for (const l of lines) reg.io.stdout.write(prefix + l + '\n');
@@ -266,7 +272,7 @@ const short = (id: string) => id.split('.instance-')[1]?.slice(0, 8) ?? id;
 
 /** What `baton logs <id>` reads: a task or pod instance; an app's tasks; a pod's instances × containers. */
 async function logSources(
-  get: (p: string) => Promise<Response>,
+  get: (p: string) => Promise<HttpAnswer>,
   id: string,
   container: string | undefined,
 ): Promise<{ task: string; container?: string; label: string }[]> {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatonError, PACKAGE_ROOT, type Logger } from '../../core/index.js';
+import { BatonError, PACKAGE_ROOT, httpRequest, type Logger } from '../../core/index.js';
 import { checkSettings, type EngineSettings } from './settings.js';
 
 /** What a running engine writes into its state directory (and removes when it stops). */
@@ -28,7 +28,7 @@ function alive(pid: number): boolean {
 
 async function answers(url: string, token?: string): Promise<boolean> {
   try {
-    const r = await fetch(`${url}/ping`, {
+    const r = await httpRequest(`${url}/ping`, {
       signal: AbortSignal.timeout(1000),
       headers: token ? { authorization: `token=${token}` } : {},
     });
@@ -133,7 +133,7 @@ export async function knownIds(settings: Pick<EngineSettings, 'stateDir' | 'toke
   if (!info) return [];
   const get = async <T>(p: string): Promise<T | undefined> => {
     try {
-      const r = await fetch(info.url + p, {
+      const r = await httpRequest(info.url + p, {
         signal: AbortSignal.timeout(1000),
         headers: settings.token ? { authorization: `token=${settings.token}` } : {},
       });

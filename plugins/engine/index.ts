@@ -1,5 +1,5 @@
 import { SyncHook } from 'tapable';
-import { BatonError, STAGE, definePlugin, isResident, owned, type App } from '../../core/index.js';
+import { BatonError, STAGE, definePlugin, httpRequest, isResident, owned, type App } from '../../core/index.js';
 import { engineParts, readOnlyEngine, type ReadOnlyEngine } from './build.js';
 import { registerEngineCommands } from './commands.js';
 import type { EngineApi, RuntimeRegistry } from './contract.js';
@@ -176,7 +176,7 @@ async function predictOnEngine(
 ): Promise<Prediction[] | undefined> {
   const running = await runningEngine(settings.stateDir, settings.token);
   if (!running) return undefined;
-  const r = await fetch(`${running.url}/baton/v1/predict`, {
+  const r = await httpRequest(`${running.url}/baton/v1/predict`, {
     method: 'POST',
     signal,
     headers: {

@@ -1,14 +1,7 @@
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type * as Undici from 'undici';
-import type { Agent } from 'undici';
-import { BatonError, type ErrorCode } from '../../core/index.js';
+import { BatonError, httpRequest, type ErrorCode, type HttpAnswer, type HttpInit } from '../../core/index.js';
 import { login, type Login } from './login.js';
-
-const require = createRequire(import.meta.url);
-/** undici, loaded only for TLS settings (a CA file, insecure): Node's own fetch serves every other call. */
-const undici = (): typeof Undici => require('undici');
 
 export interface Endpoint {
   url: string;
@@ -87,7 +80,7 @@ const BACKOFF_MS = [250, 1000, 3000];
  * BATON_TARGET_UNAVAILABLE so that CI sees the right exit code.
  */
 export class MarathonClient {
-  private readonly dispatcher?: Agent;
+  private readonly tls: Pick<HttpInit, 'ca' | 'rejectUnauthorized'> = {};
   private auth?: string;
   private readonly base: string;
   /** The DC/OS login in flight or done (one for all concurrent requests). */
@@ -105,15 +98,8 @@ export class MarathonClient {
     this.base = withoutCredentials(endpoint.url);
     if (endpoint.token) this.auth = `token=${endpoint.token}`;
     else if (basic) this.auth = `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}`;
-    // TLS settings need undici's own Agent (Node's fetch takes no CA option).
-    if (endpoint.caFile || endpoint.insecure) {
-      this.dispatcher = new (undici().Agent)({
-        connect: {
-          ...(endpoint.caFile ? { ca: readFileSync(endpoint.caFile) } : {}),
-          rejectUnauthorized: !endpoint.insecure,
-        },
-      });
-    }
+    if (endpoint.caFile) this.tls.ca = readFileSync(endpoint.caFile);
+    if (endpoint.insecure) this.tls.rejectUnauthorized = false;
   }
 
   /** The target's URL without credentials (for messages). */
@@ -132,7 +118,7 @@ export class MarathonClient {
       this.auth = undefined;
       this.loggingIn = undefined;
     }
-    this.loggingIn ??= login(l, (url, init) => this.fetch(url, init), this.timeoutMs).then(
+    this.loggingIn ??= login(l, (url, init) => this.send(url, init), this.timeoutMs).then(
       (token) => void (this.auth = `token=${token}`),
       (err) => {
         this.loggingIn = undefined;
@@ -142,10 +128,8 @@ export class MarathonClient {
     await this.loggingIn;
   }
 
-  private fetch(url: string, init: RequestInit): Promise<Response> {
-    return this.dispatcher
-      ? (undici().fetch(url, { ...(init as object), dispatcher: this.dispatcher }) as unknown as Promise<Response>)
-      : fetch(url, init);
+  private send(url: string, init: HttpInit): Promise<HttpAnswer> {
+    return httpRequest(url, { ...init, ...this.tls });
   }
 
   async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
@@ -186,9 +170,9 @@ export class MarathonClient {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     };
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await this.fetch(this.base + path, init);
+      res = await this.send(this.base + path, init);
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       const cause = (err as Error).cause
@@ -228,7 +212,7 @@ export class MarathonClient {
 
   /**
    * An event stream's body. Redirects (a standby pointing at the leader) are followed here, up to
-   * five, keeping the credentials — which fetch would drop on a cross-origin redirect.
+   * five, keeping the credentials (fetch would drop them on a cross-origin redirect).
    */
   async stream(path: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
     await this.ensureLogin();
@@ -238,24 +222,27 @@ export class MarathonClient {
       const used = this.auth;
       const headers: Record<string, string> = { accept: 'text/event-stream' };
       if (this.auth) headers.authorization = this.auth;
-      const init = { headers, signal, redirect: 'manual' as const };
-      const res = await this.fetch(url, init);
+      const init = { headers, signal, redirect: 'manual' as const, stream: true };
+      const res = await this.send(url, init);
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location) {
-        await res.body?.cancel();
+        await res.body.cancel();
         url = new URL(location, url).toString();
         continue;
       }
       if (res.status === 401 && this.endpoint.login && !relogged) {
         // The token expired while the stream was down: log in again and reconnect.
-        await res.body?.cancel();
+        await res.body.cancel();
         relogged = true;
         await this.ensureLogin(used);
         hop--;
         continue;
       }
-      if (!res.ok || !res.body) throw new MarathonHttpError(res.status, {}, 'GET', path);
-      return res.body as unknown as AsyncIterable<Uint8Array>;
+      if (!res.ok) {
+        await res.body.cancel();
+        throw new MarathonHttpError(res.status, {}, 'GET', path);
+      }
+      return res.body;
     }
     throw new BatonError('BATON_TARGET_UNAVAILABLE', `Marathon at ${this.base} redirected ${path} more than 5 times`);
   }

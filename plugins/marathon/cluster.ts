@@ -1,4 +1,5 @@
 import {
+  httpRequest,
   BatonError,
   type App,
   type ClusterPort,
@@ -208,7 +209,7 @@ export class MarathonCluster implements ClusterPort {
   /** The last lines of a task's stderr (the embedded engine serves them; Marathon does not). */
   async stderrTail(taskId: string, lines: number): Promise<string | undefined> {
     try {
-      const r = await fetch(
+      const r = await httpRequest(
         `${this.endpoint.url}/baton/v1/tasks/${encodeURIComponent(taskId)}/logs?stream=stderr&tail=${lines}`,
         { signal: AbortSignal.timeout(2000) },
       );

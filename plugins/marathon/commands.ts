@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { existsSync } from 'node:fs';
 import {
+  httpRequest,
   DEPLOY_DEFAULTS,
   EXIT,
   deadlineSignal,
@@ -154,7 +155,7 @@ export function registerCommands(reg: CommandRegistry, { cluster }: CommandDeps)
             apps.flatMap((app) =>
               (app.tasks ?? []).map(async (t) => {
                 try {
-                  const r = await fetch(`http://${t.host}:${t.ports[0]}/`, { signal: AbortSignal.timeout(2000) });
+                  const r = await httpRequest(`http://${t.host}:${t.ports[0]}/`, { signal: AbortSignal.timeout(2000) });
                   probes.set(t.id, `HTTP ${r.status} ${(await r.text()).split('\n')[0].slice(0, 60)}`);
                 } catch (err) {
                   probes.set(

@@ -1,6 +1,6 @@
 import { createPrivateKey, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { BatonError } from '../../core/index.js';
+import { BatonError, type HttpAnswer, type HttpInit } from '../../core/index.js';
 
 /**
  * A DC/OS login (marathon-semantics.md §10.5): a service account (uid + its RSA private key) or a user (uid +
@@ -41,7 +41,7 @@ export function serviceLoginToken(uid: string, privateKeyPem: string, now = Date
 /** Log in; resolves with the ACS token. Failures are BATON_TARGET_UNAVAILABLE (unreachable, refused). */
 export async function login(
   l: Login,
-  fetchImpl: (url: string, init: RequestInit) => Promise<Response>,
+  fetchImpl: (url: string, init: HttpInit) => Promise<HttpAnswer>,
   timeoutMs: number,
 ): Promise<string> {
   let body: { uid: string; token?: string; password?: string };
@@ -57,7 +57,7 @@ export async function login(
     }
     body = { uid: l.uid, token: serviceLoginToken(l.uid, pem) };
   } else body = { uid: l.uid, password: l.password ?? '' };
-  let res: Response;
+  let res: HttpAnswer;
   try {
     res = await fetchImpl(l.url, {
       method: 'POST',

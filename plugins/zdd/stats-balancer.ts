@@ -1,4 +1,4 @@
-import { BatonError } from '../../core/index.js';
+import { BatonError, httpRequest } from '../../core/index.js';
 import { Balancer, type GroupServer, type GroupState } from './balancer.js';
 import { coloursOf, type Api } from './colours.js';
 
@@ -21,7 +21,7 @@ function parseCsv(csv: string): Record<string, string>[] {
  */
 async function oldWorkersAt(statsUrl: string, signal?: AbortSignal): Promise<number> {
   try {
-    const r = await fetch(new URL('/_haproxy_getpids', statsUrl), {
+    const r = await httpRequest(new URL('/_haproxy_getpids', statsUrl), {
       signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(5000)]) : AbortSignal.timeout(5000),
     });
     if (r.status === 404) return 0;
@@ -41,7 +41,7 @@ async function oldWorkersAt(statsUrl: string, signal?: AbortSignal): Promise<num
 async function readStats(url: string, signal?: AbortSignal): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const r = await fetch(url, {
+      const r = await httpRequest(url, {
         signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(10_000)]) : AbortSignal.timeout(10_000),
       });
       if (!r.ok) throw Object.assign(new Error(`HTTP ${r.status}`), { answered: true });
