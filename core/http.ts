@@ -20,7 +20,13 @@ export interface HttpInit {
   /** TLS: the CA to trust (PEM), and whether to verify the certificate (only ever off when asked). */
   ca?: string | Buffer;
   rejectUnauthorized?: boolean;
+  /** A kept-alive agent made with those TLS settings (tlsAgent), so each call is not a new handshake. */
+  tlsAgent?: https.Agent;
 }
+
+/** A kept-alive HTTPS agent for one target's TLS settings, made once per client. */
+export const tlsAgent = (tls: Pick<HttpInit, 'ca' | 'rejectUnauthorized'>): https.Agent =>
+  new https.Agent({ keepAlive: true, ...tls });
 
 export interface HttpAnswer {
   status: number;
@@ -65,8 +71,8 @@ export async function httpRequest(url: string | URL, init: HttpInit = {}): Promi
 
 function exchange(u: URL, init: HttpInit): Promise<HttpAnswer> {
   const tls = u.protocol === 'https:';
-  const agent =
-    init.ca !== undefined || init.rejectUnauthorized === false ? undefined : agents[tls ? 'https:' : 'http:'];
+  const custom = init.ca !== undefined || init.rejectUnauthorized === false;
+  const agent = tls && init.tlsAgent ? init.tlsAgent : custom ? undefined : agents[tls ? 'https:' : 'http:'];
   const options: https.RequestOptions = {
     method: init.method ?? 'GET',
     headers: init.headers,

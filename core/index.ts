@@ -77,7 +77,7 @@ export { APP_SCHEMA, POD_SCHEMA } from './marathon/schema.js';
 
 // The ports a target and a task runtime implement.
 export { RECIPE_LABEL, type ClusterPort, type ClusterState, type InstanceEndpoint } from './cluster.js';
-export { httpRequest, type HttpInit, type HttpAnswer } from './http.js';
+export { httpRequest, tlsAgent, type HttpInit, type HttpAnswer } from './http.js';
 export type {
   AgentInfo,
   TaskLaunch,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatonError, httpRequest, type ErrorCode, type HttpAnswer, type HttpInit } from '../../core/index.js';
+import { BatonError, httpRequest, tlsAgent, type ErrorCode, type HttpAnswer, type HttpInit } from '../../core/index.js';
 import { login, type Login } from './login.js';
 
 export interface Endpoint {
@@ -80,7 +80,7 @@ const BACKOFF_MS = [250, 1000, 3000];
  * BATON_TARGET_UNAVAILABLE so that CI sees the right exit code.
  */
 export class MarathonClient {
-  private readonly tls: Pick<HttpInit, 'ca' | 'rejectUnauthorized'> = {};
+  private readonly tls: Pick<HttpInit, 'ca' | 'rejectUnauthorized' | 'tlsAgent'> = {};
   private auth?: string;
   private readonly base: string;
   /** The DC/OS login in flight or done (one for all concurrent requests). */
@@ -100,6 +100,7 @@ export class MarathonClient {
     else if (basic) this.auth = `Basic ${Buffer.from(`${basic.user}:${basic.password}`).toString('base64')}`;
     if (endpoint.caFile) this.tls.ca = readFileSync(endpoint.caFile);
     if (endpoint.insecure) this.tls.rejectUnauthorized = false;
+    if (endpoint.caFile || endpoint.insecure) this.tls.tlsAgent = tlsAgent(this.tls);
   }
 
   /** The target's URL without credentials (for messages). */
