@@ -114,11 +114,13 @@ describe('pods on the embedded engine', { timeout: 90_000 }, () => {
         'the sidecar reaching web on localhost',
       );
     }
-    // Marathon's pod variables in each container.
-    const env = readFileSync(
-      `/proc/${(e.engine.state.instances.get(s.instances[0].id)!.handle!.data as { parts: { handle: { data: { pid?: number } } }[] }).parts[0].handle.data.pid}/environ`,
+    // Marathon's pod variables in each container (its pid from the supervisor's pid file: the
+    // engine reads that file only when it needs the pid).
+    const webPid = readFileSync(
+      path.join(sandboxOf(s.instances[0].id, s.instances[0].containers[0].containerId), '.baton', 'task.pid'),
       'utf8',
-    ).split('\0');
+    ).trim();
+    const env = readFileSync(`/proc/${webPid}/environ`, 'utf8').split('\0');
     expect(env).toEqual(
       expect.arrayContaining([
         `ENDPOINT_HTTP=${s.instances[0].containers[0].endpoints[0].allocatedHostPort}`,
