@@ -114,13 +114,9 @@ function abortOn(signal: AbortSignal, req: http.ClientRequest): void {
   };
   if (signal.aborted) return abort();
   signal.addEventListener('abort', abort, { once: true });
-  const disarm = () => signal.removeEventListener('abort', abort);
-  req.on('response', (r: http.IncomingMessage) => {
-    res = r;
-    r.on('end', disarm);
-    r.on('close', disarm);
-  });
-  req.on('close', disarm);
+  req.on('response', (r: http.IncomingMessage) => (res = r));
+  // The request closes just after its answer ends (or fails): one signal may serve many requests.
+  req.on('close', () => signal.removeEventListener('abort', abort));
 }
 
 function readAll(res: http.IncomingMessage): Promise<Buffer> {
